@@ -1,0 +1,82 @@
+/**
+ * Stable error codes. Acceptance checks and callers match on these strings, so
+ * they never change meaning once published.
+ */
+export const ErrorCode = {
+  /** A join given to `admit` lacks `meetingId`, `participantId` or `peerAddress`, or an id is not a non-empty string of at most 256 characters. */
+  InvalidJoin: 'E_INVALID_JOIN',
+  /** A restriction document is malformed (unknown field, wrong type, unknown region, bad window, duplicate id, ...). */
+  InvalidRestriction: 'E_INVALID_RESTRICTION',
+  /** A takedown targets a region outside the requesting authority's jurisdiction. */
+  OutOfJurisdiction: 'E_OUT_OF_JURISDICTION',
+  /** A database file is missing or unreadable. */
+  DatabaseNotFound: 'E_DB_NOT_FOUND',
+  /** A database file is truncated, corrupt or not in MaxMind DB format. */
+  DatabaseCorrupt: 'E_DB_CORRUPT',
+  /** A database holds records of a kind that cannot locate participants (ASN, connection type, ...). */
+  DatabaseWrongKind: 'E_DB_WRONG_KIND',
+  /** Input to the `.mmdb` writer is invalid (bad CIDR, overlapping prefixes, unsupported value). */
+  InvalidDatabaseInput: 'E_INVALID_DB_INPUT',
+  /** A CIDR or address in the gate's configuration is invalid (e.g. `trustedProxies`). */
+  InvalidConfig: 'E_INVALID_CONFIG',
+  /** `lift` named a restriction that is not registered. */
+  UnknownRestriction: 'E_UNKNOWN_RESTRICTION',
+  /** A shared restriction store cannot be reached. */
+  StoreUnavailable: 'E_STORE_UNAVAILABLE',
+  /** The gate was closed. */
+  Closed: 'E_CLOSED',
+  /** An audit log could not be read or written. */
+  AuditIo: 'E_AUDIT_IO',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Context that explains an error: where in the input it was found. */
+export interface GeoadmitErrorContext {
+  /** JSON path into a document, e.g. `$.regions[1]` or `$[2].scope`. */
+  path?: string;
+  /** The restriction the error concerns. */
+  restrictionId?: string;
+  /** The file the error concerns. */
+  file?: string;
+  /** The argument or option at fault, e.g. `trustedProxies[0]`. */
+  argument?: string;
+  /** Further problems found in the same input (validation reports them all). */
+  issues?: readonly { path: string; message: string; code: ErrorCode }[];
+  /** The wrapped error. */
+  cause?: unknown;
+}
+
+/**
+ * The one error class geoadmit throws. `code` is stable; `message` says what
+ * was wrong and where.
+ *
+ * @example
+ * try { await gate.restrict(doc) } catch (e) {
+ *   if (e instanceof GeoadmitError && e.code === 'E_OUT_OF_JURISDICTION') refuse(e.path)
+ * }
+ */
+export class GeoadmitError extends Error {
+  override readonly name = 'GeoadmitError';
+  readonly code: ErrorCode;
+  readonly path?: string;
+  readonly restrictionId?: string;
+  readonly file?: string;
+  readonly argument?: string;
+  readonly issues?: readonly { path: string; message: string; code: ErrorCode }[];
+
+  constructor(code: ErrorCode, message: string, context: GeoadmitErrorContext = {}) {
+    super(message, context.cause === undefined ? undefined : { cause: context.cause });
+    this.code = code;
+    if (context.path !== undefined) this.path = context.path;
+    if (context.restrictionId !== undefined) this.restrictionId = context.restrictionId;
+    if (context.file !== undefined) this.file = context.file;
+    if (context.argument !== undefined) this.argument = context.argument;
+    if (context.issues !== undefined) this.issues = context.issues;
+  }
+}
+
+/** True when `value` is a {@link GeoadmitError}, optionally with the given code. */
+export function isGeoadmitError(value: unknown, code?: ErrorCode): value is GeoadmitError {
+  return value instanceof GeoadmitError && (code === undefined || value.code === code);
+}

@@ -1,0 +1,155 @@
+import type { UnknownCause } from '../geo/types.js';
+import type { Reason } from '../gate/types.js';
+import type { RestrictionKind } from '../restrictions/types.js';
+
+/** How client addresses appear in audit events. */
+export type AuditIpMode = 'truncate' | 'hmac' | 'omit' | 'raw';
+
+/** The location as recorded in audit events (no address). */
+export interface AuditLocation {
+  country?: string;
+  subdivisions: readonly string[];
+  anonymizer?: boolean;
+  source: string;
+  network?: string;
+  databaseBuilt?: string;
+  unknown?: UnknownCause;
+}
+
+interface EventBase {
+  /** ISO 8601 time the event happened. */
+  time: string;
+}
+
+/** A join was decided. */
+export interface DecisionEvent extends EventBase {
+  type: 'decision';
+  meetingId: string;
+  hostAccountId?: string;
+  participantId: string;
+  outcome: 'admitted' | 'denied';
+  reasons: Reason[];
+  dryRun: Reason[];
+  /** Every restriction that matched (enforce and dry-run). */
+  restrictionIds: string[];
+  location: AuditLocation;
+  /** The client address as `audit.ip` allows (absent for `omit`). */
+  address?: string;
+}
+
+/** A present participant was removed by a restriction. */
+export interface RemovalEvent extends EventBase {
+  type: 'removal';
+  meetingId: string;
+  hostAccountId?: string;
+  participantId: string;
+  restrictionId: string;
+  reasons: Reason[];
+  location: AuditLocation;
+  address?: string;
+  /** `removed` when `onRemove` succeeded, `pending` when it failed and awaits a retry. */
+  status: 'removed' | 'pending';
+}
+
+/** Who issued a restriction, as recorded. */
+export interface AuditAuthority {
+  name: string;
+  jurisdiction: string;
+}
+
+/** A restriction was accepted and registered. */
+export interface RestrictionAcceptedEvent extends EventBase {
+  type: 'restriction.accepted';
+  restrictionId: string;
+  kind: RestrictionKind;
+  authority?: AuditAuthority;
+  regions: string[];
+  allowRegions?: string[];
+  scope: { meetings: string[]; hostAccounts: string[]; all: boolean };
+  mode: 'enforce' | 'dry-run';
+  validFrom?: string;
+  validUntil?: string;
+  reference?: string;
+  /** Capability gaps: what the configured data cannot answer. */
+  warnings: string[];
+  /** Meetings in scope with participants present when it was accepted. */
+  meetingsReached: number;
+  /** Of those, meetings where nobody was removed. */
+  meetingsUndisturbed: number;
+  /** Participants removed on acceptance. */
+  removed: number;
+}
+
+/** A restriction was refused (invalid, or outside the authority's jurisdiction). */
+export interface RestrictionRefusedEvent extends EventBase {
+  type: 'restriction.refused';
+  restrictionId?: string;
+  kind?: string;
+  authority?: AuditAuthority;
+  regions?: string[];
+  /** `E_OUT_OF_JURISDICTION` or `E_INVALID_RESTRICTION`. */
+  code: string;
+  reason: string;
+  path?: string;
+  reference?: string;
+}
+
+/** A restriction was lifted (by `lift`, or by reaching `validUntil` when `expired`). */
+export interface RestrictionLiftedEvent extends EventBase {
+  type: 'restriction.lifted';
+  restrictionId: string;
+  kind: RestrictionKind;
+  authority?: AuditAuthority;
+  expired: boolean;
+}
+
+/** A geo database was (re)loaded. */
+export interface GeoReloadedEvent extends EventBase {
+  type: 'geo.reloaded';
+  source: string;
+  file: string;
+  databaseBuilt?: string;
+}
+
+/** Something failed; the gate kept going. */
+export interface ErrorEvent extends EventBase {
+  type: 'error';
+  /** Where it failed. */
+  context: 'rule' | 'geo' | 'onRemove' | 'store' | 'audit' | 'listener' | 'timer';
+  message: string;
+  code?: string;
+  meetingId?: string;
+  participantId?: string;
+  rule?: string;
+  file?: string;
+  /** The underlying error object (not serialised into audit logs). */
+  error?: unknown;
+}
+
+/** Every audit event, discriminated by `type`. */
+export type AuditEvent =
+  | DecisionEvent
+  | RemovalEvent
+  | RestrictionAcceptedEvent
+  | RestrictionRefusedEvent
+  | RestrictionLiftedEvent
+  | GeoReloadedEvent
+  | ErrorEvent;
+
+export type AuditEventType = AuditEvent['type'];
+
+/** The gate's typed event map: `gate.on('decision', e => e.reasons)`. */
+export interface GateEventMap {
+  decision: DecisionEvent;
+  removal: RemovalEvent;
+  'restriction.accepted': RestrictionAcceptedEvent;
+  'restriction.refused': RestrictionRefusedEvent;
+  'restriction.lifted': RestrictionLiftedEvent;
+  'geo.reloaded': GeoReloadedEvent;
+  error: ErrorEvent;
+}
+
+/** Anything audit sinks can attach to (a gate). */
+export interface AuditEventSource {
+  on<E extends keyof GateEventMap>(event: E, listener: (event: GateEventMap[E]) => void): () => void;
+}

@@ -1,0 +1,77 @@
+/** Which meetings a restriction applies to. */
+export type RestrictionScope =
+  | { meetings?: readonly string[]; hostAccounts?: readonly string[]; all?: never }
+  | { all: true; meetings?: never; hostAccounts?: never };
+
+/** Who issued a restriction and the jurisdiction it speaks for. */
+export interface Authority {
+  name: string;
+  /** ISO 3166-1 alpha-2 or ISO 3166-2 code. */
+  jurisdiction: string;
+}
+
+interface RestrictionBase {
+  id: string;
+  scope: RestrictionScope;
+  /** `enforce` (default) or `dry-run`: matches are reported, nobody is denied or removed. */
+  mode?: 'enforce' | 'dry-run';
+  /** ISO 8601 instant from which the restriction applies. */
+  validFrom?: string;
+  /** ISO 8601 instant after which the restriction no longer applies. */
+  validUntil?: string;
+  /** What to do with participants whose location is unknown (default `admit`). */
+  unknownLocation?: 'admit' | 'deny';
+  /** What to do with anonymising addresses (default `admit`). */
+  anonymizers?: 'admit' | 'deny';
+  /** Free text: the letter, case number, ticket. */
+  reference?: string;
+}
+
+/** A demand by an authority; may only target regions inside its own jurisdiction. */
+export interface TakedownRestriction extends RestrictionBase {
+  kind?: 'takedown';
+  authority: Authority;
+  regions: readonly string[];
+}
+
+/** The operator's own legal obligations (e.g. export controls); any regions. */
+export interface SanctionsRestriction extends RestrictionBase {
+  kind: 'sanctions';
+  authority: Authority;
+  regions: readonly string[];
+}
+
+/** A host's own choice: a deny list (`regions`) or an allow list (`allowRegions`). */
+export type HostPolicyRestriction = RestrictionBase & {
+  kind: 'host-policy';
+  authority?: Authority;
+} & ({ regions: readonly string[]; allowRegions?: never } | { allowRegions: readonly string[]; regions?: never });
+
+/** A restriction document as it arrives (plain JSON). */
+export type Restriction = TakedownRestriction | SanctionsRestriction | HostPolicyRestriction;
+
+export type RestrictionKind = 'takedown' | 'sanctions' | 'host-policy';
+
+/**
+ * A validated restriction with defaults filled in and codes canonicalised
+ * (upper case, replaced subdivision codes mapped to current ones). Frozen.
+ */
+export interface NormalizedRestriction {
+  readonly id: string;
+  readonly kind: RestrictionKind;
+  readonly authority?: Readonly<Authority>;
+  /** Deny list (for `allowRegions` policies: empty). */
+  readonly regions: readonly string[];
+  /** Allow list, only for host policies written with `allowRegions`. */
+  readonly allowRegions?: readonly string[];
+  readonly scope: Readonly<{ meetings: readonly string[]; hostAccounts: readonly string[]; all: boolean }>;
+  readonly mode: 'enforce' | 'dry-run';
+  /** Epoch milliseconds, or undefined for "always". */
+  readonly validFrom?: number;
+  readonly validUntil?: number;
+  readonly unknownLocation: 'admit' | 'deny';
+  readonly anonymizers: 'admit' | 'deny';
+  readonly reference?: string;
+  /** The document as given (for audit and listing). */
+  readonly source: Readonly<Restriction>;
+}
