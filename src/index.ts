@@ -7,3 +7,4 @@ export * from './events/index.js';
 export * from './gate/index.js';
 export * from './audit/index.js';
 export * from './report/index.js';
+export * from './store/index.js';
