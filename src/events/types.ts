@@ -126,6 +126,14 @@ export interface ErrorEvent extends EventBase {
   error?: unknown;
 }
 
+/** The shared restriction store's connection or history changed (fleet deployments). */
+export interface StoreEvent extends EventBase {
+  type: 'store.disconnected' | 'store.reconnected' | 'store.resynced' | 'store.regressed';
+  store: string;
+  message?: string;
+  version?: string;
+}
+
 /** Every audit event, discriminated by `type`. */
 export type AuditEvent =
   | DecisionEvent
@@ -134,6 +142,7 @@ export type AuditEvent =
   | RestrictionRefusedEvent
   | RestrictionLiftedEvent
   | GeoReloadedEvent
+  | StoreEvent
   | ErrorEvent;
 
 export type AuditEventType = AuditEvent['type'];
@@ -146,6 +155,10 @@ export interface GateEventMap {
   'restriction.refused': RestrictionRefusedEvent;
   'restriction.lifted': RestrictionLiftedEvent;
   'geo.reloaded': GeoReloadedEvent;
+  'store.disconnected': StoreEvent & { type: 'store.disconnected' };
+  'store.reconnected': StoreEvent & { type: 'store.reconnected' };
+  'store.resynced': StoreEvent & { type: 'store.resynced' };
+  'store.regressed': StoreEvent & { type: 'store.regressed' };
   error: ErrorEvent;
 }
 
