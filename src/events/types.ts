@@ -165,4 +165,10 @@ export interface GateEventMap {
 /** Anything audit sinks can attach to (a gate). */
 export interface AuditEventSource {
   on<E extends keyof GateEventMap>(event: E, listener: (event: GateEventMap[E]) => void): () => void;
+  /**
+   * Told by an audit sink whether it can record events. While a sink with
+   * policy `deny` reports unhealthy, the gate denies joins (`audit-unavailable`).
+   * Optional: sinks call it only when the source has it.
+   */
+  setAuditHealth?(sinkId: string, healthy: boolean, policy: 'deny' | 'buffer'): void;
 }
