@@ -1,1 +1,3 @@
 export * from './types.js';
+export * from './gate.js';
+export type { Clock } from './clock.js';
