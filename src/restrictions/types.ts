@@ -1,3 +1,6 @@
+import type { ErrorCode } from '../errors/index.js';
+import type { ReasonCode } from '../gate/types.js';
+
 /** Which meetings a restriction applies to. */
 export type RestrictionScope =
   | { meetings?: readonly string[]; hostAccounts?: readonly string[]; all?: never }
@@ -74,4 +77,45 @@ export interface NormalizedRestriction {
   readonly reference?: string;
   /** The document as given (for audit and listing). */
   readonly source: Readonly<Restriction>;
+}
+
+/**
+ * Why one restriction applies to one location (see `matchRestriction`).
+ * `code` is a decision reason code; `region` is the restricted region the
+ * location matched (`region-restricted` only); `message` gives detail such
+ * as the unknown-location cause.
+ */
+export interface RestrictionMatch {
+  code: ReasonCode;
+  region?: string;
+  message?: string;
+}
+
+/** Options for `validateRestriction`. */
+export interface ValidateRestrictionOptions {
+  /** Ids already registered: a document reusing one is refused at `$.id`. */
+  existingIds?: ReadonlySet<string> | ((id: string) => boolean);
+  /**
+   * The current time (epoch ms). Validation does not depend on it today:
+   * an expired restriction is valid and simply never active.
+   */
+  now?: number;
+}
+
+/** One problem found by `validateRestrictions`. */
+export interface RestrictionProblem {
+  /** Index of the document in the input array (0 for a single document). */
+  index: number;
+  /** The document's id, when it could be read. */
+  id?: string;
+  code: ErrorCode;
+  /** JSON path, e.g. `$[2].regions[0]`. */
+  path: string;
+  message: string;
+}
+
+/** Result of `validateRestrictions`. */
+export interface RestrictionsValidation {
+  valid: NormalizedRestriction[];
+  problems: RestrictionProblem[];
 }

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { canonicalRegion, subdivisionsWithSuffix } from '../regions.js';
+
+/** Caps against hostile documents: far above any real order, far below what hurts. */
+export const LIMITS = Object.freeze({
+  string: 256,
+  reference: 4096,
+  scopeIds: 10_000,
+  regions: 1_000,
+});
+
+/** Shown in messages: the offending value, JSON-escaped and cut short. */
+export function show(value: string): string {
+  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+}
+
+/**
+ * Why `code` is not a region, or `undefined` when it is one. Distinguishes a
+ * subdivision written without its country (`XZ`, `-CA`) from a plain unknown code.
+ */
+export function regionCodeProblem(code: string): string | undefined {
+  if (canonicalRegion(code) !== undefined) return undefined;
+  const bare = /^-?([A-Za-z0-9]{1,3})$/.exec(code);
+  if (bare !== null) {
+    const candidates = subdivisionsWithSuffix(bare[1] as string);
+    if (code.startsWith('-') || candidates.length > 0) {
+      const hint = candidates.length > 0 ? ` (did you mean ${candidates.map((c) => `"${c}"`).join(' or ')}?)` : '';
+      return `subdivision ${show(code)} written without its country${hint}`;
+    }
+  }
+  if (/^[A-Za-z]{2}-[A-Za-z0-9]{1,3}$/.test(code) && canonicalRegion(code.slice(0, 2)) !== undefined) {
+    return `unknown subdivision code ${show(code)}`;
+  }
+  return `unknown region code ${show(code)} (expected an ISO 3166-1 alpha-2 or ISO 3166-2 code such as "CN" or "US-CA")`;
+}
+
+const text = (max: number) =>
+  z.string().min(1, { error: 'must not be empty' }).max(max, { error: `is too long (at most ${max} characters)` });
+
+const regionCode = z.string().superRefine((value, ctx) => {
+  const problem = regionCodeProblem(value);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const regionList = z
+  .array(regionCode)
+  .min(1, { error: 'must list at least one region' })
+  .max(LIMITS.regions, { error: `has too many regions (at most ${LIMITS.regions})` });
+
+const idList = z
+  .array(text(LIMITS.string))
+  .min(1, { error: 'must not be empty (omit it instead)' })
+  .max(LIMITS.scopeIds, { error: `has too many entries (at most ${LIMITS.scopeIds})` });
+
+const instant = z.iso.datetime({
+  offset: true,
+  error: 'must be an ISO 8601 instant with a time zone, e.g. "2020-06-01T00:00:00Z"',
+});
+
+const choice = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: `must be one of ${values.map((v) => `"${v}"`).join(', ')}` });
+
+/**
+ * The document shape of SPEC section 4, field by field. Strict objects:
+ * any other key (including an own `__proto__` key from `JSON.parse`) is an
+ * error. Rules that relate fields (kind vs authority, regions vs
+ * allowRegions, scope, window) are checked separately so that every problem
+ * is reported, not just the first layer's.
+ */
+export const restrictionSchema = z.strictObject({
+  id: text(LIMITS.string),
+  kind: choice(['takedown', 'sanctions', 'host-policy'] as const).optional(),
+  authority: z
+    .strictObject({
+      name: text(LIMITS.string),
+      jurisdiction: regionCode,
+    })
+    .optional(),
+  regions: regionList.optional(),
+  allowRegions: regionList.optional(),
+  scope: z.strictObject({
+    meetings: idList.optional(),
+    hostAccounts: idList.optional(),
+    all: z.literal(true, { error: 'must be true (omit it otherwise)' }).optional(),
+  }),
+  mode: choice(['enforce', 'dry-run'] as const).optional(),
+  validFrom: instant.optional(),
+  validUntil: instant.optional(),
+  unknownLocation: choice(['admit', 'deny'] as const).optional(),
+  anonymizers: choice(['admit', 'deny'] as const).optional(),
+  reference: z.string().max(LIMITS.reference, { error: `is too long (at most ${LIMITS.reference} characters)` }).optional(),
+});
+
+/** A document that passed {@link restrictionSchema}. */
+export type ParsedRestriction = z.output<typeof restrictionSchema>;

@@ -1,0 +1,217 @@
+import type { core } from 'zod';
+import { ErrorCode } from '../../errors/index.js';
+import { canonicalRegion, regionContains } from '../regions.js';
+import type { NormalizedRestriction, Restriction, RestrictionKind, ValidateRestrictionOptions } from '../types.js';
+import { LIMITS, restrictionSchema, show, type ParsedRestriction } from './schema.js';
+
+/** One problem with one document; `path` segments are relative to the document. */
+export interface DocIssue {
+  path: readonly PropertyKey[];
+  message: string;
+  code: ErrorCode;
+}
+
+/** Outcome of checking one document. */
+export interface DocResult {
+  restriction?: NormalizedRestriction;
+  /** The document's id when readable (a non-empty string of at most 256 characters). */
+  id?: string;
+  issues: DocIssue[];
+}
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** `$.regions[1]`, `$[2].scope`, `$["odd key"]`. */
+export function formatPath(root: string, path: readonly PropertyKey[]): string {
+  let out = root;
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else {
+      const key = String(seg);
+      out += IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+    }
+  }
+  return out;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Own properties only: a polluted `Object.prototype` must not supply fields. */
+function own(obj: Record<string, unknown>, key: string): unknown {
+  return Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  const t = typeof value;
+  return t === 'object' ? 'an object' : t === 'undefined' ? 'missing' : `a ${t}`;
+}
+
+const EXPECTED: Readonly<Record<string, string>> = {
+  string: 'a string',
+  array: 'an array',
+  object: 'an object',
+  number: 'a number',
+  boolean: 'a boolean',
+};
+
+/** Turn one zod issue into our issues (an unknown-keys issue becomes one per key). */
+function fromZod(issue: core.$ZodIssue): DocIssue[] {
+  const code = ErrorCode.InvalidRestriction;
+  const path = issue.path;
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => ({ path: [...path, key], message: `unknown field ${show(key)}`, code }));
+    case 'invalid_type': {
+      if (issue.input === undefined) return [{ path, message: 'is required', code }];
+      const expected = EXPECTED[issue.expected] ?? issue.expected;
+      return [{ path, message: `must be ${expected}, not ${typeName(issue.input)}`, code }];
+    }
+    default:
+      return [{ path, message: issue.message, code }];
+  }
+}
+
+function canonicalList(list: readonly string[]): readonly string[] {
+  const out = new Set<string>();
+  for (const code of list) out.add(canonicalRegion(code) as string); // validated by the schema
+  return Object.freeze([...out]);
+}
+
+function uniqueList(list: readonly string[] | undefined): readonly string[] {
+  return Object.freeze(list === undefined ? [] : [...new Set(list)]);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function isDuplicate(id: string, existing: ValidateRestrictionOptions['existingIds']): boolean {
+  if (existing === undefined) return false;
+  return typeof existing === 'function' ? existing(id) === true : existing.has(id);
+}
+
+/** Rules that relate several fields; reads the raw document defensively (it may be invalid). */
+function crossFieldIssues(raw: Record<string, unknown>, options: ValidateRestrictionOptions): DocIssue[] {
+  const issues: DocIssue[] = [];
+  const add = (path: PropertyKey[], message: string) => issues.push({ path, message, code: ErrorCode.InvalidRestriction });
+  const rawKind = own(raw, 'kind');
+  const kind = rawKind === undefined ? 'takedown' : rawKind;
+  const has = (key: string) => own(raw, key) !== undefined;
+
+  if ((kind === 'takedown' || kind === 'sanctions') && !has('authority')) {
+    add(['authority'], `is required for a ${kind} restriction`);
+  }
+  if (kind === 'takedown' || kind === 'sanctions') {
+    if (has('allowRegions')) add(['allowRegions'], `only host-policy restrictions may use allowRegions (a ${kind} lists regions)`);
+    else if (!has('regions')) add(['regions'], 'is required');
+  } else if (kind === 'host-policy') {
+    if (has('regions') && has('allowRegions')) add(['allowRegions'], 'give either regions (deny list) or allowRegions (allow list), not both');
+    else if (!has('regions') && !has('allowRegions')) add(['regions'], 'a host policy needs regions (deny list) or allowRegions (allow list)');
+  }
+
+  const scope = own(raw, 'scope');
+  if (isPlainObject(scope)) {
+    const all = own(scope, 'all');
+    const lists = own(scope, 'meetings') !== undefined || own(scope, 'hostAccounts') !== undefined;
+    if (all === true && lists) add(['scope'], 'all: true cannot be combined with meetings or hostAccounts');
+    else if (all === undefined && !lists) add(['scope'], 'empty scope: give meetings, hostAccounts or all: true');
+    if (all === true && kind === 'takedown') add(['scope', 'all'], 'a takedown cannot apply to all meetings; name the meetings or host accounts');
+  }
+
+  const from = own(raw, 'validFrom');
+  const until = own(raw, 'validUntil');
+  if (typeof from === 'string' && typeof until === 'string') {
+    const a = Date.parse(from);
+    const b = Date.parse(until);
+    if (Number.isFinite(a) && Number.isFinite(b) && b <= a) add(['validUntil'], `must be after validFrom (${show(from)})`);
+  }
+
+  const id = own(raw, 'id');
+  if (typeof id === 'string' && isDuplicate(id, options.existingIds)) {
+    add(['id'], `duplicate restriction id ${show(id)}`);
+  }
+  return issues;
+}
+
+/** Containment (takedowns only): every region equals the jurisdiction or lies inside it. */
+function containmentIssues(doc: ParsedRestriction, kind: RestrictionKind): DocIssue[] {
+  if (kind !== 'takedown' || doc.authority === undefined || doc.regions === undefined) return [];
+  const written = doc.authority.jurisdiction;
+  const jurisdiction = canonicalRegion(written) as string;
+  const issues: DocIssue[] = [];
+  doc.regions.forEach((code, i) => {
+    const region = canonicalRegion(code) as string;
+    if (regionContains(jurisdiction, region)) return;
+    const shown = region === code ? show(code) : `${show(code)} (${region})`;
+    const shownJ = jurisdiction === written ? show(written) : `${show(written)} (${jurisdiction})`;
+    issues.push({
+      path: ['regions', i],
+      message: `region ${shown} is outside the authority's jurisdiction ${shownJ}`,
+      code: ErrorCode.OutOfJurisdiction,
+    });
+  });
+  return issues;
+}
+
+function normalize(doc: ParsedRestriction, kind: RestrictionKind): NormalizedRestriction {
+  const allow = doc.allowRegions;
+  const scope = doc.scope;
+  const out: { -readonly [K in keyof NormalizedRestriction]: NormalizedRestriction[K] } = {
+    id: doc.id,
+    kind,
+    regions: doc.regions === undefined ? Object.freeze([]) : canonicalList(doc.regions),
+    scope: Object.freeze({
+      meetings: uniqueList(scope.meetings),
+      hostAccounts: uniqueList(scope.hostAccounts),
+      all: scope.all === true,
+    }),
+    mode: doc.mode ?? 'enforce',
+    // An allow list exists to keep everyone else out: unknown locations are denied unless admitted explicitly (SPEC 4).
+    unknownLocation: doc.unknownLocation ?? (allow === undefined ? 'admit' : 'deny'),
+    anonymizers: doc.anonymizers ?? 'admit',
+    source: deepFreeze(structuredClone(doc) as Restriction),
+  };
+  if (doc.authority !== undefined) {
+    out.authority = Object.freeze({
+      name: doc.authority.name,
+      jurisdiction: canonicalRegion(doc.authority.jurisdiction) as string,
+    });
+  }
+  if (allow !== undefined) out.allowRegions = canonicalList(allow);
+  if (doc.validFrom !== undefined) out.validFrom = Date.parse(doc.validFrom);
+  if (doc.validUntil !== undefined) out.validUntil = Date.parse(doc.validUntil);
+  if (doc.reference !== undefined) out.reference = doc.reference;
+  return Object.freeze(out);
+}
+
+/**
+ * Check one document completely: schema, cross-field rules, duplicate id,
+ * then (only when all of that passed) jurisdictional containment.
+ */
+export function checkDocument(raw: unknown, options: ValidateRestrictionOptions = {}): DocResult {
+  if (!isPlainObject(raw)) {
+    return { issues: [{ path: [], message: `a restriction must be an object, not ${typeName(raw)}`, code: ErrorCode.InvalidRestriction }] };
+  }
+  const rawId = own(raw, 'id');
+  const id = typeof rawId === 'string' && rawId.length > 0 && rawId.length <= LIMITS.string ? rawId : undefined;
+  const parsed = restrictionSchema.safeParse(raw, { reportInput: true });
+  const issues: DocIssue[] = parsed.success ? [] : parsed.error.issues.flatMap(fromZod);
+  issues.push(...crossFieldIssues(raw, options));
+  const result: DocResult = { issues };
+  if (id !== undefined) result.id = id;
+  if (!parsed.success || issues.length > 0) return result;
+
+  const doc = parsed.data;
+  const kind: RestrictionKind = doc.kind ?? 'takedown';
+  issues.push(...containmentIssues(doc, kind));
+  if (issues.length === 0) result.restriction = normalize(doc, kind);
+  return result;
+}
