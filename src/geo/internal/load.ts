@@ -1,0 +1,186 @@
+import { Reader } from 'maxmind';
+import { ErrorCode, GeoadmitError } from '../../errors/index.js';
+import type { GeoCapabilities } from '../types.js';
+import { detectLayout, LayoutEvidence, mapperFor } from './layouts.js';
+import type { MappedRecord, MaxMindLayout } from './layouts.js';
+
+const METADATA_MARKER = Buffer.from('abcdef4d61784d696e642e636f6d', 'hex');
+const DATA_SEPARATOR = 16;
+
+/** One opened, checked database. Immutable once built; a reload builds a new one. */
+export interface LoadedDatabase {
+  readonly file: string;
+  readonly reader: Reader<never>;
+  readonly databaseType: string;
+  readonly layout: MaxMindLayout;
+  /** `location` databases answer country/subdivisions; `anonymizer` layers only flag. */
+  readonly role: 'location' | 'anonymizer';
+  readonly ipVersion: 4 | 6;
+  readonly buildDate: string;
+  /** `mmdb:<database_type>`. */
+  readonly source: string;
+  readonly capabilities: GeoCapabilities;
+  /** Record → mapped location, memoised per decoded record object. */
+  readonly map: (rec: unknown) => MappedRecord;
+  /** How long the full check took, in milliseconds (0 when skipped). */
+  readonly checkMs: number;
+}
+
+/** Options for {@link loadDatabase}. */
+export interface LoadOptions {
+  /** Walk the whole search tree and decode every record before use (default true). */
+  verify?: boolean;
+  /** Decoded records kept per database (bounded; default 20 000). */
+  cacheSize?: number;
+}
+
+/** A bounded decoder cache for mmdb-lib: insertion-ordered eviction, O(1). */
+class BoundedCache {
+  private readonly entries = new Map<string | number, unknown>();
+  constructor(private readonly max: number) {}
+  get(key: string | number): unknown {
+    return this.entries.get(key);
+  }
+  set(key: string | number, value: unknown): void {
+    if (this.entries.size >= this.max) {
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
+    }
+    this.entries.set(key, value);
+  }
+}
+
+function corrupt(file: string, what: string, cause?: unknown): GeoadmitError {
+  return new GeoadmitError(ErrorCode.DatabaseCorrupt, `Database file ${file} is not a usable MaxMind DB: ${what}`, {
+    file,
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+interface RawMetadata {
+  binaryFormatMajorVersion: unknown;
+  buildEpoch: Date;
+  databaseType: unknown;
+  ipVersion: unknown;
+  nodeCount: unknown;
+  recordSize: unknown;
+  searchTreeSize: number;
+}
+
+/** Reads one record of node `node` (0 = left, 1 = right) for the three record sizes MaxMind DB allows. */
+function recordReader(buf: Buffer, recordSize: 24 | 28 | 32): (offset: number, right: boolean) => number {
+  switch (recordSize) {
+    case 24:
+      return (o, right) => buf.readUIntBE(right ? o + 3 : o, 3);
+    case 28:
+      return (o, right) =>
+        right ? (((buf[o + 3] as number) & 0x0f) * 0x1000000) + buf.readUIntBE(o + 4, 3) : (((buf[o + 3] as number) & 0xf0) >>> 4) * 0x1000000 + buf.readUIntBE(o, 3);
+    case 32:
+      return (o, right) => buf.readUInt32BE(right ? o + 4 : o);
+  }
+}
+
+/**
+ * Open `buffer` (the whole content of `file`) as a MaxMind DB, check it and
+ * detect its layout. Throws `GeoadmitError` `E_DB_CORRUPT` for anything that
+ * is not a complete, well-formed database and `E_DB_WRONG_KIND` for a
+ * database whose records cannot locate anyone (ASN, connection type, ...).
+ *
+ * The full check (the default) visits every search-tree node and decodes every
+ * record the tree points to, so a database that passes cannot make a later
+ * lookup read outside the file or fail to decode.
+ */
+export function loadDatabase(buffer: Buffer, file: string, options: LoadOptions = {}): LoadedDatabase {
+  const verify = options.verify ?? true;
+  const started = performance.now();
+  const markerAt = buffer.lastIndexOf(METADATA_MARKER);
+  if (markerAt < 0) throw corrupt(file, 'no metadata section (not an .mmdb file, or truncated)');
+
+  let reader: Reader<never>;
+  try {
+    reader = new Reader<never>(buffer, { cache: new BoundedCache(options.cacheSize ?? 20_000) });
+  } catch (error) {
+    throw corrupt(file, `metadata cannot be read (${(error as Error).message})`, error);
+  }
+  const md = reader.metadata as unknown as RawMetadata;
+  if (md.binaryFormatMajorVersion !== 2) throw corrupt(file, `unsupported binary format version ${String(md.binaryFormatMajorVersion)}`);
+  const nodeCount = md.nodeCount;
+  if (typeof nodeCount !== 'number' || !Number.isSafeInteger(nodeCount) || nodeCount <= 0) throw corrupt(file, 'metadata node_count is missing or invalid');
+  const recordSize = md.recordSize;
+  if (recordSize !== 24 && recordSize !== 28 && recordSize !== 32) throw corrupt(file, 'metadata record_size is not 24, 28 or 32');
+  const ipVersion = md.ipVersion;
+  if (ipVersion !== 4 && ipVersion !== 6) throw corrupt(file, 'metadata ip_version is not 4 or 6');
+  const databaseType = md.databaseType;
+  if (typeof databaseType !== 'string' || databaseType.length === 0 || databaseType.length > 200) throw corrupt(file, 'metadata database_type is missing or invalid');
+  if (!(md.buildEpoch instanceof Date) || !Number.isFinite(md.buildEpoch.getTime())) throw corrupt(file, 'metadata build_epoch is missing or invalid');
+  const treeSize = md.searchTreeSize;
+  if (treeSize + DATA_SEPARATOR > markerAt) throw corrupt(file, `search tree (${nodeCount} nodes) does not fit in the file (truncated?)`);
+
+  const evidence = new LayoutEvidence();
+  if (verify) {
+    for (let i = treeSize; i < treeSize + DATA_SEPARATOR; i++) {
+      if (buffer[i] !== 0) throw corrupt(file, 'data section separator is not 16 zero bytes');
+    }
+  }
+  // Walk every node: node links must stay inside the tree, data pointers inside the data section.
+  const readRecord = recordReader(buffer, recordSize);
+  const nodeBytes = recordSize / 4;
+  const dataPointers = new Set<number>();
+  const dataStart = treeSize + DATA_SEPARATOR;
+  for (let node = 0, offset = 0; node < nodeCount; node++, offset += nodeBytes) {
+    for (let side = 0; side < 2; side++) {
+      const value = readRecord(offset, side === 1);
+      if (value <= nodeCount) continue; // another node, or "no data"
+      const at = value - nodeCount + treeSize;
+      if (at < dataStart || at >= markerAt) {
+        if (verify) throw corrupt(file, `search tree node ${node} points outside the data section`);
+        continue;
+      }
+      dataPointers.add(value);
+    }
+  }
+  // Decode each record once, with a separate uncached reader, to prove every lookup can decode.
+  // mmdb-lib exposes no public "decode at pointer"; its Reader's resolveDataPointer is the
+  // exact code path lookups use, so it is the right thing to exercise (maxmind pinned exactly).
+  const probe = new Reader<never>(buffer) as unknown as { resolveDataPointer(pointer: number): unknown };
+  for (const pointer of dataPointers) {
+    let rec: unknown;
+    try {
+      rec = probe.resolveDataPointer(pointer);
+    } catch (error) {
+      if (verify) throw corrupt(file, `record at data pointer ${pointer} cannot be decoded (${(error as Error).message})`, error);
+      continue;
+    }
+    evidence.add(rec);
+  }
+
+  const detection = detectLayout(databaseType, evidence);
+  if (!detection.ok) {
+    throw new GeoadmitError(
+      ErrorCode.DatabaseWrongKind,
+      `Database file ${file} (${databaseType}) is a${/^[aeiou]/i.test(detection.kind) ? 'n' : ''} ${detection.kind} database, not a location database`,
+      { file },
+    );
+  }
+  const mapper = mapperFor(detection.layout);
+  const memo = new WeakMap<object, MappedRecord>();
+  const map = (rec: unknown): MappedRecord => {
+    if (typeof rec !== 'object' || rec === null) return mapper(rec);
+    let mapped = memo.get(rec);
+    if (mapped === undefined) memo.set(rec, (mapped = mapper(rec)));
+    return mapped;
+  };
+  return Object.freeze({
+    file,
+    reader,
+    databaseType,
+    layout: detection.layout,
+    role: detection.layout === 'geoip2-anonymous-ip' ? 'anonymizer' : 'location',
+    ipVersion,
+    buildDate: md.buildEpoch.toISOString(),
+    source: `mmdb:${databaseType}`,
+    capabilities: Object.freeze({ ...detection.capabilities }),
+    map,
+    checkMs: verify ? performance.now() - started : 0,
+  });
+}

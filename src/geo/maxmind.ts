@@ -1,0 +1,459 @@
+import { watch as fsWatch } from 'node:fs';
+import type { FSWatcher } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { basename, dirname, resolve as resolvePath } from 'node:path';
+import EventEmitter from 'eventemitter3';
+import { ErrorCode, GeoadmitError } from '../errors/index.js';
+import type { GeoCapabilities, GeoResolver, GeoResolverEvents, GeoResolverMetadata, Location } from './types.js';
+import { loadDatabase } from './internal/load.js';
+import type { LoadedDatabase } from './internal/load.js';
+import type { MappedRecord, MaxMindLayout } from './internal/layouts.js';
+import { networkText } from './internal/network.js';
+
+export { MaxMindLayout } from './internal/layouts.js';
+
+/** The file-system seam the resolver reads through (tests stub it; defaults to `node:fs/promises`). */
+export interface MaxMindFs {
+  /** Read a whole file. Rejections with `code: 'ENOENT'` (or any other) become `E_DB_NOT_FOUND`. */
+  readFile(path: string): Promise<Buffer>;
+}
+
+/** Options for {@link MaxMindResolver.open} and {@link MaxMindResolver.fromBuffers}. */
+export interface MaxMindResolverOptions {
+  /**
+   * Reload a file when it changes on disk (watches its directory, so an atomic
+   * rename-replace is seen as well as an in-place rewrite). Default `false`.
+   */
+  watch?: boolean;
+  /** Quiet period after the last change before a watched file is reloaded, in ms. Default 200. */
+  watchDebounceMs?: number;
+  /** File-system seam used to read databases (open and reload). */
+  fs?: MaxMindFs;
+  /** Time source for event timestamps (ms since epoch). Default `Date.now`. */
+  clock?: () => number;
+  /** Decoded records cached per database (bounded). Default 20 000. */
+  cacheSize?: number;
+  /**
+   * Check every database completely before use: walk every search-tree node
+   * and decode every record (default `true`). Turning it off is for tests of
+   * the runtime safety net only; an unchecked damaged file may answer wrongly.
+   */
+  verify?: boolean;
+}
+
+/** A database a resolver has open. */
+export interface MaxMindDatabaseInfo {
+  /** The path it was read from (or the name given to `fromBuffers`). */
+  readonly file: string;
+  /** `database_type` from its metadata, e.g. `GeoLite2-Country`. */
+  readonly databaseType: string;
+  /** The record layout detected. */
+  readonly layout: MaxMindLayout;
+  /** Build time from its metadata (ISO 8601). */
+  readonly buildDate: string;
+  /** `4` for an IPv4-only tree, `6` for a tree holding both. */
+  readonly ipVersion: 4 | 6;
+}
+
+/** Outcome of {@link MaxMindResolver.reload}: what was swapped in and what kept its previous version. */
+export interface MaxMindReloadResult {
+  /** Files whose new content is now in use. */
+  readonly reloaded: readonly string[];
+  /** Files that could not be reloaded; their previous database stays in use. */
+  readonly failed: readonly { readonly file: string; readonly error: GeoadmitError }[];
+}
+
+type EmitterEvents = { [E in keyof GeoResolverEvents]: [GeoResolverEvents[E]] };
+
+/** Everything a lookup needs, swapped as one reference so a lookup never sees half a reload. */
+interface ResolverState {
+  readonly layers: readonly LoadedDatabase[];
+  readonly locationLayers: readonly LoadedDatabase[];
+  readonly anonymizerLayers: readonly LoadedDatabase[];
+  readonly name: string;
+  readonly capabilities: GeoCapabilities;
+  readonly databases: readonly MaxMindDatabaseInfo[];
+}
+
+const unknownLocation = (unknown: NonNullable<Location['unknown']>, anonymizer?: boolean): Location =>
+  Object.freeze({ subdivisions: Object.freeze([]) as readonly string[], source: 'unknown', unknown, ...(anonymizer === undefined ? {} : { anonymizer }) });
+
+const INVALID = unknownLocation('invalid-address');
+const NOT_FOUND = unknownLocation('not-in-database');
+const LOOKUP_ERROR = unknownLocation('lookup-error');
+
+const MAPPED_V4_DOTTED = /^::ffff:(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})$/i;
+const MAPPED_V4_HEX = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i;
+
+/** `::ffff:a.b.c.d` / `::ffff:xxxx:yyyy` → `a.b.c.d`; anything else unchanged. */
+function unmapIpv4(address: string): string {
+  if (address.charCodeAt(0) !== 58 /* ':' */) return address;
+  const dotted = MAPPED_V4_DOTTED.exec(address);
+  if (dotted) return dotted[1] as string;
+  const hex = MAPPED_V4_HEX.exec(address);
+  if (!hex) return address;
+  const hi = parseInt(hex[1] as string, 16);
+  const lo = parseInt(hex[2] as string, 16);
+  return `${hi >>> 8}.${hi & 0xff}.${lo >>> 8}.${lo & 0xff}`;
+}
+
+function buildState(layers: readonly LoadedDatabase[]): ResolverState {
+  const locationLayers = layers.filter((l) => l.role === 'location');
+  const anonymizerLayers = layers.filter((l) => l.role === 'anonymizer');
+  return Object.freeze({
+    layers,
+    locationLayers,
+    anonymizerLayers,
+    // Location databases first (they name the source), then the layers that only flag.
+    name: `mmdb:${[...locationLayers, ...anonymizerLayers].map((l) => l.databaseType).join('+')}`,
+    capabilities: Object.freeze({
+      countries: locationLayers.some((l) => l.capabilities.countries),
+      subdivisions: locationLayers.some((l) => l.capabilities.subdivisions),
+      anonymizers: layers.some((l) => l.capabilities.anonymizers),
+    }),
+    databases: Object.freeze(
+      layers.map((l) =>
+        Object.freeze({ file: l.file, databaseType: l.databaseType, layout: l.layout, buildDate: l.buildDate, ipVersion: l.ipVersion }),
+      ),
+    ),
+  });
+}
+
+/** A resolver must have something that locates: an Anonymous-IP database only flags. */
+function requireLocationLayer(layers: readonly LoadedDatabase[], culprit: string): void {
+  if (!layers.some((l) => l.role === 'location')) {
+    throw new GeoadmitError(
+      ErrorCode.DatabaseWrongKind,
+      `Database file ${culprit} is an Anonymous-IP database; it can only be layered with a location database (City, Country, DB-IP, IPinfo or ip-location-db)`,
+      { file: culprit },
+    );
+  }
+}
+
+async function readDatabase(fs: MaxMindFs, file: string): Promise<Buffer> {
+  try {
+    return await fs.readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    const why = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? (error as Error)?.message ?? 'unknown error'})`;
+    throw new GeoadmitError(ErrorCode.DatabaseNotFound, `Database file ${file} ${why}`, { file, cause: error });
+  }
+}
+
+function asGeoadmitError(error: unknown, file: string): GeoadmitError {
+  if (error instanceof GeoadmitError) return error;
+  return new GeoadmitError(ErrorCode.DatabaseCorrupt, `Database file ${file} could not be loaded: ${(error as Error)?.message ?? String(error)}`, {
+    file,
+    cause: error,
+  });
+}
+
+const defaultFs: MaxMindFs = { readFile: (path) => readFile(path) };
+
+/**
+ * A {@link GeoResolver} over MaxMind DB (`.mmdb`) files: GeoIP2/GeoLite2 City
+ * and Country, GeoIP2 Anonymous IP (as a layer), DB-IP, IPinfo and
+ * ip-location-db, detected per file. Files are read whole into memory and
+ * checked completely before use; lookups do no I/O and never throw.
+ *
+ * Layering: the first location database with a physical country answers
+ * `country`, `subdivisions`, `network`, `databaseBuilt` and `source`;
+ * `anonymizer` is true when any database flags the address.
+ *
+ * @example
+ * const geo = await MaxMindResolver.open(['GeoIP2-City.mmdb', 'GeoIP2-Anonymous-IP.mmdb'], { watch: true });
+ * geo.on('error', (e) => log.warn(e.error.message));
+ * geo.resolve('1.2.4.8'); // { country: 'CN', subdivisions: [], network: '1.2.4.0/22', source: 'mmdb:GeoIP2-City', ... }
+ */
+export class MaxMindResolver implements GeoResolver {
+  private state: ResolverState;
+  private readonly emitter = new EventEmitter<EmitterEvents>();
+  private readonly paths: readonly string[];
+  private readonly fs: MaxMindFs;
+  private readonly clock: () => number;
+  private readonly loadOptions: { verify: boolean; cacheSize?: number };
+  private readonly debounceMs: number;
+  private readonly watchers: FSWatcher[] = [];
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(layers: readonly LoadedDatabase[], paths: readonly string[], options: MaxMindResolverOptions) {
+    this.state = buildState(layers);
+    this.paths = paths;
+    this.fs = options.fs ?? defaultFs;
+    this.clock = options.clock ?? Date.now;
+    this.loadOptions = { verify: options.verify ?? true, ...(options.cacheSize === undefined ? {} : { cacheSize: options.cacheSize }) };
+    this.debounceMs = options.watchDebounceMs ?? 200;
+  }
+
+  /**
+   * Read, check and open one or more databases (in layering order). Rejects
+   * with `GeoadmitError`: `E_DB_NOT_FOUND` (missing/unreadable), `E_DB_CORRUPT`
+   * (truncated, damaged, not an `.mmdb`), `E_DB_WRONG_KIND` (ASN,
+   * connection-type, ISP, domain; or only Anonymous-IP databases), each with
+   * `file` set.
+   */
+  static async open(paths: string | readonly string[], options: MaxMindResolverOptions = {}): Promise<MaxMindResolver> {
+    const list = typeof paths === 'string' ? [paths] : [...paths];
+    if (list.length === 0 || list.some((p) => typeof p !== 'string' || p.length === 0)) {
+      throw new GeoadmitError(ErrorCode.InvalidConfig, 'MaxMindResolver.open needs at least one database path (non-empty strings)', { argument: 'paths' });
+    }
+    const fs = options.fs ?? defaultFs;
+    const layers: LoadedDatabase[] = [];
+    for (const file of list) {
+      const buffer = await readDatabase(fs, file);
+      layers.push(loadFile(buffer, file, options));
+    }
+    requireLocationLayer(layers, list[list.length - 1] as string);
+    const resolver = new MaxMindResolver(layers, list, options);
+    if (options.watch === true) resolver.startWatching();
+    return resolver;
+  }
+
+  /**
+   * Open databases already in memory (tests, embedded data). Each `name` is
+   * used as the `file` in errors and {@link databases}. Throws like
+   * {@link open}. `reload()` has nothing to re-read for these.
+   */
+  static fromBuffers(buffers: readonly { name: string; buffer: Buffer }[], options: Omit<MaxMindResolverOptions, 'watch' | 'fs'> = {}): MaxMindResolver {
+    if (buffers.length === 0) {
+      throw new GeoadmitError(ErrorCode.InvalidConfig, 'MaxMindResolver.fromBuffers needs at least one database', { argument: 'buffers' });
+    }
+    const layers = buffers.map(({ name, buffer }, i) => {
+      if (!Buffer.isBuffer(buffer)) {
+        throw new GeoadmitError(ErrorCode.InvalidConfig, `buffers[${i}].buffer is not a Buffer`, { argument: `buffers[${i}].buffer` });
+      }
+      return loadFile(buffer, name, options);
+    });
+    requireLocationLayer(layers, (buffers[buffers.length - 1] as { name: string }).name);
+    return new MaxMindResolver(layers, [], options);
+  }
+
+  /** `mmdb:<database_type>` of the location database(s), then layers joined by `+`, e.g. `mmdb:GeoIP2-City+GeoIP2-Anonymous-IP`. */
+  get metadata(): GeoResolverMetadata {
+    return { name: this.state.name };
+  }
+
+  /** What the open databases can answer (derived from the layouts detected; may change on reload). */
+  get capabilities(): GeoCapabilities {
+    return this.state.capabilities;
+  }
+
+  /** The databases in use, in layering order. */
+  get databases(): readonly MaxMindDatabaseInfo[] {
+    return this.state.databases;
+  }
+
+  /**
+   * Locate a normalised address (dotted-quad IPv4 or IPv6 text; `::ffff:`
+   * IPv4-mapped text is looked up as its IPv4 address). Never throws: a
+   * malformed address is `invalid-address`, a failing lookup `lookup-error`.
+   */
+  resolve(address: string): Location {
+    try {
+      return this.lookup(address);
+    } catch {
+      return LOOKUP_ERROR;
+    }
+  }
+
+  private lookup(input: string): Location {
+    if (typeof input !== 'string' || input.length > 64) return INVALID;
+    const address = unmapIpv4(input);
+    const family = isIP(address) as 0 | 4 | 6;
+    // The reader parses leniently (and zone ids are not addresses): refuse what is not plain IP text.
+    if (family === 0 || address.includes('%')) return INVALID;
+    const state = this.state; // one read: the whole lookup uses one generation of databases
+
+    let answer: { db: LoadedDatabase; rec: MappedRecord; prefix: number } | undefined;
+    let noCountry: { db: LoadedDatabase; rec: MappedRecord; prefix: number } | undefined;
+    let failed = false;
+    let anonymizer: boolean | undefined;
+    for (const db of state.locationLayers) {
+      // An IPv4-only tree would answer an IPv6 address with an IPv4 record.
+      if (family === 6 && db.ipVersion === 4) continue;
+      let hit: [unknown, number];
+      try {
+        hit = db.reader.getWithPrefixLength(address);
+      } catch {
+        failed = true;
+        continue;
+      }
+      if (hit[0] === null || hit[0] === undefined) continue;
+      const rec = db.map(hit[0]);
+      if (rec.anonymizer === true) anonymizer = true;
+      if (rec.country !== undefined) {
+        answer = { db, rec, prefix: hit[1] };
+        break;
+      }
+      noCountry ??= { db, rec, prefix: hit[1] };
+    }
+
+    let anonymizerUnknown = false;
+    for (const db of state.anonymizerLayers) {
+      if (family === 6 && db.ipVersion === 4) continue;
+      try {
+        const rec = db.reader.get(address);
+        if (rec !== null && rec !== undefined && db.map(rec).anonymizer === true) anonymizer = true;
+      } catch {
+        anonymizerUnknown = true;
+      }
+    }
+    // With an anonymizer-capable layer that answered, "not flagged" is a real `false`.
+    if (anonymizer === undefined && state.capabilities.anonymizers && !anonymizerUnknown) anonymizer = false;
+
+    const chosen = answer ?? noCountry;
+    if (chosen === undefined) {
+      if (failed) return LOOKUP_ERROR;
+      return anonymizer === undefined ? NOT_FOUND : unknownLocation('not-in-database', anonymizer);
+    }
+    const location: Location = {
+      subdivisions: chosen.rec.subdivisions,
+      source: chosen.db.source,
+      network: networkText(address, family, chosen.prefix),
+      databaseBuilt: chosen.db.buildDate,
+    };
+    if (chosen.rec.country !== undefined) location.country = chosen.rec.country;
+    else location.unknown = 'no-physical-country';
+    if (anonymizer !== undefined) location.anonymizer = anonymizer;
+    return Object.freeze(location);
+  }
+
+  /**
+   * Re-read every file now. Each file is read and checked completely before it
+   * replaces the database in use; all replacements are swapped in at once.
+   * A file that is missing, truncated, corrupt or of the wrong kind keeps its
+   * previous database and is reported as an `error` event and in the result.
+   * Emits `geo.reloaded` per file reloaded. Never rejects.
+   */
+  reload(): Promise<MaxMindReloadResult> {
+    return this.enqueue(this.paths);
+  }
+
+  /**
+   * Subscribe to `geo.reloaded` or `error`. Returns an unsubscribe function.
+   * A listener that throws does not stop the others (its error is reported
+   * as an `error` event, except from an `error` listener, where it is dropped).
+   */
+  on<E extends keyof GeoResolverEvents>(event: E, listener: (payload: GeoResolverEvents[E]) => void): () => void {
+    const wrapped = (payload: GeoResolverEvents[E]): void => {
+      try {
+        listener(payload);
+      } catch (error) {
+        if (event !== 'error') this.emitError(undefined, error instanceof Error ? error : new Error(String(error)));
+      }
+    };
+    // eventemitter3's typings cannot relate a generic E to its tuple; the map above is the contract.
+    const emitter = this.emitter as unknown as EventEmitter<Record<string, [GeoResolverEvents[E]]>>;
+    emitter.on(event, wrapped);
+    return () => {
+      emitter.off(event, wrapped);
+    };
+  }
+
+  /** Stop watching files and cancel pending reloads. Lookups keep working on the databases in memory. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const w of this.watchers.splice(0)) w.close();
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    await this.queue.catch(() => undefined);
+  }
+
+  private enqueue(files: readonly string[]): Promise<MaxMindReloadResult> {
+    const run = this.queue.then(() => this.reloadFiles(files));
+    this.queue = run.catch(() => undefined);
+    // reloadFiles reports failures in its result; this guard keeps even a bug from becoming an unhandled rejection.
+    return run.catch((error: unknown) => ({ reloaded: [], failed: [{ file: '', error: asGeoadmitError(error, '(reload)') }] }));
+  }
+
+  private async reloadFiles(files: readonly string[]): Promise<MaxMindReloadResult> {
+    if (this.closed || files.length === 0) return { reloaded: [], failed: [] };
+    const fresh = new Map<string, LoadedDatabase>();
+    const failed: { file: string; error: GeoadmitError }[] = [];
+    for (const file of new Set(files)) {
+      try {
+        const buffer = await readDatabase(this.fs, file);
+        fresh.set(file, loadFile(buffer, file, this.loadOptions));
+      } catch (error) {
+        failed.push({ file, error: asGeoadmitError(error, file) });
+      }
+    }
+    let layers = this.state.layers.map((l) => fresh.get(l.file) ?? l);
+    for (const [file] of fresh) {
+      try {
+        requireLocationLayer(layers, file);
+      } catch (error) {
+        // Replacing the only location database with an Anonymous-IP one would leave nothing that locates.
+        fresh.delete(file);
+        failed.push({ file, error: asGeoadmitError(error, file) });
+        layers = this.state.layers.map((l) => fresh.get(l.file) ?? l);
+      }
+    }
+    if (fresh.size > 0) this.state = buildState(layers); // the atomic swap
+    const time = this.clock();
+    for (const [file, db] of fresh) {
+      this.emitter.emit('geo.reloaded', { source: db.source, file, databaseBuilt: db.buildDate, time });
+    }
+    for (const { file, error } of failed) this.emitError(file, error);
+    return { reloaded: [...fresh.keys()], failed };
+  }
+
+  private emitError(file: string | undefined, error: Error): void {
+    this.emitter.emit('error', { source: this.state.name, ...(file === undefined ? {} : { file }), error, time: this.clock() });
+  }
+
+  private startWatching(): void {
+    // Watch directories, not files: a file watch follows the old inode and misses an atomic rename-replace.
+    const byDir = new Map<string, Map<string, string>>();
+    for (const file of this.paths) {
+      const dir = dirname(resolvePath(file));
+      let names = byDir.get(dir);
+      if (names === undefined) byDir.set(dir, (names = new Map()));
+      names.set(basename(file), file);
+    }
+    for (const [dir, names] of byDir) {
+      let watcher: FSWatcher;
+      try {
+        watcher = fsWatch(dir, { persistent: false }, (_event, filename) => {
+          const name = filename === null ? null : String(filename);
+          if (name === null) for (const file of names.values()) this.schedule(file);
+          else {
+            const file = names.get(name);
+            if (file !== undefined) this.schedule(file);
+          }
+        });
+      } catch (error) {
+        this.emitError(dir, asGeoadmitError(error, dir));
+        continue;
+      }
+      watcher.on('error', (error) => this.emitError(dir, asGeoadmitError(error, dir)));
+      this.watchers.push(watcher);
+    }
+  }
+
+  private schedule(file: string): void {
+    if (this.closed) return;
+    const pending = this.timers.get(file);
+    if (pending !== undefined) clearTimeout(pending);
+    const timer = setTimeout(() => {
+      this.timers.delete(file);
+      void this.enqueue([file]);
+    }, this.debounceMs);
+    timer.unref();
+    this.timers.set(file, timer);
+  }
+}
+
+function loadFile(buffer: Buffer, file: string, options: { verify?: boolean; cacheSize?: number }): LoadedDatabase {
+  try {
+    return loadDatabase(buffer, file, {
+      ...(options.verify === undefined ? {} : { verify: options.verify }),
+      ...(options.cacheSize === undefined ? {} : { cacheSize: options.cacheSize }),
+    });
+  } catch (error) {
+    throw asGeoadmitError(error, file);
+  }
+}
