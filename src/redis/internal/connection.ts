@@ -1,0 +1,119 @@
+import type { Redis, RedisOptions } from 'ioredis';
+import { ErrorCode, GeoadmitError } from '../../errors/index.js';
+import { SCRIPTS } from './scripts.js';
+
+/** A connection with the store's scripts defined on it (ioredis adds them at runtime). */
+export interface ScriptedRedis extends Redis {
+  geoadmitPut(hash: string, stream: string, epoch: string, ...args: string[]): Promise<string[]>;
+  geoadmitDelete(hash: string, stream: string, epoch: string, ...args: string[]): Promise<string[]>;
+  geoadmitReseed(hash: string, stream: string, epoch: string, ...args: string[]): Promise<string[]>;
+  geoadmitSnapshot(hash: string, stream: string, epoch: string): Promise<string[]>;
+  geoadmitState(
+    hash: string,
+    stream: string,
+    epoch: string,
+    fromVersion: string,
+  ): Promise<[string, number, number, string, number, string]>;
+}
+
+/** Defines the store's scripts on a connection (idempotent; EVALSHA with EVAL fallback). */
+export function withScripts(conn: Redis): ScriptedRedis {
+  const scripted = conn as ScriptedRedis;
+  for (const [name, lua] of Object.entries(SCRIPTS)) {
+    if (typeof (scripted as unknown as Record<string, unknown>)[name] !== 'function') {
+      conn.defineCommand(name, { lua, numberOfKeys: 3 });
+    }
+  }
+  return scripted;
+}
+
+/** Reconnect forever with capped exponential backoff: an outage must never end the subscription. */
+export function backoff(times: number): number {
+  return Math.min(50 * 2 ** Math.min(times, 5), 1000);
+}
+
+/**
+ * Options for connections the store creates. Commands are never queued while
+ * disconnected (they would otherwise run minutes later, long after the caller
+ * was told the store is unavailable), and a command in flight when the
+ * connection drops is not silently re-sent (a re-sent put would report a
+ * conflict with itself).
+ */
+export function connectionOptions(connectTimeoutMs: number): RedisOptions {
+  return {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    autoResendUnfulfilledCommands: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: connectTimeoutMs,
+    retryStrategy: backoff,
+  };
+}
+
+/** The store cannot be reached: `E_STORE_UNAVAILABLE` wrapping the cause. */
+export function unavailable(what: string, cause?: unknown): GeoadmitError {
+  const detail = cause instanceof Error ? `: ${cause.message}` : '';
+  return new GeoadmitError(ErrorCode.StoreUnavailable, `Redis restriction store unavailable (${what})${detail}`, {
+    cause,
+  });
+}
+
+// One 'ready' listener per connection however many calls wait on it.
+const readiness = new WeakMap<Redis, Promise<void>>();
+
+function nextReady(conn: Redis): Promise<void> {
+  let pending = readiness.get(conn);
+  if (!pending) {
+    pending = new Promise<void>((resolve) => conn.once('ready', () => resolve())).finally(() => readiness.delete(conn));
+    readiness.set(conn, pending);
+  }
+  return pending;
+}
+
+/**
+ * Resolves once `conn` is ready to take commands; rejects after `timeoutMs`
+ * (Infinity: never) or when `signal` aborts. Starts a lazy connection.
+ */
+export function whenReady(conn: Redis, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  if (conn.status === 'ready') return Promise.resolve();
+  const ready = nextReady(conn);
+  if (conn.status === 'wait' || conn.status === 'end') {
+    // Errors surface through 'error' events and the readiness wait below.
+    conn.connect().catch(() => undefined);
+  }
+  return new Promise<void>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    let settled = false;
+    const settle = (error?: Error) => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onAbort = () => settle(new Error('aborted'));
+    void ready.then(() => settle());
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (Number.isFinite(timeoutMs)) {
+      timer = setTimeout(() => settle(new Error(`not connected within ${timeoutMs} ms`)), timeoutMs);
+    }
+  });
+}
+
+/** Rejects with `E_STORE_UNAVAILABLE` when `promise` takes longer than `timeoutMs`. */
+export async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(unavailable(what, new Error(`no reply within ${timeoutMs} ms; the outcome is unknown`))),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,33 @@
+import { ErrorCode, GeoadmitError } from '../../errors/index.js';
+import type { Restriction } from '../../restrictions/types.js';
+
+/**
+ * Parses a restriction document read back from Redis. Anything in Redis may
+ * have been written by someone other than this SDK, so a value that is not a
+ * JSON object carrying the id it is stored under is refused (returned as an
+ * error for the caller to report), never thrown.
+ */
+export function parseStoredRestriction(id: string, raw: string, where: string): Restriction | GeoadmitError {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (cause) {
+    return malformed(id, where, 'is not valid JSON', cause);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return malformed(id, where, 'is not a JSON object');
+  }
+  if ((value as { id?: unknown }).id !== id) {
+    return malformed(id, where, `has an "id" other than the ${JSON.stringify(id)} it is stored under`);
+  }
+  // The gate validates documents before they are stored; shape beyond this is its contract.
+  return value as Restriction;
+}
+
+function malformed(id: string, where: string, problem: string, cause?: unknown): GeoadmitError {
+  return new GeoadmitError(
+    ErrorCode.InvalidRestriction,
+    `Skipped restriction ${JSON.stringify(id)} read from Redis (${where}): the stored document ${problem}`,
+    { restrictionId: id, path: '$', cause },
+  );
+}

@@ -1,0 +1,256 @@
+import type { Redis } from 'ioredis';
+import type {
+  RestrictionChange,
+  RestrictionSnapshot,
+  RestrictionStoreEvents,
+  RestrictionSubscriber,
+} from '../../store/types.js';
+import type { ScriptedRedis } from './connection.js';
+import { backoff, whenReady, withScripts } from './connection.js';
+import { parseStoredRestriction } from './documents.js';
+import { EMPTY_VERSION, compareVersions, versionTime } from './versions.js';
+
+/** Redis keys of one store. */
+export interface StoreKeys {
+  hash: string;
+  stream: string;
+  epoch: string;
+}
+
+/** A snapshot as read from Redis, with the epoch and the documents that had to be skipped. */
+export interface LoadedSnapshot {
+  snapshot: RestrictionSnapshot;
+  epoch: string;
+  problems: Error[];
+}
+
+/** What a subscription needs from its store. */
+export interface SubscriptionContext {
+  name: string;
+  keys: StoreKeys;
+  blockMs: number;
+  /** A new connection of the subscription's own (blocking reads tie it up). */
+  connect(): Redis;
+  loadSnapshot(conn: ScriptedRedis): Promise<LoadedSnapshot>;
+}
+
+// Entries read per XREAD: bounds memory when catching up on a long backlog.
+const BATCH = 500;
+
+type StreamEntry = [id: string, fields: string[]];
+
+/**
+ * Follows the change stream on a dedicated blocking connection, delivering
+ * each version at most once and in order, across outages, trims and restarts.
+ */
+export class Subscription {
+  readonly done: Promise<void>;
+  private readonly abort = new AbortController();
+  private readonly conn: ScriptedRedis;
+  private lastDelivered: string;
+  /** The history the delivered versions belong to ('' until known). */
+  private epoch = '';
+  private outage = false;
+
+  constructor(
+    private readonly ctx: SubscriptionContext,
+    fromVersion: string,
+    private readonly subscriber: RestrictionSubscriber,
+  ) {
+    this.lastDelivered = fromVersion;
+    this.conn = withScripts(ctx.connect());
+    // Failures are handled where commands fail; without a listener ioredis would log each one.
+    this.conn.on('error', () => undefined);
+    this.done = this.run();
+  }
+
+  /** Stops the loop and closes the connection (a blocked XREAD is interrupted). */
+  stop(): void {
+    if (this.abort.signal.aborted) return;
+    this.abort.abort();
+    this.conn.disconnect();
+  }
+
+  private get stopped(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  private async run(): Promise<void> {
+    let checked = false;
+    let failures = 0;
+    while (!this.stopped) {
+      try {
+        await whenReady(this.conn, Number.POSITIVE_INFINITY, this.abort.signal);
+        if (!checked || this.outage) {
+          // Where do we stand against the store? (first start, or back after an outage)
+          const wasOut = this.outage;
+          await this.reconcile(!checked);
+          checked = true;
+          if (wasOut) {
+            this.outage = false;
+            this.emit('store.reconnected', { store: this.ctx.name, time: Date.now() });
+          }
+        }
+        const reply = (await this.conn.xread(
+          'COUNT',
+          BATCH,
+          'BLOCK',
+          this.ctx.blockMs,
+          'STREAMS',
+          this.ctx.keys.stream,
+          this.lastDelivered,
+        )) as [string, StreamEntry[]][] | null;
+        failures = 0;
+        for (const [, entries] of reply ?? []) {
+          for (const entry of entries) {
+            if (this.stopped) return;
+            this.deliver(entry);
+          }
+        }
+      } catch (error) {
+        if (this.stopped) return;
+        failures += 1;
+        if (this.conn.status === 'ready') {
+          // The server answered with an error (e.g. the key holds another type): not an outage.
+          this.report(error);
+        } else if (!this.outage) {
+          this.outage = true;
+          const message = error instanceof Error ? error.message : String(error);
+          this.emit('store.disconnected', { store: this.ctx.name, time: Date.now(), message });
+        }
+        await sleep(backoff(failures), this.abort.signal);
+      }
+    }
+  }
+
+  /** Compares our position with the store's: continue, resync from a snapshot, or report a regression. */
+  private async reconcile(initial: boolean): Promise<void> {
+    const [last, length, added, first, present, epoch] = await this.conn.geoadmitState(
+      this.ctx.keys.hash,
+      this.ctx.keys.stream,
+      this.ctx.keys.epoch,
+      this.lastDelivered,
+    );
+    const before = this.lastDelivered;
+    const historyReplaced = this.epoch !== '' && epoch !== this.epoch;
+    if (historyReplaced || compareVersions(this.lastDelivered, last) > 0) {
+      this.emit('store.regressed', {
+        store: this.ctx.name,
+        time: Date.now(),
+        lastVersion: this.lastDelivered,
+        storeVersion: last,
+        message: historyReplaced
+          ? 'The Redis data set was replaced (restarted empty or flushed): restrictions written before may be lost. ' +
+            'Known restrictions stay in force; re-seed the store with reseed().'
+          : `The store's version ${last} is behind ${this.lastDelivered} (${initial ? 'at subscribe' : 'after reconnecting'}): ` +
+            'restrictions may have been lost. Known restrictions stay in force; re-seed the store with reseed().',
+      });
+      // Follow the store as it is now; do not read its missing restrictions as deletions.
+      this.lastDelivered = historyReplaced ? EMPTY_VERSION : last;
+      this.epoch = epoch;
+      return;
+    }
+    if (epoch !== '') this.epoch = epoch;
+    if (this.missedTrimmed(last, Number(length), Number(added), first, Number(present) > 0)) {
+      const { snapshot, epoch: snapshotEpoch, problems } = await this.ctx.loadSnapshot(this.conn);
+      for (const problem of problems) this.report(problem);
+      this.lastDelivered = snapshot.version;
+      if (snapshotEpoch !== '') this.epoch = snapshotEpoch;
+      this.call(() => this.subscriber.onSnapshot?.(snapshot));
+      this.emit('store.resynced', {
+        store: this.ctx.name,
+        time: Date.now(),
+        version: snapshot.version,
+        reason: `changes after version ${before} were trimmed from the stream`,
+      });
+    }
+  }
+
+  /**
+   * True when entries after our version may have been trimmed away. Trimming
+   * removes the oldest entries, so if our own entry is still there nothing
+   * after it is missing; if it is gone and older than the first entry, we
+   * cannot tell whether the ones in between survived, unless nothing was ever
+   * trimmed.
+   */
+  private missedTrimmed(last: string, length: number, added: number, first: string, present: boolean): boolean {
+    if (length === 0) return compareVersions(this.lastDelivered, last) < 0;
+    if (present) return false;
+    if (compareVersions(this.lastDelivered, first) < 0) return added < 0 || added > length;
+    return false;
+  }
+
+  private deliver([version, fields]: StreamEntry): void {
+    if (compareVersions(version, this.lastDelivered) <= 0) return; // already delivered
+    const previous = this.lastDelivered;
+    this.lastDelivered = version;
+    const entry = new Map<string, string>();
+    for (let i = 0; i + 1 < fields.length; i += 2) entry.set(fields[i] as string, fields[i + 1] as string);
+    const epoch = entry.get('epoch') ?? '';
+    if (this.epoch !== '' && epoch !== '' && epoch !== this.epoch) {
+      this.emit('store.regressed', {
+        store: this.ctx.name,
+        time: Date.now(),
+        lastVersion: previous,
+        storeVersion: version,
+        message:
+          'The Redis data set was replaced while connected (flushed or restored): restrictions written before may be lost. ' +
+          'Known restrictions stay in force; re-seed the store with reseed().',
+      });
+    }
+    if (epoch !== '') this.epoch = epoch;
+    const id = entry.get('id');
+    const op = entry.get('op');
+    const where = `${this.ctx.keys.stream} entry ${version}`;
+    if (id === undefined || (op !== 'put' && op !== 'delete')) {
+      this.report(new Error(`Skipped ${where}: not a restriction change (op ${JSON.stringify(op)})`));
+      return;
+    }
+    const time = versionTime(version);
+    let change: RestrictionChange;
+    if (op === 'delete') change = { version, op, id, time };
+    else {
+      const restriction = parseStoredRestriction(id, entry.get('doc') ?? '', where);
+      if (restriction instanceof Error) {
+        this.report(restriction);
+        return;
+      }
+      change = { version, op, id, restriction, time };
+    }
+    this.call(() => this.subscriber.onChange(change));
+  }
+
+  private emit<E extends keyof RestrictionStoreEvents>(event: E, payload: RestrictionStoreEvents[E]): void {
+    if (!this.stopped) this.call(() => this.subscriber.onEvent?.(event, payload));
+  }
+
+  private report(error: unknown): void {
+    const err = error instanceof Error ? error : new Error(String(error));
+    try {
+      this.subscriber.onError?.(err);
+    } catch {
+      // A throwing error handler has nowhere left to report to.
+    }
+  }
+
+  /** Runs a subscriber callback; one that throws is reported, and delivery goes on. */
+  private call(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.report(error);
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

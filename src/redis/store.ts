@@ -1,0 +1,256 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { ErrorCode, GeoadmitError } from '../errors/index.js';
+import type { Restriction } from '../restrictions/types.js';
+import type { RestrictionSnapshot, RestrictionStore, RestrictionSubscriber } from '../store/types.js';
+import type { ScriptedRedis } from './internal/connection.js';
+import { connectionOptions, unavailable, whenReady, within, withScripts } from './internal/connection.js';
+import { parseStoredRestriction } from './internal/documents.js';
+import type { LoadedSnapshot, StoreKeys } from './internal/subscription.js';
+import { Subscription } from './internal/subscription.js';
+import { compareVersions, parseVersion } from './internal/versions.js';
+
+/** Options of {@link createRedisRestrictionStore}. */
+export interface RedisRestrictionStoreOptions {
+  /**
+   * An ioredis client to use for commands. The store defines its Lua scripts
+   * on it (as `geoadmit*` commands) and opens its own duplicates for
+   * subscriptions; `close()` leaves this client open. Prefer a client with
+   * `enableOfflineQueue: false`. Give either `client` or `url`.
+   */
+  client?: Redis;
+  /** Redis URL for a connection the store creates and owns (default `redis://127.0.0.1:6379`). */
+  url?: string;
+  /** Prefix of the store's keys (default `geoadmit:`): `<prefix>restrictions`, `<prefix>changes`, `<prefix>epoch`. */
+  prefix?: string;
+  /**
+   * How long a call waits for a connection, and then for a reply, before it
+   * rejects with `E_STORE_UNAVAILABLE` (default 2000 ms).
+   */
+  connectTimeoutMs?: number;
+  /** How long one blocking stream read waits for changes (default 5000 ms). */
+  blockMs?: number;
+  /**
+   * Approximate cap on the change stream's length (default 10000; 0 keeps
+   * every change). Subscribers that fall further behind reload a snapshot.
+   */
+  maxStreamLength?: number;
+  /**
+   * Receives problems that have no subscriber to go to, such as a malformed
+   * document skipped by `snapshot()`. Default: `process.emitWarning`.
+   */
+  onError?: (error: Error) => void;
+}
+
+/** The result of {@link RedisRestrictionStore.reseed}. */
+export interface ReseedResult {
+  /** The store's version after re-seeding. */
+  version: string;
+  /** Ids written back (they were missing). */
+  written: string[];
+  /** Ids left alone (already present: the store's copy wins). */
+  existing: string[];
+}
+
+/** A {@link RestrictionStore} kept in Redis, shared by every node of a fleet. */
+export interface RedisRestrictionStore extends RestrictionStore {
+  readonly metadata: { readonly name: 'redis'; readonly prefix: string };
+  /**
+   * Writes back every given restriction whose id is missing from the store,
+   * in one atomic step; subscribers receive them as `put` changes. This is how
+   * an operator recovers after `store.regressed` (Redis restarted without its
+   * data): take the restrictions a gate still enforces and re-seed, e.g.
+   * `await store.reseed(gate.restrictions().map((r) => r.source))`.
+   */
+  reseed(restrictions: readonly Restriction[]): Promise<ReseedResult>;
+  /** Stops every subscription and closes the connections the store opened (not a client passed in). */
+  close(): Promise<void>;
+}
+
+const DEFAULTS = { prefix: 'geoadmit:', connectTimeoutMs: 2000, blockMs: 5000, maxStreamLength: 10_000 };
+
+/**
+ * Creates a Redis-backed restriction store: current restrictions in the hash
+ * `<prefix>restrictions`, every change appended to the stream
+ * `<prefix>changes` (the entry id is the change's version). Writes update both
+ * atomically; subscribers follow the stream on their own connection and catch
+ * up after an outage from their last version.
+ *
+ * @example
+ * import { createRedisRestrictionStore } from 'geoadmit/redis';
+ * const store = createRedisRestrictionStore({ url: process.env.REDIS_URL });
+ * const gate = createGate({ geo, restrictions: store });
+ * // ...
+ * await store.close();
+ */
+export function createRedisRestrictionStore(options: RedisRestrictionStoreOptions = {}): RedisRestrictionStore {
+  return new RedisStore(options);
+}
+
+class RedisStore implements RedisRestrictionStore {
+  readonly metadata: { readonly name: 'redis'; readonly prefix: string };
+  private readonly conn: ScriptedRedis;
+  private readonly owned: boolean;
+  private readonly keys: StoreKeys;
+  private readonly timeoutMs: number;
+  private readonly blockMs: number;
+  private readonly maxlen: string;
+  private readonly onError: (error: Error) => void;
+  private readonly subscriptions = new Set<Subscription>();
+  private closed = false;
+
+  constructor(options: RedisRestrictionStoreOptions) {
+    if (options.client !== undefined && options.url !== undefined) {
+      throw new GeoadmitError(ErrorCode.InvalidConfig, 'createRedisRestrictionStore: give either "client" or "url", not both', {
+        argument: 'url',
+      });
+    }
+    const prefix = options.prefix ?? DEFAULTS.prefix;
+    if (typeof prefix !== 'string') {
+      throw new GeoadmitError(ErrorCode.InvalidConfig, 'createRedisRestrictionStore: "prefix" must be a string', {
+        argument: 'prefix',
+      });
+    }
+    this.timeoutMs = positive(options.connectTimeoutMs, DEFAULTS.connectTimeoutMs, 'connectTimeoutMs', 1);
+    this.blockMs = positive(options.blockMs, DEFAULTS.blockMs, 'blockMs', 1);
+    this.maxlen = String(positive(options.maxStreamLength, DEFAULTS.maxStreamLength, 'maxStreamLength', 0));
+    this.onError = options.onError ?? ((error) => process.emitWarning(error));
+    this.keys = { hash: `${prefix}restrictions`, stream: `${prefix}changes`, epoch: `${prefix}epoch` };
+    this.metadata = Object.freeze({ name: 'redis' as const, prefix });
+    this.owned = options.client === undefined;
+    const conn = options.client ?? new Redis(options.url ?? 'redis://127.0.0.1:6379', connectionOptions(this.timeoutMs));
+    // Connection failures reach callers as E_STORE_UNAVAILABLE; this only keeps ioredis from logging them.
+    if (this.owned) conn.on('error', () => undefined);
+    this.conn = withScripts(conn);
+  }
+
+  compareVersions(a: string, b: string): number {
+    return compareVersions(a, b);
+  }
+
+  async snapshot(): Promise<RestrictionSnapshot> {
+    const { snapshot, problems } = await this.command('snapshot', (conn) => this.load(conn));
+    for (const problem of problems) this.onError(problem);
+    return snapshot;
+  }
+
+  async put(restriction: Restriction): Promise<{ version: string; conflict?: false } | { conflict: true }> {
+    const id = restrictionId(restriction, '$.id');
+    const doc = JSON.stringify(restriction);
+    const [status, version] = await this.command(`put ${JSON.stringify(id)}`, (conn) =>
+      conn.geoadmitPut(this.keys.hash, this.keys.stream, this.keys.epoch, this.maxlen, randomUUID(), id, doc),
+    );
+    if (status === 'conflict') return { conflict: true };
+    return { version: version as string };
+  }
+
+  async delete(id: string): Promise<{ version: string; existed: boolean }> {
+    if (typeof id !== 'string') {
+      throw new GeoadmitError(ErrorCode.InvalidConfig, 'delete: "id" must be a string', { argument: 'id' });
+    }
+    const [status, version] = await this.command(`delete ${JSON.stringify(id)}`, (conn) =>
+      conn.geoadmitDelete(this.keys.hash, this.keys.stream, this.keys.epoch, this.maxlen, randomUUID(), id),
+    );
+    return { version: version as string, existed: status === 'ok' };
+  }
+
+  async reseed(restrictions: readonly Restriction[]): Promise<ReseedResult> {
+    const args: string[] = [];
+    restrictions.forEach((restriction, i) => {
+      args.push(restrictionId(restriction, `$[${i}].id`), JSON.stringify(restriction));
+    });
+    const [version, ...written] = await this.command('reseed', (conn) =>
+      conn.geoadmitReseed(this.keys.hash, this.keys.stream, this.keys.epoch, this.maxlen, randomUUID(), ...args),
+    );
+    const wrote = new Set(written);
+    const existing = restrictions.map((r) => r.id).filter((id) => !wrote.has(id));
+    return { version: version as string, written, existing: [...new Set(existing)] };
+  }
+
+  subscribe(fromVersion: string, subscriber: RestrictionSubscriber): () => void {
+    if (this.closed) throw new GeoadmitError(ErrorCode.Closed, 'subscribe: the Redis restriction store is closed');
+    parseVersion(fromVersion, 'fromVersion');
+    const subscription = new Subscription(
+      {
+        name: this.metadata.name,
+        keys: this.keys,
+        blockMs: this.blockMs,
+        connect: () => this.conn.duplicate(connectionOptions(this.timeoutMs)),
+        loadSnapshot: (conn) => this.load(conn),
+      },
+      fromVersion,
+      subscriber,
+    );
+    this.subscriptions.add(subscription);
+    return () => {
+      this.subscriptions.delete(subscription);
+      subscription.stop();
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const running = [...this.subscriptions];
+    this.subscriptions.clear();
+    for (const subscription of running) subscription.stop();
+    await Promise.all(running.map((s) => s.done));
+    if (!this.owned) return;
+    if (this.conn.status === 'ready') {
+      await within(this.conn.quit(), this.timeoutMs, 'close').catch(() => undefined);
+    }
+    this.conn.disconnect();
+  }
+
+  /** Runs one command once connected, bounded in time; every failure is `E_STORE_UNAVAILABLE`. */
+  private async command<T>(what: string, run: (conn: ScriptedRedis) => Promise<T>): Promise<T> {
+    if (this.closed) throw new GeoadmitError(ErrorCode.Closed, `${what}: the Redis restriction store is closed`);
+    try {
+      await whenReady(this.conn, this.timeoutMs);
+    } catch (cause) {
+      throw unavailable(what, cause);
+    }
+    try {
+      return await within(run(this.conn), this.timeoutMs, what);
+    } catch (cause) {
+      throw cause instanceof GeoadmitError ? cause : unavailable(what, cause);
+    }
+  }
+
+  /** Loads the whole set and its version in one script call (one round trip, consistent). */
+  private async load(conn: ScriptedRedis): Promise<LoadedSnapshot> {
+    const reply = await conn.geoadmitSnapshot(this.keys.hash, this.keys.stream, this.keys.epoch);
+    const [version = '0-0', epoch = ''] = reply;
+    const restrictions: Restriction[] = [];
+    const problems: Error[] = [];
+    for (let i = 2; i + 1 < reply.length; i += 2) {
+      const id = reply[i] as string;
+      const parsed = parseStoredRestriction(id, reply[i + 1] as string, `${this.keys.hash} field ${JSON.stringify(id)}`);
+      if (parsed instanceof Error) problems.push(parsed);
+      else restrictions.push(parsed);
+    }
+    restrictions.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return { snapshot: { version, restrictions }, epoch, problems };
+  }
+}
+
+function positive(value: number | undefined, fallback: number, argument: string, min: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new GeoadmitError(
+      ErrorCode.InvalidConfig,
+      `createRedisRestrictionStore: "${argument}" must be an integer of at least ${min}, got ${String(value)}`,
+      { argument },
+    );
+  }
+  return value;
+}
+
+// The gate validates documents; this only guards the key the store files them under.
+function restrictionId(restriction: Restriction, path: string): string {
+  const id: unknown = (restriction as { id?: unknown } | null)?.id;
+  if (typeof id !== 'string' || id === '') {
+    throw new GeoadmitError(ErrorCode.InvalidRestriction, `${path}: a restriction needs a non-empty string id`, { path });
+  }
+  return id;
+}
