@@ -38,7 +38,7 @@ async function fill(gate: ReturnType<typeof createGate>, meetingId: string, ips:
 describe('restrict on a running meeting', () => {
   it('removes exactly the 3 restricted participants among 10,000', async () => {
     const { gate, removedCalls, events } = setup();
-    const ips = Array.from({ length: 10_000 }, (_, i) => (i % 2 ? '8.8.8.8' : '202.181.0.1'));
+    const ips: string[] = Array.from({ length: 10_000 }, (_, i) => (i % 2 ? '8.8.8.8' : '202.181.0.1'));
     ips[17] = '1.2.4.8';
     ips[4242] = '2001:da8::5';
     ips[9999] = '223.5.5.5';
@@ -50,7 +50,7 @@ describe('restrict on a running meeting', () => {
     expect(gate.participants('m-1')).toHaveLength(9_997);
     expect(gate.participants('m-2')).toHaveLength(2);
     expect(events.filter((e) => e.type === 'removal')).toHaveLength(3);
-    const accepted = events.find((e) => e.type === 'restriction.accepted') as { meetingsReached: number; meetingsUndisturbed: number; removed: number };
+    const accepted = events.find((e) => e.type === 'restriction.accepted') as unknown as { meetingsReached: number; meetingsUndisturbed: number; removed: number };
     expect(accepted).toMatchObject({ meetingsReached: 1, meetingsUndisturbed: 0, removed: 3 });
   });
 

@@ -56,14 +56,14 @@ export interface GateOptions {
   geo: GeoResolver;
   /** CIDRs of reverse proxies whose forwarded headers are believed. Empty: headers are ignored. */
   trustedProxies?: readonly string[];
-  /** Restrictions to start with, or a shared {@link RestrictionStore}. */
-  restrictions?: readonly Restriction[] | RestrictionStore;
+  /** Restriction documents to start with (validated; any invalid one makes `createGate` throw), or a shared {@link RestrictionStore}. */
+  restrictions?: readonly unknown[] | RestrictionStore;
   /**
    * With a remote store: the restrictions to enforce if the store cannot be
    * reached at start (a last-known snapshot). Without it, `ready()` rejects
    * with `E_STORE_UNAVAILABLE`.
    */
-  lastKnownRestrictions?: readonly Restriction[];
+  lastKnownRestrictions?: readonly unknown[];
   /** Plugins that may add denials (never lift them). */
   rules?: readonly Rule[];
   /** Location evidence beyond the IP address; see {@link LocationSource}. */
@@ -228,9 +228,8 @@ class GateImpl implements Gate {
     const given = options.restrictions;
     if (given === undefined || Array.isArray(given)) {
       // Validate everything before anything is registered: nothing half-applied.
-      const docs = (given ?? []) as readonly Restriction[];
-      const normalized = this.#validateAll(docs, 'restrictions');
-      this.#store = new InMemoryRestrictionStore(docs);
+      const normalized = this.#validateAll(given ?? [], 'restrictions');
+      this.#store = new InMemoryRestrictionStore(normalized.map((r) => r.source as Restriction));
       for (const r of normalized) this.#register(r, '0', false);
       this.#isReady = true;
       this.#ready = Promise.resolve();
@@ -720,7 +719,7 @@ class GateImpl implements Gate {
 
   // ---------------------------------------------------------------- stores
 
-  #validateAll(docs: readonly Restriction[], argument: string): NormalizedRestriction[] {
+  #validateAll(docs: readonly unknown[], argument: string): NormalizedRestriction[] {
     const ids = new Set<string>();
     return docs.map((doc, i) => {
       try {
