@@ -1,0 +1,46 @@
+import { createHmac } from 'node:crypto';
+import { GeoadmitError } from '../errors/index.js';
+import { formatIPv4 } from './internal/ipv4.js';
+import { formatIPv6 } from './internal/ipv6.js';
+import { normalizeText } from './internal/normalize.js';
+
+/** How an address appears in audit events (`audit.ip`). */
+export type RedactionMode = 'truncate' | 'hmac' | 'omit' | 'raw';
+
+/**
+ * Prepare an address for an audit event.
+ *
+ * - `truncate` (the default audit setting): IPv4 → its /24 (`1.2.4.0/24`),
+ *   IPv6 → its /48 (`2001:db8:1::/48`).
+ * - `hmac`: `hmac:` + hex HMAC-SHA-256 of the canonical address under the
+ *   operator's key — a stable pseudonym (the same across restarts and
+ *   spellings) that cannot be reversed without the key.
+ * - `omit`: `undefined`.
+ * - `raw`: the canonical address (explicit opt-in).
+ *
+ * The address is normalised first (so `::ffff:1.2.4.8` is treated as
+ * `1.2.4.8`). Input that is not a valid address gives `undefined` in every
+ * mode: audit logs never carry attacker-chosen text.
+ *
+ * @throws GeoadmitError `E_INVALID_CONFIG` for an unknown mode, or `hmac`
+ * without a non-empty key.
+ * @example
+ * redactAddress('2001:db8:1:2::5', 'truncate') // '2001:db8:1::/48'
+ */
+export function redactAddress(address: string, mode: RedactionMode, hmacKey?: string | Uint8Array): string | undefined {
+  if (mode === 'hmac' && (hmacKey === undefined || hmacKey.length === 0)) {
+    throw new GeoadmitError('E_INVALID_CONFIG', 'audit.ip "hmac" needs a non-empty hmacKey', { argument: 'hmacKey' });
+  }
+  if (mode !== 'truncate' && mode !== 'hmac' && mode !== 'omit' && mode !== 'raw') {
+    throw new GeoadmitError('E_INVALID_CONFIG', 'audit.ip must be "truncate", "hmac", "omit" or "raw"', { argument: 'mode' });
+  }
+  if (mode === 'omit') return undefined;
+  const n = normalizeText(address);
+  if (!n.ok) return undefined;
+  if (mode === 'raw') return n.address;
+  if (mode === 'hmac') return `hmac:${createHmac('sha256', hmacKey!).update(n.address).digest('hex')}`;
+  if (n.ip.family === 4) return `${formatIPv4((n.ip.v4 & 0xffffff00) >>> 0)}/24`;
+  const bytes = new Uint8Array(16);
+  bytes.set(n.ip.bytes.subarray(0, 6));
+  return `${formatIPv6(bytes)}/48`;
+}
