@@ -237,3 +237,17 @@ export function detectLayout(databaseType: string, ev: LayoutEvidence): LayoutDe
   const kind = [...ev.otherKinds][0] ?? named ?? (ev.records === 0 ? 'empty' : 'unrecognised');
   return { ok: false, kind };
 }
+
+/**
+ * A layout from the database type name alone, for databases whose records
+ * could not be inspected (only used when the full check is turned off).
+ */
+export function guessFromTypeName(databaseType: string): LayoutDetection {
+  const type = databaseType.toLowerCase();
+  const none = { countries: true, subdivisions: false, anonymizers: false };
+  if (/anonymous/.test(type)) return { ok: true, layout: 'geoip2-anonymous-ip', capabilities: { countries: false, subdivisions: false, anonymizers: true } };
+  if (/db-?ip/.test(type)) return { ok: true, layout: /city/.test(type) ? 'dbip-city' : 'dbip-country', capabilities: none };
+  if (/geoip2|geolite2/.test(type)) return { ok: true, layout: /city|enterprise/.test(type) ? 'geoip2-city' : 'geoip2-country', capabilities: none };
+  if (/ipinfo/.test(type)) return { ok: true, layout: 'ipinfo-lite', capabilities: none };
+  return { ok: true, layout: 'ip-location-db', capabilities: none };
+}
