@@ -1,1 +1,3 @@
-export {};
+export { createJsonlAuditSink } from './sink.js';
+export { verifyAuditLog } from './verify.js';
+export type * from './types.js';

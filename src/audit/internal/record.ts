@@ -1,0 +1,128 @@
+import { createHash, createHmac } from 'node:crypto';
+import type { AuditLine } from '../types.js';
+import { canonicalJson } from './canonical.js';
+
+/** `prev` of the first line of a chain. */
+export const ZERO_HASH = '0'.repeat(64);
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** Computes line hashes: SHA-256, or HMAC-SHA-256 when a key is given. */
+export type LineHasher = (body: string) => string;
+
+export function lineHasher(key: string | Uint8Array | undefined): LineHasher {
+  if (key === undefined) return (body) => createHash('sha256').update(body).digest('hex');
+  return (body) => createHmac('sha256', key).update(body).digest('hex');
+}
+
+/** An encoded line: its text (with newline) and hash. */
+export interface EncodedLine {
+  seq: number;
+  hash: string;
+  text: string;
+}
+
+/**
+ * The hashed body is the canonical JSON of `{event, prev, seq}`; the line is
+ * the canonical JSON of `{event, hash, prev, seq}`. Both are built from the one
+ * canonical serialisation of the event, so verification needs one pass.
+ */
+function bodyOf(eventJson: string, prev: string, seq: number): string {
+  return `{"event":${eventJson},"prev":"${prev}","seq":${seq}}`;
+}
+
+function lineOf(eventJson: string, hash: string, prev: string, seq: number): string {
+  return `{"event":${eventJson},"hash":"${hash}","prev":"${prev}","seq":${seq}}`;
+}
+
+/** Encode one record as a line, chained to `prev`. */
+export function encodeLine(event: object, seq: number, prev: string, hasher: LineHasher): EncodedLine {
+  const eventJson = canonicalJson(event);
+  const hash = hasher(bodyOf(eventJson, prev, seq));
+  return { seq, hash, text: `${lineOf(eventJson, hash, prev, seq)}\n` };
+}
+
+/** Result of checking one line on its own (not its place in the chain). */
+export type DecodedLine =
+  | { kind: 'ok'; line: AuditLine }
+  | { kind: 'malformed'; message: string }
+  | { kind: 'edited'; line: AuditLine; message: string };
+
+/**
+ * Parse a line (without its newline) and check its shape, canonical form and
+ * own hash. The input is hostile: anything unexpected is `malformed`.
+ */
+export function decodeLine(text: string, hasher: LineHasher): DecodedLine {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { kind: 'malformed', message: 'not valid JSON' };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return { kind: 'malformed', message: 'not a JSON object' };
+  }
+  const rec = parsed as Record<string, unknown>;
+  const keys = Object.keys(rec).sort().join(',');
+  if (keys !== 'event,hash,prev,seq') return { kind: 'malformed', message: `unexpected fields (${keys.slice(0, 80)})` };
+  const { event, hash, prev, seq } = rec;
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) {
+    return { kind: 'malformed', message: '"seq" is not a positive integer' };
+  }
+  if (typeof prev !== 'string' || !HEX64.test(prev)) return { kind: 'malformed', message: '"prev" is not a 64-digit hex hash' };
+  if (typeof hash !== 'string' || !HEX64.test(hash)) return { kind: 'malformed', message: '"hash" is not a 64-digit hex hash' };
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+    return { kind: 'malformed', message: '"event" is not an object' };
+  }
+  const type = (event as Record<string, unknown>).type;
+  if (typeof type !== 'string') return { kind: 'malformed', message: '"event.type" is not a string' };
+  const line = rec as unknown as AuditLine;
+  const eventJson = canonicalJson(event);
+  if (lineOf(eventJson, hash, prev, seq) !== text) {
+    return { kind: 'edited', line, message: 'the line is not in the canonical form the sink writes' };
+  }
+  if (hasher(bodyOf(eventJson, prev, seq)) !== hash) {
+    return { kind: 'edited', line, message: 'the line does not match its hash' };
+  }
+  return { kind: 'ok', line };
+}
+
+/** Types of the records the log writes about itself (not audit events). */
+export function isMetaType(type: string): boolean {
+  return type === 'audit.start' || type === 'audit.gap';
+}
+
+/** Shape of `<path>.checkpoint`. */
+export interface Checkpoint {
+  version: 1;
+  seq: number;
+  hash: string;
+  file: string;
+  time: string;
+}
+
+/** Parse a checkpoint file's text; `undefined` when it is not one. */
+export function parseCheckpoint(text: string): Checkpoint | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const cp = parsed as Record<string, unknown>;
+  if (typeof cp.seq !== 'number' || !Number.isSafeInteger(cp.seq) || cp.seq < 0) return undefined;
+  if (typeof cp.hash !== 'string' || !HEX64.test(cp.hash)) return undefined;
+  return {
+    version: 1,
+    seq: cp.seq,
+    hash: cp.hash,
+    file: typeof cp.file === 'string' ? cp.file : '',
+    time: typeof cp.time === 'string' ? cp.time : '',
+  };
+}
+
+/** Path of the checkpoint belonging to a log file. */
+export function checkpointPath(path: string): string {
+  return `${path}.checkpoint`;
+}

@@ -1,0 +1,593 @@
+import { basename, dirname } from 'node:path';
+import { ErrorCode, GeoadmitError } from '../errors/index.js';
+import { SafeEmitter } from '../events/emitter.js';
+import type { AuditEvent, AuditEventSource, ErrorEvent, GateEventMap } from '../events/types.js';
+import type {
+  AuditFailurePolicy,
+  AuditFs,
+  AuditGapRecord,
+  AuditSinkEventMap,
+  AuditSinkStats,
+  AuditStartRecord,
+  FsyncMode,
+  JsonlAuditSink,
+  JsonlAuditSinkOptions,
+} from './types.js';
+import { resolveFs } from './internal/fs.js';
+import {
+  checkpointPath,
+  decodeLine,
+  encodeLine,
+  type EncodedLine,
+  type LineHasher,
+  lineHasher,
+  parseCheckpoint,
+  ZERO_HASH,
+} from './internal/record.js';
+
+/** Every event a gate emits; `satisfies` makes the compiler flag a type added to GateEventMap but not here. */
+const GATE_EVENT_TYPES = Object.keys({
+  decision: true,
+  removal: true,
+  'restriction.accepted': true,
+  'restriction.refused': true,
+  'restriction.lifted': true,
+  'geo.reloaded': true,
+  'store.disconnected': true,
+  'store.reconnected': true,
+  'store.resynced': true,
+  'store.regressed': true,
+  error: true,
+} satisfies Record<keyof GateEventMap, true>) as (keyof GateEventMap)[];
+
+/** Longest last line the sink reads back when continuing an existing file. */
+const MAX_TAIL_BYTES = 1 << 20;
+
+type QueueEntry =
+  | { kind: 'event'; event: object }
+  | { kind: 'gap'; dropped: number; from: string; to: string; types: Record<string, number> };
+
+/** A line encoded and possibly partly written: it must be finished before anything else. */
+interface Inflight extends EncodedLine {
+  bytes: Buffer;
+  offset: number;
+  kind: 'event' | 'gap' | 'start';
+}
+
+/**
+ * The record as written: `error` events lose their `error` object (it may hold
+ * stacks, request data or cycles), only `message` / `code` and context stay.
+ */
+function recordOf(event: AuditEvent): object {
+  if (event.type !== 'error') return event;
+  const { error: _omitted, ...rest } = event;
+  return rest;
+}
+
+function positiveInt(value: number | undefined, fallback: number, argument: string, min = 1): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new GeoadmitError(ErrorCode.InvalidConfig, `${argument} must be an integer >= ${min}, got ${String(value)}`, {
+      argument,
+    });
+  }
+  return value;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Create a JSON Lines audit sink: one event a line, each line carrying a
+ * sequence number, the hash of the line before and its own hash, so
+ * {@link verifyAuditLog} detects an edited, removed, inserted or reordered
+ * line; `<path>.checkpoint` (last seq and hash, replaced atomically) lets it
+ * detect a truncated tail too.
+ *
+ * Writes are synchronous appends (`writeSync` on a file opened with `a`), so
+ * lines are ordered and never interleaved, and a process `exit` handler can
+ * flush what is left. An existing file is continued: its last line must
+ * verify (and agree with its checkpoint), otherwise the sink refuses to open
+ * with `E_AUDIT_IO` instead of extending a broken chain — move the file aside
+ * after checking it with `verifyAuditLog`.
+ *
+ * A failing write is an `error` event on the sink, and attached sources are
+ * told through `setAuditHealth` (with `onFailure: 'deny'` the gate then
+ * denies joins). Events are kept in a bounded buffer and written, in order,
+ * once writing works again; those that did not fit are counted and recorded
+ * by an `audit.gap` line.
+ *
+ * @throws GeoadmitError `E_INVALID_CONFIG` for bad options, `E_AUDIT_IO` when
+ * the file cannot be opened or does not verify at its tail.
+ * @example
+ * const sink = createJsonlAuditSink('/var/log/geoadmit/audit.jsonl', { fsync: 'always', onFailure: 'deny' });
+ * const detach = sink.attach(gate);
+ * sink.on('error', (e) => log.warn(e.message));
+ * // ...
+ * await sink.close();
+ */
+export function createJsonlAuditSink(path: string, options: JsonlAuditSinkOptions = {}): JsonlAuditSink {
+  if (typeof path !== 'string' || path.length === 0) {
+    throw new GeoadmitError(ErrorCode.InvalidConfig, 'path must be a non-empty string', { argument: 'path' });
+  }
+  const fsyncMode: FsyncMode = options.fsync ?? 'interval';
+  if (fsyncMode !== 'always' && fsyncMode !== 'interval' && fsyncMode !== 'never') {
+    throw new GeoadmitError(ErrorCode.InvalidConfig, `fsync must be 'always', 'interval' or 'never'`, { argument: 'fsync' });
+  }
+  const policy: AuditFailurePolicy = options.onFailure ?? 'buffer';
+  if (policy !== 'deny' && policy !== 'buffer') {
+    throw new GeoadmitError(ErrorCode.InvalidConfig, `onFailure must be 'deny' or 'buffer'`, { argument: 'onFailure' });
+  }
+  return new Sink(path, {
+    fs: resolveFs(options.fs),
+    fsyncMode,
+    policy,
+    tickMs: positiveInt(options.fsyncIntervalMs, 1000, 'fsyncIntervalMs'),
+    retryMs: positiveInt(options.retryIntervalMs, 1000, 'retryIntervalMs'),
+    bufferLimit: positiveInt(options.bufferLimit, 10_000, 'bufferLimit', 0),
+    maxBytes: options.maxBytes === undefined ? undefined : positiveInt(options.maxBytes, 0, 'maxBytes'),
+    checkpoint: options.checkpoint ?? true,
+    hasher: lineHasher(options.key),
+    id: options.id ?? `jsonl:${path}`,
+    clock: options.clock ?? Date.now,
+  });
+}
+
+interface SinkConfig {
+  fs: AuditFs;
+  fsyncMode: FsyncMode;
+  policy: AuditFailurePolicy;
+  tickMs: number;
+  retryMs: number;
+  bufferLimit: number;
+  maxBytes: number | undefined;
+  checkpoint: boolean;
+  hasher: LineHasher;
+  id: string;
+  clock: () => number;
+}
+
+class Sink implements JsonlAuditSink {
+  readonly id: string;
+  readonly path: string;
+  readonly #c: SinkConfig;
+  readonly #emitter = new SafeEmitter<AuditSinkEventMap>(() => {
+    // A throwing listener of the sink's own events has nowhere better to go.
+  });
+  readonly #sources = new Map<AuditEventSource, () => void>();
+  #fd: number | undefined;
+  /** Identity of the open file, to notice it being removed or replaced. */
+  #ino = { ino: 0, dev: 0 };
+  #lastSeq = 0;
+  #lastHash = ZERO_HASH;
+  #bytes = 0;
+  #rotationIndex = 0;
+  #needStart = false;
+  /** File name the next `audit.start` record links to (the rotated or vanished file). */
+  #previousFile = '';
+  #queue: QueueEntry[] = [];
+  #bufferedEvents = 0;
+  #inflight: Inflight | undefined;
+  #draining = false;
+  #dirty = false;
+  #checkpointSeq = -1;
+  #healthy = true;
+  #closed = false;
+  #retryTimer: NodeJS.Timeout | undefined;
+  readonly #tickTimer: NodeJS.Timeout;
+  readonly #onExit = (): void => this.#syncFlush();
+  readonly #stats = { written: 0, dropped: 0, failures: 0, gaps: 0, rotations: 0, lastError: undefined as string | undefined };
+  /** Events written since the last failure (for `recovered`). */
+  #droppedInOutage = 0;
+
+  constructor(path: string, config: SinkConfig) {
+    this.path = path;
+    this.id = config.id;
+    this.#c = config;
+    this.#rotationIndex = this.#highestRotation();
+    this.#open();
+    this.#drain();
+    this.#tickTimer = setInterval(() => this.#tick(), config.tickMs);
+    this.#tickTimer.unref();
+    process.on('exit', this.#onExit);
+  }
+
+  attach(source: AuditEventSource): () => void {
+    if (this.#closed) throw new GeoadmitError(ErrorCode.Closed, `audit sink ${this.path} is closed`, { file: this.path });
+    this.#sources.get(source)?.();
+    const offs = GATE_EVENT_TYPES.map((type) => source.on(type, (event: AuditEvent) => this.write(event)));
+    const detach = (): void => {
+      if (this.#sources.get(source) !== detach) return;
+      this.#sources.delete(source);
+      for (const off of offs) off();
+      // A detached sink must not keep the gate denying joins.
+      source.setAuditHealth?.(this.id, true, this.#c.policy);
+    };
+    this.#sources.set(source, detach);
+    source.setAuditHealth?.(this.id, this.#healthy, this.#c.policy);
+    return detach;
+  }
+
+  write(event: AuditEvent): void {
+    if (this.#closed) throw new GeoadmitError(ErrorCode.Closed, `audit sink ${this.path} is closed`, { file: this.path });
+    this.#enqueue(event);
+    // While failing, writes wait for the retry timer rather than hammering a broken disk per event.
+    if (this.#healthy) this.#drain();
+  }
+
+  async flush(): Promise<void> {
+    this.#syncFlush();
+    if (!this.#healthy || this.#queue.length > 0 || this.#inflight !== undefined) {
+      throw new GeoadmitError(
+        ErrorCode.AuditIo,
+        `audit log ${this.path}: ${this.#bufferedEvents} event(s) could not be written: ${this.#stats.lastError ?? 'unknown error'}`,
+        { file: this.path },
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    for (const detach of [...this.#sources.values()]) detach();
+    this.#syncFlush();
+    this.#closed = true;
+    clearInterval(this.#tickTimer);
+    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+    process.off('exit', this.#onExit);
+    this.#closeFd();
+    this.#emitter.removeAll();
+  }
+
+  stats(): AuditSinkStats {
+    const s: AuditSinkStats = {
+      written: this.#stats.written,
+      buffered: this.#bufferedEvents,
+      dropped: this.#stats.dropped,
+      failures: this.#stats.failures,
+      gaps: this.#stats.gaps,
+      rotations: this.#stats.rotations,
+      healthy: this.#healthy,
+      lastSeq: this.#lastSeq,
+      bytes: this.#bytes,
+      closed: this.#closed,
+    };
+    if (this.#stats.lastError !== undefined) s.lastError = this.#stats.lastError;
+    return s;
+  }
+
+  on<E extends keyof AuditSinkEventMap>(event: E, listener: (payload: AuditSinkEventMap[E]) => void): () => void {
+    return this.#emitter.on(event, listener);
+  }
+
+  // --- opening -------------------------------------------------------------
+
+  /** Open the log for appending, continuing an existing chain or starting one. */
+  #open(): void {
+    const { fs } = this.#c;
+    let st: { size: number } | undefined;
+    try {
+      st = fs.statSync(this.path);
+      if (st !== undefined && st.size > 0) {
+        this.#continueChain(this.path, st.size);
+      } else if (this.#lastSeq === 0 && this.#rotationIndex > 0) {
+        // A restart between a rotation and the next line: link the new file to the newest rotated one.
+        const previous = `${this.path}.${this.#rotationIndex}`;
+        const pst = fs.statSync(previous);
+        if (pst !== undefined && pst.size > 0) {
+          this.#continueChain(previous, pst.size);
+          this.#previousFile = basename(previous);
+          this.#checkpointSeq = -1;
+        }
+      }
+      this.#fd = fs.openSync(this.path, 'a');
+      const id = fs.fstatSync(this.#fd);
+      this.#ino = { ino: id.ino, dev: id.dev };
+      this.#bytes = id.size;
+    } catch (error) {
+      if (error instanceof GeoadmitError) throw error;
+      throw new GeoadmitError(ErrorCode.AuditIo, `cannot open audit log ${this.path}: ${errorMessage(error)}`, {
+        file: this.path,
+        cause: error,
+      });
+    }
+    this.#needStart = this.#bytes === 0;
+  }
+
+  /** Read the last line of an existing file; refuse to extend a chain that does not verify there. */
+  #continueChain(file: string, size: number): void {
+    const { fs } = this.#c;
+    const refuse = (why: string): never => {
+      throw new GeoadmitError(
+        ErrorCode.AuditIo,
+        `audit log ${file} does not verify at its tail (${why}); check it with verifyAuditLog and move it aside before recording to ${this.path}`,
+        { file },
+      );
+    };
+    const fd = fs.openSync(file, 'r');
+    let tail: Buffer;
+    try {
+      const length = Math.min(size, MAX_TAIL_BYTES);
+      tail = Buffer.alloc(length);
+      const read = fs.readSync(fd, tail, 0, length, size - length);
+      tail = tail.subarray(0, read);
+    } finally {
+      fs.closeSync(fd);
+    }
+    if (tail.at(-1) !== 0x0a) refuse('the last line is incomplete: a torn write');
+    const start = tail.lastIndexOf(0x0a, tail.length - 2) + 1;
+    if (start === 0 && size > tail.length) refuse(`the last line is longer than ${MAX_TAIL_BYTES} bytes`);
+    const decoded = decodeLine(tail.subarray(start, tail.length - 1).toString('utf8'), this.#c.hasher);
+    if (decoded.kind !== 'ok') refuse(`last line: ${decoded.message}`);
+    const last = (decoded as { line: { seq: number; hash: string } }).line;
+    const cpText = fs.readTextSync(checkpointPath(file));
+    if (cpText !== undefined) {
+      const cp = parseCheckpoint(cpText);
+      if (cp === undefined) refuse(`its checkpoint ${checkpointPath(file)} is malformed`);
+      else if (cp.seq > last.seq) refuse(`the checkpoint records seq ${cp.seq} but the file ends at seq ${last.seq}: truncated`);
+      else if (cp.seq === last.seq && cp.hash !== last.hash) refuse('the checkpoint hash differs from the last line');
+    }
+    this.#lastSeq = last.seq;
+    this.#lastHash = last.hash;
+    this.#checkpointSeq = cpText === undefined ? -1 : this.#lastSeq;
+  }
+
+  #highestRotation(): number {
+    const base = basename(this.path);
+    let highest = 0;
+    let names: string[];
+    try {
+      names = this.#c.fs.readdirSync(dirname(this.path));
+    } catch {
+      return 0;
+    }
+    for (const name of names) {
+      if (!name.startsWith(`${base}.`)) continue;
+      const n = name.slice(base.length + 1);
+      if (/^[1-9][0-9]{0,8}$/.test(n)) highest = Math.max(highest, Number(n));
+    }
+    return highest;
+  }
+
+  // --- writing -------------------------------------------------------------
+
+  #enqueue(event: AuditEvent): void {
+    if (this.#bufferedEvents < this.#c.bufferLimit || (this.#healthy && this.#queue.length === 0)) {
+      this.#queue.push({ kind: 'event', event: recordOf(event) });
+      this.#bufferedEvents++;
+      return;
+    }
+    // No room: count it, in a gap entry at the queue's tail so the gap line lands where the events were lost.
+    this.#stats.dropped++;
+    this.#droppedInOutage++;
+    const time = typeof event.time === 'string' ? event.time : new Date(this.#c.clock()).toISOString();
+    const tailEntry = this.#queue.at(-1);
+    if (tailEntry?.kind === 'gap') {
+      tailEntry.dropped++;
+      tailEntry.to = time;
+      tailEntry.types[event.type] = (tailEntry.types[event.type] ?? 0) + 1;
+    } else {
+      this.#queue.push({ kind: 'gap', dropped: 1, from: time, to: time, types: { [event.type]: 1 } });
+    }
+  }
+
+  #now(): string {
+    return new Date(this.#c.clock()).toISOString();
+  }
+
+  #encodeNext(): Inflight | undefined {
+    let record: object;
+    let kind: Inflight['kind'];
+    if (this.#needStart) {
+      const start: AuditStartRecord = { type: 'audit.start', time: this.#now(), version: 1 };
+      if (this.#lastSeq > 0) start.previous = { file: this.#previousFile, seq: this.#lastSeq, hash: this.#lastHash };
+      record = start;
+      kind = 'start';
+    } else {
+      const entry = this.#queue[0];
+      if (entry === undefined) return undefined;
+      if (entry.kind === 'event') {
+        record = entry.event;
+        kind = 'event';
+      } else {
+        const gap: AuditGapRecord = {
+          type: 'audit.gap',
+          time: this.#now(),
+          dropped: entry.dropped,
+          from: entry.from,
+          to: entry.to,
+          types: entry.types,
+        };
+        record = gap;
+        kind = 'gap';
+      }
+    }
+    const encoded = encodeLine(record, this.#lastSeq + 1, this.#lastHash, this.#c.hasher);
+    return { ...encoded, bytes: Buffer.from(encoded.text, 'utf8'), offset: 0, kind };
+  }
+
+  /** Write everything queued, in order. Returns false when a write failed. */
+  #drain(): boolean {
+    if (this.#draining || this.#closed) return this.#healthy;
+    this.#draining = true;
+    try {
+      for (;;) {
+        if (this.#fd === undefined) this.#open();
+        this.#inflight ??= this.#encodeNext();
+        const line = this.#inflight;
+        if (line === undefined) break;
+        const fd = this.#fd as number;
+        while (line.offset < line.bytes.length) {
+          // writeSync may write part of a buffer; the rest follows, also on a retry after a failure.
+          line.offset += this.#c.fs.writeSync(fd, line.offset === 0 ? line.bytes : line.bytes.subarray(line.offset));
+        }
+        this.#commit(line);
+        if (this.#c.fsyncMode === 'always') this.#c.fs.fsyncSync(fd);
+        if (this.#c.maxBytes !== undefined && this.#bytes >= this.#c.maxBytes) this.#rotate();
+      }
+    } catch (error) {
+      this.#fail(error);
+      return false;
+    } finally {
+      this.#draining = false;
+    }
+    if (!this.#healthy) this.#recover();
+    return true;
+  }
+
+  #commit(line: Inflight): void {
+    this.#inflight = undefined;
+    this.#lastSeq = line.seq;
+    this.#lastHash = line.hash;
+    this.#bytes += line.bytes.length;
+    this.#dirty = true;
+    if (line.kind === 'start') {
+      this.#needStart = false;
+      return;
+    }
+    this.#queue.shift();
+    if (line.kind === 'event') {
+      this.#bufferedEvents--;
+      this.#stats.written++;
+    } else {
+      this.#stats.gaps++;
+    }
+  }
+
+  #closeFd(): void {
+    if (this.#fd === undefined) return;
+    const fd = this.#fd;
+    this.#fd = undefined;
+    try {
+      this.#c.fs.closeSync(fd);
+    } catch {
+      // Closing is best effort: the lines were written (and synced as configured) before.
+    }
+  }
+
+  /** Move the full file to `<path>.<n>` with its checkpoint; the next line starts a new file linked to it. */
+  #rotate(): void {
+    const { fs } = this.#c;
+    const fd = this.#fd as number;
+    if (this.#c.fsyncMode !== 'never') fs.fsyncSync(fd);
+    this.#dirty = false;
+    this.#writeCheckpoint();
+    const n = this.#rotationIndex + 1;
+    const target = `${this.path}.${n}`;
+    if (fs.statSync(target) !== undefined) {
+      throw new Error(`cannot rotate: ${target} already exists`);
+    }
+    this.#closeFd();
+    fs.renameSync(this.path, target);
+    this.#rotationIndex = n;
+    this.#previousFile = basename(target);
+    if (this.#c.checkpoint) fs.renameSync(checkpointPath(this.path), checkpointPath(target));
+    this.#checkpointSeq = -1;
+    this.#stats.rotations++;
+    this.#emitter.emit('rotated', { time: this.#now(), file: target, lastSeq: this.#lastSeq });
+  }
+
+  #fail(error: unknown): void {
+    this.#stats.failures++;
+    const message = `audit log ${this.path}: ${errorMessage(error)}`;
+    this.#stats.lastError = message;
+    const wasHealthy = this.#healthy;
+    this.#healthy = false;
+    if (wasHealthy) {
+      this.#droppedInOutage = 0;
+      for (const source of this.#sources.keys()) source.setAuditHealth?.(this.id, false, this.#c.policy);
+    }
+    const event: ErrorEvent = { type: 'error', time: this.#now(), context: 'audit', message, file: this.path, error };
+    const code = (error as { code?: unknown } | null)?.code;
+    event.code = typeof code === 'string' ? code : ErrorCode.AuditIo;
+    this.#emitter.emit('error', event);
+    this.#scheduleRetry();
+  }
+
+  #scheduleRetry(): void {
+    if (this.#retryTimer !== undefined || this.#closed) return;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      if (!this.#drain()) this.#scheduleRetry();
+    }, this.#c.retryMs);
+    this.#retryTimer.unref();
+  }
+
+  #recover(): void {
+    this.#healthy = true;
+    if (this.#retryTimer !== undefined) {
+      clearTimeout(this.#retryTimer);
+      this.#retryTimer = undefined;
+    }
+    for (const source of this.#sources.keys()) source.setAuditHealth?.(this.id, true, this.#c.policy);
+    this.#emitter.emit('recovered', {
+      time: this.#now(),
+      file: this.path,
+      written: this.#stats.written,
+      dropped: this.#droppedInOutage,
+    });
+  }
+
+  // --- durability ----------------------------------------------------------
+
+  /** Timer: fsync (interval mode), notice a removed file, keep the checkpoint current. */
+  #tick(): void {
+    if (this.#closed) return;
+    try {
+      this.#checkIdentity();
+      if (this.#fd !== undefined && this.#dirty) {
+        if (this.#c.fsyncMode === 'interval') this.#c.fs.fsyncSync(this.#fd);
+        this.#dirty = false;
+      }
+      this.#writeCheckpoint();
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  /**
+   * Writes to a file that was deleted or renamed away still succeed, into a
+   * file nobody will read: notice it, say so, and start a new file at the
+   * path whose first record links to the chain so far.
+   */
+  #checkIdentity(): void {
+    if (this.#fd === undefined) return;
+    const st = this.#c.fs.statSync(this.path);
+    if (st !== undefined && st.ino === this.#ino.ino && st.dev === this.#ino.dev) return;
+    this.#closeFd();
+    this.#previousFile = basename(this.path);
+    this.#checkpointSeq = -1;
+    throw new Error('the log file was removed or replaced while open; lines written since are not in it, a new file continues the chain');
+  }
+
+  /** Replace the checkpoint atomically (temp file, fsync, rename) when it is behind. */
+  #writeCheckpoint(): void {
+    if (!this.#c.checkpoint || this.#fd === undefined || this.#checkpointSeq === this.#lastSeq || this.#lastSeq === 0) return;
+    const { fs } = this.#c;
+    const target = checkpointPath(this.path);
+    const temp = `${target}.tmp-${process.pid}`;
+    const text = `${JSON.stringify({ version: 1, seq: this.#lastSeq, hash: this.#lastHash, file: basename(this.path), time: this.#now() })}\n`;
+    const fd = fs.openSync(temp, 'w');
+    try {
+      fs.writeSync(fd, Buffer.from(text, 'utf8'));
+      if (this.#c.fsyncMode !== 'never') fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temp, target);
+    this.#checkpointSeq = this.#lastSeq;
+  }
+
+  /** Synchronous flush: used by `flush`, `close` and the process `exit` handler. */
+  #syncFlush(): void {
+    if (this.#closed) return;
+    if (!this.#drain()) return;
+    try {
+      if (this.#fd !== undefined && this.#dirty && this.#c.fsyncMode !== 'never') this.#c.fs.fsyncSync(this.#fd);
+      this.#dirty = false;
+      this.#writeCheckpoint();
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+}

@@ -1,0 +1,194 @@
+import type { AuditEvent, AuditEventSource, ErrorEvent } from '../events/types.js';
+
+/** When the sink asks the OS to put written lines on disk. */
+export type FsyncMode = 'always' | 'interval' | 'never';
+
+/** What the gate does while the sink cannot write: deny joins, or keep admitting while events are buffered. */
+export type AuditFailurePolicy = 'deny' | 'buffer';
+
+/**
+ * The file-system calls the sink makes, all synchronous (so the exit handler
+ * can flush). Defaults to `node:fs`; tests inject failures through
+ * {@link JsonlAuditSinkOptions.fs}.
+ */
+export interface AuditFs {
+  /** Open a file; `flags` is `'a'` (append), `'r'` or `'w'`. Returns a descriptor. */
+  openSync(path: string, flags: 'a' | 'r' | 'w'): number;
+  /** Write (part of) `data` at the descriptor's position; returns the bytes written. */
+  writeSync(fd: number, data: Uint8Array): number;
+  fsyncSync(fd: number): void;
+  closeSync(fd: number): void;
+  /** Read into `buffer` from absolute `position`; returns the bytes read. */
+  readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number;
+  /** Size and identity of an open file. */
+  fstatSync(fd: number): { size: number; ino: number; dev: number };
+  /** Size and identity of a path, or `undefined` when nothing is there. */
+  statSync(path: string): { size: number; ino: number; dev: number } | undefined;
+  renameSync(from: string, to: string): void;
+  /** Whole text of a small file (checkpoints), or `undefined` when missing. */
+  readTextSync(path: string): string | undefined;
+  /** Names in a directory. */
+  readdirSync(dir: string): string[];
+}
+
+/** Options of {@link createJsonlAuditSink}. */
+export interface JsonlAuditSinkOptions {
+  /**
+   * `always`: fsync after every line (a line is on disk when `write` returns);
+   * `interval` (default): fsync every `fsyncIntervalMs` when something was written;
+   * `never`: leave it to the OS.
+   */
+  fsync?: FsyncMode;
+  /** Period of the fsync / checkpoint timer in milliseconds (default 1000). */
+  fsyncIntervalMs?: number;
+  /** `buffer` (default) or `deny`: told to attached sources through `setAuditHealth`. */
+  onFailure?: AuditFailurePolicy;
+  /** Events kept in memory while writing fails (default 10,000); beyond it they are counted as dropped. */
+  bufferLimit?: number;
+  /** How often a failing sink retries, in milliseconds (default 1000). */
+  retryIntervalMs?: number;
+  /**
+   * Rotate when the file reaches this many bytes: it is renamed to
+   * `<path>.<n>` (n = 1, 2, ...; higher is newer) with its checkpoint, and a
+   * new file starts whose first record links to the last hash of the previous one.
+   */
+  maxBytes?: number;
+  /** Keep `<path>.checkpoint` (last seq and hash) up to date (default true). */
+  checkpoint?: boolean;
+  /**
+   * Secret for an HMAC-SHA-256 chain instead of plain SHA-256: without the key
+   * nobody can recompute the chain after editing it. Verification needs the same key.
+   */
+  key?: string | Uint8Array;
+  /** Name given to sources in `setAuditHealth` (default `jsonl:<path>`). */
+  id?: string;
+  /** File-system seam (tests). Missing members fall back to `node:fs`. */
+  fs?: Partial<AuditFs>;
+  /** Clock for record times (default `Date.now`). */
+  clock?: () => number;
+}
+
+/** Counters of a sink. */
+export interface AuditSinkStats {
+  /** Audit events appended (records of the log's own, `audit.start` / `audit.gap`, not included). */
+  written: number;
+  /** Events waiting in memory because writing fails. */
+  buffered: number;
+  /** Events that could not be kept (buffer full); each is recorded by an `audit.gap` line once writing resumes. */
+  dropped: number;
+  /** Failed write, fsync, rotation or checkpoint attempts. */
+  failures: number;
+  /** `audit.gap` lines written. */
+  gaps: number;
+  /** Rotations done. */
+  rotations: number;
+  /** False while writing fails. */
+  healthy: boolean;
+  /** Sequence number of the last line written (0 before the first). */
+  lastSeq: number;
+  /** Size of the current file in bytes. */
+  bytes: number;
+  /** The last failure's message. */
+  lastError?: string;
+  closed: boolean;
+}
+
+/** Events of the sink itself (`sink.on('error', ...)`). */
+export interface AuditSinkEventMap {
+  /** Writing failed; `context` is `audit`, `file` the log. */
+  error: ErrorEvent;
+  /** Writing works again after failures; buffered events were written. */
+  recovered: { time: string; file: string; written: number; dropped: number };
+  /** The file was rotated to `file`. */
+  rotated: { time: string; file: string; lastSeq: number };
+}
+
+/** A JSON Lines audit sink with a hash chain. */
+export interface JsonlAuditSink {
+  /** Name used in `setAuditHealth`. */
+  readonly id: string;
+  /** The log file. */
+  readonly path: string;
+  /**
+   * Record every event `source` emits (all of `GateEventMap`). Returns a
+   * function that detaches (and tells the source this sink no longer blocks it).
+   */
+  attach(source: AuditEventSource): () => void;
+  /** Append one event. Never throws for I/O failures (they become `error` events); throws `E_CLOSED` after `close`. */
+  write(event: AuditEvent): void;
+  /** Write what is buffered, fsync and update the checkpoint. Rejects with `E_AUDIT_IO` if writing still fails. */
+  flush(): Promise<void>;
+  /** Detach everything, flush what it can, fsync, write the checkpoint and close the file. */
+  close(): Promise<void>;
+  stats(): AuditSinkStats;
+  /** Subscribe to the sink's own events; returns an unsubscribe function. */
+  on<E extends keyof AuditSinkEventMap>(event: E, listener: (payload: AuditSinkEventMap[E]) => void): () => void;
+}
+
+/** First record of every log file. */
+export interface AuditStartRecord {
+  type: 'audit.start';
+  time: string;
+  /** Format version of the log. */
+  version: 1;
+  /** Set when this file continues a chain (rotation, or a log file that disappeared): the previous file's last record. */
+  previous?: { file: string; seq: number; hash: string };
+}
+
+/** Written when writing resumes after events had to be dropped: the log says so itself. */
+export interface AuditGapRecord {
+  type: 'audit.gap';
+  time: string;
+  /** Events that were not recorded. */
+  dropped: number;
+  /** Time of the first and last dropped event. */
+  from: string;
+  to: string;
+  /** Dropped events by type. */
+  types: Record<string, number>;
+}
+
+/** A record the log writes about itself. */
+export type AuditMetaRecord = AuditStartRecord | AuditGapRecord;
+
+/** One line of the log: `{"event":{...},"hash":"<hex>","prev":"<hex>","seq":12}` (canonical JSON). */
+export interface AuditLine {
+  seq: number;
+  /** Hash of the previous line (64 zeros for the first line of a chain). */
+  prev: string;
+  /** SHA-256 (or HMAC-SHA-256) of the canonical JSON of `{ event, prev, seq }`, hex. */
+  hash: string;
+  event: AuditEvent | AuditMetaRecord;
+}
+
+/** What is wrong with a log. */
+export type AuditProblem = 'edited' | 'missing' | 'reordered' | 'inserted' | 'truncated' | 'malformed';
+
+/** Options of {@link verifyAuditLog}. */
+export interface VerifyAuditLogOptions {
+  /** The checkpoint file (default `<path>.checkpoint`; `false` to ignore it). */
+  checkpoint?: string | false;
+  /** The HMAC key the sink was given. */
+  key?: string | Uint8Array;
+  /** Longest line accepted, in bytes (default 1 MiB); longer is `malformed`. */
+  maxLineBytes?: number;
+}
+
+/** The answer of {@link verifyAuditLog}. */
+export interface AuditVerification {
+  /** True when every line verifies, the chain is complete and agrees with the checkpoint. */
+  ok: boolean;
+  /** Audit events in the verified part (the log's own records not counted). */
+  events: number;
+  /** Lines verified. */
+  lines: number;
+  problem?: AuditProblem;
+  /** 1-based line where the problem was found. */
+  line?: number;
+  message?: string;
+  /** Last verified sequence number and hash. */
+  lastSeq?: number;
+  lastHash?: string;
+  /** Whether a checkpoint was found and checked. */
+  checkpoint: boolean;
+}
