@@ -73,8 +73,9 @@ function referenceMatches(doc: Doc, loc: (typeof WORLD)[string]): boolean {
   if (loc.country === undefined) return doc.unknownLocation === 'deny';
   if (doc.allowRegions) {
     if (list.some((r) => inRegion(loc, r))) return false;
-    // Country inside an allowed subdivision's country but subdivision unknown: unknown for that rule.
-    return true;
+    // Country of an allowed subdivision but subdivision unknown: an unknown location for that rule.
+    const unknownHere = loc.subdivisions.length === 0 && list.some((r) => r.startsWith(`${loc.country}-`));
+    return unknownHere ? doc.unknownLocation === 'deny' : true;
   }
   if (list.some((r) => inRegion(loc, r))) return true;
   const subdivisionUnknown = loc.subdivisions.length === 0 && list.some((r) => r.startsWith(`${loc.country}-`));
