@@ -178,8 +178,9 @@ class Sink implements JsonlAuditSink {
   readonly #tickTimer: NodeJS.Timeout;
   readonly #onExit = (): void => this.#syncFlush();
   readonly #stats = { written: 0, dropped: 0, failures: 0, gaps: 0, rotations: 0, lastError: undefined as string | undefined };
-  /** Events written since the last failure (for `recovered`). */
+  /** Events dropped since writing last failed (for `recovered`). */
   #droppedInOutage = 0;
+  #lastErrorAt = Number.NEGATIVE_INFINITY;
 
   constructor(path: string, config: SinkConfig) {
     this.path = path;
@@ -352,6 +353,8 @@ class Sink implements JsonlAuditSink {
   // --- writing -------------------------------------------------------------
 
   #enqueue(event: AuditEvent): void {
+    // Full while failing: the disk may be back, so try before dropping anything.
+    if (this.#bufferedEvents >= this.#c.bufferLimit && !this.#healthy) this.#drain();
     if (this.#bufferedEvents < this.#c.bufferLimit || (this.#healthy && this.#queue.length === 0)) {
       this.#queue.push({ kind: 'event', event: recordOf(event) });
       this.#bufferedEvents++;
@@ -497,11 +500,15 @@ class Sink implements JsonlAuditSink {
       this.#droppedInOutage = 0;
       for (const source of this.#sources.keys()) source.setAuditHealth?.(this.id, false, this.#c.policy);
     }
-    const event: ErrorEvent = { type: 'error', time: this.#now(), context: 'audit', message, file: this.path, error };
+    this.#scheduleRetry();
+    // Every failure is counted; retries of a persisting failure are reported at most once per retry interval.
+    const now = this.#c.clock();
+    if (!wasHealthy && now - this.#lastErrorAt < this.#c.retryMs) return;
+    this.#lastErrorAt = now;
+    const event: ErrorEvent = { type: 'error', time: new Date(now).toISOString(), context: 'audit', message, file: this.path, error };
     const code = (error as { code?: unknown } | null)?.code;
     event.code = typeof code === 'string' ? code : ErrorCode.AuditIo;
     this.#emitter.emit('error', event);
-    this.#scheduleRetry();
   }
 
   #scheduleRetry(): void {

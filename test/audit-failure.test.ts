@@ -1,0 +1,136 @@
+import { writeSync as realWriteSync, readFileSync, unlinkSync } from 'node:fs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createJsonlAuditSink, verifyAuditLog } from '../src/audit/index.js';
+import type { ErrorEvent } from '../src/events/types.js';
+import { decision, fakeSource, tempDir } from './fixtures/audit/helpers.js';
+
+let cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups) c();
+  cleanups = [];
+});
+
+/** A sink over a file system whose writes fail while `disk.full` is set. */
+function setup(options: Parameters<typeof createJsonlAuditSink>[1] = {}) {
+  const t = tempDir();
+  cleanups.push(t.cleanup);
+  const log = t.file('audit.jsonl');
+  const disk = { full: false, partialOnce: false };
+  const sink = createJsonlAuditSink(log, {
+    ...options,
+    fs: {
+      writeSync(fd, data) {
+        if (disk.full) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        if (disk.partialOnce) {
+          // Half the line lands, then the disk fills up.
+          disk.partialOnce = false;
+          disk.full = true;
+          return realWriteSync(fd, data.subarray(0, Math.floor(data.length / 2)));
+        }
+        return realWriteSync(fd, data);
+      },
+      ...options.fs,
+    },
+  });
+  const errors: ErrorEvent[] = [];
+  sink.on('error', (e) => errors.push(e));
+  const source = fakeSource();
+  sink.attach(source);
+  cleanups.unshift(() => void sink.close());
+  const events = () =>
+    readFileSync(log, 'utf8').trimEnd().split('\n').map((l) => (JSON.parse(l) as { event: Record<string, unknown> }).event);
+  return { log, disk, sink, errors, source, events };
+}
+
+describe('audit sink failures', () => {
+  it('buffers while writing fails, reports it, and writes everything in order once it works', async () => {
+    const { log, disk, sink, errors, source, events } = setup();
+    source.emit('decision', decision(1));
+    disk.full = true;
+    for (let i = 2; i <= 5; i++) source.emit('decision', decision(i));
+    expect(sink.stats()).toMatchObject({ written: 1, buffered: 4, dropped: 0, healthy: false });
+    expect(sink.stats().failures).toBeGreaterThanOrEqual(1);
+    expect(errors[0]).toMatchObject({ type: 'error', context: 'audit', code: 'ENOSPC', file: log });
+    expect(errors[0]?.message).toContain('no space left');
+    expect(source.health.at(-1)).toEqual({ sinkId: sink.id, healthy: false, policy: 'buffer' });
+    await expect(sink.flush()).rejects.toThrowError(/4 event\(s\) could not be written/);
+
+    const recovered = vi.fn();
+    sink.on('recovered', recovered);
+    disk.full = false;
+    await sink.flush();
+    expect(sink.stats()).toMatchObject({ written: 5, buffered: 0, dropped: 0, healthy: true });
+    expect(source.health.at(-1)).toEqual({ sinkId: sink.id, healthy: true, policy: 'buffer' });
+    expect(recovered).toHaveBeenCalledTimes(1);
+    expect(events().map((e) => e.participantId)).toEqual([undefined, 'p-1', 'p-2', 'p-3', 'p-4', 'p-5']);
+    expect(await verifyAuditLog(log)).toMatchObject({ ok: true, events: 5 });
+  });
+
+  it('counts what the bounded buffer cannot keep and records it with an audit.gap line', async () => {
+    const { log, disk, sink, source, events } = setup({ bufferLimit: 3 });
+    disk.full = true;
+    for (let i = 1; i <= 10; i++) source.emit('decision', decision(i));
+    expect(sink.stats()).toMatchObject({ buffered: 3, dropped: 7 });
+    disk.full = false;
+    source.emit('decision', decision(11)); // not written yet: the sink retries on its timer or flush
+    await sink.flush();
+    const written = events();
+    expect(written.map((e) => e.type)).toEqual(['audit.start', 'decision', 'decision', 'decision', 'audit.gap', 'decision']);
+    expect(written[4]).toMatchObject({
+      type: 'audit.gap', dropped: 7, types: { decision: 7 }, from: decision(4).time, to: decision(10).time,
+    });
+    expect(written[5]?.participantId).toBe('p-11');
+    expect(sink.stats()).toMatchObject({ written: 4, dropped: 7, gaps: 1 });
+    expect(await verifyAuditLog(log)).toMatchObject({ ok: true, events: 4 });
+  });
+
+  it("with onFailure 'deny' tells the gate to deny, and recovers by itself on the retry timer", async () => {
+    const { disk, sink, source } = setup({ onFailure: 'deny', retryIntervalMs: 5 });
+    expect(source.health).toEqual([{ sinkId: sink.id, healthy: true, policy: 'deny' }]);
+    disk.full = true;
+    source.emit('decision', decision(1));
+    expect(source.health.at(-1)).toEqual({ sinkId: sink.id, healthy: false, policy: 'deny' });
+    disk.full = false;
+    await vi.waitFor(() => expect(source.health.at(-1)?.healthy).toBe(true), { timeout: 2000, interval: 5 });
+    expect(sink.stats()).toMatchObject({ written: 1, buffered: 0, healthy: true });
+  });
+
+  it('finishes a partly written line before the next one', async () => {
+    const { log, disk, sink, source } = setup();
+    disk.partialOnce = true;
+    source.emit('decision', decision(1));
+    source.emit('decision', decision(2));
+    expect(sink.stats()).toMatchObject({ healthy: false, buffered: 2 });
+    disk.full = false;
+    await sink.flush();
+    expect(await verifyAuditLog(log)).toMatchObject({ ok: true, events: 2 });
+  });
+
+  it('notices the file being removed and continues the chain in a new file', async () => {
+    const { log, sink, errors, source } = setup({ fsyncIntervalMs: 5, retryIntervalMs: 5 });
+    source.emit('decision', decision(1));
+    unlinkSync(log);
+    await vi.waitFor(() => expect(errors.some((e) => e.message.includes('removed'))).toBe(true), { timeout: 2000, interval: 5 });
+    await vi.waitFor(() => expect(sink.stats().healthy).toBe(true), { timeout: 2000, interval: 5 });
+    source.emit('decision', decision(2));
+    await sink.flush();
+    const first = JSON.parse(readFileSync(log, 'utf8').split('\n')[0] ?? '') as { seq: number; event: Record<string, unknown> };
+    expect(first.seq).toBe(3);
+    expect(first.event).toMatchObject({ type: 'audit.start', previous: { file: 'audit.jsonl', seq: 2 } });
+    expect(await verifyAuditLog(log)).toMatchObject({ ok: true, events: 1 });
+  });
+
+  it('a failing open is E_AUDIT_IO', () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    expect(() =>
+      createJsonlAuditSink(t.file('a.jsonl'), {
+        fs: {
+          openSync() {
+            throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+          },
+        },
+      }),
+    ).toThrowError(/cannot open audit log .*a\.jsonl: EACCES/);
+  });
+});
