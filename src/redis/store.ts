@@ -21,7 +21,7 @@ export interface RedisRestrictionStoreOptions {
   client?: Redis;
   /** Redis URL for a connection the store creates and owns (default `redis://127.0.0.1:6379`). */
   url?: string;
-  /** Prefix of the store's keys (default `geoadmit:`): `<prefix>restrictions`, `<prefix>changes`, `<prefix>epoch`. */
+  /** Prefix of the store's keys (default `geoadmit:`): `<prefix>restrictions`, `<prefix>changes`, `<prefix>meta`. */
   prefix?: string;
   /**
    * How long a call waits for a connection, and then for a reply, before it
@@ -31,8 +31,8 @@ export interface RedisRestrictionStoreOptions {
   /** How long one blocking stream read waits for changes (default 5000 ms). */
   blockMs?: number;
   /**
-   * Approximate cap on the change stream's length (default 10000; 0 keeps
-   * every change). Subscribers that fall further behind reload a snapshot.
+   * Cap on the change stream's length (default 10000; 0 keeps every change).
+   * Subscribers that fall further behind reload a snapshot.
    */
   maxStreamLength?: number;
   /**
@@ -115,7 +115,7 @@ class RedisStore implements RedisRestrictionStore {
     this.blockMs = positive(options.blockMs, DEFAULTS.blockMs, 'blockMs', 1);
     this.maxlen = String(positive(options.maxStreamLength, DEFAULTS.maxStreamLength, 'maxStreamLength', 0));
     this.onError = options.onError ?? ((error) => process.emitWarning(error));
-    this.keys = { hash: `${prefix}restrictions`, stream: `${prefix}changes`, epoch: `${prefix}epoch` };
+    this.keys = { hash: `${prefix}restrictions`, stream: `${prefix}changes`, meta: `${prefix}meta` };
     this.metadata = Object.freeze({ name: 'redis' as const, prefix });
     this.owned = options.client === undefined;
     const conn = options.client ?? new Redis(options.url ?? 'redis://127.0.0.1:6379', connectionOptions(this.timeoutMs));
@@ -138,7 +138,7 @@ class RedisStore implements RedisRestrictionStore {
     const id = restrictionId(restriction, '$.id');
     const doc = JSON.stringify(restriction);
     const [status, version] = await this.command(`put ${JSON.stringify(id)}`, (conn) =>
-      conn.geoadmitPut(this.keys.hash, this.keys.stream, this.keys.epoch, this.maxlen, randomUUID(), id, doc),
+      conn.geoadmitPut(this.keys.hash, this.keys.stream, this.keys.meta, this.maxlen, randomUUID(), id, doc),
     );
     if (status === 'conflict') return { conflict: true };
     return { version: version as string };
@@ -149,7 +149,7 @@ class RedisStore implements RedisRestrictionStore {
       throw new GeoadmitError(ErrorCode.InvalidConfig, 'delete: "id" must be a string', { argument: 'id' });
     }
     const [status, version] = await this.command(`delete ${JSON.stringify(id)}`, (conn) =>
-      conn.geoadmitDelete(this.keys.hash, this.keys.stream, this.keys.epoch, this.maxlen, randomUUID(), id),
+      conn.geoadmitDelete(this.keys.hash, this.keys.stream, this.keys.meta, this.maxlen, randomUUID(), id),
     );
     return { version: version as string, existed: status === 'ok' };
   }
@@ -160,7 +160,7 @@ class RedisStore implements RedisRestrictionStore {
       args.push(restrictionId(restriction, `$[${i}].id`), JSON.stringify(restriction));
     });
     const [version, ...written] = await this.command('reseed', (conn) =>
-      conn.geoadmitReseed(this.keys.hash, this.keys.stream, this.keys.epoch, this.maxlen, randomUUID(), ...args),
+      conn.geoadmitReseed(this.keys.hash, this.keys.stream, this.keys.meta, this.maxlen, randomUUID(), ...args),
     );
     const wrote = new Set(written);
     const existing = restrictions.map((r) => r.id).filter((id) => !wrote.has(id));
@@ -219,7 +219,7 @@ class RedisStore implements RedisRestrictionStore {
 
   /** Loads the whole set and its version in one script call (one round trip, consistent). */
   private async load(conn: ScriptedRedis): Promise<LoadedSnapshot> {
-    const reply = await conn.geoadmitSnapshot(this.keys.hash, this.keys.stream, this.keys.epoch);
+    const reply = await conn.geoadmitSnapshot(this.keys.hash, this.keys.stream, this.keys.meta);
     const [version = '0-0', epoch = ''] = reply;
     const restrictions: Restriction[] = [];
     const problems: Error[] = [];

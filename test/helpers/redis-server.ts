@@ -197,3 +197,17 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** How many clients sit in a blocking command (a subscription waiting in XREAD BLOCK is caught up). */
+export async function blockedClients(admin: { info(section: string): Promise<string> }): Promise<number> {
+  return Number(/blocked_clients:(\d+)/.exec(await admin.info('clients'))?.[1] ?? 0);
+}
+
+/** Waits until at least `count` clients are blocked. */
+export async function waitForBlocked(admin: { info(section: string): Promise<string> }, count: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while ((await blockedClients(admin)) < count) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} blocked client(s)`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

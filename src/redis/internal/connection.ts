@@ -4,17 +4,24 @@ import { SCRIPTS } from './scripts.js';
 
 /** A connection with the store's scripts defined on it (ioredis adds them at runtime). */
 export interface ScriptedRedis extends Redis {
-  geoadmitPut(hash: string, stream: string, epoch: string, ...args: string[]): Promise<string[]>;
-  geoadmitDelete(hash: string, stream: string, epoch: string, ...args: string[]): Promise<string[]>;
-  geoadmitReseed(hash: string, stream: string, epoch: string, ...args: string[]): Promise<string[]>;
-  geoadmitSnapshot(hash: string, stream: string, epoch: string): Promise<string[]>;
-  geoadmitState(
-    hash: string,
-    stream: string,
-    epoch: string,
-    fromVersion: string,
-  ): Promise<[string, number, number, string, number, string]>;
+  geoadmitPut(hash: string, stream: string, meta: string, ...args: string[]): Promise<string[]>;
+  geoadmitDelete(hash: string, stream: string, meta: string, ...args: string[]): Promise<string[]>;
+  geoadmitReseed(hash: string, stream: string, meta: string, ...args: string[]): Promise<string[]>;
+  geoadmitSnapshot(hash: string, stream: string, meta: string): Promise<string[]>;
+  geoadmitState(hash: string, stream: string, meta: string, fromVersion: string): Promise<StreamState>;
 }
+
+/** What the STATE script answers (see scripts.ts). */
+export type StreamState = [
+  lastVersion: string,
+  length: number,
+  entriesAdded: number,
+  firstVersion: string,
+  fromPresent: number,
+  epoch: string,
+  trimmed: string,
+  trimmedCount: number,
+];
 
 /** Defines the store's scripts on a connection (idempotent; EVALSHA with EVAL fallback). */
 export function withScripts(conn: Redis): ScriptedRedis {

@@ -3,10 +3,14 @@
  * the hash of current restrictions and the stream of changes can never
  * disagree, and a snapshot is one consistent round trip.
  *
- * Keys, in order, for every script: the restrictions hash, the changes stream,
- * the epoch string (a random id naming this data set's history: if Redis
- * comes back empty, the next write starts a new epoch and subscribers can tell
- * that history was lost rather than mistaking it for deletions).
+ * Keys, in order, for every script: the restrictions hash, the changes stream
+ * and a meta hash with
+ * - `epoch`: a random id naming this data set's history. If Redis comes back
+ *   empty, the next write starts a new epoch and subscribers can tell that
+ *   history was lost rather than mistaking it for deletions;
+ * - `trimmed` / `trimmed-count`: the newest change the store trimmed from the
+ *   stream and how many it trimmed, so a subscriber can tell exactly whether
+ *   it missed changes (Redis itself does not record what trimming removed).
  */
 
 // Shared helpers, prepended to each script.
@@ -30,18 +34,26 @@ local function last_version(key)
 end
 
 local function current_epoch()
-  return redis.call('GET', KEYS[3]) or ''
+  return redis.call('HGET', KEYS[3], 'epoch') or ''
 end
 
 -- ARGV[1] = max stream length (0: unbounded), ARGV[2] = epoch to create if none.
+-- Trims exactly (XTRIM MINID) and records what it trimmed.
 local function append(op, id, doc)
-  redis.call('SET', KEYS[3], ARGV[2], 'NX')
-  local epoch = redis.call('GET', KEYS[3])
+  redis.call('HSETNX', KEYS[3], 'epoch', ARGV[2])
+  local epoch = redis.call('HGET', KEYS[3], 'epoch')
+  local version = redis.call('XADD', KEYS[2], '*', 'op', op, 'id', id, 'doc', doc, 'epoch', epoch)
   local maxlen = tonumber(ARGV[1])
   if maxlen and maxlen > 0 then
-    return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*', 'op', op, 'id', id, 'doc', doc, 'epoch', epoch)
+    local excess = redis.call('XLEN', KEYS[2]) - maxlen
+    if excess > 0 then
+      local oldest = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', excess + 1)
+      redis.call('XTRIM', KEYS[2], 'MINID', oldest[excess + 1][1])
+      redis.call('HSET', KEYS[3], 'trimmed', oldest[excess][1])
+      redis.call('HINCRBY', KEYS[3], 'trimmed-count', excess)
+    end
   end
-  return redis.call('XADD', KEYS[2], '*', 'op', op, 'id', id, 'doc', doc, 'epoch', epoch)
+  return version
 end
 `;
 
@@ -94,21 +106,23 @@ return result
 
 /**
  * ARGV[1]: the version a subscriber wants to follow from. Returns
- * `{lastVersion, length, entriesAdded, firstVersion, fromPresent, epoch}` so
- * the subscriber can tell whether it can continue, must resync (entries after
- * its version were trimmed) or the store went backwards. `entriesAdded` is -1
- * on Redis versions that do not report it.
+ * `{lastVersion, length, entriesAdded, firstVersion, fromPresent, epoch,
+ * trimmed, trimmedCount}` so the subscriber can tell whether it can continue,
+ * must resync (entries after its version were trimmed) or the store went
+ * backwards. `entriesAdded` is -1 on Redis versions that do not report it.
  */
 export const STATE = `${PRELUDE}
 local epoch = current_epoch()
+local trimmed = redis.call('HGET', KEYS[3], 'trimmed') or '0-0'
+local trimmed_count = tonumber(redis.call('HGET', KEYS[3], 'trimmed-count') or 0)
 local info = stream_info(KEYS[2])
-if not info then return {'0-0', 0, 0, '0-0', 0, epoch} end
+if not info then return {'0-0', 0, 0, '0-0', 0, epoch, trimmed, trimmed_count} end
 local first = field(info, 'first-entry')
 local first_version = '0-0'
 if type(first) == 'table' and first[1] then first_version = first[1] end
 local added = tonumber(field(info, 'entries-added') or -1)
 local present = #redis.call('XRANGE', KEYS[2], ARGV[1], ARGV[1])
-return {field(info, 'last-generated-id'), field(info, 'length'), added, first_version, present, epoch}
+return {field(info, 'last-generated-id'), field(info, 'length'), added, first_version, present, epoch, trimmed, trimmed_count}
 `;
 
 /** Script names as defined on ioredis connections (namespaced: a caller's client may carry its own). */

@@ -5,7 +5,7 @@ import type {
   RestrictionStoreEvents,
   RestrictionSubscriber,
 } from '../../store/types.js';
-import type { ScriptedRedis } from './connection.js';
+import type { ScriptedRedis, StreamState } from './connection.js';
 import { backoff, whenReady, withScripts } from './connection.js';
 import { parseStoredRestriction } from './documents.js';
 import { EMPTY_VERSION, compareVersions, versionTime } from './versions.js';
@@ -14,7 +14,7 @@ import { EMPTY_VERSION, compareVersions, versionTime } from './versions.js';
 export interface StoreKeys {
   hash: string;
   stream: string;
-  epoch: string;
+  meta: string;
 }
 
 /** A snapshot as read from Redis, with the epoch and the documents that had to be skipped. */
@@ -125,12 +125,13 @@ export class Subscription {
 
   /** Compares our position with the store's: continue, resync from a snapshot, or report a regression. */
   private async reconcile(initial: boolean): Promise<void> {
-    const [last, length, added, first, present, epoch] = await this.conn.geoadmitState(
+    const state = await this.conn.geoadmitState(
       this.ctx.keys.hash,
       this.ctx.keys.stream,
-      this.ctx.keys.epoch,
+      this.ctx.keys.meta,
       this.lastDelivered,
     );
+    const [last, , , , , epoch] = state;
     const before = this.lastDelivered;
     const historyReplaced = this.epoch !== '' && epoch !== this.epoch;
     if (historyReplaced || compareVersions(this.lastDelivered, last) > 0) {
@@ -151,7 +152,7 @@ export class Subscription {
       return;
     }
     if (epoch !== '') this.epoch = epoch;
-    if (this.missedTrimmed(last, Number(length), Number(added), first, Number(present) > 0)) {
+    if (this.missedTrimmed(state)) {
       const { snapshot, epoch: snapshotEpoch, problems } = await this.ctx.loadSnapshot(this.conn);
       for (const problem of problems) this.report(problem);
       this.lastDelivered = snapshot.version;
@@ -167,17 +168,21 @@ export class Subscription {
   }
 
   /**
-   * True when entries after our version may have been trimmed away. Trimming
-   * removes the oldest entries, so if our own entry is still there nothing
-   * after it is missing; if it is gone and older than the first entry, we
-   * cannot tell whether the ones in between survived, unless nothing was ever
-   * trimmed.
+   * True when changes after our version may have been trimmed away. The store
+   * records the newest change it trimmed and how many it trimmed; when all
+   * trimming was its own, that answers exactly. Otherwise (someone ran XTRIM
+   * or XDEL), trimming removes the oldest entries, so our own entry still
+   * being there means nothing after it is missing; if it is gone, we cannot
+   * tell and resync to be safe.
    */
-  private missedTrimmed(last: string, length: number, added: number, first: string, present: boolean): boolean {
-    if (length === 0) return compareVersions(this.lastDelivered, last) < 0;
-    if (present) return false;
-    if (compareVersions(this.lastDelivered, first) < 0) return added < 0 || added > length;
-    return false;
+  private missedTrimmed([last, length, added, first, present, , trimmed, trimmedCount]: StreamState): boolean {
+    const from = this.lastDelivered;
+    if (compareVersions(from, trimmed) < 0) return true;
+    const onlyOurTrims = added >= 0 && added - length === trimmedCount;
+    if (onlyOurTrims) return false;
+    if (length === 0) return compareVersions(from, last) < 0;
+    if (present > 0) return false;
+    return compareVersions(from, first) < 0;
   }
 
   private deliver([version, fields]: StreamEntry): void {
