@@ -1,6 +1,6 @@
 import type { GeoCapabilities, Location } from '../geo/types.js';
 import { ReasonCode } from '../gate/types.js';
-import { isCountryRegion, matchRegion } from './regions.js';
+import { effectiveCountry, isCountryRegion, matchRegion } from './regions.js';
 import type { NormalizedRestriction, RestrictionMatch } from './types.js';
 
 // Preallocated answers: the gate calls matchRestriction for every join and restriction.
@@ -47,19 +47,20 @@ function unknownMatch(location: Location): RestrictionMatch {
  */
 export function matchRestriction(r: NormalizedRestriction, location: Location): RestrictionMatch | undefined {
   let unsettled = false;
+  const country = effectiveCountry(location);
   const allow = r.allowRegions;
   if (allow === undefined) {
     const regions = r.regions;
     for (let i = 0; i < regions.length; i++) {
       const region = regions[i] as string;
-      const m = matchRegion(location, region);
+      const m = matchRegion(location, region, country);
       if (m === 'yes') return { code: ReasonCode.RegionRestricted, region };
       if (m === 'unknown') unsettled = true;
     }
   } else {
     let allowed = false;
     for (let i = 0; i < allow.length && !allowed; i++) {
-      const m = matchRegion(location, allow[i] as string);
+      const m = matchRegion(location, allow[i] as string, country);
       if (m === 'yes') allowed = true;
       else if (m === 'unknown') unsettled = true;
     }

@@ -184,9 +184,9 @@ function canonicalLocationCode(code: string): string | undefined {
 /**
  * The country a location is really in: its `country`, unless one of its
  * subdivisions is filed under that country but is a territory with its own
- * code (a record saying `CN` / `CN-HK` is in `HK`; `NO` / `NO-21` in `SJ`).
+ * code (a record saying `CN` / `CN-HK` is in `HK`; `NO` / `NO-21` in `SJ`). @internal
  */
-function effectiveCountry(location: Location): string | undefined {
+export function effectiveCountry(location: Location): string | undefined {
   const country = location.country;
   if (country === undefined) return undefined;
   const subs = location.subdivisions;
@@ -211,10 +211,10 @@ export type RegionMatch = 'yes' | 'no' | 'unknown';
 /**
  * Match a location against a canonical region. `unknown` when the location's
  * country is unknown, or when the region is a subdivision of the location's
- * country and the location's subdivisions do not settle it. @internal
+ * country and the location's subdivisions do not settle it. `country` is
+ * the location's {@link effectiveCountry}, passed in when matching many regions. @internal
  */
-export function matchRegion(location: Location, region: string): RegionMatch {
-  const country = effectiveCountry(location);
+export function matchRegion(location: Location, region: string, country = effectiveCountry(location)): RegionMatch {
   if (country === undefined) return 'unknown';
   if (COUNTRIES.has(region)) return country === region ? 'yes' : 'no';
   if (COUNTRY_OF.get(region) !== country) return 'no';
