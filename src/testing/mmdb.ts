@@ -1,1 +1,161 @@
-export {};
+import { iso31661, iso31662 } from 'iso-3166';
+import { ErrorCode, GeoadmitError } from '../errors/index.js';
+import { buildMmdb, type BuildMmdbOptions, type MmdbRecord } from '../mmdb/index.js';
+
+/** Anonymiser flags of a {@link GeoTable} row, as GeoIP2 names them without the `is_` prefix. */
+export interface GeoTableAnonymous {
+  vpn?: boolean;
+  tor?: boolean;
+  hosting?: boolean;
+  publicProxy?: boolean;
+  residentialProxy?: boolean;
+}
+
+/** What one network of a {@link GeoTable} says: a country code, or the details. */
+export type GeoTableValue =
+  | string
+  | {
+      /** Physical country (ISO 3166-1 alpha-2). */
+      country?: string;
+      /** Registered country; defaults to `country`. */
+      registeredCountry?: string;
+      /** Represented country (e.g. a military base abroad). */
+      representedCountry?: string;
+      /** Full ISO 3166-2 codes (`CN-BJ`), most general first. */
+      subdivisions?: string[];
+      /** `true`, or which kinds of anonymiser. */
+      anonymous?: boolean | GeoTableAnonymous;
+    };
+
+/**
+ * A compact table of networks to locations, e.g.
+ * `{ '1.2.4.0/24': { country: 'CN', subdivisions: ['CN-BJ'] }, '8.8.8.0/24': 'US' }`.
+ */
+export type GeoTable = Record<string, GeoTableValue>;
+
+/** Options of the test database builders: {@link BuildMmdbOptions} with a default `databaseType`. */
+export type TestMmdbOptions = Omit<BuildMmdbOptions, 'databaseType'> & { databaseType?: string };
+
+let countryNames: Map<string, string> | undefined;
+let subdivisionNames: Map<string, string> | undefined;
+
+function countryName(code: string): string | undefined {
+  countryNames ??= new Map(iso31661.map((c) => [c.alpha2, c.name]));
+  return countryNames.get(code.toUpperCase());
+}
+
+function subdivisionName(code: string): string | undefined {
+  subdivisionNames ??= new Map(iso31662.map((s) => [s.code, s.name]));
+  return subdivisionNames.get(code.toUpperCase());
+}
+
+type Row = Exclude<GeoTableValue, string>;
+
+function rows(table: GeoTable): [string, Row][] {
+  if (typeof table !== 'object' || table === null || Array.isArray(table)) {
+    throw new GeoadmitError(ErrorCode.InvalidDatabaseInput, 'table: must map networks to country codes or rows', { argument: 'table' });
+  }
+  return Object.entries(table).map(([network, value]) => {
+    if (typeof value === 'string') return [network, { country: value }];
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return [network, value];
+    const path = `table[${JSON.stringify(network)}]`;
+    throw new GeoadmitError(ErrorCode.InvalidDatabaseInput, `${path}: must be a country code or an object`, { path });
+  });
+}
+
+function geoIp2Country(code: string): MmdbRecord {
+  const name = countryName(code);
+  return name === undefined ? { iso_code: code } : { iso_code: code, names: { en: name } };
+}
+
+/** The GeoIP2 flag names set by a row's `anonymous`, with `is_anonymous` true when any is. */
+function anonymousFlags(anonymous: Row['anonymous']): Record<string, boolean> | undefined {
+  if (anonymous === undefined) return undefined;
+  if (typeof anonymous === 'boolean') return { is_anonymous: anonymous };
+  const flags: Record<string, boolean> = {};
+  const names: [keyof GeoTableAnonymous, string][] = [
+    ['vpn', 'is_anonymous_vpn'],
+    ['tor', 'is_tor_exit_node'],
+    ['hosting', 'is_hosting_provider'],
+    ['publicProxy', 'is_public_proxy'],
+    ['residentialProxy', 'is_residential_proxy'],
+  ];
+  for (const [key, flag] of names) {
+    const value = anonymous[key];
+    if (value !== undefined) flags[flag] = value;
+  }
+  return { is_anonymous: Object.values(flags).some(Boolean), ...flags };
+}
+
+function geoIp2Record(row: Row): MmdbRecord {
+  const record: MmdbRecord = {};
+  if (row.country !== undefined) record['country'] = geoIp2Country(row.country);
+  const registered = row.registeredCountry ?? row.country;
+  if (registered !== undefined) record['registered_country'] = geoIp2Country(registered);
+  if (row.representedCountry !== undefined) record['represented_country'] = { ...geoIp2Country(row.representedCountry), type: 'military' };
+  if (row.subdivisions !== undefined && row.subdivisions.length > 0) {
+    record['subdivisions'] = row.subdivisions.map((code): MmdbRecord => {
+      // GeoIP2 stores only the part after the hyphen ("BJ" for CN-BJ).
+      const hyphen = code.indexOf('-');
+      const name = subdivisionName(code);
+      const iso = hyphen === -1 ? code : code.slice(hyphen + 1);
+      return name === undefined ? { iso_code: iso } : { iso_code: iso, names: { en: name } };
+    });
+  }
+  const traits = anonymousFlags(row.anonymous);
+  if (traits !== undefined) record['traits'] = traits;
+  return record;
+}
+
+/**
+ * Builds a GeoIP2-shaped `.mmdb` in memory (City layout by default) from a
+ * compact table, for tests: each row becomes
+ * `{ country: { iso_code, names: { en } }, registered_country, represented_country?,
+ * subdivisions?: [{ iso_code: 'BJ', names }], traits?: { is_anonymous, is_anonymous_vpn, ... } }`.
+ * With a `databaseType` containing `Anonymous-IP`, rows become the flat
+ * Anonymous-IP records (`{ is_anonymous: true, is_tor_exit_node: true }`).
+ * A row with only `registeredCountry` has no `country`, as in real data for
+ * some networks.
+ *
+ * @example
+ * const db = buildGeoIp2Mmdb({ '1.2.4.0/24': { country: 'CN', subdivisions: ['CN-BJ'] }, '8.8.8.0/24': 'US' });
+ * const geo = await MaxMindResolver.open([db]);
+ */
+export function buildGeoIp2Mmdb(table: GeoTable, options: TestMmdbOptions = {}): Buffer {
+  const databaseType = options.databaseType ?? 'GeoIP2-City';
+  const anonymousIp = /anonymous-ip/i.test(databaseType);
+  const entries: Record<string, MmdbRecord> = {};
+  for (const [network, row] of rows(table)) {
+    entries[network] = anonymousIp ? (anonymousFlags(row.anonymous) ?? { is_anonymous: false }) : geoIp2Record(row);
+  }
+  return buildMmdb(entries, { ...options, databaseType, languages: options.languages ?? (anonymousIp ? [] : ['en']) });
+}
+
+/**
+ * Builds an `.mmdb` shaped like the ip-location-db packages
+ * (`@ip-location-db/*-mmdb`): records `{ country_code: 'CN', state1?: 'Beijing Shi' }`
+ * where `state1` is the ISO 3166-2 name of the first subdivision. Like those
+ * files, it does not alias `::ffff:0:0/96` unless `aliasIpv4Mapped: true`; the
+ * database type defaults to `country ipvAll` (`city ipvAll` when any row has
+ * subdivisions).
+ */
+export function buildIpLocationDbMmdb(table: GeoTable, options: TestMmdbOptions = {}): Buffer {
+  const entries: Record<string, MmdbRecord> = {};
+  let withStates = false;
+  for (const [network, row] of rows(table)) {
+    const record: MmdbRecord = {};
+    if (row.country !== undefined) record['country_code'] = row.country;
+    const first = row.subdivisions?.[0];
+    const state = first === undefined ? undefined : subdivisionName(first);
+    if (state !== undefined) {
+      record['state1'] = state;
+      withStates = true;
+    }
+    entries[network] = record;
+  }
+  return buildMmdb(entries, {
+    aliasIpv4Mapped: false,
+    ...options,
+    databaseType: options.databaseType ?? (withStates ? 'city ipvAll' : 'country ipvAll'),
+  });
+}

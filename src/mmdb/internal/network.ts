@@ -53,34 +53,18 @@ export function parseNetwork(input: unknown, path: string): ParsedNetwork {
   const prefix = prefixPart === undefined ? maxPrefix : Number(prefixPart);
   if (prefix > maxPrefix) fail(path, `prefix length /${prefix} is too long for ${isV6 ? 'IPv6' : 'IPv4'} in ${JSON.stringify(input)}`);
 
-  let value: bigint;
-  let start: bigint;
-  let canonicalStart: string;
-  if (isV6) {
-    if (!IPV6_SHAPE.test(addressPart)) fail(path, `invalid IPv6 address in network ${JSON.stringify(input)}`);
-    let address: Address6;
-    try {
-      address = new Address6(`${addressPart}/${prefix}`);
-    } catch {
-      fail(path, `invalid IPv6 address in network ${JSON.stringify(input)}`);
-    }
-    value = address.bigInt();
-    const startAddress = address.startAddress();
-    start = startAddress.bigInt();
-    canonicalStart = startAddress.correctForm();
-  } else {
-    if (!IPV4_SHAPE.test(addressPart)) fail(path, `invalid IPv4 address in network ${JSON.stringify(input)}`);
-    let address: Address4;
-    try {
-      address = new Address4(`${addressPart}/${prefix}`);
-    } catch {
-      fail(path, `invalid IPv4 address in network ${JSON.stringify(input)}`);
-    }
-    value = address.bigInt();
-    const startAddress = address.startAddress();
-    start = startAddress.bigInt();
-    canonicalStart = startAddress.correctForm();
+  const name = isV6 ? 'IPv6' : 'IPv4';
+  if (!(isV6 ? IPV6_SHAPE : IPV4_SHAPE).test(addressPart)) fail(path, `invalid ${name} address in network ${JSON.stringify(input)}`);
+  let address: Address4 | Address6;
+  try {
+    address = isV6 ? new Address6(`${addressPart}/${prefix}`) : new Address4(`${addressPart}/${prefix}`);
+  } catch {
+    fail(path, `invalid ${name} address in network ${JSON.stringify(input)}`);
   }
+  const value = address.bigInt();
+  const startAddress = address.startAddress();
+  const start = startAddress.bigInt();
+  const canonicalStart = startAddress.correctForm();
   if (value !== start) {
     fail(path, `network ${JSON.stringify(input)} has host bits set below /${prefix} (did you mean ${canonicalStart}/${prefix}?)`);
   }
