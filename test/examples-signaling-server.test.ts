@@ -1,0 +1,248 @@
+import { createRequire } from 'node:module';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createGate, MaxMindResolver, type Gate, type RestrictionAcceptedEvent, type RestrictionRefusedEvent } from 'geoadmit';
+import { connect, type SignalingClient } from '../examples/signaling-server/client.js';
+import { MAX_BODY_BYTES } from '../examples/signaling-server/admin.js';
+import { CloseCode } from '../examples/signaling-server/protocol.js';
+import { createSignalingServer, type SignalingServer } from '../examples/signaling-server/server.js';
+
+const DB = createRequire(import.meta.url).resolve('@ip-location-db/geolite2-country-mmdb/geolite2-country.mmdb');
+const TOKEN = 'test-admin-token-0123456789';
+// Real addresses, located by the real GeoLite2 country database.
+const CN = '1.2.4.8';
+const CN2 = '223.5.5.5';
+const HK = '202.181.0.1';
+const US = '8.8.8.8';
+
+const takedown = (id: string, scope: object, regions = ['CN']) => ({
+  id,
+  kind: 'takedown',
+  authority: { name: 'Example Authority', jurisdiction: 'CN' },
+  regions,
+  scope,
+});
+
+let cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const fn of cleanup.reverse()) await fn();
+  cleanup = [];
+});
+
+async function setup() {
+  const geo = await MaxMindResolver.open([DB]);
+  let server: SignalingServer | undefined;
+  const gate: Gate = createGate({ geo, trustedProxies: ['127.0.0.0/8'], onRemove: (p) => server?.removeParticipant(p) });
+  server = await createSignalingServer({ gate, adminToken: TOKEN });
+  const running = server;
+  const clients: SignalingClient[] = [];
+  cleanup.push(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await running.close();
+    await gate.close();
+    await geo.close?.();
+  });
+  const join = async (meetingId: string, participantId: string, ip: string | undefined, hostAccountId?: string) => {
+    const client = await connect(running.url, ip === undefined ? {} : { forwardedFor: ip });
+    clients.push(client);
+    client.send({ type: 'join', meetingId, participantId, ...(hostAccountId ? { hostAccountId } : {}) });
+    return client;
+  };
+  const admin = (method: string, path: string, body?: unknown, token: string | null = TOKEN) =>
+    fetch(running.adminUrl + path, {
+      method,
+      headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+  return { gate, server: running, join, admin };
+}
+
+describe('signaling server example', () => {
+  it('admits participants, sends the roster and announces joins and leaves', async () => {
+    const { gate, join } = await setup();
+    const host = await join('m-1', 'host', US);
+    expect(await host.next('joined')).toEqual({ type: 'joined', meetingId: 'm-1', participantId: 'host', participants: ['host'] });
+    const guest = await join('m-1', 'guest', HK);
+    expect((await guest.next('joined')).participants).toEqual(['host', 'guest']);
+    expect(await host.next('participant-joined')).toEqual({ type: 'participant-joined', participantId: 'guest' });
+    expect(gate.participants('m-1').map((p) => p.participantId)).toEqual(['host', 'guest']);
+
+    await guest.close();
+    expect(await host.next('participant-left')).toEqual({ type: 'participant-left', participantId: 'guest' });
+    expect(gate.participants('m-1').map((p) => p.participantId)).toEqual(['host']);
+  });
+
+  it('relays signals between participants of the same meeting only', async () => {
+    const { join } = await setup();
+    const a = await join('m-1', 'a', US);
+    await a.next('joined');
+    const b = await join('m-1', 'b', HK);
+    await b.next('joined');
+    a.send({ type: 'signal', to: 'b', data: { sdp: 'offer' } });
+    expect(await b.next('signal')).toEqual({ type: 'signal', from: 'a', data: { sdp: 'offer' } });
+    a.send({ type: 'signal', to: 'nobody', data: 1 });
+    expect((await a.next('error')).message).toMatch(/no participant 'nobody'/);
+  });
+
+  it('denies a join from a restricted region with close code 4003 and the reason', async () => {
+    const { join, admin } = await setup();
+    expect((await admin('POST', '/restrictions', takedown('r-1', { meetings: ['m-1'] }))).status).toBe(201);
+    const client = await join('m-1', 'p-cn', CN);
+    const denied = await client.next('denied');
+    expect(denied.reasons).toEqual(['region-restricted']);
+    expect(denied.message).toMatch(/not available/);
+    expect(await client.closed).toEqual({ code: CloseCode.Denied, reason: 'region-restricted' });
+    // Another meeting is not covered.
+    expect((await (await join('m-2', 'p-cn', CN)).next('joined')).participants).toEqual(['p-cn']);
+  });
+
+  it('ignores X-Forwarded-For from a peer that is not a trusted proxy', async () => {
+    const geo = await MaxMindResolver.open([DB]);
+    const gate = createGate({ geo, restrictions: [takedown('r-1', { meetings: ['m-1'] })] });
+    const server = await createSignalingServer({ gate, adminToken: TOKEN });
+    const client = await connect(server.url, { forwardedFor: CN });
+    cleanup.push(async () => {
+      await client.close();
+      await server.close();
+      await gate.close();
+      await geo.close?.();
+    });
+    client.send({ type: 'join', meetingId: 'm-1', participantId: 'p' });
+    // Without trusted proxies the loopback peer address counts: unknown location, admitted by default.
+    await client.next('joined');
+  });
+
+  it('removes only the restricted participants of a running meeting, with 4010, and tells the others nothing but "left"', async () => {
+    const { gate, join, admin } = await setup();
+    const hostUs = await join('m-b', 'host-us', US);
+    await hostUs.next('joined');
+    const hk = await join('m-b', 'hk', HK);
+    await hk.next('joined');
+    const cn = await join('m-b', 'cn', CN2);
+    await cn.next('joined');
+    const aHost = await join('m-a', 'host-a', US);
+    await aHost.next('joined');
+
+    const res = await admin('POST', '/restrictions', takedown('r-live', { meetings: ['m-a', 'm-b'] }));
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as { removed: { participantId: string }[]; meetingsUndisturbed: string[] };
+    expect(body.removed.map((p) => p.participantId)).toEqual(['cn']);
+    expect(body.meetingsUndisturbed).toEqual(['m-a']);
+
+    expect((await cn.next('removed')).message).toMatch(/legal restriction/);
+    expect(await cn.closed).toEqual({ code: CloseCode.Removed, reason: 'removed' });
+    expect(await hostUs.next('participant-left')).toEqual({ type: 'participant-left', participantId: 'cn' });
+    expect(await hk.next('participant-left')).toEqual({ type: 'participant-left', participantId: 'cn' });
+    expect(hostUs.socket.readyState).toBe(hostUs.socket.OPEN);
+    expect(gate.participants('m-b').map((p) => p.participantId)).toEqual(['host-us', 'hk']);
+    expect(gate.participants('m-a').map((p) => p.participantId)).toEqual(['host-a']);
+    expect(aHost.received.filter((m) => m.type === 'participant-left')).toEqual([]);
+  });
+
+  it('refuses a demand outside the authority’s jurisdiction with 422 and records the refusal', async () => {
+    const { gate, join, admin } = await setup();
+    const refused: RestrictionRefusedEvent[] = [];
+    gate.on('restriction.refused', (e) => refused.push(e));
+    const hk = await join('m-1', 'hk', HK);
+    await hk.next('joined');
+    const res = await admin('POST', '/restrictions', takedown('r-hk', { meetings: ['m-1'] }, ['HK']));
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as { code: string; message: string; path: string };
+    expect(body.code).toBe('E_OUT_OF_JURISDICTION');
+    expect(body.path).toMatch(/regions/);
+    expect(refused).toHaveLength(1);
+    expect(gate.restrictions()).toEqual([]);
+    expect(hk.socket.readyState).toBe(hk.socket.OPEN);
+  });
+
+  it('answers 422 with the JSON path for an invalid document, lists, previews and lifts restrictions', async () => {
+    const { gate, admin } = await setup();
+    const accepted: RestrictionAcceptedEvent[] = [];
+    gate.on('restriction.accepted', (e) => accepted.push(e));
+    const bad = await admin('POST', '/restrictions', { ...takedown('r-x', { meetings: ['m'] }), regions: ['XX'] });
+    expect(bad.status).toBe(422);
+    expect(await bad.json()).toMatchObject({ code: 'E_INVALID_RESTRICTION', path: expect.stringMatching(/regions/) });
+
+    const preview = await admin('POST', '/restrictions/preview', takedown('r-p', { meetings: ['m'] }));
+    expect(preview.status).toBe(200);
+    expect(gate.restrictions()).toEqual([]);
+
+    expect((await admin('POST', '/restrictions', takedown('r/1', { meetings: ['m'] }))).status).toBe(201);
+    expect(accepted.map((e) => e.restrictionId)).toEqual(['r/1']);
+    expect(await (await admin('GET', '/restrictions')).json()).toMatchObject({ restrictions: [{ id: 'r/1' }] });
+    expect((await admin('DELETE', `/restrictions/${encodeURIComponent('r/1')}`)).status).toBe(200);
+    expect((await admin('DELETE', '/restrictions/r%2F1')).status).toBe(404);
+    expect((await admin('DELETE', '/restrictions/%E0%A4%A')).status).toBe(400);
+  });
+
+  it('rejects admin requests without the right bearer token', async () => {
+    const { gate, admin } = await setup();
+    const doc = takedown('r-1', { meetings: ['m'] });
+    for (const token of [null, 'wrong', `${TOKEN}x`, '']) {
+      const res = await admin('POST', '/restrictions', doc, token);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer');
+    }
+    expect((await admin('GET', '/restrictions', undefined, null)).status).toBe(401);
+    expect(gate.restrictions()).toEqual([]);
+  });
+
+  it('refuses oversized, non-JSON and wrongly typed admin bodies', async () => {
+    const { admin, server } = await setup();
+    expect((await admin('POST', '/restrictions', 'x'.repeat(MAX_BODY_BYTES + 1))).status).toBe(413);
+    expect((await admin('POST', '/restrictions', '{"id":')).status).toBe(400);
+    const text = await fetch(`${server.adminUrl}/restrictions`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' }, body: '{}' });
+    expect(text.status).toBe(415);
+    expect((await fetch(`${server.adminUrl}/elsewhere`)).status).toBe(404);
+  });
+
+  it('answers malformed join messages with an error and stays up', async () => {
+    const { join, server } = await setup();
+    const client = await connect(server.url, { forwardedFor: US });
+    for (const bad of ['not json', '{"type":"join"}', JSON.stringify({ type: 'join', meetingId: '', participantId: 'p' }), JSON.stringify({ type: 'join', meetingId: 'm', participantId: 'p', extra: 1 }), '[]', JSON.stringify({ type: 'join', meetingId: 'm', participantId: 'x'.repeat(300) })]) {
+      client.send(bad);
+      expect((await client.next('error')).message).toMatch(/JSON|invalid message/);
+    }
+    client.socket.send(Buffer.from([1, 2, 3]), { binary: true });
+    expect((await client.next('error')).message).toMatch(/text frames/);
+    // Same socket can still join, and so can others.
+    client.send({ type: 'join', meetingId: 'm', participantId: 'p' });
+    await client.next('joined');
+    client.send({ type: 'join', meetingId: 'm', participantId: 'q' });
+    expect((await client.next('error')).message).toMatch(/already joined/);
+    const other = await join('m', 'p2', HK);
+    expect((await other.next('joined')).participants).toEqual(['p', 'p2']);
+  });
+
+  it('closes the socket of an oversized frame without affecting others', async () => {
+    const { join, server } = await setup();
+    const ok = await join('m', 'ok', US);
+    await ok.next('joined');
+    const big = await connect(server.url);
+    big.send({ type: 'join', meetingId: 'm', participantId: 'y'.repeat(20_000) });
+    expect((await big.closed).code).toBe(1009);
+    const again = await join('m', 'later', HK);
+    expect((await again.next('joined')).participants).toEqual(['ok', 'later']);
+  });
+
+  it('handles private and malformed forwarded addresses as unknown locations (admitted by default)', async () => {
+    const { join } = await setup();
+    await (await join('m', 'lan', '192.168.1.20')).next('joined');
+    await (await join('m', 'weird', '0x7f.1')).next('joined');
+  });
+
+  it('refuses to start without an admin token', async () => {
+    const geo = await MaxMindResolver.open([DB]);
+    const gate = createGate({ geo });
+    cleanup.push(async () => {
+      await gate.close();
+      await geo.close?.();
+    });
+    const saved = process.env.GEOADMIT_ADMIN_TOKEN;
+    delete process.env.GEOADMIT_ADMIN_TOKEN;
+    try {
+      await expect(createSignalingServer({ gate })).rejects.toThrow(/GEOADMIT_ADMIN_TOKEN/);
+    } finally {
+      if (saved !== undefined) process.env.GEOADMIT_ADMIN_TOKEN = saved;
+    }
+  });
+});
