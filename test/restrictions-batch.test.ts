@@ -89,3 +89,13 @@ describe('prototype pollution', () => {
     expect(problems.map((p) => p.path)).toContain('$.authority');
   });
 });
+
+describe('hostile objects', () => {
+  it('a document whose getter throws is refused, not crashed on', () => {
+    const doc = { id: 'g', regions: ['CN'], scope: { meetings: ['m'] } };
+    Object.defineProperty(doc, 'authority', { enumerable: true, get: () => { throw new Error('boom'); } });
+    const { problems } = validateRestrictions([doc]);
+    expect(problems).toMatchObject([{ index: 0, path: '$[0]', code: 'E_INVALID_RESTRICTION' }]);
+    expect(() => validateRestriction(doc)).toThrow(GeoadmitError);
+  });
+});

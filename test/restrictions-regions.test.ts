@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { iso31661, iso31662 } from 'iso-3166';
 import { describe, expect, it } from 'vitest';
 import type { Location } from '../src/geo/types.js';
@@ -148,5 +149,46 @@ describe('locationMatchesRegion', () => {
     [at('CN'), 'XX', false],
   ] as const)('%j in %s: %s', (location, region, expected) => {
     expect(locationMatchesRegion(location, region)).toBe(expected);
+  });
+});
+
+describe('locationMatchesRegion property', () => {
+  const isoParent = new Map(iso31662.map((s) => [s.code, s.parent]));
+  const aliasOf = (code: string) => territoryAliases.get(code) ?? code;
+  // Reference: a location is at its most specific code; it matches a region that contains that code.
+  const inside = (outer: string, inner: string): boolean => {
+    const target = aliasOf(outer);
+    for (let cur: string | undefined = aliasOf(inner); cur !== undefined; ) {
+      if (cur === target) return true;
+      const parent: string | undefined = territoryParents.get(cur) ?? isoParent.get(cur);
+      cur = parent === undefined ? undefined : aliasOf(parent);
+    }
+    return false;
+  };
+  /** The ISO ancestor chain of a subdivision, most general first, as a database would report it. */
+  const chain = (code: string): string[] => {
+    const out: string[] = [];
+    for (let cur: string | undefined = code; cur !== undefined && cur.includes('-'); cur = isoParent.get(cur)) out.unshift(cur);
+    return out;
+  };
+  const countries = iso31661.filter((c) => c.state === 'assigned').map((c) => c.alpha2);
+
+  it('matches iff the region contains the location\'s most specific code', () => {
+    const scenario = fc.constantFrom(...countries).chain((country) => {
+      const own = iso31662.filter((s) => s.code.startsWith(`${country}-`)).map((s) => s.code);
+      const where = own.length === 0 ? fc.constant(undefined) : fc.option(fc.constantFrom(...own), { nil: undefined });
+      const region = fc.oneof(
+        { arbitrary: fc.constantFrom(country, ...own), weight: 6 },
+        { arbitrary: fc.constantFrom(...territoryAliases.values(), ...countries), weight: 1 },
+      );
+      return fc.tuple(fc.constant(country), where, region);
+    });
+    fc.assert(
+      fc.property(scenario, ([country, sub, region]) => {
+        const location: Location = { country, subdivisions: sub === undefined ? [] : chain(sub), source: 'static' };
+        expect(locationMatchesRegion(location, region)).toBe(inside(region, sub ?? country));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

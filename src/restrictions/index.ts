@@ -19,7 +19,9 @@ const MAX_ISSUES = 100;
  * defaults filled in, region codes canonicalised (upper case, `CN-22` →
  * `CN-JL`, `CN-HK` → `HK`) and deduplicated, scope lists deduplicated,
  * `validFrom` / `validUntil` as epoch milliseconds; the result is frozen.
- * Region codes are accepted in any letter case. Host policies written with
+ * Region codes are accepted in any letter case; a subdivision must carry its
+ * country (`XZ` alone is refused, naming `CN-XZ`; `CA` is Canada, never
+ * California). Host policies written with
  * `allowRegions` default to `unknownLocation: "deny"` (an allow list keeps
  * everyone unconfirmed out unless told to admit them); everything else
  * defaults to `admit`.

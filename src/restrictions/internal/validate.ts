@@ -200,6 +200,15 @@ export function checkDocument(raw: unknown, options: ValidateRestrictionOptions 
   if (!isPlainObject(raw)) {
     return { issues: [{ path: [], message: `a restriction must be an object, not ${typeName(raw)}`, code: ErrorCode.InvalidRestriction }] };
   }
+  try {
+    return checkObject(raw, options);
+  } catch (error) {
+    // Only a non-JSON object (a throwing getter, a Proxy) gets here: refuse it like any malformed document.
+    return { issues: [{ path: [], message: `the document could not be read: ${error instanceof Error ? error.message : String(error)}`, code: ErrorCode.InvalidRestriction }] };
+  }
+}
+
+function checkObject(raw: Record<string, unknown>, options: ValidateRestrictionOptions): DocResult {
   const rawId = own(raw, 'id');
   const id = typeof rawId === 'string' && rawId.length > 0 && rawId.length <= LIMITS.string ? rawId : undefined;
   const parsed = restrictionSchema.safeParse(raw, { reportInput: true });
