@@ -1,4 +1,4 @@
-import { mkdtemp, open as openFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open as openFile, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -144,6 +144,28 @@ describe('watch', () => {
     await handle.close();
     await until(() => reloaded.length > 0, 'geo.reloaded after the write completed');
     expect(geo.resolve('1.2.4.8')).toMatchObject({ country: 'HK', databaseBuilt: '2024-02-01T00:00:00.000Z' });
+  });
+
+  test('a Kubernetes-style ..data symlink swap is picked up', async () => {
+    // ConfigMap/Secret volumes: geo.mmdb -> ..data/geo.mmdb, and an update re-points ..data.
+    const v1 = join(dir, '..2024_01');
+    const v2 = join(dir, '..2024_02');
+    await mkdir(v1);
+    await mkdir(v2);
+    await writeFile(join(v1, 'geo.mmdb'), countryDb('CN', '2024-01-01T00:00:00Z'));
+    await writeFile(join(v2, 'geo.mmdb'), countryDb('HK', '2024-02-01T00:00:00Z'));
+    await symlink('..2024_01', join(dir, '..data'));
+    const file = join(dir, 'k8s.mmdb');
+    await symlink(join('..data', 'geo.mmdb'), file);
+    const geo = await MaxMindResolver.open(file, { watch: true, watchDebounceMs: 50 });
+    opened.push(geo);
+    const reloaded: string[] = [];
+    geo.on('geo.reloaded', (e) => reloaded.push(e.file));
+    expect(geo.resolve('1.2.4.8').country).toBe('CN');
+    await symlink('..2024_02', join(dir, '..data_tmp'));
+    await rename(join(dir, '..data_tmp'), join(dir, '..data'));
+    await until(() => geo.resolve('1.2.4.8').country === 'HK', 'the swapped database');
+    expect(reloaded).toContain(file);
   });
 
   test('a deleted file keeps the old database; close() stops watching', async () => {

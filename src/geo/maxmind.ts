@@ -1,7 +1,7 @@
 import { watch as fsWatch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { isIP } from 'node:net';
+import { isIPv6 } from 'node:net';
 import { basename, dirname, resolve as resolvePath } from 'node:path';
 import EventEmitter from 'eventemitter3';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
@@ -9,7 +9,7 @@ import type { GeoCapabilities, GeoResolver, GeoResolverEvents, GeoResolverMetada
 import { loadDatabase } from './internal/load.js';
 import type { LoadedDatabase } from './internal/load.js';
 import type { MappedRecord, MaxMindLayout } from './internal/layouts.js';
-import { networkText } from './internal/network.js';
+import { ipv4NetworkText, ipv6NetworkText, parseIpv4 } from './internal/network.js';
 
 export { MaxMindLayout } from './internal/layouts.js';
 
@@ -262,9 +262,10 @@ export class MaxMindResolver implements GeoResolver {
   private lookup(input: string): Location {
     if (typeof input !== 'string' || input.length > 64) return INVALID;
     const address = unmapIpv4(input);
-    const family = isIP(address) as 0 | 4 | 6;
     // The reader parses leniently (and zone ids are not addresses): refuse what is not plain IP text.
-    if (family === 0 || address.includes('%')) return INVALID;
+    const v4 = parseIpv4(address);
+    const family = v4 >= 0 ? 4 : isIPv6(address) && !address.includes('%') ? 6 : 0;
+    if (family === 0) return INVALID;
     const state = this.state; // one read: the whole lookup uses one generation of databases
 
     let answer: { db: LoadedDatabase; rec: MappedRecord; prefix: number } | undefined;
@@ -312,7 +313,7 @@ export class MaxMindResolver implements GeoResolver {
     const location: Location = {
       subdivisions: chosen.rec.subdivisions,
       source: chosen.db.source,
-      network: networkText(address, family, chosen.prefix),
+      network: family === 4 ? ipv4NetworkText(v4, chosen.prefix) : ipv6NetworkText(address, chosen.prefix),
       databaseBuilt: chosen.db.buildDate,
     };
     if (chosen.rec.country !== undefined) location.country = chosen.rec.country;
@@ -419,7 +420,9 @@ export class MaxMindResolver implements GeoResolver {
       try {
         watcher = fsWatch(dir, { persistent: false }, (_event, filename) => {
           const name = filename === null ? null : String(filename);
-          if (name === null) for (const file of names.values()) this.schedule(file);
+          // No name, or Kubernetes' atomic-writer swap of the `..data` symlink (the watched
+          // name itself never changes there): re-check every file watched in this directory.
+          if (name === null || name.startsWith('..')) for (const file of names.values()) this.schedule(file);
           else {
             const file = names.get(name);
             if (file !== undefined) this.schedule(file);
