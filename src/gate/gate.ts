@@ -17,6 +17,7 @@ import type {
 import type { GeoResolver, Location } from '../geo/types.js';
 import {
   describeCapabilityGaps,
+  isActive,
   matchRestriction,
   validateRestriction,
 } from '../restrictions/index.js';
@@ -364,7 +365,7 @@ class GateImpl implements Gate {
   ): void {
     for (let i = 0; i < list.length; i++) {
       const r = list[i]!.restriction;
-      if (!inWindow(r, now)) continue;
+      if (!isActive(r, now)) continue;
       if (meetingIdForDedupe !== undefined && r.scope.meetings.includes(meetingIdForDedupe)) continue;
       const reason = reasonFor(r, location);
       if (reason === undefined) continue;
@@ -418,7 +419,7 @@ class GateImpl implements Gate {
   #inScope(join: Join, now: number): NormalizedRestriction[] {
     const out = new Set<NormalizedRestriction>();
     for (const list of [this.#registry.forMeeting(join.meetingId), this.#registry.forHost(join.hostAccountId), this.#registry.forAll()]) {
-      for (const e of list) if (inWindow(e.restriction, now)) out.add(e.restriction);
+      for (const e of list) if (isActive(e.restriction, now)) out.add(e.restriction);
     }
     return [...out];
   }
@@ -534,7 +535,7 @@ class GateImpl implements Gate {
 
   /** Who a restriction covers right now, by the same path as admission. Pure: changes nothing. */
   #impact(r: NormalizedRestriction, now: number): RestrictResult {
-    const active = inWindow(r, now);
+    const active = isActive(r, now);
     const matched: ParticipantRef[] = [];
     const reached: string[] = [];
     const undisturbed: string[] = [];
@@ -871,10 +872,6 @@ function reasonFor(r: NormalizedRestriction, location: Location): Reason | undef
   if (match.message !== undefined) reason.message = match.message;
   else if (reason.code === 'unknown-location' && location.unknown !== undefined) reason.message = location.unknown;
   return reason;
-}
-
-function inWindow(r: NormalizedRestriction, now: number): boolean {
-  return (r.validFrom === undefined || now >= r.validFrom) && (r.validUntil === undefined || now < r.validUntil);
 }
 
 function compareReasons(a: Reason, b: Reason): number {
