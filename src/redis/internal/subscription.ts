@@ -59,8 +59,10 @@ export class Subscription {
   ) {
     this.lastDelivered = fromVersion;
     this.conn = withScripts(ctx.connect());
-    // Failures are handled where commands fail; without a listener ioredis would log each one.
-    this.conn.on('error', () => undefined);
+    // A lost (or never made) connection shows as 'close'; the error before it says why.
+    let lastError = 'connection closed';
+    this.conn.on('error', (error: Error) => (lastError = error.message));
+    this.conn.on('close', () => this.lost(lastError));
     this.done = this.run();
   }
 
@@ -77,19 +79,21 @@ export class Subscription {
 
   private async run(): Promise<void> {
     let checked = false;
+    let first = true;
     let failures = 0;
     while (!this.stopped) {
       try {
         await whenReady(this.conn, Number.POSITIVE_INFINITY, this.abort.signal);
-        if (!checked || this.outage) {
+        if (this.outage) {
+          this.outage = false;
+          this.emit('store.reconnected', { store: this.ctx.name, time: Date.now() });
+          checked = false;
+        }
+        if (!checked) {
           // Where do we stand against the store? (first start, or back after an outage)
-          const wasOut = this.outage;
-          await this.reconcile(!checked);
+          await this.reconcile(first);
           checked = true;
-          if (wasOut) {
-            this.outage = false;
-            this.emit('store.reconnected', { store: this.ctx.name, time: Date.now() });
-          }
+          first = false;
         }
         const reply = (await this.conn.xread(
           'COUNT',
@@ -113,14 +117,19 @@ export class Subscription {
         if (this.conn.status === 'ready') {
           // The server answered with an error (e.g. the key holds another type): not an outage.
           this.report(error);
-        } else if (!this.outage) {
-          this.outage = true;
-          const message = error instanceof Error ? error.message : String(error);
-          this.emit('store.disconnected', { store: this.ctx.name, time: Date.now(), message });
+        } else {
+          this.lost(error instanceof Error ? error.message : String(error));
         }
         await sleep(backoff(failures), this.abort.signal);
       }
     }
+  }
+
+  /** Reports an outage once; the loop catches up when the connection is back. */
+  private lost(message: string): void {
+    if (this.outage || this.stopped) return;
+    this.outage = true;
+    this.emit('store.disconnected', { store: this.ctx.name, time: Date.now(), message });
   }
 
   /** Compares our position with the store's: continue, resync from a snapshot, or report a regression. */
