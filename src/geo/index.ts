@@ -1,2 +1,4 @@
 export * from './types.js';
 export * from './maxmind.js';
+export * from './static.js';
+export * from './overlay.js';

@@ -1,0 +1,85 @@
+import { GeoadmitError } from '../errors/index.js';
+import type { GeoCapabilities, GeoResolver, GeoResolverEvents, GeoResolverMetadata, Location } from './types.js';
+
+/**
+ * Layers resolvers: the first layer that knows an address answers. Put an
+ * operator's own corrections (an RFC 8805 geofeed via
+ * `StaticResolver.fromGeofeed`, or a `StaticResolver`) before the database.
+ *
+ * A layer "knows" an address when its location has a `country`, or has any
+ * unknown cause other than `not-in-database` — so `invalid-address`,
+ * `non-global`, `no-physical-country` and `lookup-error` from an earlier layer
+ * are reported as they are, never papered over by a later layer. If no layer
+ * knows the address, the last layer's answer is returned. Answers are not
+ * merged: the answering layer's location (and `source`) is returned whole.
+ * (To combine a country database with an anonymous-IP database, layer them
+ * inside `MaxMindResolver`.)
+ *
+ * `capabilities` is the OR of the layers' (each answer comes from one
+ * layer, so a capability is available wherever the layer that has it
+ * answers). `on` subscribes to every layer that emits events; `close`
+ * closes every layer.
+ *
+ * @throws GeoadmitError `E_INVALID_CONFIG` when `layers` is empty or holds
+ * something that is not a resolver.
+ * @example
+ * const geo = new OverlayResolver([
+ *   StaticResolver.fromGeofeed(await readFile('corrections.csv', 'utf8')),
+ *   await MaxMindResolver.open(['GeoLite2-Country.mmdb']),
+ * ]);
+ */
+export class OverlayResolver implements GeoResolver {
+  readonly metadata: GeoResolverMetadata;
+  readonly capabilities: GeoCapabilities;
+  /** The layers, first consulted first. */
+  readonly layers: readonly GeoResolver[];
+
+  constructor(layers: readonly GeoResolver[]) {
+    if (!Array.isArray(layers) || layers.length === 0) {
+      throw new GeoadmitError('E_INVALID_CONFIG', 'OverlayResolver needs a non-empty array of resolvers', { argument: 'layers' });
+    }
+    layers.forEach((layer: unknown, i) => {
+      const ok = layer !== null && typeof layer === 'object' && typeof (layer as GeoResolver).resolve === 'function';
+      if (!ok) throw new GeoadmitError('E_INVALID_CONFIG', `layers[${i}] is not a GeoResolver`, { argument: `layers[${i}]` });
+    });
+    this.layers = Object.freeze([...layers]);
+    this.metadata = Object.freeze({ name: `overlay(${layers.map((l) => l.metadata.name).join(',')})` });
+    this.capabilities = Object.freeze({
+      countries: layers.some((l) => l.capabilities.countries),
+      subdivisions: layers.some((l) => l.capabilities.subdivisions),
+      anonymizers: layers.some((l) => l.capabilities.anonymizers),
+    });
+  }
+
+  /** The first layer's answer that knows `address` (see the class description). Never throws. */
+  resolve(address: string): Location {
+    const layers = this.layers;
+    let location!: Location;
+    for (let i = 0; i < layers.length; i++) {
+      const layer = layers[i]!;
+      try {
+        location = layer.resolve(address);
+      } catch {
+        // The GeoResolver contract forbids throwing; a layer that does anyway is a failed lookup.
+        return Object.freeze({ subdivisions: Object.freeze([]) as readonly string[], source: layer.metadata.name, unknown: 'lookup-error' as const });
+      }
+      if (location.country !== undefined || location.unknown !== 'not-in-database') return location;
+    }
+    return location;
+  }
+
+  /** Subscribe to every layer's events. Returns one function that unsubscribes from all. */
+  on<E extends keyof GeoResolverEvents>(event: E, listener: (payload: GeoResolverEvents[E]) => void): () => void {
+    const offs = this.layers.map((l) => l.on?.(event, listener));
+    return () => {
+      for (const off of offs) off?.();
+    };
+  }
+
+  /** Close every layer (all are attempted; the first failure is rethrown afterwards). */
+  async close(): Promise<void> {
+    const results = await Promise.allSettled(this.layers.map(async (l) => l.close?.()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+  }
+}
