@@ -1,0 +1,164 @@
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { validateRestrictions } from '../../restrictions/index.js';
+import type { NormalizedRestriction, RestrictionProblem } from '../../restrictions/index.js';
+import { CliUsageError } from './context.js';
+
+/** Largest document the CLI reads whole (restrictions files, CSV inputs). Joins logs are streamed instead. */
+export const MAX_DOCUMENT_BYTES = 32 * 1024 * 1024;
+
+/** Why a path cannot be read, in words. */
+function fsReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'is a directory';
+  return code ?? (error instanceof Error ? error.message : String(error));
+}
+
+/**
+ * Check that `path` names a readable regular file before anything opens it:
+ * a directory, a FIFO or a device would otherwise hang or fail obscurely.
+ * Returns the absolute path and the file's size.
+ */
+export async function requireFile(cwd: string, path: string, what: string): Promise<{ file: string; size: number }> {
+  const file = resolve(cwd, path);
+  let info;
+  try {
+    info = await stat(file);
+  } catch (error) {
+    throw new CliUsageError(`cannot read ${what} ${path}: ${fsReason(error)}`, [], { cause: error });
+  }
+  if (info.isDirectory()) throw new CliUsageError(`cannot read ${what} ${path}: is a directory`);
+  if (!info.isFile()) throw new CliUsageError(`cannot read ${what} ${path}: not a regular file`);
+  return { file, size: info.size };
+}
+
+/**
+ * Read a whole text document: refuses files over {@link MAX_DOCUMENT_BYTES},
+ * empty files and binary content (NUL bytes), and drops a UTF-8 byte-order mark.
+ */
+export async function readTextDocument(cwd: string, path: string, what: string): Promise<string> {
+  const { file, size } = await requireFile(cwd, path, what);
+  if (size > MAX_DOCUMENT_BYTES) {
+    throw new CliUsageError(`cannot read ${what} ${path}: ${size} bytes is more than the ${MAX_DOCUMENT_BYTES}-byte limit`);
+  }
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    throw new CliUsageError(`cannot read ${what} ${path}: ${fsReason(error)}`, [], { cause: error });
+  }
+  if (bytes.includes(0)) throw new CliUsageError(`${what} ${path} is not a text file (it contains NUL bytes)`);
+  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+  if (text.trim().length === 0) throw new CliUsageError(`${what} ${path} is empty`);
+  return text;
+}
+
+/** Read and parse a JSON document, with the parser's complaint on one line. */
+export async function readJsonDocument(cwd: string, path: string, what: string): Promise<unknown> {
+  const text = await readTextDocument(cwd, path, what);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new CliUsageError(`${what} ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** `$[1].regions[0]: unknown region code "XX" [E_INVALID_RESTRICTION] (id "req-2")` */
+export function formatProblem(p: RestrictionProblem): string {
+  const id = p.id === undefined ? '' : ` (id ${JSON.stringify(p.id)})`;
+  return `${p.path}: ${p.message} [${p.code}]${id}`;
+}
+
+/**
+ * Load a restrictions file (a JSON array, or a single document) for `check`
+ * and `replay`. Any problem refuses the whole file (exit 2) with every
+ * problem listed: a decision from half a restrictions file would mislead.
+ */
+export async function loadRestrictions(cwd: string, path: string): Promise<NormalizedRestriction[]> {
+  const doc = await readJsonDocument(cwd, path, 'restrictions file');
+  const { valid, problems } = validateRestrictions(doc);
+  if (problems.length > 0) {
+    throw new CliUsageError(
+      `restrictions file ${path} has ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was evaluated (run \`geoadmit validate ${path}\`)`,
+      problems.map(formatProblem),
+    );
+  }
+  return valid;
+}
+
+/** One line of a streamed file. */
+export interface StreamedLine {
+  /** 1-based line number. */
+  n: number;
+  /** The line without its line break; `undefined` when it was longer than the limit (its content is dropped). */
+  text: string | undefined;
+}
+
+/**
+ * Split a byte stream into lines holding at most `maxLineBytes` of any one
+ * line in memory, so a hostile file without line breaks cannot exhaust it
+ * (`readline` buffers a line of any length). `onBytes` reports progress.
+ */
+export async function* streamLines(
+  input: AsyncIterable<Buffer | string>,
+  maxLineBytes: number,
+  onBytes?: (bytes: number) => void,
+): AsyncGenerator<StreamedLine> {
+  let n = 0;
+  let parts: Buffer[] = [];
+  let held = 0;
+  let tooLong = false;
+  const finish = (last: Buffer): StreamedLine => {
+    n++;
+    let text: string | undefined;
+    if (!tooLong) {
+      const bytes = parts.length === 0 ? last : Buffer.concat([...parts, last]);
+      text = bytes.toString('utf8');
+      if (text.endsWith('\r')) text = text.slice(0, -1);
+    }
+    parts = [];
+    held = 0;
+    tooLong = false;
+    return { n, text };
+  };
+  for await (const raw of input) {
+    const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
+    onBytes?.(chunk.length);
+    let start = 0;
+    let nl: number;
+    while ((nl = chunk.indexOf(0x0a, start)) !== -1) {
+      const piece = chunk.subarray(start, nl);
+      if (held + piece.length > maxLineBytes) tooLong = true;
+      yield finish(piece);
+      start = nl + 1;
+    }
+    if (start < chunk.length && !tooLong) {
+      const rest = chunk.subarray(start);
+      if (held + rest.length > maxLineBytes) {
+        tooLong = true;
+        parts = [];
+        held = 0;
+      } else {
+        // Copy: the stream may reuse its chunk buffers.
+        parts.push(Buffer.from(rest));
+        held += rest.length;
+      }
+    }
+  }
+  if (held > 0 || tooLong) yield finish(Buffer.alloc(0));
+}
+
+/** Open a file (or `-` for stdin) as a byte stream, after checking it is a regular file. */
+export async function openInput(
+  cwd: string,
+  path: string,
+  stdin: NodeJS.ReadableStream,
+  what: string,
+): Promise<{ stream: AsyncIterable<Buffer | string>; size: number | undefined; name: string }> {
+  if (path === '-') return { stream: stdin as AsyncIterable<Buffer | string>, size: undefined, name: 'stdin' };
+  const { file, size } = await requireFile(cwd, path, what);
+  return { stream: createReadStream(file, { highWaterMark: 1 << 16 }), size, name: path };
+}

@@ -1,0 +1,39 @@
+import { createGate, type Gate, type Reason } from '../../gate/index.js';
+import type { GeoResolver } from '../../geo/index.js';
+import { describeCapabilityGaps, type NormalizedRestriction } from '../../restrictions/index.js';
+import { CliUsageError } from './context.js';
+
+/** Parse `--at`: an ISO 8601 instant (or anything `Date` reads unambiguously as one), default now. */
+export function parseAt(value: string | undefined): number {
+  if (value === undefined) return Date.now();
+  // Only ISO-like text: Date.parse accepts locale-dependent spellings we should not guess at.
+  const ms = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value) ? Date.parse(value) : NaN;
+  if (!Number.isFinite(ms)) throw new CliUsageError(`--at: ${JSON.stringify(value)} is not an ISO 8601 date or instant (e.g. 2020-06-04T00:00:00Z)`);
+  return ms;
+}
+
+/**
+ * A gate over the given restrictions with a fixed clock (`--at`), so
+ * time-windowed restrictions can be previewed for the moment they will apply.
+ * Nothing listens to its events: the CLI writes no audit log.
+ */
+export function setupGate(geo: GeoResolver, restrictions: readonly NormalizedRestriction[], at: number, trustedProxies: readonly string[] = []): Gate {
+  try {
+    return createGate({ geo, restrictions: restrictions.map((r) => r.source), trustedProxies, clock: () => at });
+  } catch (error) {
+    throw new CliUsageError((error as Error).message, [], { cause: error });
+  }
+}
+
+/** Warnings for restrictions the database cannot fully answer (never silently ineffective). */
+export function capabilityWarnings(geo: GeoResolver, restrictions: readonly NormalizedRestriction[]): string[] {
+  return restrictions.flatMap((r) => describeCapabilityGaps(r, geo.capabilities));
+}
+
+/** `region-restricted (req-1, region CN)` */
+export function formatReason(reason: Reason): string {
+  const facts = [reason.restrictionId, reason.region === undefined ? undefined : `region ${reason.region}`, reason.rule, reason.message].filter(
+    (f) => f !== undefined,
+  );
+  return facts.length === 0 ? reason.code : `${reason.code} (${facts.join(', ')})`;
+}

@@ -1,0 +1,152 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { runAuditVerify } from './audit.js';
+import { runBuildDb } from './build-db.js';
+import { runCheck } from './check.js';
+import { type CliContext, CliExitCode, type CommonOptions } from './context.js';
+import { DEFAULT_DB_PACKAGE } from './db.js';
+import { runLookup } from './lookup.js';
+import { runReplay } from './replay.js';
+import { runReport } from './report.js';
+import { runValidate } from './validate.js';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}
+
+function example(cmd: Command, lines: string): Command {
+  return cmd.addHelpText('after', `\nExample:\n${lines}\n`);
+}
+
+/** `--json`, `--debug`, `--no-color` on every command. */
+function common(cmd: Command): Command {
+  return cmd
+    .option('--json', 'machine-readable JSON output')
+    .option('--debug', 'print stack traces on errors')
+    .option('--no-color', 'never color the output');
+}
+
+/** `--db` on every command that reads geolocation data. */
+function withDb(cmd: Command): Command {
+  return cmd.option(
+    '--db <path>',
+    `MaxMind DB (.mmdb) file; repeat to layer databases (default: the ${DEFAULT_DB_PACKAGE} package when installed)`,
+    collect,
+    [],
+  );
+}
+
+/**
+ * Build the `geoadmit` program. `setCode` receives each command's exit code;
+ * commands throw `CliUsageError` / `GeoadmitError` for exit 2.
+ */
+export function buildProgram(ctx: CliContext, setCode: (code: number) => void): Command {
+  const program = new Command('geoadmit');
+  const run =
+    <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
+    async (...args: A): Promise<void> => {
+      // Commander passes (args..., options, command); options is second to last.
+      const options = args[args.length - 2] as CommonOptions;
+      ctx.configure(options);
+      setCode(await fn(...args));
+    };
+
+  program
+    .description('Geo-fenced meeting admission: look up addresses, check joins, validate restrictions, preview their impact.')
+    .configureOutput({
+      writeOut: (s) => void ctx.io.stdout.write(s),
+      writeErr: (s) => void ctx.io.stderr.write(s),
+      // One line: what was wrong, and where to look.
+      outputError: (s, write) => write(`geoadmit: ${s.replace(/^error: /, '').trimEnd()} (see --help)\n`),
+    })
+    .exitOverride()
+    .helpCommand(true)
+    .addHelpText('after', '\nExit codes: 0 fine, 1 denied or findings, 2 bad usage or unreadable input.\n');
+
+  example(
+    withDb(common(program.command('lookup').description('normalise addresses and show where the databases place them')))
+      .argument('<ip...>', 'addresses (IPv4, IPv6, with port or zone; ambiguous spellings are refused)'),
+    '  $ geoadmit lookup 1.2.4.8 [2001:da8::1]:443 10.0.0.1',
+  ).action(run((ips: string[], options: Parameters<typeof runLookup>[2]) => runLookup(ctx, ips, options)));
+
+  example(
+    withDb(common(program.command('check').description("decide one join against a restrictions file; exit 0 admitted, 1 denied")))
+      .requiredOption('--restrictions <file>', 'restrictions JSON (an array or one document)')
+      .requiredOption('--meeting <id>', 'meeting id')
+      .option('--host <account>', 'host account id')
+      .option('--participant <id>', 'participant id', 'cli')
+      .option('--ip <addr>', "participant's address (the socket peer)")
+      .option('--peer <addr>', 'socket peer address, when it is a proxy (use with --xff / --forwarded)')
+      .option('--xff <value>', 'X-Forwarded-For header value (repeatable)', collect, [])
+      .option('--forwarded <value>', 'RFC 7239 Forwarded header value (repeatable)', collect, [])
+      .option('--trusted-proxy <cidr>', 'CIDR whose forwarded headers are believed (repeatable)', collect, [])
+      .option('--at <time>', 'evaluate restrictions at this ISO 8601 instant (default: now)'),
+    '  $ geoadmit check --restrictions orders.json --meeting m-1001 --ip 1.2.4.8\n' +
+      '  $ geoadmit check --restrictions orders.json --meeting m-1001 --peer 10.0.0.5 --xff 1.2.4.8 --trusted-proxy 10.0.0.0/8',
+  ).action(run((options: Parameters<typeof runCheck>[1]) => runCheck(ctx, options)));
+
+  example(
+    withDb(common(program.command('validate').description('list every problem in a restrictions file with its JSON path; exit 1 if any')))
+      .argument('<restrictions.json>', 'restrictions JSON (an array or one document)'),
+    '  $ geoadmit validate orders.json',
+  ).action(run((file: string, options: Parameters<typeof runValidate>[2]) => runValidate(ctx, file, options)));
+
+  example(
+    withDb(
+      common(
+        program
+          .command('replay')
+          .description('run a join log (JSON Lines) through the restrictions: decisions and per-restriction impact; exit 1 if any join would be denied'),
+      ),
+    )
+      .argument('<joins.jsonl>', 'join log, one JSON join per line as admit() takes it; - for stdin')
+      .requiredOption('--restrictions <file>', 'restrictions JSON (an array or one document)')
+      .option('--decisions <file>', 'write each decision as JSON Lines to this file (- for stdout; the summary then goes to stderr)')
+      .option('--at <time>', 'evaluate restrictions at this ISO 8601 instant (default: now)')
+      .option('--trusted-proxy <cidr>', 'CIDR whose forwarded headers are believed (repeatable)', collect, [])
+      .option('--max-meetings <n>', 'distinct meetings counted exactly per restriction (beyond: lower bounds)', positiveInteger, 100_000)
+      .option('--max-line-bytes <n>', 'longer lines are counted as malformed', positiveInteger, 65_536)
+      .option('--no-progress', 'no progress bar even on a terminal')
+      .addOption(new Option('--stats', 'add timing and peak memory to the summary').hideHelp()),
+    '  $ geoadmit replay joins.jsonl --restrictions new-order.json --decisions decisions.jsonl\n' +
+      '  $ zcat joins.jsonl.gz | geoadmit replay - --restrictions new-order.json --json',
+  ).action(run((file: string, options: Parameters<typeof runReplay>[2]) => runReplay(ctx, file, options)));
+
+  example(
+    common(program.command('build-db').description('write a .mmdb (GeoIP2-City layout) from an RFC 8805 geofeed or a cidr,country[,subdivision] CSV'))
+      .argument('<input.csv>', 'geofeed (prefix,country,region,city,postal) or cidr,country[,subdivision]')
+      .requiredOption('-o, --output <file>', 'the .mmdb file to write (replaced atomically)')
+      .option('--most-specific-wins', 'allow overlapping prefixes; the more specific one answers inside it'),
+    '  $ geoadmit build-db geofeed.csv -o corrections.mmdb\n  $ geoadmit lookup --db corrections.mmdb 192.0.2.1',
+  ).action(run((file: string, options: Parameters<typeof runBuildDb>[2]) => runBuildDb(ctx, file, options)));
+
+  example(
+    common(program.command('report').description('transparency report from audit logs'))
+      .argument('<audit.jsonl...>', 'audit log files')
+      .addOption(new Option('--format <format>', 'output format').choices(['md', 'json', 'html']).default('md'))
+      .option('--from <time>', 'period start (ISO 8601)')
+      .option('--to <time>', 'period end (ISO 8601)')
+      .option('-o, --output <file>', 'write the report to this file instead of stdout'),
+    '  $ geoadmit report audit.jsonl --format html --from 2020-06-01 --to 2020-07-01 -o report.html',
+  ).action(run((files: string[], options: Parameters<typeof runReport>[2]) => runReport(ctx, files, options)));
+
+  const audit = program.command('audit').description('audit log tools');
+  example(
+    common(audit.command('verify').description('check the hash chain of audit logs; exit 1 when a line was edited, removed or reordered'))
+      .argument('<file...>', 'audit log files')
+      .option('--key-env <name>', 'environment variable holding the HMAC key the log was written with')
+      .option('--no-checkpoint', 'ignore the <file>.checkpoint file'),
+    '  $ geoadmit audit verify audit.jsonl\n  $ AUDIT_KEY=... geoadmit audit verify --key-env AUDIT_KEY audit.jsonl',
+  ).action(run((files: string[], options: Parameters<typeof runAuditVerify>[2]) => runAuditVerify(ctx, files, options)));
+
+  return program;
+}
+
+/** Exit code for an error commander raised (help shown: 0; bad usage: 2). */
+export function commanderExit(error: CommanderError): number {
+  if (error.exitCode === 0) return CliExitCode.Ok;
+  return CliExitCode.Usage;
+}
