@@ -81,7 +81,9 @@ describeWithRedis('Redis restriction store: reads and writes', () => {
     expect(store.compareVersions('1700000000000-3', '1700000000000-3')).toBe(0);
     expect(store.compareVersions('0-0', '0-1')).toBeLessThan(0);
     expect(store.compareVersions('18446744073709551615-0', '18446744073709551614-99')).toBeGreaterThan(0);
-    for (const bad of ['', '12', '1-2-3', '-1-0', '1.5-0', ' 1-0', '0x1-0']) {
+    expect(store.compareVersions('0', '0-0')).toBe(0); // a bare <ms> is <ms>-0, as Redis reads it
+    expect(store.compareVersions('7', '6-99')).toBeGreaterThan(0);
+    for (const bad of ['', '1-', '1-2-3', '-1-0', '1.5-0', ' 1-0', '0x1-0', '18446744073709551616-0', '١-0']) {
       expect(() => store.compareVersions(bad, '0-0')).toThrowError(
         expect.objectContaining({ code: 'E_INVALID_CONFIG', argument: 'a' }),
       );

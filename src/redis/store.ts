@@ -8,7 +8,7 @@ import { connectionOptions, unavailable, whenReady, within, withScripts } from '
 import { parseStoredRestriction } from './internal/documents.js';
 import type { LoadedSnapshot, StoreKeys } from './internal/subscription.js';
 import { Subscription } from './internal/subscription.js';
-import { compareVersions, parseVersion } from './internal/versions.js';
+import { canonicalVersion, compareVersions } from './internal/versions.js';
 
 /** Options of {@link createRedisRestrictionStore}. */
 export interface RedisRestrictionStoreOptions {
@@ -169,7 +169,7 @@ class RedisStore implements RedisRestrictionStore {
 
   subscribe(fromVersion: string, subscriber: RestrictionSubscriber): () => void {
     if (this.closed) throw new GeoadmitError(ErrorCode.Closed, 'subscribe: the Redis restriction store is closed');
-    parseVersion(fromVersion, 'fromVersion');
+    const from = canonicalVersion(fromVersion, 'fromVersion');
     const subscription = new Subscription(
       {
         name: this.metadata.name,
@@ -178,7 +178,7 @@ class RedisStore implements RedisRestrictionStore {
         connect: () => this.conn.duplicate(connectionOptions(this.timeoutMs)),
         loadSnapshot: (conn) => this.load(conn),
       },
-      fromVersion,
+      from,
       subscriber,
     );
     this.subscriptions.add(subscription);

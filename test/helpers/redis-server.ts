@@ -19,7 +19,7 @@ import type {
 
 /** Path of the redis-server binary, or undefined when it is not installed. */
 export const redisServerPath: string | undefined = (() => {
-  const found = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' });
+  const found = spawnSync('/bin/sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' });
   const path = found.stdout.trim();
   return found.status === 0 && path !== '' ? path : undefined;
 })();
