@@ -147,7 +147,7 @@ export function buildMmdb(entries: MmdbEntries, options: BuildMmdbOptions): Buff
     if (network.family === 6 && opts.ipVersion === 4) {
       throw new GeoadmitError(
         ErrorCode.InvalidDatabaseInput,
-        `${raw.networkPath}: IPv6 network ${network.canonical} cannot be stored in an IPv4 database (ipVersion 4)`,
+        `${raw.networkPath}: IPv6 network ${String(raw.network)} cannot be stored in an IPv4 database (ipVersion 4)`,
         { path: raw.networkPath },
       );
     }

@@ -1,14 +1,12 @@
 import { Address4, Address6 } from 'ip-address';
 import { ErrorCode, GeoadmitError } from '../../errors/index.js';
 
-/** A validated network: its address bytes (4 or 16), prefix length and a canonical spelling. */
+/** A validated network: its address bytes (4 or 16) and prefix length. */
 export interface ParsedNetwork {
   family: 4 | 6;
   /** Network address, big-endian; 4 bytes for IPv4, 16 for IPv6. */
   bytes: Uint8Array;
   prefix: number;
-  /** `a.b.c.d/n` or compressed IPv6 `x::/n`, for messages. */
-  canonical: string;
 }
 
 // Prefix lengths are plain decimal: no sign, no leading zero, no spaces.
@@ -62,20 +60,17 @@ export function parseNetwork(input: unknown, path: string): ParsedNetwork {
     fail(path, `invalid ${name} address in network ${JSON.stringify(input)}`);
   }
   const value = address.bigInt();
-  const startAddress = address.startAddress();
-  const start = startAddress.bigInt();
-  const canonicalStart = startAddress.correctForm();
-  if (value !== start) {
-    fail(path, `network ${JSON.stringify(input)} has host bits set below /${prefix} (did you mean ${canonicalStart}/${prefix}?)`);
+  const hostBits = (1n << BigInt(maxPrefix - prefix)) - 1n;
+  if ((value & hostBits) !== 0n) {
+    const start = value & ~hostBits;
+    const meant = isV6 ? Address6.fromBigInt(start).correctForm() : Address4.fromBigInt(start).correctForm();
+    fail(path, `network ${JSON.stringify(input)} has host bits set below /${prefix} (did you mean ${meant}/${prefix}?)`);
   }
 
-  if (!isV6) return { family: 4, bytes: bigintToBytes(value, 4), prefix, canonical: `${canonicalStart}/${prefix}` };
+  if (!isV6) return { family: 4, bytes: bigintToBytes(value, 4), prefix };
   const bytes = bigintToBytes(value, 16);
-  if (prefix >= 96 && isIpv4Mapped(bytes)) {
-    const v4 = bytes.slice(12);
-    return { family: 4, bytes: v4, prefix: prefix - 96, canonical: `${v4.join('.')}/${prefix - 96}` };
-  }
-  return { family: 6, bytes, prefix, canonical: `${canonicalStart}/${prefix}` };
+  if (prefix >= 96 && isIpv4Mapped(bytes)) return { family: 4, bytes: bytes.slice(12), prefix: prefix - 96 };
+  return { family: 6, bytes, prefix };
 }
 
 function isIpv4Mapped(bytes: Uint8Array): boolean {

@@ -112,13 +112,12 @@ const LONE_SURROGATE = /\p{Surrogate}/u;
 
 /**
  * Validates input values and converts them to {@link EncodedNode}s, reporting
- * the JSON path of anything it cannot store. Repeated objects (by identity) and
- * strings are converted once.
+ * the JSON path of anything it cannot store. Repeated strings are converted once.
  */
 export class ValueEncoder {
   private readonly strings = new Map<string, EncodedNode>();
-  private readonly objects = new WeakMap<object, EncodedNode>();
-  private readonly inProgress = new Set<object>();
+  // The containers being converted, outermost first: a value found here again is a cycle.
+  private readonly stack: object[] = [];
 
   /** Converts a record (a plain object) found at `path`. */
   record(value: unknown, path: string): EncodedNode {
@@ -218,21 +217,16 @@ export class ValueEncoder {
       if (value.length > MAX_FIELD_SIZE) this.fail(path, `bytes value is ${value.length} bytes long; the format allows at most ${MAX_FIELD_SIZE}`);
       return leaf(`b${Buffer.from(value.buffer, value.byteOffset, value.length).toString('base64')};`, DataType.Bytes, value);
     }
-    const memo = this.objects.get(value);
-    if (memo) return memo;
-    if (this.inProgress.has(value)) this.fail(path, 'value refers to itself (cycle)');
+    if (this.stack.includes(value)) this.fail(path, 'value refers to itself (cycle)');
     if (depth >= MAX_DEPTH) this.fail(path, `values nest more than ${MAX_DEPTH} levels deep`);
-    let node: EncodedNode;
-    this.inProgress.add(value);
+    const isArray = Array.isArray(value);
+    if (!isArray && !isPlainObject(value)) this.fail(path, `unsupported value: ${describe(value)}`);
+    this.stack.push(value);
     try {
-      if (Array.isArray(value)) node = this.array(value, path, depth);
-      else if (isPlainObject(value)) node = this.map(value, path, depth);
-      else this.fail(path, `unsupported value: ${describe(value)}`);
+      return isArray ? this.array(value, path, depth) : this.map(value as Record<string, unknown>, path, depth);
     } finally {
-      this.inProgress.delete(value);
+      this.stack.pop();
     }
-    this.objects.set(value, node);
-    return node;
   }
 
   private array(value: readonly unknown[], path: string, depth: number): EncodedNode {
