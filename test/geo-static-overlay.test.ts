@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { GeoadmitError, OverlayResolver, parseGeofeed, StaticResolver, type GeoResolver, type Location } from '../src/index.js';
+import { GeoadmitError } from '../src/errors/index.js';
+import { OverlayResolver, parseGeofeed, StaticResolver, type GeoResolver, type Location } from '../src/geo/index.js';
 
 const FEED = `# corrections, RFC 8805
 192.0.2.0/24,US,US-CA,San Francisco,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GeoadmitError, StaticResolver, type StaticTable } from '../src/index.js';
+import { GeoadmitError } from '../src/errors/index.js';
+import { StaticResolver, type StaticTable } from '../src/geo/index.js';
 import { staticResolver } from '../src/testing/index.js';
 
 function setup(extra: StaticTable = {}) {
