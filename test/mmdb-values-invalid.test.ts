@@ -85,3 +85,15 @@ describe('unsupported values are refused with the JSON path at fault', () => {
     }
   });
 });
+
+describe('types', () => {
+  test('the compiler refuses values the writer cannot store', () => {
+    // @ts-expect-error functions are not MmdbValues
+    expect(() => buildMmdb({ '1.2.4.0/24': { f: () => 1 } }, { databaseType: 'x' })).toThrow(GeoadmitError);
+    // @ts-expect-error null is not an MmdbValue
+    expect(() => buildMmdb({ '1.2.4.0/24': { n: null } }, { databaseType: 'x' })).toThrow(GeoadmitError);
+    // @ts-expect-error databaseType is required
+    expect(() => buildMmdb({}, {})).toThrow(/options\.databaseType/);
+    expect(() => buildMmdb(new Date() as never, { databaseType: 'x' })).toThrow(/^entries: /);
+  });
+});

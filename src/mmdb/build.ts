@@ -95,6 +95,7 @@ function* rawEntries(entries: MmdbEntries): Generator<RawEntry> {
     }
     return;
   }
+  if (!isPlainObject(entries)) badOption('entries', 'must be an iterable of { network, data } or a plain object mapping networks to records');
   for (const [network, data] of Object.entries(entries)) {
     const path = `entries[${JSON.stringify(network)}]`;
     yield { network, data, path, networkPath: path, dataPath: path };
