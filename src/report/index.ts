@@ -1,1 +1,3 @@
-export {};
+export { buildTransparencyReport } from './build.js';
+export { renderReportHtml, renderReportJson, renderReportMarkdown } from './render.js';
+export type * from './types.js';

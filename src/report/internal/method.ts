@@ -1,0 +1,12 @@
+/** The report's method section: how each figure is computed. */
+export const METHOD: string[] = [
+  'Every figure is counted from the audit log, in one pass over the events in the window (`from` inclusive, `to` exclusive); periods are calendar months in UTC.',
+  'Each log file is verified (hash chain, sequence and checkpoint) before it is counted; of a file that does not verify only the verified prefix is counted, and the sources table says so. Several files are several nodes\u2019 logs, merged.',
+  'Government demands (kind `takedown`) are reported apart from sanctions (the operator\u2019s own legal obligations) and host policies (hosts\u2019 own choices).',
+  'Restrictions received = accepted + refused. A restriction id counts once, however many logs record its acceptance. Refusals are grouped by error code; `E_OUT_OF_JURISDICTION` means the demand reached outside the authority\u2019s own jurisdiction and nothing was done.',
+  'Joins denied counts decisions with outcome `denied` whose reasons cite a restriction of the group (once per group, however many of its restrictions matched); the restriction is attributed to its authority through its `restriction.accepted` event. Denials with no restriction (rules, audit unavailable) are reported separately, as are denials citing restrictions whose acceptance is not in the log.',
+  'Meetings affected are the distinct meetings with a denied join or a removal attributed to the group. They are counted exactly up to a limit per counter; beyond it a HyperLogLog sketch (standard error about 0.8%) keeps memory bounded and the figure is marked as an estimate.',
+  'Meetings undisturbed is the sum, over accepted restrictions, of the meetings in scope with participants present when the restriction was accepted where nobody was removed. Scoped meetings undisturbed counts the meetings named in scopes with no denial or removal from the group in the window.',
+  'Meetings ended by the SDK, host accounts suspended and user data disclosed are counted from the log like every other figure: the number of events recording such an action. The SDK has no operation that ends a meeting, suspends an account or discloses user data to an authority, so these figures are structurally zero.',
+  'Events the audit sink could not record are not silently missing: the log holds an `audit.gap` record with their number, reported under the audit trail.',
+];

@@ -1,0 +1,150 @@
+import type { TransparencyReport } from './types.js';
+import { type Block, reportBlocks } from './internal/document.js';
+
+// Log text is hostile: control characters and line breaks become spaces so a
+// value cannot start a new Markdown block or table row.
+function flatten(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ');
+}
+
+/** Escape text for Markdown (GitHub flavour): markup characters and raw HTML. */
+function md(text: string): string {
+  return flatten(text)
+    .replace(/[\\`*_[\]|#~]/g, (c) => `\\${c}`)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
+}
+
+function html(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The report's own method text: `code` spans become <code>. */
+function htmlWithCode(text: string): string {
+  return html(text).replace(/`([^`]+)`/g, '<code>$1</code>');
+}
+
+function markdownBlock(block: Block): string {
+  switch (block.kind) {
+    case 'heading':
+      return `${'#'.repeat(block.level)} ${md(block.text)}`;
+    case 'paragraph':
+      return md(block.text);
+    case 'list':
+      return block.items.map((item) => `- ${md(item)}`).join('\n');
+    case 'method':
+      return block.items.map((item) => `- ${flatten(item)}`).join('\n');
+    case 'chart':
+      return '';
+    case 'table': {
+      const row = (cells: string[]) => `| ${cells.map((c) => md(c)).join(' | ')} |`;
+      const rule = `| ${block.numeric.map((n) => (n ? '---:' : '---')).join(' | ')} |`;
+      return [row(block.head), rule, ...block.rows.map(row)].join('\n');
+    }
+  }
+}
+
+/**
+ * Render a report as Markdown (GitHub flavour): headings and tables that
+ * read well on a code host. Every string from the log is escaped.
+ */
+export function renderReportMarkdown(report: TransparencyReport): string {
+  return `${reportBlocks(report)
+    .map(markdownBlock)
+    .filter((text) => text !== '')
+    .join('\n\n')}\n`;
+}
+
+/** Render a report as indented JSON (the {@link TransparencyReport} object as is). */
+export function renderReportJson(report: TransparencyReport): string {
+  return `${JSON.stringify(report, null, 2)}\n`;
+}
+
+const BAR_ROW = 26;
+const LABEL_WIDTH = 170;
+const CHART_WIDTH = 520;
+
+function chartSvg(title: string, bars: { label: string; value: number }[]): string {
+  const max = Math.max(1, ...bars.map((b) => b.value));
+  const room = CHART_WIDTH - LABEL_WIDTH - 70;
+  const height = bars.length * BAR_ROW + 8;
+  const rows = bars.map((b, i) => {
+    const y = i * BAR_ROW + 4;
+    const w = b.value === 0 ? 0 : Math.max(2, Math.round((b.value / max) * room));
+    return (
+      `<text x="0" y="${y + 15}" class="l">${html(b.label)}</text>` +
+      `<rect x="${LABEL_WIDTH}" y="${y + 3}" width="${w}" height="16" rx="2" fill="#3b6ea8"></rect>` +
+      `<text x="${LABEL_WIDTH + w + 6}" y="${y + 15}" class="v">${b.value}</text>`
+    );
+  });
+  return (
+    `<figure class="chart"><svg role="img" aria-label="${html(title)}" viewBox="0 0 ${CHART_WIDTH} ${height}" ` +
+    `xmlns="http://www.w3.org/2000/svg"><title>${html(title)}</title>${rows.join('')}</svg></figure>`
+  );
+}
+
+function htmlBlock(block: Block): string {
+  switch (block.kind) {
+    case 'heading':
+      return `<h${block.level}>${html(block.text)}</h${block.level}>`;
+    case 'paragraph':
+      return `<p>${html(block.text)}</p>`;
+    case 'list':
+      return `<ul>${block.items.map((item) => `<li>${html(item)}</li>`).join('')}</ul>`;
+    case 'method':
+      return `<ul class="method">${block.items.map((item) => `<li>${htmlWithCode(item)}</li>`).join('')}</ul>`;
+    case 'chart':
+      return chartSvg(block.title, block.bars);
+    case 'table': {
+      const cls = (i: number) => (block.numeric[i] ? ' class="n"' : '');
+      const head = block.head.map((h, i) => `<th scope="col"${cls(i)}>${html(h)}</th>`).join('');
+      const rows = block.rows
+        .map((r) => `<tr>${r.map((c, i) => (i === 0 ? `<th scope="row">${html(c)}</th>` : `<td${cls(i)}>${html(c)}</td>`)).join('')}</tr>`)
+        .join('\n');
+      return `<div class="scroll"><table><thead><tr>${head}</tr></thead><tbody>\n${rows}\n</tbody></table></div>`;
+    }
+  }
+}
+
+const STYLE = `
+:root{color-scheme:light dark;--fg:#1d232b;--bg:#fff;--mute:#5b6570;--line:#d8dde3;--head:#f3f5f7}
+@media (prefers-color-scheme:dark){:root{--fg:#e6e9ec;--bg:#15191d;--mute:#9aa4ae;--line:#34393f;--head:#1f2429}}
+*{box-sizing:border-box}
+body{margin:0 auto;max-width:72rem;padding:1rem;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
+h1{font-size:1.6rem;margin:.5rem 0}h2{font-size:1.3rem;margin-top:2rem;border-bottom:1px solid var(--line)}h3{font-size:1.1rem;margin-top:1.5rem}
+.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;margin:.5rem 0}
+table{border-collapse:collapse;font-size:.9rem;min-width:100%}
+th,td{border:1px solid var(--line);padding:.3rem .5rem;text-align:left;vertical-align:top}
+thead th{background:var(--head)}
+.n{text-align:right;font-variant-numeric:tabular-nums}
+.chart{margin:.5rem 0;max-width:34rem}.chart svg{width:100%;height:auto}
+.chart .l{font-size:13px;fill:var(--fg)}.chart .v{font-size:13px;fill:var(--mute)}
+code{font-size:.9em}
+@media (max-width:40rem){body{padding:.6rem;font-size:15px}table{font-size:.8rem}th,td{padding:.25rem .35rem}}
+`;
+
+/**
+ * Render a report as one self-contained HTML page: no scripts, fonts,
+ * styles or images from elsewhere (a Content-Security-Policy forbids them),
+ * responsive for phones, an inline SVG bar chart per authority, and the
+ * tables. Every string from the log is escaped.
+ */
+export function renderReportHtml(report: TransparencyReport): string {
+  const body = reportBlocks(report).map(htmlBlock).join('\n');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>Transparency report</title>
+<style>${STYLE}</style>
+</head>
+<body>
+${body}
+</body>
+</html>
+`;
+}

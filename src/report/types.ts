@@ -1,0 +1,146 @@
+import type { AuditEvent } from '../events/types.js';
+
+/** Where a report's events come from: log files (verified first) or events in hand. */
+export type ReportInput = string | readonly string[] | Iterable<AuditEvent> | AsyncIterable<AuditEvent>;
+
+/** Options of {@link buildTransparencyReport}. */
+export interface TransparencyReportOptions {
+  /** Start of the window (inclusive), ISO 8601 or Date. */
+  from?: string | Date;
+  /** End of the window (exclusive), ISO 8601 or Date. */
+  to?: string | Date;
+  /** HMAC key the logs were written with (see the sink's `key`). */
+  key?: string | Uint8Array;
+  /**
+   * Distinct meetings are counted exactly up to this many per counter
+   * (default 100,000); beyond it a HyperLogLog sketch (about 1% error) takes
+   * over and the figure is marked estimated. Bounds memory on huge logs.
+   */
+  exactLimit?: number;
+  /** Time the report says it was generated (default now). */
+  generatedAt?: string | Date;
+}
+
+/** The figures reported for one group (authority, jurisdiction, category) and one period. */
+export interface ReportFigures {
+  /** Restrictions that arrived: accepted + refused. */
+  restrictionsReceived: number;
+  /** Accepted and registered (enforce and dry-run). */
+  restrictionsAccepted: number;
+  /** Of the accepted, those in dry-run mode (reported, never enforced). */
+  restrictionsDryRun: number;
+  /** Refused (outside the authority's jurisdiction, or invalid). */
+  restrictionsRefused: number;
+  /** Refusals by error code, e.g. `{ E_OUT_OF_JURISDICTION: 2 }`. */
+  refusals: Record<string, number>;
+  /** Lifted by the operator or expired. */
+  restrictionsLifted: number;
+  /** Distinct meetings with a denied join or a removal attributed to this group. */
+  meetingsAffected: number;
+  /** True when `meetingsAffected` is a HyperLogLog estimate (see the method section). */
+  meetingsAffectedEstimated: boolean;
+  /** Sum of `meetingsUndisturbed` of accepted restrictions: meetings reached where nobody was removed. */
+  meetingsUndisturbed: number;
+  /** Joins denied citing a restriction of this group (a join counts once per group). */
+  joinsDenied: number;
+  /** Joins that dry-run restrictions of this group would have denied. */
+  joinsDeniedDryRun: number;
+  /** Removal events attributed to this group (including `pending` ones). */
+  participantsRemoved: number;
+  /** Of those, removals still pending (`onRemove` failed). */
+  removalsPending: number;
+}
+
+/** Figures for one calendar month (UTC). */
+export interface ReportPeriod {
+  /** `YYYY-MM`, or `unknown` for events without a valid time. */
+  period: string;
+  figures: ReportFigures;
+}
+
+/** Whole-window figures of a group, plus what is only known for the whole window. */
+export interface ReportTotals extends ReportFigures {
+  /** Meetings named in the scopes of this group's accepted restrictions. */
+  scopedMeetings: number;
+  /** Of those, meetings with no denial or removal from this group; `null` when the affected set was estimated. */
+  scopedMeetingsUndisturbed: number | null;
+  /** Distinct refusal messages (at most 20), e.g. the region that was out of jurisdiction. */
+  refusalReasons: string[];
+}
+
+/** One issuer of restrictions. */
+export interface AuthorityReport {
+  authority: string;
+  jurisdiction: string;
+  total: ReportTotals;
+  periods: ReportPeriod[];
+}
+
+/** All authorities speaking for one jurisdiction. */
+export interface JurisdictionReport {
+  jurisdiction: string;
+  authorities: string[];
+  total: ReportTotals;
+  periods: ReportPeriod[];
+}
+
+/** A category of restrictions: government demands (takedowns), sanctions, or host policies. */
+export interface ReportCategory {
+  total: ReportTotals;
+  periods: ReportPeriod[];
+  byAuthority: AuthorityReport[];
+  byJurisdiction: JurisdictionReport[];
+}
+
+/** One input of the report. */
+export interface ReportSource {
+  /** The file, or `events` for events given in memory. */
+  name: string;
+  /** Whether the file's hash chain verified; `null` for events given in memory (nothing to verify). */
+  verified: boolean | null;
+  /** Events read from it (for a file that did not verify: the verified prefix, which is all the report uses). */
+  events: number;
+  problem?: string;
+  line?: number;
+  message?: string;
+}
+
+/**
+ * A transparency report: JSON-serialisable; `renderReportMarkdown`,
+ * `renderReportHtml` and `renderReportJson` render the same object.
+ * `schemaVersion` changes when a field changes meaning or is removed.
+ */
+export interface TransparencyReport {
+  schemaVersion: 1;
+  generatedAt: string;
+  window: {
+    from?: string;
+    to?: string;
+    /** Times of the first and last event counted. */
+    firstEvent?: string;
+    lastEvent?: string;
+  };
+  sources: ReportSource[];
+  /** The promises, as figures counted from the log (structurally zero: the SDK has no such operation). */
+  promises: {
+    meetingsEndedBySdk: number;
+    hostAccountsSuspended: number;
+    userDataDisclosures: number;
+  };
+  /** Demands by authorities (kind `takedown`). */
+  governmentDemands: ReportCategory;
+  /** The operator's own legal obligations (kind `sanctions`), reported apart from demands. */
+  sanctions: ReportCategory;
+  /** Hosts' own choices (kind `host-policy`), reported apart from demands. */
+  hostPolicies: ReportCategory;
+  /** Joins decided in the window. */
+  decisions: { total: number; admitted: number; denied: number };
+  /** Denials not attributable to a restriction (rules, audit unavailable, ...), by reason code. */
+  otherDenials: { joins: number; byReason: Record<string, number> };
+  /** Denials and removals citing restriction ids whose acceptance is not in the log. */
+  unattributed: { restrictionIds: number; joinsDenied: number; participantsRemoved: number };
+  /** The audit trail itself. */
+  audit: { events: number; gaps: number; eventsDropped: number; errors: number };
+  /** How the figures were computed, in plain sentences. */
+  method: string[];
+}
