@@ -126,7 +126,10 @@ export function compileTrustedProxies(cidrs: readonly string[], options: Trusted
 }
 
 function result(literal: LiteralResult, via: ClientAddressVia): ClientAddressResult {
-  return { ...toAddressResult(normalizeLiteral(literal)), via };
+  // toAddressResult returns a fresh object, so adding `via` to it is safe.
+  const r = toAddressResult(normalizeLiteral(literal)) as ClientAddressResult;
+  r.via = via;
+  return r;
 }
 
 function invalid(detail: string, via: ClientAddressVia): ClientAddressResult {

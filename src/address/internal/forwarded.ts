@@ -55,8 +55,13 @@ export function cutRight(lines: readonly string[]): { text: string; truncated: b
   return { text, truncated: true };
 }
 
+/** Strip optional whitespace (SP / HTAB) around a list member. */
 function trimOws(s: string): string {
-  return s.replace(/^[ \t]+|[ \t]+$/g, '');
+  let start = 0;
+  let end = s.length;
+  while (start < end && (s.charCodeAt(start) === 0x20 || s.charCodeAt(start) === 0x09)) start++;
+  while (end > start && (s.charCodeAt(end - 1) === 0x20 || s.charCodeAt(end - 1) === 0x09)) end--;
+  return start === 0 && end === s.length ? s : s.slice(start, end);
 }
 
 /** X-Forwarded-For hops: comma-separated addresses, rightmost first. */
