@@ -1,0 +1,205 @@
+/**
+ * The demo behind `npm run demo`: the 2020 story, replayed with geoadmit.
+ *
+ * Four public commemoration meetings run on a real signaling server
+ * (examples/signaling-server). Participants connect over WebSockets through
+ * a trusted reverse proxy (loopback) that sets X-Forwarded-For to their real
+ * address; the real GeoLite2 country database locates them. Then demands
+ * arrive through the operator's admin API, and the terminal shows what
+ * happens to whom — and what does not happen: no meeting ends, no host
+ * account is suspended, a demand about Hong Kong is refused. Last, the audit
+ * log becomes a transparency report.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import {
+  buildTransparencyReport,
+  createGate,
+  createJsonlAuditSink,
+  MaxMindResolver,
+  renderReportHtml,
+  renderReportMarkdown,
+  verifyAuditLog,
+  type DecisionEvent,
+} from 'geoadmit';
+import pc from 'picocolors';
+import { connect, type SignalingClient } from '../signaling-server/client.js';
+import { CloseCode } from '../signaling-server/protocol.js';
+import { createSignalingServer, type SignalingServer } from '../signaling-server/server.js';
+
+/** Who joins which meeting, from where. */
+interface Person {
+  meetingId: string;
+  hostAccountId: string;
+  participantId: string;
+  address: string;
+  /** What the address is, for the narration. */
+  label: string;
+}
+
+const AUTHORITY = { name: 'Example Authority', jurisdiction: 'CN' };
+
+const PEOPLE: Person[] = [
+  { meetingId: 'meeting-A', hostAccountId: 'acct-a', participantId: 'host-A (US)', address: '8.8.8.8', label: 'US' },
+  { meetingId: 'meeting-A', hostAccountId: 'acct-a', participantId: 'guest-A (HK)', address: '202.181.0.1', label: 'Hong Kong' },
+  { meetingId: 'meeting-B', hostAccountId: 'acct-b', participantId: 'host-B (US)', address: '8.8.8.8', label: 'US' },
+  { meetingId: 'meeting-B', hostAccountId: 'acct-b', participantId: 'guest-B1 (HK)', address: '202.181.0.1', label: 'Hong Kong' },
+  { meetingId: 'meeting-B', hostAccountId: 'acct-b', participantId: 'guest-B2 (CN)', address: '1.2.4.8', label: 'mainland China' },
+  { meetingId: 'meeting-B', hostAccountId: 'acct-b', participantId: 'guest-B3 (CN)', address: '223.5.5.5', label: 'mainland China' },
+  { meetingId: 'meeting-C', hostAccountId: 'acct-c', participantId: 'host-C (HK)', address: '202.181.0.1', label: 'Hong Kong' },
+  { meetingId: 'meeting-C', hostAccountId: 'acct-c', participantId: 'guest-C1 (US)', address: '8.8.8.8', label: 'US' },
+  { meetingId: 'meeting-C', hostAccountId: 'acct-c', participantId: 'guest-C2 (CN)', address: '1.2.4.8', label: 'mainland China' },
+  { meetingId: 'meeting-C', hostAccountId: 'acct-c', participantId: 'guest-C3 (LAN)', address: '192.168.1.20', label: 'private network' },
+  { meetingId: 'meeting-D', hostAccountId: 'acct-d', participantId: 'host-D (US)', address: '8.8.8.8', label: 'US' },
+  { meetingId: 'meeting-D', hostAccountId: 'acct-d', participantId: 'guest-D1 (CN)', address: '223.5.5.5', label: 'mainland China' },
+  { meetingId: 'meeting-D', hostAccountId: 'acct-d', participantId: 'guest-D2 (?)', address: '0x7f.1', label: 'malformed header' },
+];
+
+const say = (text = ''): void => console.log(text);
+const step = (n: number, text: string): void => say(`\n${pc.bold(pc.cyan(`${n}.`))} ${pc.bold(text)}`);
+const ok = (text: string): string => pc.green(`✔ ${text}`);
+const no = (text: string): string => pc.red(`✖ ${text}`);
+
+/** Runs the demo; resolves to the process exit code. */
+export async function main(): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'geoadmit-demo-'));
+  const auditPath = join(dir, 'audit.jsonl');
+  const dbPath = createRequire(import.meta.url).resolve('@ip-location-db/geolite2-country-mmdb/geolite2-country.mmdb');
+  const adminToken = randomBytes(24).toString('base64url');
+
+  const geo = await MaxMindResolver.open([dbPath]);
+  let server: SignalingServer | undefined;
+  const gate = createGate({
+    geo,
+    // The demo's "reverse proxy" is the clients themselves, on loopback, setting X-Forwarded-For.
+    trustedProxies: ['127.0.0.0/8'],
+    audit: { ip: 'truncate' },
+    onRemove: (participant) => server?.removeParticipant(participant),
+  });
+  const sink = createJsonlAuditSink(auditPath, { fsync: 'never' });
+  sink.attach(gate);
+  const decisions = new Map<string, DecisionEvent>();
+  gate.on('decision', (e) => decisions.set(`${e.meetingId}/${e.participantId}`, e));
+  server = await createSignalingServer({ gate, adminToken });
+  const running = server;
+  const clients = new Map<string, SignalingClient>();
+
+  const admin = async (method: string, path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
+    const res = await fetch(running.adminUrl + path, {
+      method,
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  };
+
+  /** Connect a person through the "proxy" and report what the gate decided. */
+  const enter = async (p: Person): Promise<void> => {
+    const client = await connect(running.url, { forwardedFor: p.address });
+    client.send({ type: 'join', meetingId: p.meetingId, participantId: p.participantId, hostAccountId: p.hostAccountId });
+    const outcome = await Promise.race([client.next('joined').then(() => 'joined' as const), client.closed.then((c) => c)]);
+    const d = decisions.get(`${p.meetingId}/${p.participantId}`);
+    const where = d?.location.country
+      ? `${d.location.country} via ${d.location.network ?? '?'}`
+      : `unknown location (${d?.location.unknown ?? '?'})`;
+    const who = `${p.participantId.padEnd(15)} ${pc.dim(`${p.address.padEnd(13)} ${p.label.padEnd(16)}`)} → ${where.padEnd(34)}`;
+    if (outcome === 'joined') {
+      clients.set(p.participantId, client);
+      say(`   ${who} ${ok('admitted')}`);
+    } else {
+      say(`   ${who} ${no(`denied: close ${outcome.code} ${outcome.reason}`)}`);
+    }
+  };
+
+  const roster = (): void => {
+    for (const m of ['meeting-A', 'meeting-B', 'meeting-C', 'meeting-D']) {
+      const present = gate.participants(m).map((p) => p.participantId);
+      say(`   ${pc.bold(m)}: ${present.length} present — ${present.join(', ')}`);
+    }
+  };
+
+  try {
+    say(pc.bold('geoadmit demo — participant-level enforcement of jurisdiction restrictions'));
+    say(pc.dim(`signaling server ${running.url} · admin API ${running.adminUrl}/restrictions`));
+    const db = geo.databases[0];
+    say(pc.dim(`database ${basename(dbPath)} (${db?.databaseType ?? '?'}, built ${db?.buildDate.slice(0, 10) ?? '?'}); trusted proxy 127.0.0.0/8`));
+    say(pc.dim('This demo uses GeoLite2 data created by MaxMind, available from https://www.maxmind.com.'));
+
+    step(1, 'Four public commemoration meetings fill up (A: US + Hong Kong only; B, C: US, Hong Kong and mainland participants; D: host account acct-d).');
+    for (const p of PEOPLE) await enter(p);
+
+    step(2, 'A demand arrives: Example Authority (CN) orders action against meetings A, B and C. The operator previews its impact first.');
+    const demand = { id: 'demand-1', kind: 'takedown', authority: AUTHORITY, regions: ['CN'], scope: { meetings: ['meeting-A', 'meeting-B', 'meeting-C'] }, reference: 'letter 2020-117' };
+    const preview = await admin('POST', '/restrictions/preview', demand);
+    say(`   preview: would remove ${names(preview.json.matched)}; leaves ${list(preview.json.meetingsUndisturbed)} undisturbed`);
+    const first = await admin('POST', '/restrictions', demand);
+    say(`   POST /restrictions → ${pc.bold(String(first.status))}; removed ${names(first.json.removed)}`);
+    await settle(clients, first.json.removed);
+    say(`   ${ok('only participants located in mainland China were removed (close 4010); the US and Hong Kong hosts stay')}`);
+    say(`   ${ok(`${list(first.json.meetingsUndisturbed)} had nobody in mainland China: left undisturbed`)}`);
+    const b = clients.get('host-B (US)');
+    const leftB = b?.received.filter((m) => m.type === 'participant-left').map((m) => (m as { participantId: string }).participantId) ?? [];
+    say(`   host-B sees only ${pc.italic('"participant-left"')} for ${leftB.join(', ')} — not why`);
+
+    step(3, 'A participant in mainland China tries to (re)join meeting B.');
+    await enter({ meetingId: 'meeting-B', hostAccountId: 'acct-b', participantId: 'guest-B4 (CN)', address: '1.2.4.8', label: 'mainland China' });
+
+    step(4, 'A second demand targets host account acct-d (every meeting it hosts).');
+    const second = await admin('POST', '/restrictions', { id: 'demand-2', kind: 'takedown', authority: AUTHORITY, regions: ['CN'], scope: { hostAccounts: ['acct-d'] } });
+    await settle(clients, second.json.removed);
+    say(`   POST /restrictions → ${pc.bold(String(second.status))}; removed ${names(second.json.removed)}; host-D and the participant of unknown location stay`);
+
+    step(5, 'A third demand targets Hong Kong.');
+    const third = await admin('POST', '/restrictions', { id: 'demand-3', kind: 'takedown', authority: AUTHORITY, regions: ['HK'], scope: { meetings: ['meeting-A', 'meeting-C'] } });
+    say(`   POST /restrictions → ${pc.bold(String(third.status))} ${pc.yellow(String(third.json.code))}`);
+    say(`   ${no(`refused: ${String(third.json.message)}`)}`);
+    say(`   ${ok('Hong Kong participants are outside the authority’s jurisdiction and stay')}`);
+
+    step(6, 'Where everyone is now. No meeting was ended, no host account suspended, no user data handed over.');
+    roster();
+  } finally {
+    for (const c of clients.values()) await c.close();
+    await running.close();
+    await gate.close();
+    await sink.close();
+    await geo.close?.();
+  }
+
+  step(7, 'The audit log becomes a transparency report.');
+  const verified = await verifyAuditLog(auditPath);
+  say(`   audit log ${auditPath}: ${verified.events} events, hash chain ${verified.ok ? pc.green('intact') : pc.red(`BROKEN (${verified.problem ?? '?'})`)}`);
+  const report = await buildTransparencyReport(auditPath);
+  const htmlPath = join(dir, 'transparency-report.html');
+  writeFileSync(htmlPath, renderReportHtml(report));
+  say();
+  say(renderReportMarkdown(report));
+  say(`${pc.bold('HTML report:')} ${htmlPath}`);
+  return verified.ok ? 0 : 1;
+}
+
+/** Wait until the removed participants' sockets have closed with 4010. */
+async function settle(clients: Map<string, SignalingClient>, removed: unknown): Promise<void> {
+  for (const p of asRefs(removed)) {
+    const client = clients.get(p.participantId);
+    if (!client) continue;
+    const closed = await client.closed;
+    if (closed.code !== CloseCode.Removed) throw new Error(`expected ${p.participantId} to be removed with 4010, got ${closed.code}`);
+    clients.delete(p.participantId);
+  }
+}
+
+function asRefs(value: unknown): { meetingId: string; participantId: string }[] {
+  return Array.isArray(value) ? (value as { meetingId: string; participantId: string }[]) : [];
+}
+
+function names(value: unknown): string {
+  const refs = asRefs(value);
+  return refs.length === 0 ? 'nobody' : refs.map((r) => `${r.participantId} from ${r.meetingId}`).join(', ');
+}
+
+function list(value: unknown): string {
+  return Array.isArray(value) && value.length > 0 ? value.join(', ') : 'no meeting';
+}
