@@ -72,7 +72,8 @@ function entryLocation(entry: unknown, network: string, source: string, where: s
  * small deployments or operator corrections (see {@link OverlayResolver}).
  * The most specific prefix wins. Keys are CIDRs or bare addresses, strictly
  * spelled; an IPv4-mapped key (`::ffff:1.2.4.0/120`) is stored as its IPv4
- * equivalent. Addresses given to `resolve` are normalised exactly as
+ * equivalent; IPv4 and IPv6 are separate families (`::/0` does not cover
+ * IPv4 addresses). Addresses given to `resolve` are normalised exactly as
  * `normalizeAddress` does (so `::ffff:1.2.4.8`, NAT64, 6to4 and Teredo
  * forms resolve by their embedded IPv4 address), and answers are frozen
  * objects shared per entry, so a lookup allocates nothing.
