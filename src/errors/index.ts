@@ -13,6 +13,8 @@ export const ErrorCode = {
   DatabaseNotFound: 'E_DB_NOT_FOUND',
   /** A database file is truncated, corrupt or not in MaxMind DB format. */
   DatabaseCorrupt: 'E_DB_CORRUPT',
+  /** A database file could not be written (`writeMmdb`, `geoadmit build-db`). */
+  DatabaseWrite: 'E_DB_WRITE',
   /** A database holds records of a kind that cannot locate participants (ASN, connection type, ...). */
   DatabaseWrongKind: 'E_DB_WRONG_KIND',
   /** Input to the `.mmdb` writer is invalid (bad CIDR, overlapping prefixes, unsupported value). */

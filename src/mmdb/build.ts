@@ -233,7 +233,7 @@ export async function writeMmdb(path: string, entries: MmdbEntries, options: Bui
     await rename(temporary, target);
   } catch (error) {
     await rm(temporary, { force: true }).catch(() => undefined);
-    throw new GeoadmitError(ErrorCode.DatabaseNotFound, `cannot write database file ${target}: ${(error as Error).message}`, {
+    throw new GeoadmitError(ErrorCode.DatabaseWrite, `cannot write database file ${target}: ${(error as Error).message}`, {
       file: target,
       cause: error,
     });
