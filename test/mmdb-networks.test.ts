@@ -220,11 +220,11 @@ describe('writeMmdb', () => {
     expect(await readdir(dir)).toEqual(['test.mmdb']);
   });
 
-  test('bad input writes nothing; an unwritable location is E_DB_NOT_FOUND naming the file', async () => {
+  test('bad input writes nothing; an unwritable location is E_DB_WRITE naming the file', async () => {
     const path = join(dir, 'bad.mmdb');
     await expect(writeMmdb(path, { 'nope': {} }, { databaseType: 'x' })).rejects.toMatchObject({ code: 'E_INVALID_DB_INPUT' });
     expect(await readdir(dir)).toEqual([]);
     const missing = join(dir, 'no-such-dir', 'x.mmdb');
-    await expect(writeMmdb(missing, {}, { databaseType: 'x' })).rejects.toMatchObject({ code: 'E_DB_NOT_FOUND', file: missing });
+    await expect(writeMmdb(missing, {}, { databaseType: 'x' })).rejects.toMatchObject({ code: 'E_DB_WRITE', file: missing });
   });
 });
