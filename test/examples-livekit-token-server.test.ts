@@ -20,8 +20,11 @@ afterEach(async () => {
 class RecordingRoomService implements RoomRemover {
   calls: [string, string][] = [];
   fail = false;
+  /** Identities LiveKit no longer has in the room (answers 404, as the real service does). */
+  gone = new Set<string>();
   async removeParticipant(room: string, identity: string): Promise<void> {
     if (this.fail) throw new Error('livekit unreachable');
+    if (this.gone.has(identity)) throw Object.assign(new Error('participant not found'), { status: 404, code: 'not_found' });
     this.calls.push([room, identity]);
   }
 }
@@ -93,6 +96,15 @@ describe('LiveKit token server example', () => {
     roomService.fail = false;
     expect(await server.gate.retryRemovals()).toEqual([{ meetingId: 'm-1', participantId: 'guest-cn' }]);
     expect(roomService.calls).toEqual([['m-1', 'guest-cn']]);
+  });
+
+  it('counts a participant LiveKit no longer has (404) as removed', async () => {
+    const { server, roomService, requestToken } = await setup();
+    await requestToken({ room: 'm-1', identity: 'guest-cn' }, CN);
+    roomService.gone.add('guest-cn');
+    const result = await server.gate.restrict({ id: 'r-1', authority: { name: 'Example Authority', jurisdiction: 'CN' }, regions: ['CN'], scope: { meetings: ['m-1'] } });
+    expect(result.removed).toEqual([{ meetingId: 'm-1', participantId: 'guest-cn' }]);
+    expect(server.gate.pendingRemovals()).toEqual([]);
   });
 
   it('follows signed LiveKit webhooks and ignores unsigned ones', async () => {

@@ -213,6 +213,16 @@ describe('signaling server example', () => {
     expect((await other.next('joined')).participants).toEqual(['p', 'p2']);
   });
 
+  it('refuses a second connection claiming a participant id already in the meeting', async () => {
+    const { gate, join } = await setup();
+    const first = await join('m', 'p', US);
+    const racing = await join('m', 'p', HK);
+    const outcomes = await Promise.all([first, racing].map((c) => Promise.race([c.next('joined').then(() => 'joined'), c.next('error').then((e) => e.message)])));
+    expect(outcomes.filter((o) => o === 'joined')).toHaveLength(1);
+    expect(outcomes.find((o) => o !== 'joined')).toMatch(/already connected/);
+    expect(gate.participants('m')).toHaveLength(1);
+  });
+
   it('closes the socket of an oversized frame without affecting others', async () => {
     const { join, server } = await setup();
     const ok = await join('m', 'ok', US);

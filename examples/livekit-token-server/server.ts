@@ -72,8 +72,17 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
   const rooms: RoomRemover = options.roomService ?? new RoomServiceClient(livekit.url.replace(/^ws/, 'http'), livekit.apiKey, livekit.apiSecret);
   const gate = createGate({
     ...options.gate,
-    // Throwing leaves the participant pending in the gate (see gate.pendingRemovals / retryRemovals).
-    onRemove: (p) => rooms.removeParticipant(p.meetingId, p.participantId),
+    onRemove: async (p) => {
+      try {
+        await rooms.removeParticipant(p.meetingId, p.participantId);
+      } catch (error) {
+        // Already gone from the room (left, or the room ended): that is the outcome we wanted.
+        // (The SDK's TwirpError carries the HTTP status but is not exported, so check the field.)
+        if (isNotFound(error)) return;
+        // Anything else leaves the participant pending in the gate (see gate.pendingRemovals / retryRemovals).
+        throw error;
+      }
+    },
   });
   const webhooks = new WebhookReceiver(livekit.apiKey, livekit.apiSecret);
 
@@ -146,6 +155,10 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
       await gate.close();
     },
   };
+}
+
+function isNotFound(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { status?: unknown }).status === 404;
 }
 
 /** The body as text, or `undefined` when it exceeds the cap. */

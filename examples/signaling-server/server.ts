@@ -62,6 +62,8 @@ export async function createSignalingServer(options: SignalingServerOptions): Pr
 
   // meetingId → participantId → socket. Maps, not objects: ids such as "__proto__" are ordinary ids.
   const meetings = new Map<string, Map<string, WebSocket>>();
+  // Joins being decided right now, so two sockets cannot race in with the same participant id.
+  const admitting = new Set<string>();
   const admin = createAdminHandler(gate, token);
 
   const http = createServer((req, res) => {
@@ -101,12 +103,15 @@ export async function createSignalingServer(options: SignalingServerOptions): Pr
       }
 
       if (joined || joining) return send(socket, { type: 'error', message: 'already joined; open a new connection for another meeting' });
-      if (meetings.get(msg.meetingId)?.has(msg.participantId)) {
+      const slot = JSON.stringify([msg.meetingId, msg.participantId]);
+      if (meetings.get(msg.meetingId)?.has(msg.participantId) || admitting.has(slot)) {
         return send(socket, { type: 'error', message: `participant '${msg.participantId}' is already connected to this meeting` });
       }
       joining = true;
+      admitting.add(slot);
       void admit(msg.meetingId, msg.participantId, msg.hostAccountId).finally(() => {
         joining = false;
+        admitting.delete(slot);
       });
     });
 
