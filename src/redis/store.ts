@@ -6,8 +6,8 @@ import type { RestrictionSnapshot, RestrictionStore, RestrictionSubscriber } fro
 import type { ScriptedRedis } from './internal/connection.js';
 import { connectionOptions, unavailable, whenReady, within, withScripts } from './internal/connection.js';
 import { parseStoredRestriction } from './internal/documents.js';
-import type { LoadedSnapshot, StoreKeys } from './internal/subscription.js';
-import { Subscription } from './internal/subscription.js';
+import type { LoadedSnapshot, Observed, StoreKeys } from './internal/subscription.js';
+import { observe, Subscription } from './internal/subscription.js';
 import { canonicalVersion, compareVersions } from './internal/versions.js';
 
 /** Options of {@link createRedisRestrictionStore}. */
@@ -97,6 +97,7 @@ class RedisStore implements RedisRestrictionStore {
   private readonly maxlen: string;
   private readonly onError: (error: Error) => void;
   private readonly subscriptions = new Set<Subscription>();
+  private readonly observed: Observed = { epoch: '', version: '0-0' };
   private closed = false;
 
   constructor(options: RedisRestrictionStoreOptions) {
@@ -137,21 +138,23 @@ class RedisStore implements RedisRestrictionStore {
   async put(restriction: Restriction): Promise<{ version: string; conflict?: false } | { conflict: true }> {
     const id = restrictionId(restriction, '$.id');
     const doc = JSON.stringify(restriction);
-    const [status, version] = await this.command(`put ${JSON.stringify(id)}`, (conn) =>
+    const [status, version = '0-0', epoch = ''] = await this.command(`put ${JSON.stringify(id)}`, (conn) =>
       conn.geoadmitPut(this.keys.hash, this.keys.stream, this.keys.meta, this.maxlen, randomUUID(), id, doc),
     );
+    observe(this.observed, epoch, version);
     if (status === 'conflict') return { conflict: true };
-    return { version: version as string };
+    return { version };
   }
 
   async delete(id: string): Promise<{ version: string; existed: boolean }> {
     if (typeof id !== 'string') {
       throw new GeoadmitError(ErrorCode.InvalidConfig, 'delete: "id" must be a string', { argument: 'id' });
     }
-    const [status, version] = await this.command(`delete ${JSON.stringify(id)}`, (conn) =>
+    const [status, version = '0-0', epoch = ''] = await this.command(`delete ${JSON.stringify(id)}`, (conn) =>
       conn.geoadmitDelete(this.keys.hash, this.keys.stream, this.keys.meta, this.maxlen, randomUUID(), id),
     );
-    return { version: version as string, existed: status === 'ok' };
+    observe(this.observed, epoch, version);
+    return { version, existed: status === 'ok' };
   }
 
   async reseed(restrictions: readonly Restriction[]): Promise<ReseedResult> {
@@ -159,12 +162,13 @@ class RedisStore implements RedisRestrictionStore {
     restrictions.forEach((restriction, i) => {
       args.push(restrictionId(restriction, `$[${i}].id`), JSON.stringify(restriction));
     });
-    const [version, ...written] = await this.command('reseed', (conn) =>
+    const [version = '0-0', epoch = '', ...written] = await this.command('reseed', (conn) =>
       conn.geoadmitReseed(this.keys.hash, this.keys.stream, this.keys.meta, this.maxlen, randomUUID(), ...args),
     );
+    observe(this.observed, epoch, version);
     const wrote = new Set(written);
     const existing = restrictions.map((r) => r.id).filter((id) => !wrote.has(id));
-    return { version: version as string, written, existing: [...new Set(existing)] };
+    return { version, written, existing: [...new Set(existing)] };
   }
 
   subscribe(fromVersion: string, subscriber: RestrictionSubscriber): () => void {
@@ -177,6 +181,7 @@ class RedisStore implements RedisRestrictionStore {
         blockMs: this.blockMs,
         connect: () => this.conn.duplicate(connectionOptions(this.timeoutMs)),
         loadSnapshot: (conn) => this.load(conn),
+        observed: this.observed,
       },
       from,
       subscriber,
@@ -230,6 +235,7 @@ class RedisStore implements RedisRestrictionStore {
       else restrictions.push(parsed);
     }
     restrictions.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    observe(this.observed, epoch, version);
     return { snapshot: { version, restrictions }, epoch, problems };
   }
 }

@@ -8,7 +8,7 @@ export interface ScriptedRedis extends Redis {
   geoadmitDelete(hash: string, stream: string, meta: string, ...args: string[]): Promise<string[]>;
   geoadmitReseed(hash: string, stream: string, meta: string, ...args: string[]): Promise<string[]>;
   geoadmitSnapshot(hash: string, stream: string, meta: string): Promise<string[]>;
-  geoadmitState(hash: string, stream: string, meta: string, fromVersion: string): Promise<StreamState>;
+  geoadmitState(hash: string, stream: string, meta: string, fromVersion: string, epoch: string): Promise<StreamState>;
 }
 
 /** What the STATE script answers (see scripts.ts). */

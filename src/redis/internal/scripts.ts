@@ -58,28 +58,28 @@ end
 `;
 
 /**
- * ARGV: maxlen, epoch, id, doc. Returns `{'conflict'}` (nothing written) or
- * `{'ok', version}`. The stream entry is appended before the hash is written:
+ * ARGV: maxlen, epoch, id, doc. Returns `{'conflict', currentVersion, epoch}`
+ * (nothing written) or `{'ok', version, epoch}`. The stream entry is appended before the hash is written:
  * if appending fails, the script stops with nothing changed.
  */
 export const PUT = `${PRELUDE}
-if redis.call('HEXISTS', KEYS[1], ARGV[3]) == 1 then return {'conflict'} end
+if redis.call('HEXISTS', KEYS[1], ARGV[3]) == 1 then return {'conflict', last_version(KEYS[2]), current_epoch()} end
 local version = append('put', ARGV[3], ARGV[4])
 redis.call('HSET', KEYS[1], ARGV[3], ARGV[4])
-return {'ok', version}
+return {'ok', version, current_epoch()}
 `;
 
-/** ARGV: maxlen, epoch, id. Returns `{'missing', currentVersion}` or `{'ok', version}`. */
+/** ARGV: maxlen, epoch, id. Returns `{'missing', currentVersion, epoch}` or `{'ok', version, epoch}`. */
 export const DELETE = `${PRELUDE}
-if redis.call('HEXISTS', KEYS[1], ARGV[3]) == 0 then return {'missing', last_version(KEYS[2])} end
+if redis.call('HEXISTS', KEYS[1], ARGV[3]) == 0 then return {'missing', last_version(KEYS[2]), current_epoch()} end
 local version = append('delete', ARGV[3], '')
 redis.call('HDEL', KEYS[1], ARGV[3])
-return {'ok', version}
+return {'ok', version, current_epoch()}
 `;
 
 /**
  * ARGV: maxlen, epoch, then id/doc pairs. Writes back every document whose id
- * is absent (all in one step). Returns `{version, written...}`.
+ * is absent (all in one step). Returns `{version, epoch, written...}`.
  */
 export const RESEED = `${PRELUDE}
 local written = {}
@@ -92,6 +92,7 @@ for i = 3, #ARGV, 2 do
   end
 end
 if not version then version = last_version(KEYS[2]) end
+table.insert(written, 1, current_epoch())
 table.insert(written, 1, version)
 return written
 `;
@@ -105,13 +106,16 @@ return result
 `;
 
 /**
- * ARGV[1]: the version a subscriber wants to follow from. Returns
+ * ARGV[1]: the version a subscriber wants to follow from; ARGV[2]: an epoch to
+ * create if there is none yet (so a subscriber that has seen no change yet
+ * still notices when Redis later comes back empty). Returns
  * `{lastVersion, length, entriesAdded, firstVersion, fromPresent, epoch,
  * trimmed, trimmedCount}` so the subscriber can tell whether it can continue,
  * must resync (entries after its version were trimmed) or the store went
  * backwards. `entriesAdded` is -1 on Redis versions that do not report it.
  */
 export const STATE = `${PRELUDE}
+redis.call('HSETNX', KEYS[3], 'epoch', ARGV[2])
 local epoch = current_epoch()
 local trimmed = redis.call('HGET', KEYS[3], 'trimmed') or '0-0'
 local trimmed_count = tonumber(redis.call('HGET', KEYS[3], 'trimmed-count') or 0)

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type {
   RestrictionChange,
@@ -24,6 +25,22 @@ export interface LoadedSnapshot {
   problems: Error[];
 }
 
+/** See {@link SubscriptionContext.observed}. */
+export interface Observed {
+  epoch: string;
+  version: string;
+}
+
+/** Records a version and epoch read from or written to Redis; a new epoch replaces the old history. */
+export function observe(observed: Observed, epoch: string, version: string): void {
+  if (epoch !== '' && epoch !== observed.epoch) {
+    observed.epoch = epoch;
+    observed.version = version;
+  } else if (compareVersions(version, observed.version) > 0) {
+    observed.version = version;
+  }
+}
+
 /** What a subscription needs from its store. */
 export interface SubscriptionContext {
   name: string;
@@ -32,6 +49,12 @@ export interface SubscriptionContext {
   /** A new connection of the subscription's own (blocking reads tie it up). */
   connect(): Redis;
   loadSnapshot(conn: ScriptedRedis): Promise<LoadedSnapshot>;
+  /**
+   * The newest version and epoch the store itself has written or read
+   * (`''` / `0-0` when none), shared by its subscriptions: a version the
+   * store committed must still be in Redis, even if no subscriber saw it yet.
+   */
+  observed: Observed;
 }
 
 // Entries read per XREAD: bounds memory when catching up on a long backlog.
@@ -139,25 +162,34 @@ export class Subscription {
       this.ctx.keys.stream,
       this.ctx.keys.meta,
       this.lastDelivered,
+      randomUUID(),
     );
     const [last, , , , , epoch] = state;
     const before = this.lastDelivered;
-    const historyReplaced = this.epoch !== '' && epoch !== this.epoch;
-    if (historyReplaced || compareVersions(this.lastDelivered, last) > 0) {
+    // What this subscription saw, or failing that what its store wrote or read: either must still be there.
+    const observed = this.ctx.observed;
+    const knownEpoch = this.epoch !== '' ? this.epoch : observed.epoch;
+    const expected = compareVersions(observed.version, before) > 0 ? observed.version : before;
+    const historyReplaced = knownEpoch !== '' && epoch !== knownEpoch;
+    if (historyReplaced || compareVersions(expected, last) > 0) {
       this.emit('store.regressed', {
         store: this.ctx.name,
         time: Date.now(),
-        lastVersion: this.lastDelivered,
+        lastVersion: expected,
         storeVersion: last,
         message: historyReplaced
           ? 'The Redis data set was replaced (restarted empty or flushed): restrictions written before may be lost. ' +
             'Known restrictions stay in force; re-seed the store with reseed().'
-          : `The store's version ${last} is behind ${this.lastDelivered} (${initial ? 'at subscribe' : 'after reconnecting'}): ` +
+          : `The store's version ${last} is behind ${expected} (${initial ? 'at subscribe' : 'after reconnecting'}): ` +
             'restrictions may have been lost. Known restrictions stay in force; re-seed the store with reseed().',
       });
       // Follow the store as it is now; do not read its missing restrictions as deletions.
-      this.lastDelivered = historyReplaced ? EMPTY_VERSION : last;
+      if (historyReplaced) this.lastDelivered = EMPTY_VERSION;
+      else if (compareVersions(before, last) > 0) this.lastDelivered = last;
       this.epoch = epoch;
+      // Reported once: the store's other subscriptions start from the store as it is now.
+      observed.epoch = epoch;
+      observed.version = last;
       return;
     }
     if (epoch !== '') this.epoch = epoch;
