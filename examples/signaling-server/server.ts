@@ -85,6 +85,8 @@ export async function createSignalingServer(options: SignalingServerOptions): Pr
     return true;
   }
 
+  // For brevity the client names itself. A production server authenticates the upgrade (session
+  // cookie or signed ticket, checking Origin) and takes participantId from that, never from the client.
   wss.on('connection', (socket: WebSocket, req: IncomingMessage) => {
     // Set once admitted; `joining` guards against a second join racing the first.
     let joined: { meetingId: string; participantId: string } | undefined;
