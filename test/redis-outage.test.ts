@@ -109,6 +109,30 @@ describeWithRedis('Redis restriction store: outages', () => {
     expect(rec.errors).toEqual([]);
   });
 
+  test('a hung server (SIGSTOP) is an outage for subscribers and a bounded failure for calls', async () => {
+    const redis = await server(false);
+    const writer = setup(redis.url);
+    const reader = setup(redis.url);
+    const rec = recorder();
+    reader.subscribe('0-0', rec.subscriber);
+    await writer.put(takedown('h1'));
+    await waitFor(() => rec.changes.length === 1, 'the first change');
+    redis.pause();
+    const started = Date.now();
+    await expect(writer.put(takedown('h2'))).rejects.toMatchObject({ code: 'E_STORE_UNAVAILABLE' });
+    expect(Date.now() - started).toBeLessThan(1500);
+    await waitFor(() => rec.eventNames().includes('store.disconnected'), 'store.disconnected', 5000);
+    redis.resume();
+    await waitFor(() => rec.eventNames().includes('store.reconnected'), 'store.reconnected', 5000);
+    // The write that timed out may or may not have been applied ("outcome unknown"); either way the
+    // subscriber ends up with exactly what the stream holds.
+    await writer.put(takedown('h3'));
+    await waitFor(() => rec.changes.some((c) => c.id === 'h3'), 'the change after resuming');
+    const stream = (await (await waitForSnapshot(writer)).restrictions).map((r) => r.id);
+    expect(rec.changes.map((c) => c.id)).toEqual(stream);
+    expect(rec.eventNames()).toEqual(['store.disconnected', 'store.reconnected']);
+  });
+
   test('restart without data: store.regressed, known restrictions are not deleted, reseed restores them', async () => {
     const redis = await server(false);
     const writer = setup(redis.url);

@@ -179,6 +179,7 @@ class RedisStore implements RedisRestrictionStore {
         name: this.metadata.name,
         keys: this.keys,
         blockMs: this.blockMs,
+        timeoutMs: this.timeoutMs,
         connect: () => this.conn.duplicate(connectionOptions(this.timeoutMs)),
         loadSnapshot: (conn) => this.load(conn),
         observed: this.observed,

@@ -54,6 +54,9 @@ export interface TestRedis {
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** SIGKILL: the server gets no chance to save anything. */
   kill(): Promise<void>;
+  /** SIGSTOP / SIGCONT: the server hangs with its connections open. */
+  pause(): void;
+  resume(): void;
   /** Stops the server if running and starts it again on the same port, with or without its data. */
   restart(options: { keepData: boolean }): Promise<void>;
   /** Stops the server and removes its directory. */
@@ -113,6 +116,8 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<TestR
     dir,
     stop,
     kill: () => stop('SIGKILL'),
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     async restart({ keepData }) {
       await stop();
       if (!keepData) {
@@ -123,6 +128,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<TestR
       await launch();
     },
     async dispose() {
+      child?.kill('SIGCONT');
       await stop('SIGKILL');
       if (ownDir) rmSync(dir, { recursive: true, force: true });
     },

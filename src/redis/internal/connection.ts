@@ -79,10 +79,12 @@ function nextReady(conn: Redis): Promise<void> {
 
 /**
  * Resolves once `conn` is ready to take commands; rejects after `timeoutMs`
- * (Infinity: never) or when `signal` aborts. Starts a lazy connection.
+ * (Infinity: never) or when `signal` aborts. Starts a lazy connection. With
+ * `next`, waits for the next 'ready' event even if the status still says
+ * ready (it does for a moment after the connection was dropped on purpose).
  */
-export function whenReady(conn: Redis, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-  if (conn.status === 'ready') return Promise.resolve();
+export function whenReady(conn: Redis, timeoutMs: number, signal?: AbortSignal, next = false): Promise<void> {
+  if (conn.status === 'ready' && !next) return Promise.resolve();
   const ready = nextReady(conn);
   if (conn.status === 'wait' || conn.status === 'end') {
     // Errors surface through 'error' events and the readiness wait below.

@@ -46,6 +46,8 @@ export interface SubscriptionContext {
   name: string;
   keys: StoreKeys;
   blockMs: number;
+  /** How long a reply may be late before the connection counts as lost. */
+  timeoutMs: number;
   /** A new connection of the subscription's own (blocking reads tie it up). */
   connect(): Redis;
   loadSnapshot(conn: ScriptedRedis): Promise<LoadedSnapshot>;
@@ -67,6 +69,7 @@ type StreamEntry = [id: string, fields: string[]];
  * each version at most once and in order, across outages, trims and restarts.
  */
 export class Subscription {
+  /** Settles when the loop has ended (after `stop()`). */
   readonly done: Promise<void>;
   private readonly abort = new AbortController();
   private readonly conn: ScriptedRedis;
@@ -74,6 +77,8 @@ export class Subscription {
   /** The history the delivered versions belong to ('' until known). */
   private epoch = '';
   private outage = false;
+  /** Between a 'ready' and a 'close' event (ioredis's status lags when we drop the connection). */
+  private connected = false;
 
   constructor(
     private readonly ctx: SubscriptionContext,
@@ -85,7 +90,14 @@ export class Subscription {
     // A lost (or never made) connection shows as 'close'; the error before it says why.
     let lastError = 'connection closed';
     this.conn.on('error', (error: Error) => (lastError = error.message));
-    this.conn.on('close', () => this.lost(lastError));
+    this.conn.on('ready', () => {
+      lastError = 'connection closed';
+      this.connected = true;
+    });
+    this.conn.on('close', () => {
+      this.connected = false;
+      this.lost(lastError);
+    });
     this.done = this.run();
   }
 
@@ -106,7 +118,7 @@ export class Subscription {
     let failures = 0;
     while (!this.stopped) {
       try {
-        await whenReady(this.conn, Number.POSITIVE_INFINITY, this.abort.signal);
+        if (!this.connected) await whenReady(this.conn, Number.POSITIVE_INFINITY, this.abort.signal, true);
         if (this.outage) {
           this.outage = false;
           this.emit('store.reconnected', { store: this.ctx.name, time: Date.now() });
@@ -118,15 +130,7 @@ export class Subscription {
           checked = true;
           first = false;
         }
-        const reply = (await this.conn.xread(
-          'COUNT',
-          BATCH,
-          'BLOCK',
-          this.ctx.blockMs,
-          'STREAMS',
-          this.ctx.keys.stream,
-          this.lastDelivered,
-        )) as [string, StreamEntry[]][] | null;
+        const reply = await this.read();
         failures = 0;
         for (const [, entries] of reply ?? []) {
           for (const entry of entries) {
@@ -145,6 +149,28 @@ export class Subscription {
         }
         await sleep(backoff(failures), this.abort.signal);
       }
+    }
+  }
+
+  /**
+   * One blocking read. A server that stops answering (hung, or a network
+   * path that silently drops packets) would leave it waiting forever, so a
+   * read that overruns its block time by the connect timeout drops the
+   * connection: that is reported as an outage and ioredis reconnects.
+   */
+  private async read(): Promise<[string, StreamEntry[]][] | null> {
+    const limit = this.ctx.blockMs + this.ctx.timeoutMs;
+    const timer = setTimeout(() => {
+      this.connected = false;
+      this.lost(`no reply to a ${this.ctx.blockMs} ms blocking read within ${limit} ms`);
+      this.conn.disconnect(true);
+    }, limit);
+    try {
+      return (await this.conn.xread('COUNT', BATCH, 'BLOCK', this.ctx.blockMs, 'STREAMS', this.ctx.keys.stream, this.lastDelivered)) as
+        | [string, StreamEntry[]][]
+        | null;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
