@@ -28,6 +28,14 @@ describeWithRedis('Redis restriction store: outages', () => {
     return store;
   }
 
+  /** One store writing, another's subscriber following from the start. */
+  function writerAndFollower(url: string) {
+    const writer = setup(url);
+    const rec = recorder();
+    setup(url).subscribe('0-0', rec.subscriber);
+    return { writer, rec };
+  }
+
   test('unreachable at start: calls reject with E_STORE_UNAVAILABLE within the bound; subscribers hear of it', async () => {
     const url = `redis://127.0.0.1:${await freePort()}`;
     const store = setup(url);
@@ -66,10 +74,7 @@ describeWithRedis('Redis restriction store: outages', () => {
 
   test('SIGKILL mid-stream of writes, restart with data: the subscriber converges, nothing missed or repeated', async () => {
     const redis = await server(true);
-    const writer = setup(redis.url);
-    const reader = setup(redis.url);
-    const rec = recorder();
-    reader.subscribe('0-0', rec.subscriber);
+    const { writer, rec } = writerAndFollower(redis.url);
 
     const acked: string[] = [];
     let failed = 0;
@@ -111,10 +116,7 @@ describeWithRedis('Redis restriction store: outages', () => {
 
   test('a hung server (SIGSTOP) is an outage for subscribers and a bounded failure for calls', async () => {
     const redis = await server(false);
-    const writer = setup(redis.url);
-    const reader = setup(redis.url);
-    const rec = recorder();
-    reader.subscribe('0-0', rec.subscriber);
+    const { writer, rec } = writerAndFollower(redis.url);
     await writer.put(takedown('h1'));
     await waitFor(() => rec.changes.length === 1, 'the first change');
     redis.pause();
@@ -135,10 +137,7 @@ describeWithRedis('Redis restriction store: outages', () => {
 
   test('restart without data: store.regressed, known restrictions are not deleted, reseed restores them', async () => {
     const redis = await server(false);
-    const writer = setup(redis.url);
-    const reader = setup(redis.url);
-    const rec = recorder();
-    reader.subscribe('0-0', rec.subscriber);
+    const { writer, rec } = writerAndFollower(redis.url);
     for (const id of ['k1', 'k2', 'k3']) await writer.put(takedown(id));
     await waitFor(() => rec.changes.length === 3, 'three changes');
     const lastVersion = rec.changes[2]?.version;
@@ -168,10 +167,7 @@ describeWithRedis('Redis restriction store: outages', () => {
 
   test('restarted empty and written to before the subscriber is back: still reported, new change delivered once', async () => {
     const redis = await server(false);
-    const writer = setup(redis.url);
-    const reader = setup(redis.url);
-    const rec = recorder();
-    reader.subscribe('0-0', rec.subscriber);
+    const { writer, rec } = writerAndFollower(redis.url);
     await writer.put(takedown('old'));
     await waitFor(() => rec.changes.length === 1, 'the first change');
     await redis.kill();
