@@ -4,14 +4,15 @@ import { type Block, reportBlocks } from './internal/document.js';
 // Log text is hostile: control characters and line breaks become spaces so a
 // value cannot start a new Markdown block or table row.
 function flatten(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ');
 }
 
 /** Escape text for Markdown (GitHub flavour): markup characters and raw HTML. */
 function md(text: string): string {
   return flatten(text)
-    .replace(/[\\`*_[\]|#~]/g, (c) => `\\${c}`)
+    .replace(/[\\`*[\]|#~]/g, (c) => `\\${c}`)
+    // An underscore inside a word never starts emphasis; escaping only the others keeps codes like E_AUDIT_IO readable.
+    .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\\_')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;');

@@ -11,15 +11,15 @@
  * serialising a hostile event can never throw or loop.
  */
 export function canonicalJson(value: unknown): string {
-  return write(value, new Set()) ?? 'null';
+  return write(value, []) ?? 'null';
 }
 
-function write(value: unknown, stack: Set<object>): string | undefined {
+function write(value: unknown, stack: object[]): string | undefined {
   switch (typeof value) {
     case 'string':
       return JSON.stringify(value);
     case 'number':
-      return Number.isFinite(value) ? JSON.stringify(value) : 'null';
+      return Number.isFinite(value) ? String(value) : 'null';
     case 'boolean':
       return value ? 'true' : 'false';
     case 'bigint':
@@ -31,27 +31,30 @@ function write(value: unknown, stack: Set<object>): string | undefined {
   }
   if (value === null) return 'null';
   const obj = value as object;
-  if (stack.has(obj)) return '"[Circular]"';
+  // The stack is as deep as the nesting (a handful for audit events), so a linear scan is cheapest.
+  if (stack.includes(obj)) return '"[Circular]"';
   const toJSON = (obj as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') return write(toJSON.call(obj), stack);
-  stack.add(obj);
-  try {
-    if (Array.isArray(obj)) {
-      return `[${obj.map((item) => write(item, stack) ?? 'null').join(',')}]`;
-    }
-    const parts: string[] = [];
+  stack.push(obj);
+  let out: string;
+  if (Array.isArray(obj)) {
+    out = '[';
+    for (let i = 0; i < obj.length; i++) out += (i === 0 ? '' : ',') + (write(obj[i], stack) ?? 'null');
+    out += ']';
+  } else {
+    out = '{';
+    let first = true;
     // Object.keys: own enumerable string keys only, so `__proto__` read from
-    // JSON is an ordinary key and nothing inherited leaks in.
-    for (const key of Object.keys(obj).sort(compareCodeUnits)) {
+    // JSON is an ordinary key and nothing inherited leaks in. The default sort
+    // compares UTF-16 code units, as RFC 8785 asks.
+    for (const key of Object.keys(obj).sort()) {
       const text = write((obj as Record<string, unknown>)[key], stack);
-      if (text !== undefined) parts.push(`${JSON.stringify(key)}:${text}`);
+      if (text === undefined) continue;
+      out += `${first ? '' : ','}${JSON.stringify(key)}:${text}`;
+      first = false;
     }
-    return `{${parts.join(',')}}`;
-  } finally {
-    stack.delete(obj);
+    out += '}';
   }
-}
-
-function compareCodeUnits(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  stack.pop();
+  return out;
 }
