@@ -75,10 +75,8 @@ export function decodeLine(text: string, hasher: LineHasher): DecodedLine {
   } catch {
     return { kind: 'malformed', message: '"event" is not valid JSON' };
   }
-  if (typeof event !== 'object' || event === null || Array.isArray(event)) {
-    return { kind: 'malformed', message: '"event" is not an object' };
-  }
-  if (typeof (event as Record<string, unknown>).type !== 'string') return { kind: 'malformed', message: '"event.type" is not a string' };
+  const bad = eventProblem(event);
+  if (bad !== undefined) return { kind: 'malformed', message: bad };
   const seq = Number(seqText);
   if (!Number.isSafeInteger(seq)) return { kind: 'malformed', message: '"seq" is not a safe integer' };
   const line = { seq, prev, hash, event } as AuditLine;
@@ -86,6 +84,12 @@ export function decodeLine(text: string, hasher: LineHasher): DecodedLine {
     return { kind: 'edited', line, message: 'the line does not match its hash' };
   }
   return { kind: 'ok', line };
+}
+
+function eventProblem(event: unknown): string | undefined {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return '"event" is not an object';
+  if (typeof (event as Record<string, unknown>).type !== 'string') return '"event.type" is not a string';
+  return undefined;
 }
 
 /** A line not in the sink's layout: a rewritten record is `edited`, anything else `malformed`. */
@@ -108,10 +112,8 @@ function decodeRewritten(text: string): DecodedLine {
   }
   if (typeof prev !== 'string' || !HEX64.test(prev)) return { kind: 'malformed', message: '"prev" is not a 64-digit hex hash' };
   if (typeof hash !== 'string' || !HEX64.test(hash)) return { kind: 'malformed', message: '"hash" is not a 64-digit hex hash' };
-  if (typeof event !== 'object' || event === null || Array.isArray(event)) {
-    return { kind: 'malformed', message: '"event" is not an object' };
-  }
-  if (typeof (event as Record<string, unknown>).type !== 'string') return { kind: 'malformed', message: '"event.type" is not a string' };
+  const bad = eventProblem(event);
+  if (bad !== undefined) return { kind: 'malformed', message: bad };
   return { kind: 'edited', line: rec as unknown as AuditLine, message: 'the line is not in the canonical form the sink writes' };
 }
 
