@@ -4,12 +4,14 @@ import { readFile } from 'node:fs/promises';
 import { isIPv6 } from 'node:net';
 import { basename, dirname, resolve as resolvePath } from 'node:path';
 import EventEmitter from 'eventemitter3';
+import { Address6 } from 'ip-address';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import type { GeoCapabilities, GeoResolver, GeoResolverEvents, GeoResolverMetadata, Location } from './types.js';
 import { loadDatabase } from './internal/load.js';
 import type { LoadedDatabase } from './internal/load.js';
 import type { MappedRecord, MaxMindLayout } from './internal/layouts.js';
-import { ipv4NetworkText, ipv6NetworkText, parseIpv4 } from './internal/network.js';
+import { ipv6NetworkTextFromWords, parseIpv6Words } from './internal/ipv6-words.js';
+import { ipv4NetworkText, parseIpv4 } from './internal/network.js';
 
 export { MaxMindLayout } from './internal/layouts.js';
 
@@ -74,6 +76,12 @@ interface ResolverState {
   readonly name: string;
   readonly capabilities: GeoCapabilities;
   readonly databases: readonly MaxMindDatabaseInfo[];
+  /**
+   * IPv4 answers per tree record slot, when one location database is all there
+   * is (with more layers an answer depends on all of them). New per
+   * generation, so a reload never serves an old answer.
+   */
+  readonly answers: Map<number, SlotAnswer> | undefined;
 }
 
 const unknownLocation = (unknown: NonNullable<Location['unknown']>, anonymizer?: boolean): Location =>
@@ -83,19 +91,38 @@ const INVALID = unknownLocation('invalid-address');
 const NOT_FOUND = unknownLocation('not-in-database');
 const LOOKUP_ERROR = unknownLocation('lookup-error');
 
-const MAPPED_V4_DOTTED = /^::ffff:(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})$/i;
-const MAPPED_V4_HEX = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i;
+/** A memoised IPv4 answer: valid for an address whose first `prefix` bits equal `net`. */
+interface SlotAnswer {
+  readonly net: number;
+  readonly prefix: number;
+  readonly location: Location;
+}
 
-/** `::ffff:a.b.c.d` / `::ffff:xxxx:yyyy` → `a.b.c.d`; anything else unchanged. */
-function unmapIpv4(address: string): string {
-  if (address.charCodeAt(0) !== 58 /* ':' */) return address;
-  const dotted = MAPPED_V4_DOTTED.exec(address);
-  if (dotted) return dotted[1] as string;
-  const hex = MAPPED_V4_HEX.exec(address);
-  if (!hex) return address;
-  const hi = parseInt(hex[1] as string, 16);
-  const lo = parseInt(hex[2] as string, 16);
-  return `${hi >>> 8}.${hi & 0xff}.${lo >>> 8}.${lo & 0xff}`;
+/**
+ * Bound on memoised IPv4 answers per database generation. An answer is one
+ * database network; hot addresses stay hot, and memory stays near 3 MB.
+ */
+const ANSWER_MEMO_SIZE = 16_384;
+
+// Reused by every lookup: resolve() is synchronous, so one buffer is never shared by two calls.
+const words = new Uint32Array(4);
+
+/**
+ * IPv6 text → `words`. The strict one-pass parser takes every RFC 4291
+ * spelling; only what it refuses is offered to `ip-address`, and never text
+ * with a zone or a dotted tail (the strict parser has already judged those).
+ */
+function parseIpv6(address: string): boolean {
+  if (parseIpv6Words(address, words)) return true;
+  if (address.includes('%') || address.includes('.') || !isIPv6(address)) return false;
+  const bytes = new Address6(address).toByteArray();
+  if (bytes.length > 16) return false;
+  const padded = new Uint8Array(16);
+  padded.set(bytes, 16 - bytes.length);
+  for (let k = 0; k < 4; k++) {
+    words[k] = ((padded[4 * k] as number) * 0x1000000 + (((padded[4 * k + 1] as number) << 16) | ((padded[4 * k + 2] as number) << 8) | (padded[4 * k + 3] as number))) >>> 0;
+  }
+  return true;
 }
 
 function buildState(layers: readonly LoadedDatabase[]): ResolverState {
@@ -117,6 +144,7 @@ function buildState(layers: readonly LoadedDatabase[]): ResolverState {
         Object.freeze({ file: l.file, databaseType: l.databaseType, layout: l.layout, buildDate: l.buildDate, ipVersion: l.ipVersion }),
       ),
     ),
+    answers: layers.length === 1 && locationLayers.length === 1 ? new Map<number, SlotAnswer>() : undefined,
   });
 }
 
@@ -261,12 +289,17 @@ export class MaxMindResolver implements GeoResolver {
 
   private lookup(input: string): Location {
     if (typeof input !== 'string' || input.length > 64) return INVALID;
-    const address = unmapIpv4(input);
     // The reader parses leniently (and zone ids are not addresses): refuse what is not plain IP text.
-    const v4 = parseIpv4(address);
-    const family = v4 >= 0 ? 4 : isIPv6(address) && !address.includes('%') ? 6 : 0;
-    if (family === 0) return INVALID;
+    let v4 = parseIpv4(input);
+    let family: 4 | 6 = 4;
+    if (v4 < 0) {
+      if (!parseIpv6(input)) return INVALID;
+      // IPv4-mapped (::ffff:0:0/96, any spelling) is looked up as its IPv4 address.
+      if (words[0] === 0 && words[1] === 0 && words[2] === 0xffff) v4 = words[3] as number;
+      else family = 6;
+    }
     const state = this.state; // one read: the whole lookup uses one generation of databases
+    if (family === 4 && state.answers !== undefined) return this.lookupSingle4(state.answers, state.locationLayers[0] as LoadedDatabase, v4);
 
     let answer: { db: LoadedDatabase; rec: MappedRecord; prefix: number } | undefined;
     let noCountry: { db: LoadedDatabase; rec: MappedRecord; prefix: number } | undefined;
@@ -275,29 +308,31 @@ export class MaxMindResolver implements GeoResolver {
     for (const db of state.locationLayers) {
       // An IPv4-only tree would answer an IPv6 address with an IPv4 record.
       if (family === 6 && db.ipVersion === 4) continue;
-      let hit: [unknown, number];
+      let rec: MappedRecord;
+      let prefix: number;
       try {
-        hit = db.reader.getWithPrefixLength(address);
+        const hit = family === 4 ? db.tree.walk4(v4) : db.tree.walk6(words);
+        if (!db.tree.isData(hit)) continue;
+        prefix = db.tree.depth;
+        rec = db.recordAt(hit);
       } catch {
         failed = true;
         continue;
       }
-      if (hit[0] === null || hit[0] === undefined) continue;
-      const rec = db.map(hit[0]);
       if (rec.anonymizer === true) anonymizer = true;
       if (rec.country !== undefined) {
-        answer = { db, rec, prefix: hit[1] };
+        answer = { db, rec, prefix };
         break;
       }
-      noCountry ??= { db, rec, prefix: hit[1] };
+      noCountry ??= { db, rec, prefix };
     }
 
     let anonymizerUnknown = false;
     for (const db of state.anonymizerLayers) {
       if (family === 6 && db.ipVersion === 4) continue;
       try {
-        const rec = db.reader.get(address);
-        if (rec !== null && rec !== undefined && db.map(rec).anonymizer === true) anonymizer = true;
+        const hit = family === 4 ? db.tree.walk4(v4) : db.tree.walk6(words);
+        if (db.tree.isData(hit) && db.recordAt(hit).anonymizer === true) anonymizer = true;
       } catch {
         anonymizerUnknown = true;
       }
@@ -310,16 +345,37 @@ export class MaxMindResolver implements GeoResolver {
       if (failed) return LOOKUP_ERROR;
       return anonymizer === undefined ? NOT_FOUND : unknownLocation('not-in-database', anonymizer);
     }
-    const location: Location = {
-      subdivisions: chosen.rec.subdivisions,
-      source: chosen.db.source,
-      network: family === 4 ? ipv4NetworkText(v4, chosen.prefix) : ipv6NetworkText(address, chosen.prefix),
-      databaseBuilt: chosen.db.buildDate,
-    };
-    if (chosen.rec.country !== undefined) location.country = chosen.rec.country;
-    else location.unknown = 'no-physical-country';
-    if (anonymizer !== undefined) location.anonymizer = anonymizer;
-    return Object.freeze(location);
+    return makeLocation(chosen.db, chosen.rec, family === 4 ? ipv4NetworkText(v4, chosen.prefix) : ipv6NetworkTextFromWords(words, chosen.prefix), anonymizer);
+  }
+
+  /**
+   * IPv4 with one location database: the answer is a function of the tree
+   * record the walk ends on, so it is memoised per record slot. The memo is
+   * checked against the address (prefix and network) rather than trusted, so
+   * even a database whose tree reaches one slot by two paths cannot make it
+   * answer with another network.
+   */
+  private lookupSingle4(answers: Map<number, SlotAnswer>, db: LoadedDatabase, v4: number): Location {
+    const tree = db.tree;
+    const hit = tree.walk4(v4);
+    if (!tree.isData(hit)) return NOT_FOUND;
+    const prefix = tree.depth;
+    const net = prefix === 0 ? 0 : (v4 & (0xffffffff << (32 - prefix))) >>> 0;
+    const slot = tree.slot;
+    const memo = answers.get(slot);
+    if (memo !== undefined && memo.prefix === prefix && memo.net === net) return memo.location;
+    let rec: MappedRecord;
+    try {
+      rec = db.recordAt(hit);
+    } catch {
+      return LOOKUP_ERROR;
+    }
+    const location = makeLocation(db, rec, ipv4NetworkText(v4, prefix), rec.anonymizer === true ? true : db.capabilities.anonymizers ? false : undefined);
+    if (memo === undefined) {
+      if (answers.size >= ANSWER_MEMO_SIZE) answers.delete(answers.keys().next().value as number);
+      answers.set(slot, { net, prefix, location });
+    }
+    return location;
   }
 
   /**
@@ -448,6 +504,15 @@ export class MaxMindResolver implements GeoResolver {
     timer.unref();
     this.timers.set(file, timer);
   }
+}
+
+/** The frozen location for a record of `db` that answered from `network`. */
+function makeLocation(db: LoadedDatabase, rec: MappedRecord, network: string, anonymizer: boolean | undefined): Location {
+  const location: Location = { subdivisions: rec.subdivisions, source: db.source, network, databaseBuilt: db.buildDate };
+  if (rec.country !== undefined) location.country = rec.country;
+  else location.unknown = 'no-physical-country';
+  if (anonymizer !== undefined) location.anonymizer = anonymizer;
+  return Object.freeze(location);
 }
 
 function loadFile(buffer: Buffer, file: string, options: { verify?: boolean; cacheSize?: number }): LoadedDatabase {

@@ -3,6 +3,7 @@ import { ErrorCode, GeoadmitError } from '../../errors/index.js';
 import type { GeoCapabilities } from '../types.js';
 import { detectLayout, guessFromTypeName, LayoutEvidence, mapperFor } from './layouts.js';
 import type { MappedRecord, MaxMindLayout } from './layouts.js';
+import { SearchTree } from './tree.js';
 
 const METADATA_MARKER = Buffer.from('abcdef4d61784d696e642e636f6d', 'hex');
 const DATA_SEPARATOR = 16;
@@ -20,8 +21,15 @@ export interface LoadedDatabase {
   /** `mmdb:<database_type>`. */
   readonly source: string;
   readonly capabilities: GeoCapabilities;
-  /** Record → mapped location, memoised per decoded record object. */
-  readonly map: (rec: unknown) => MappedRecord;
+  /** The search tree, walked directly from a parsed address. */
+  readonly tree: SearchTree;
+  /**
+   * The mapped record a data pointer (a walk's result) refers to, memoised per
+   * pointer (bounded by `cacheSize`; country databases hold a few hundred
+   * distinct records). Throws on a pointer outside the data section or an
+   * undecodable record, which only an unchecked damaged file can have.
+   */
+  readonly recordAt: (pointer: number) => MappedRecord;
   /** How long the full check took, in milliseconds (0 when skipped). */
   readonly checkMs: number;
 }
@@ -30,24 +38,8 @@ export interface LoadedDatabase {
 export interface LoadOptions {
   /** Walk the whole search tree and decode every record before use (default true). */
   verify?: boolean;
-  /** Decoded records kept per database (bounded; default 20 000). */
+  /** Mapped records memoised per database (bounded; default 20 000). */
   cacheSize?: number;
-}
-
-/** A bounded decoder cache for mmdb-lib: insertion-ordered eviction, O(1). */
-class BoundedCache {
-  private readonly entries = new Map<string | number, unknown>();
-  constructor(private readonly max: number) {}
-  get(key: string | number): unknown {
-    return this.entries.get(key);
-  }
-  set(key: string | number, value: unknown): void {
-    if (this.entries.size >= this.max) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
-    }
-    this.entries.set(key, value);
-  }
 }
 
 function corrupt(file: string, what: string, cause?: unknown): GeoadmitError {
@@ -92,13 +84,15 @@ function recordReader(buf: Buffer, recordSize: 24 | 28 | 32): (offset: number, r
  */
 export function loadDatabase(buffer: Buffer, file: string, options: LoadOptions = {}): LoadedDatabase {
   const verify = options.verify ?? true;
+  const cacheSize = Math.max(1, options.cacheSize ?? 20_000);
   const started = performance.now();
   const markerAt = buffer.lastIndexOf(METADATA_MARKER);
   if (markerAt < 0) throw corrupt(file, 'no metadata section (not an .mmdb file, or truncated)');
 
   let reader: Reader<never>;
   try {
-    reader = new Reader<never>(buffer, { cache: new BoundedCache(options.cacheSize ?? 20_000) });
+    // No decoder cache: lookups memoise the much smaller mapped record per pointer instead.
+    reader = new Reader<never>(buffer);
   } catch (error) {
     throw corrupt(file, `metadata cannot be read (${(error as Error).message})`, error);
   }
@@ -142,7 +136,8 @@ export function loadDatabase(buffer: Buffer, file: string, options: LoadOptions 
   // Decode each record once, with a separate uncached reader, to prove every lookup can decode.
   // mmdb-lib exposes no public "decode at pointer"; its Reader's resolveDataPointer is the
   // exact code path lookups use, so it is the right thing to exercise (maxmind pinned exactly).
-  const probe = new Reader<never>(buffer) as unknown as { resolveDataPointer(pointer: number): unknown };
+  const probe = reader as unknown as { resolveDataPointer(pointer: number): unknown };
+  const decoded = new Map<number, unknown>();
   for (const pointer of dataPointers) {
     let rec: unknown;
     try {
@@ -152,6 +147,7 @@ export function loadDatabase(buffer: Buffer, file: string, options: LoadOptions 
       continue;
     }
     evidence.add(rec);
+    if (decoded.size < cacheSize) decoded.set(pointer, rec);
   }
 
   let detection = detectLayout(databaseType, evidence);
@@ -167,11 +163,19 @@ export function loadDatabase(buffer: Buffer, file: string, options: LoadOptions 
     );
   }
   const mapper = mapperFor(detection.layout);
-  const memo = new WeakMap<object, MappedRecord>();
-  const map = (rec: unknown): MappedRecord => {
-    if (typeof rec !== 'object' || rec === null) return mapper(rec);
-    let mapped = memo.get(rec);
-    if (mapped === undefined) memo.set(rec, (mapped = mapper(rec)));
+  const tree = new SearchTree(buffer, nodeCount, recordSize, ipVersion, treeSize, markerAt);
+  // Mapped records per data pointer, filled from the check's decoding so the first lookups are hits.
+  const memo = new Map<number, MappedRecord>();
+  for (const [pointer, rec] of decoded) memo.set(pointer, mapper(rec));
+  const recordAt = (pointer: number): MappedRecord => {
+    let mapped = memo.get(pointer);
+    if (mapped === undefined) {
+      tree.dataOffset(pointer); // bounds check before the decoder reads anything
+      mapped = mapper(probe.resolveDataPointer(pointer));
+      // Insertion-ordered eviction keeps the memo bounded for databases with many distinct records.
+      if (memo.size >= cacheSize) memo.delete(memo.keys().next().value as number);
+      memo.set(pointer, mapped);
+    }
     return mapped;
   };
   return Object.freeze({
@@ -184,7 +188,8 @@ export function loadDatabase(buffer: Buffer, file: string, options: LoadOptions 
     buildDate: md.buildEpoch.toISOString(),
     source: `mmdb:${databaseType}`,
     capabilities: Object.freeze({ ...detection.capabilities }),
-    map,
+    tree,
+    recordAt,
     checkMs: verify ? performance.now() - started : 0,
   });
 }

@@ -1,0 +1,201 @@
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { Address6 } from 'ip-address';
+import { Reader } from 'maxmind';
+import { describe, expect, test } from 'vitest';
+import { buildMmdb } from '../src/mmdb/index.js';
+import { MaxMindResolver } from '../src/geo/index.js';
+import { ipv6NetworkTextFromWords, parseIpv6Words } from '../src/geo/internal/ipv6-words.js';
+import { SearchTree } from '../src/geo/internal/tree.js';
+
+const REAL_DB = 'node_modules/@ip-location-db/geolite2-country-mmdb/geolite2-country.mmdb';
+const real = readFileSync(REAL_DB);
+const MARKER = Buffer.from('abcdef4d61784d696e642e636f6d', 'hex');
+
+interface PrivateReader {
+  metadata: { nodeCount: number; recordSize: 24 | 28 | 32; ipVersion: 4 | 6; searchTreeSize: number };
+  findAddressInTree(ip: string): [number | null, number];
+}
+
+function setup(buffer: Buffer): { reader: PrivateReader; tree: SearchTree } {
+  const reader = new Reader(buffer) as unknown as PrivateReader;
+  const md = reader.metadata;
+  const tree = new SearchTree(buffer, md.nodeCount, md.recordSize, md.ipVersion, md.searchTreeSize, buffer.lastIndexOf(MARKER));
+  return { reader, tree };
+}
+
+const words = (bytes: number[]): Uint32Array => {
+  const w = new Uint32Array(4);
+  for (let k = 0; k < 4; k++) w[k] = (((bytes[4 * k]! << 24) | (bytes[4 * k + 1]! << 16) | (bytes[4 * k + 2]! << 8) | bytes[4 * k + 3]!) >>> 0);
+  return w;
+};
+
+const bytes16 = fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 16, maxLength: 16 });
+// Mostly zero groups, so `::` runs of every length and position occur.
+const sparseBytes16 = fc.array(fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 0, max: 255 })), { minLength: 16, maxLength: 16 });
+const v4 = fc.nat(0xffffffff);
+const dotted = (n: number): string => `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+
+/** Spellings of one IPv6 value: compressed, full, upper case, leading zeros, with a dotted tail. */
+function spellings(b: number[]): string[] {
+  const a = Address6.fromUnsignedByteArray(b);
+  const full = a.canonicalForm(); // 8 groups of 4 digits
+  const compact = a.correctForm();
+  const noZeros = full
+    .split(':')
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':');
+  const tail = `${full.split(':').slice(0, 6).join(':')}:${dotted(((b[12]! << 24) | (b[13]! << 16) | (b[14]! << 8) | b[15]!) >>> 0)}`;
+  return [full, compact, compact.toUpperCase(), noZeros, tail];
+}
+
+describe('strict IPv6 parser agrees with ip-address', () => {
+  test('every spelling of random values parses to the same 128 bits', () => {
+    fc.assert(
+      fc.property(fc.oneof(bytes16, sparseBytes16), (b) => {
+        const expected = words(b);
+        const out = new Uint32Array(4);
+        for (const text of spellings(b)) {
+          expect(parseIpv6Words(text, out), text).toBe(true);
+          expect([...out], text).toEqual([...expected]);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('on arbitrary text over the IPv6 alphabet, whatever both accept is the same value', () => {
+    const alphabet = fc.constantFrom(...'0123456789abcdefABCDEF:.:::'.split(''));
+    fc.assert(
+      fc.property(fc.array(alphabet, { minLength: 2, maxLength: 45 }).map((cs) => cs.join('')), (text) => {
+        const out = new Uint32Array(4);
+        const fast = parseIpv6Words(text, out);
+        let slow: number[] | undefined;
+        try {
+          const a = new Address6(text);
+          slow = a.toByteArray();
+        } catch {
+          slow = undefined;
+        }
+        if (fast && slow !== undefined) {
+          const padded = [...new Array(16 - slow.length).fill(0), ...slow];
+          expect([...out]).toEqual([...words(padded)]);
+        }
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  test('refuses what is not strict RFC 4291 text', () => {
+    const out = new Uint32Array(4);
+    for (const bad of ['', ':', ':::', '1:::2', '1::2::3', '12345::', '1:2:3:4:5:6:7', '1:2:3:4:5:6:7:8:9', '1::2:3:4:5:6:7:8', 'g::', '1:', ':1', '::1.2.3', '::01.2.3.4', '::1.2.3.4:5', '::1.2.3.4.5', '1:2:3:4:5:6:7:1.2.3.4', 'fe80::1%eth0', '2001:db8::/32', ' ::1', '[::1]']) {
+      expect(parseIpv6Words(bad, out), bad).toBe(false);
+    }
+  });
+});
+
+describe('IPv6 network text agrees with ip-address', () => {
+  test('masked, RFC 5952-compressed text for every prefix length', () => {
+    fc.assert(
+      fc.property(fc.oneof(bytes16, sparseBytes16), fc.integer({ min: 0, max: 128 }), (b, prefix) => {
+        const a = Address6.fromUnsignedByteArray(b);
+        const expected = `${new Address6(`${a.correctForm()}/${prefix}`).startAddress().correctForm()}/${prefix}`;
+        expect(ipv6NetworkTextFromWords(words(b), prefix)).toBe(expected);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+describe('direct tree walk agrees with the maxmind reader', () => {
+  test('real GeoLite2 data: record and prefix length for random IPv4 and IPv6 addresses', () => {
+    const { reader, tree } = setup(real);
+    fc.assert(
+      fc.property(v4, fc.oneof(bytes16, sparseBytes16), (n, b) => {
+        const [p4, len4] = reader.findAddressInTree(dotted(n));
+        const hit4 = tree.walk4(n);
+        expect(tree.isData(hit4) ? hit4 : null).toBe(p4);
+        expect(tree.depth).toBe(len4);
+        const text = Address6.fromUnsignedByteArray(b).correctForm();
+        const [p6, len6] = reader.findAddressInTree(text);
+        const hit6 = tree.walk6(words(b));
+        expect(tree.isData(hit6) ? hit6 : null).toBe(p6);
+        expect(tree.depth).toBe(len6);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  test.each([24, 28, 32] as const)('%i-bit records, IPv4 and IPv6 trees', (recordSize) => {
+    const entries: Record<string, Record<string, string>> = {};
+    for (let i = 0; i < 200; i++) entries[`${1 + i}.${(i * 7) % 256}.0.0/${16 + (i % 9)}`] = { country_code: i % 2 ? 'CN' : 'US' };
+    for (let i = 0; i < 50; i++) entries[`2001:${(0xda8 + i).toString(16)}::/${32 + (i % 17)}`] = { country_code: 'HK' };
+    for (const ipVersion of [4, 6] as const) {
+      const ipv4Only = Object.fromEntries(Object.entries(entries).filter(([k]) => !k.includes(':')));
+      const buffer = buildMmdb(ipVersion === 4 ? ipv4Only : entries, { databaseType: 'country ipvAll', recordSize, ipVersion });
+      const { reader, tree } = setup(buffer);
+      fc.assert(
+        fc.property(fc.oneof(v4, fc.integer({ min: 0x01000000, max: 0xd0ffffff })), fc.oneof(bytes16, fc.constant<number[]>([0x20, 0x01, 0x0d, 0xa8, ...new Array<number>(12).fill(1)])), (n, b) => {
+          const [p4, len4] = reader.findAddressInTree(dotted(n));
+          const hit4 = tree.walk4(n);
+          expect(tree.isData(hit4) ? hit4 : null).toBe(p4);
+          expect(tree.depth).toBe(len4);
+          if (ipVersion === 6) {
+            const [p6, len6] = reader.findAddressInTree(Address6.fromUnsignedByteArray(b).correctForm());
+            const hit6 = tree.walk6(words(b));
+            expect(tree.isData(hit6) ? hit6 : null).toBe(p6);
+            expect(tree.depth).toBe(len6);
+          }
+        }),
+        { numRuns: 300 },
+      );
+    }
+  });
+});
+
+describe('resolver answers match the reader record for record', () => {
+  const geo = MaxMindResolver.fromBuffers([{ name: 'real', buffer: real }]);
+  const reader = new Reader(real) as unknown as { getWithPrefixLength(ip: string): [{ country_code?: string } | null, number] };
+
+  test('random IPv4 and IPv6 addresses, each looked up twice (memo hit and miss agree)', () => {
+    fc.assert(
+      fc.property(v4, fc.oneof(bytes16, sparseBytes16), (n, b) => {
+        const cases: [string, string][] = [[dotted(n), dotted(n)]];
+        const six = Address6.fromUnsignedByteArray(b).correctForm();
+        // IPv4-mapped addresses are looked up as IPv4 (ip-location-db does not alias them).
+        if (!/^::ffff:/.test(six)) cases.push([six, six]);
+        cases.push([`::ffff:${dotted(n)}`, dotted(n)]);
+        for (const [input, asked] of cases) {
+          const [rec, prefix] = reader.getWithPrefixLength(asked);
+          for (let round = 0; round < 2; round++) {
+            const loc = geo.resolve(input);
+            if (rec === null) {
+              expect(loc.unknown, input).toBe('not-in-database');
+              continue;
+            }
+            expect(loc.country, input).toBe(rec.country_code);
+            expect(loc.network?.endsWith(`/${prefix}`), input).toBe(true);
+          }
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('addresses in one network share the memoised answer; other networks do not', () => {
+    const a = geo.resolve('1.2.4.8');
+    const b = geo.resolve('1.2.4.9');
+    expect(a.network).toBe('1.2.4.0/22');
+    expect(b).toBe(a);
+    const c = geo.resolve('8.8.8.8');
+    expect(c).not.toBe(a);
+    expect(c.country).toBe('US');
+    expect(Object.isFrozen(a)).toBe(true);
+  });
+
+  test('spellings the reader would guess are refused before any lookup', () => {
+    for (const bad of ['0x01.2.4.8', '1.2.4', '16909320', '01.2.4.8', '::ffff:01.2.4.8', '1.2.4.8%eth0', 'fe80::1%eth0', '１.2.4.8']) {
+      expect(geo.resolve(bad).unknown, bad).toBe('invalid-address');
+    }
+  });
+});
