@@ -1,15 +1,26 @@
 import { defineConfig } from 'tsup';
 
-export default defineConfig({
-  entry: {
-    index: 'src/index.ts',
-    testing: 'src/testing/index.ts',
-  },
-  format: ['esm', 'cjs'],
+const shared = {
   dts: true,
   sourcemap: true,
-  clean: true,
   target: 'node20',
   // iso-3166 ships ESM only; bundling its code tables keeps the CommonJS build loadable everywhere.
   noExternal: ['iso-3166'],
-});
+} as const;
+
+export default defineConfig([
+  {
+    ...shared,
+    entry: { index: 'src/index.ts', testing: 'src/testing/index.ts', redis: 'src/redis/index.ts' },
+    format: ['esm', 'cjs'],
+    clean: true,
+  },
+  {
+    ...shared,
+    // The command line: ESM only, one file with its shebang (kept from src/cli/main.ts).
+    entry: { cli: 'src/cli/main.ts' },
+    format: ['esm'],
+    dts: false,
+    clean: false,
+  },
+]);

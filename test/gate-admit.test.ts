@@ -218,6 +218,16 @@ describe('trusted proxies', () => {
     expect(spoofed.address).toBe('8.8.8.8');
   });
 
+  it('reads RFC 7239 Forwarded when configured, and only then', async () => {
+    const forwarded = setup({ trustedProxies: ['10.0.0.0/8'], forwardedHeader: 'forwarded', restrictions: [takedown()] });
+    const headers = { forwarded: 'for="[2001:da8::7]:4711";proto=https', 'x-forwarded-for': '8.8.8.8' };
+    const d = await forwarded.gate.admit(join('10.1.2.3', { headers }));
+    expect(d.address).toBe('2001:da8::7');
+    expect(d.admitted).toBe(false);
+    const xff = setup({ trustedProxies: ['10.0.0.0/8'], restrictions: [takedown()] });
+    expect((await xff.gate.admit(join('10.1.2.3', { headers }))).address).toBe('8.8.8.8');
+  });
+
   it('refuses an invalid trusted-proxy CIDR at configuration time', () => {
     expect(() => createGate({ geo: new StaticResolver({}), trustedProxies: ['10.0.0.0/33'] })).toThrow(GeoadmitError);
   });

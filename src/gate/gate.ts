@@ -57,6 +57,12 @@ export interface GateOptions {
   geo: GeoResolver;
   /** CIDRs of reverse proxies whose forwarded headers are believed. Empty: headers are ignored. */
   trustedProxies?: readonly string[];
+  /**
+   * Which forwarded header the trusted proxies set: `x-forwarded-for`
+   * (default) or RFC 7239 `forwarded`. Only that one is read, so a client
+   * cannot choose its address through a header the proxy passes along untouched.
+   */
+  forwardedHeader?: 'x-forwarded-for' | 'forwarded';
   /** Restriction documents to start with (validated; any invalid one makes `createGate` throw), or a shared {@link RestrictionStore}. */
   restrictions?: readonly unknown[] | RestrictionStore;
   /**
@@ -193,7 +199,7 @@ class GateImpl implements Gate {
       throw new GeoadmitError(ErrorCode.InvalidConfig, 'createGate: options.geo must be a GeoResolver (an object with resolve(address))', { argument: 'geo' });
     }
     this.#geo = options.geo;
-    this.#trusted = options.trustedProxies && options.trustedProxies.length > 0 ? compileTrustedProxies(options.trustedProxies) : undefined;
+    this.#trusted = options.trustedProxies && options.trustedProxies.length > 0 ? compileTrustedProxies(options.trustedProxies, options.forwardedHeader ? { header: options.forwardedHeader } : {}) : undefined;
     this.#rules = [...(options.rules ?? [])];
     this.#rules.forEach((rule, i) => {
       if (!rule || typeof rule.name !== 'string' || typeof rule.evaluate !== 'function') {
