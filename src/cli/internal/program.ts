@@ -124,12 +124,13 @@ export function buildProgram(ctx: CliContext, setCode: (code: number) => void): 
   ).action(run((file: string, options: Parameters<typeof runBuildDb>[2]) => runBuildDb(ctx, file, options)));
 
   example(
-    common(program.command('report').description('transparency report from audit logs'))
+    common(program.command('report').description('transparency report from audit logs (verified first); exit 1 when a log does not verify'))
       .argument('<audit.jsonl...>', 'audit log files')
       .addOption(new Option('--format <format>', 'output format').choices(['md', 'json', 'html']).default('md'))
       .option('--from <time>', 'period start (ISO 8601)')
       .option('--to <time>', 'period end (ISO 8601)')
-      .option('-o, --output <file>', 'write the report to this file instead of stdout'),
+      .option('-o, --output <file>', 'write the report to this file instead of stdout')
+      .option('--key-env <name>', 'environment variable holding the HMAC key the logs were written with'),
     '  $ geoadmit report audit.jsonl --format html --from 2020-06-01 --to 2020-07-01 -o report.html',
   ).action(run((files: string[], options: Parameters<typeof runReport>[2]) => runReport(ctx, files, options)));
 
