@@ -167,6 +167,14 @@ export function reportBlocks(report: TransparencyReport): Block[] {
             items: Object.entries(report.otherDenials.byReason).map(([code, n]) => `${code}: ${n}`),
           },
         ]),
+    ...(report.unattributed.restrictionIds === 0
+      ? []
+      : [
+          {
+            kind: 'paragraph' as const,
+            text: `Restrictions cited but not accepted in the log: ${report.unattributed.restrictionIds} (joins denied: ${report.unattributed.joinsDenied}, participants removed: ${report.unattributed.participantsRemoved}).`,
+          },
+        ]),
     { kind: 'heading', level: 2, text: 'Audit trail' },
     {
       kind: 'table',
