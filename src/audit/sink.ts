@@ -478,6 +478,8 @@ class Sink implements JsonlAuditSink {
     const n = this.#rotationIndex + 1;
     const target = `${this.path}.${n}`;
     if (fs.statSync(target) !== undefined) {
+      // Someone else made that name since we looked: never overwrite, move past it on the retry.
+      this.#rotationIndex = Math.max(n, this.#highestRotation());
       throw new Error(`cannot rotate: ${target} already exists`);
     }
     this.#closeFd();
