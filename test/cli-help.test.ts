@@ -1,7 +1,9 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { CliExitCode, runCli, type CliIo } from '../src/cli/index.js';
-import { runCliProcess } from './helpers/cli.js';
+import { makeTempDir, runCliProcess } from './helpers/cli.js';
 
 const COMMANDS = [['lookup'], ['check'], ['validate'], ['replay'], ['build-db'], ['report'], ['audit', 'verify']];
 
@@ -79,6 +81,26 @@ describe('runCli (in-process)', () => {
     // A directory as the restrictions file: refused before stdin is read.
     expect(await runCli(['replay', '-', '--restrictions', restrictions], { ...c.io, stdin })).toBe(CliExitCode.Usage);
     expect(c.err()).toMatch(/is a directory/);
+  });
+
+  it('shows a progress bar on a terminal stderr during replay, and none with --no-progress', async () => {
+    const tmp = makeTempDir();
+    try {
+      const log = join(tmp.dir, 'joins.jsonl');
+      writeFileSync(log, Array.from({ length: 5000 }, (_, i) => JSON.stringify({ meetingId: 'm', participantId: `p${i}`, peerAddress: '8.8.8.8' })).join('\n'));
+      const restrictions = join(tmp.dir, 'r.json');
+      writeFileSync(restrictions, '[]');
+      const tty = capture();
+      (tty.io.stderr as { isTTY?: boolean }).isTTY = true;
+      expect(await runCli(['replay', log, '--restrictions', restrictions], { ...tty.io, env: {} })).toBe(0);
+      expect(tty.err()).toMatch(/replay \[[█░]+\] \d+%/);
+      const quiet = capture();
+      (quiet.io.stderr as { isTTY?: boolean }).isTTY = true;
+      await runCli(['replay', log, '--restrictions', restrictions, '--no-progress'], { ...quiet.io, env: {} });
+      expect(quiet.err()).not.toMatch(/replay \[/);
+    } finally {
+      tmp.cleanup();
+    }
   });
 
   it('honours NO_COLOR and colors only terminals', async () => {
