@@ -1,6 +1,6 @@
 import { verifyAuditLog } from '../../audit/index.js';
 import type { AuditVerification } from '../../audit/index.js';
-import { type CliContext, CliExitCode, CliUsageError, count } from './context.js';
+import { type CliContext, CliExitCode, count, keyFromEnv } from './context.js';
 import { requireFile } from './files.js';
 
 /** Options of `geoadmit audit verify`. */
@@ -13,11 +13,7 @@ export interface AuditVerifyOptions {
 
 /** `geoadmit audit verify <file...>`: exit 0 when every file verifies, 1 when any does not. */
 export async function runAuditVerify(ctx: CliContext, paths: readonly string[], options: AuditVerifyOptions): Promise<number> {
-  let key: string | undefined;
-  if (options.keyEnv !== undefined) {
-    key = ctx.env[options.keyEnv];
-    if (key === undefined || key === '') throw new CliUsageError(`--key-env: environment variable ${options.keyEnv} is not set`);
-  }
+  const key = keyFromEnv(ctx, options.keyEnv);
   const results: (AuditVerification & { file: string })[] = [];
   for (const path of paths) {
     const { file } = await requireFile(ctx.cwd, path, 'audit log');

@@ -104,6 +104,14 @@ export class CliContext {
   }
 }
 
+/** A secret named by `--key-env` (keys never go on the command line, where `ps` shows them). */
+export function keyFromEnv(ctx: CliContext, name: string | undefined): string | undefined {
+  if (name === undefined) return undefined;
+  const key = ctx.env[name];
+  if (key === undefined || key === '') throw new CliUsageError(`--key-env: environment variable ${name} is not set`);
+  return key;
+}
+
 /** Write and, when the stream asks for it, wait until it drained: output stays bounded in memory. */
 export function writeBounded(stream: CliOutput, text: string): Promise<void> | undefined {
   const ok = stream.write(text);

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { GeoadmitError } from '../../errors/index.js';
 import { buildTransparencyReport, renderReportHtml, renderReportJson, renderReportMarkdown } from '../../report/index.js';
 import type { TransparencyReport } from '../../report/index.js';
-import { type CliContext, CliExitCode, CliUsageError } from './context.js';
+import { type CliContext, CliExitCode, CliUsageError, keyFromEnv } from './context.js';
 import { requireFile } from './files.js';
 
 /** Options of `geoadmit report`. */
@@ -31,11 +31,7 @@ const RENDER: Record<ReportOptions['format'], (report: TransparencyReport) => st
 export async function runReport(ctx: CliContext, paths: readonly string[], options: ReportOptions): Promise<number> {
   const files: string[] = [];
   for (const path of paths) files.push((await requireFile(ctx.cwd, path, 'audit log')).file);
-  let key: string | undefined;
-  if (options.keyEnv !== undefined) {
-    key = ctx.env[options.keyEnv];
-    if (key === undefined || key === '') throw new CliUsageError(`--key-env: environment variable ${options.keyEnv} is not set`);
-  }
+  const key = keyFromEnv(ctx, options.keyEnv);
   let report: TransparencyReport;
   try {
     report = await buildTransparencyReport(files, {
