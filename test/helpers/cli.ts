@@ -10,11 +10,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
 import { buildSync } from 'esbuild';
+import { afterAll } from 'vitest';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 let built: string | undefined;
 
-/** Path of the built CLI (`node <path> ...`); built on first use, removed when the worker exits. */
+/** Path of the built CLI (`node <path> ...`); built on first use, removed after the test file. */
 export function cliPath(): string {
   if (built !== undefined) return built;
   const dir = join(ROOT, '.tmp', `cli-${process.pid}-${threadId}`);
@@ -30,10 +31,15 @@ export function cliPath(): string {
     outfile,
     logLevel: 'error',
   });
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   built = outfile;
   return outfile;
 }
+
+// Vitest ends its workers without an orderly `exit`, so clean up from the test file's own lifecycle.
+afterAll(() => {
+  if (built !== undefined) rmSync(dirname(built), { recursive: true, force: true });
+  built = undefined;
+});
 
 /** What a CLI run produced. */
 export interface CliRun {
