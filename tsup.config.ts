@@ -1,12 +1,12 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 
-const shared = {
+const shared: Options = {
   dts: true,
   sourcemap: true,
   target: 'node20',
   // iso-3166 ships ESM only; bundling its code tables keeps the CommonJS build loadable everywhere.
   noExternal: ['iso-3166'],
-} as const;
+};
 
 export default defineConfig([
   {

@@ -1,20 +1,16 @@
-import type { UnknownCause } from '../geo/types.js';
+import type { Location } from '../geo/types.js';
 import type { Reason } from '../gate/types.js';
 import type { RestrictionKind } from '../restrictions/types.js';
 
 /** How client addresses appear in audit events. */
 export type AuditIpMode = 'truncate' | 'hmac' | 'omit' | 'raw';
 
-/** The location as recorded in audit events (no address). */
-export interface AuditLocation {
-  country?: string;
-  subdivisions: readonly string[];
-  anonymizer?: boolean;
-  source: string;
-  network?: string;
-  databaseBuilt?: string;
-  unknown?: UnknownCause;
-}
+/**
+ * The location as recorded in audit events: the same fields as a
+ * {@link Location}, copied field by field so nothing a custom resolver or
+ * location source attached beyond them reaches the audit log.
+ */
+export type AuditLocation = Location;
 
 interface EventBase {
   /** ISO 8601 time the event happened. */
