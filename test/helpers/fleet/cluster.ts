@@ -8,6 +8,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join as joinPath } from 'node:path';
 import { buildSync } from 'esbuild';
+import { Redis } from 'ioredis';
 import { afterAll, afterEach } from 'vitest';
 import type { Restriction } from '../../../src/restrictions/types.js';
 import type { FleetCommand, FleetNodeConfig } from '../fleet-node.js';
@@ -215,4 +216,31 @@ export function quantile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
   return sorted[rank] ?? Number.NaN;
+}
+
+/** The restriction ids in the store's hash (sorted), read on a connection of its own. */
+export async function storeIds(url: string, prefix = 'geoadmit:'): Promise<string[]> {
+  const admin = new Redis(url, { maxRetriesPerRequest: 0, retryStrategy: () => null });
+  admin.on('error', () => undefined);
+  try {
+    return (await admin.hkeys(`${prefix}restrictions`)).sort();
+  } finally {
+    admin.disconnect();
+  }
+}
+
+/** Waits until every node enforces exactly the store's restriction set; resolves to that set. */
+export async function converged(nodes: readonly FleetNode[], url: string, timeoutMs = 10_000): Promise<string[]> {
+  let last = '';
+  try {
+    await eventually(async () => {
+      const want = JSON.stringify(await storeIds(url));
+      const have = await Promise.all(nodes.map((n) => n.call<string[]>('restrictions')));
+      last = `store ${want}; ${nodes.map((n, i) => `${n.name} ${JSON.stringify(have[i])}`).join('; ')}`;
+      return have.every((ids) => JSON.stringify(ids) === want);
+    }, 'the nodes to converge on the store', timeoutMs);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}: ${last}`);
+  }
+  return storeIds(url);
 }
