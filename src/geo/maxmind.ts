@@ -11,6 +11,7 @@ import { loadDatabase } from './internal/load.js';
 import type { LoadedDatabase } from './internal/load.js';
 import type { MappedRecord, MaxMindLayout } from './internal/layouts.js';
 import { ipv6NetworkTextFromWords, parseIpv6Words } from './internal/ipv6-words.js';
+import { TwoGenerationMemo } from './internal/memo.js';
 import { ipv4NetworkText, parseIpv4 } from './internal/network.js';
 
 export { MaxMindLayout } from './internal/layouts.js';
@@ -81,7 +82,7 @@ interface ResolverState {
    * is (with more layers an answer depends on all of them). New per
    * generation, so a reload never serves an old answer.
    */
-  readonly answers: Map<number, SlotAnswer> | undefined;
+  readonly answers: TwoGenerationMemo<SlotAnswer> | undefined;
 }
 
 const unknownLocation = (unknown: NonNullable<Location['unknown']>, anonymizer?: boolean): Location =>
@@ -102,7 +103,7 @@ interface SlotAnswer {
  * Bound on memoised IPv4 answers per database generation. An answer is one
  * database network; hot addresses stay hot, and memory stays near 3 MB.
  */
-const ANSWER_MEMO_SIZE = 16_384;
+const ANSWER_MEMO_SIZE = 32_768;
 
 // Reused by every lookup: resolve() is synchronous, so one buffer is never shared by two calls.
 const words = new Uint32Array(4);
@@ -144,7 +145,7 @@ function buildState(layers: readonly LoadedDatabase[]): ResolverState {
         Object.freeze({ file: l.file, databaseType: l.databaseType, layout: l.layout, buildDate: l.buildDate, ipVersion: l.ipVersion }),
       ),
     ),
-    answers: layers.length === 1 && locationLayers.length === 1 ? new Map<number, SlotAnswer>() : undefined,
+    answers: layers.length === 1 && locationLayers.length === 1 ? new TwoGenerationMemo<SlotAnswer>(ANSWER_MEMO_SIZE) : undefined,
   });
 }
 
@@ -355,7 +356,7 @@ export class MaxMindResolver implements GeoResolver {
    * even a database whose tree reaches one slot by two paths cannot make it
    * answer with another network.
    */
-  private lookupSingle4(answers: Map<number, SlotAnswer>, db: LoadedDatabase, v4: number): Location {
+  private lookupSingle4(answers: TwoGenerationMemo<SlotAnswer>, db: LoadedDatabase, v4: number): Location {
     const tree = db.tree;
     const hit = tree.walk4(v4);
     if (!tree.isData(hit)) return NOT_FOUND;
@@ -371,10 +372,7 @@ export class MaxMindResolver implements GeoResolver {
       return LOOKUP_ERROR;
     }
     const location = makeLocation(db, rec, ipv4NetworkText(v4, prefix), rec.anonymizer === true ? true : db.capabilities.anonymizers ? false : undefined);
-    if (memo === undefined) {
-      if (answers.size >= ANSWER_MEMO_SIZE) answers.delete(answers.keys().next().value as number);
-      answers.set(slot, { net, prefix, location });
-    }
+    if (memo === undefined) answers.set(slot, { net, prefix, location });
     return location;
   }
 

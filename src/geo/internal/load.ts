@@ -3,6 +3,7 @@ import { ErrorCode, GeoadmitError } from '../../errors/index.js';
 import type { GeoCapabilities } from '../types.js';
 import { detectLayout, guessFromTypeName, LayoutEvidence, mapperFor } from './layouts.js';
 import type { MappedRecord, MaxMindLayout } from './layouts.js';
+import { TwoGenerationMemo } from './memo.js';
 import { SearchTree } from './tree.js';
 
 const METADATA_MARKER = Buffer.from('abcdef4d61784d696e642e636f6d', 'hex');
@@ -165,15 +166,13 @@ export function loadDatabase(buffer: Buffer, file: string, options: LoadOptions 
   const mapper = mapperFor(detection.layout);
   const tree = new SearchTree(buffer, nodeCount, recordSize, ipVersion, treeSize, markerAt);
   // Mapped records per data pointer, filled from the check's decoding so the first lookups are hits.
-  const memo = new Map<number, MappedRecord>();
+  const memo = new TwoGenerationMemo<MappedRecord>(cacheSize * 2);
   for (const [pointer, rec] of decoded) memo.set(pointer, mapper(rec));
   const recordAt = (pointer: number): MappedRecord => {
     let mapped = memo.get(pointer);
     if (mapped === undefined) {
       tree.dataOffset(pointer); // bounds check before the decoder reads anything
       mapped = mapper(probe.resolveDataPointer(pointer));
-      // Insertion-ordered eviction keeps the memo bounded for databases with many distinct records.
-      if (memo.size >= cacheSize) memo.delete(memo.keys().next().value as number);
       memo.set(pointer, mapped);
     }
     return mapped;

@@ -13,6 +13,20 @@
  * node reached by 96 left turns in an IPv6 tree; prefix lengths of IPv4
  * lookups count from there), so both agree on every lookup (property-tested).
  */
+/** Bits resolved by one table lookup before the walk starts: 2^16 entries per table. */
+const JUMP_BITS = 16;
+
+/**
+ * Where a walk stands after its first {@link JUMP_BITS} bits, for every
+ * value of those bits: the record value reached (a node to continue from, or
+ * a terminal value when the walk ended sooner), the depth and the slot.
+ */
+interface JumpTable {
+  readonly value: Int32Array;
+  readonly depth: Uint8Array;
+  readonly slot: Int32Array;
+}
+
 export class SearchTree {
   /** Prefix length of the last walk. */
   depth = 0;
@@ -22,11 +36,13 @@ export class SearchTree {
   readonly #buf: Buffer;
   readonly #nodeCount: number;
   readonly #recordSize: 24 | 28 | 32;
-  readonly #ipv4Start: number;
-  readonly #ipv4StartSlot: number;
   readonly #dataStart: number;
   readonly #dataEnd: number;
   readonly #treeSize: number;
+  // The first 16 levels are the same few nodes for every lookup but still one dependent
+  // memory load each; a table indexed by the top 16 bits replaces them with one load.
+  readonly #jump4: JumpTable;
+  readonly #jump6: JumpTable;
 
   /**
    * @param dataEnd offset of the metadata marker: no record may lie at or after it.
@@ -46,8 +62,29 @@ export class SearchTree {
         node = this.#record(node, 0);
       }
     }
-    this.#ipv4Start = node;
-    this.#ipv4StartSlot = slot;
+    this.#jump4 = this.#buildJump(node, slot);
+    this.#jump6 = ipVersion === 6 ? this.#buildJump(0, -1) : this.#jump4;
+  }
+
+  #buildJump(start: number, startSlot: number): JumpTable {
+    const size = 1 << JUMP_BITS;
+    const table: JumpTable = { value: new Int32Array(size), depth: new Uint8Array(size), slot: new Int32Array(size) };
+    const nodeCount = this.#nodeCount;
+    for (let p = 0; p < size; p++) {
+      let node = start;
+      let slot = startSlot;
+      let depth = 0;
+      for (; depth < JUMP_BITS && node < nodeCount; depth++) {
+        const side = (p >>> (JUMP_BITS - 1 - depth)) & 1;
+        slot = node * 2 + side;
+        node = this.#record(node, side);
+      }
+      // Record values are below 2^32 but a 32-bit record can exceed 2^31: store as int32, read back with >>> 0.
+      table.value[p] = node | 0;
+      table.depth[p] = depth;
+      table.slot[p] = slot;
+    }
+    return table;
   }
 
   /** Record `side` (0 left, 1 right) of `node`; the caller guarantees `node < nodeCount`. */
@@ -79,9 +116,11 @@ export class SearchTree {
    */
   walk4(v4: number): number {
     const nodeCount = this.#nodeCount;
-    let node = this.#ipv4Start;
-    let slot = this.#ipv4StartSlot;
-    let depth = 0;
+    const jump = this.#jump4;
+    const top = v4 >>> (32 - JUMP_BITS);
+    let node = (jump.value[top] as number) >>> 0;
+    let slot = jump.slot[top] as number;
+    let depth = jump.depth[top] as number;
     for (; depth < 32 && node < nodeCount; depth++) {
       const side = (v4 >>> (31 - depth)) & 1;
       slot = node * 2 + side;
@@ -95,9 +134,11 @@ export class SearchTree {
   /** Walk an IPv6 address given as four big-endian uint32 words. As {@link walk4}. */
   walk6(w: Uint32Array): number {
     const nodeCount = this.#nodeCount;
-    let node = 0;
-    let slot = -1;
-    let depth = 0;
+    const jump = this.#jump6;
+    const top = (w[0] as number) >>> (32 - JUMP_BITS);
+    let node = (jump.value[top] as number) >>> 0;
+    let slot = jump.slot[top] as number;
+    let depth = jump.depth[top] as number;
     for (; depth < 128 && node < nodeCount; depth++) {
       const side = ((w[depth >>> 5] as number) >>> (31 - (depth & 31))) & 1;
       slot = node * 2 + side;
