@@ -7,6 +7,7 @@ import { buildMmdb } from '../src/mmdb/index.js';
 import { MaxMindResolver } from '../src/geo/index.js';
 import { ipv6NetworkTextFromWords, parseIpv6Words } from '../src/geo/internal/ipv6-words.js';
 import { SearchTree } from '../src/geo/internal/tree.js';
+import { checkIPv6Grammar, formatIPv6 } from '../src/address/internal/ipv6.js';
 
 const REAL_DB = 'node_modules/@ip-location-db/geolite2-country-mmdb/geolite2-country.mmdb';
 const real = readFileSync(REAL_DB);
@@ -94,7 +95,30 @@ describe('strict IPv6 parser agrees with ip-address', () => {
   });
 });
 
-describe('IPv6 network text agrees with ip-address', () => {
+describe('the strict parser takes exactly what the address grammar check passes', () => {
+  test('arbitrary text over the IPv6 alphabet: accepted by one iff accepted by the other', () => {
+    const alphabet = fc.constantFrom(...'0123456789abcdefABCDEF:.:::'.split(''));
+    const out = new Uint32Array(4);
+    fc.assert(
+      fc.property(fc.oneof(fc.array(alphabet, { minLength: 0, maxLength: 46 }).map((cs) => cs.join('')), fc.oneof(bytes16, sparseBytes16).chain((b) => fc.constantFrom(...spellings(b)))), (text) => {
+        expect(parseIpv6Words(text, out), text).toBe(checkIPv6Grammar(text) === undefined);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});
+
+describe('IPv6 text agrees with ip-address', () => {
+  test('formatIPv6 is correctForm() for random and embedded-IPv4 shaped values', () => {
+    const shaped = fc.tuple(fc.constantFrom([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0], [0x20, 0x02]), fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 16, maxLength: 16 }));
+    fc.assert(
+      fc.property(fc.oneof(bytes16, sparseBytes16, shaped.map(([head, rest]) => [...head, ...rest.slice(head.length)])), (b) => {
+        expect(formatIPv6(Uint8Array.from(b))).toBe(Address6.fromUnsignedByteArray(b).correctForm());
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   test('masked, RFC 5952-compressed text for every prefix length', () => {
     fc.assert(
       fc.property(fc.oneof(bytes16, sparseBytes16), fc.integer({ min: 0, max: 128 }), (b, prefix) => {

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { GeoadmitError } from '../errors/index.js';
-import { formatIPv4 } from './internal/ipv4.js';
+import { formatIPv4, parseIPv4 } from './internal/ipv4.js';
 import { formatIPv6 } from './internal/ipv6.js';
 import { normalizeText } from './internal/normalize.js';
 
@@ -35,6 +35,12 @@ export function redactAddress(address: string, mode: RedactionMode, hmacKey?: st
     throw new GeoadmitError('E_INVALID_CONFIG', 'audit.ip must be "truncate", "hmac", "omit" or "raw"', { argument: 'mode' });
   }
   if (mode === 'omit') return undefined;
+  // Canonical IPv4 text (what the gate passes for most joins) is its own normal form.
+  const v4 = typeof address === 'string' ? parseIPv4(address) : -1;
+  if (v4 >= 0) {
+    if (mode === 'truncate') return `${formatIPv4((v4 & 0xffffff00) >>> 0)}/24`;
+    if (mode === 'raw') return address;
+  }
   const n = normalizeText(address);
   if (!n.ok) return undefined;
   if (mode === 'raw') return n.address;

@@ -1,4 +1,5 @@
 import { checkIPv6Grammar, parseIPv6 } from './ipv6.js';
+import { parseIpv6Bytes } from './ipv6-text.js';
 import { explainIPv4, parseIPv4 } from './ipv4.js';
 import type { IpValue } from './types.js';
 
@@ -53,6 +54,10 @@ function parseV6Host(host: string, input: string): LiteralResult {
     }
     addr = host.slice(0, pct);
   }
+  // The strict parser accepts exactly the grammar checkIPv6Grammar enforces; that check
+  // only runs to explain a refusal.
+  const fast = parseIpv6Bytes(addr);
+  if (fast !== undefined) return { ok: true, ip: { family: 6, bytes: fast } };
   const problem = checkIPv6Grammar(addr);
   if (problem !== undefined) return fail(`${problem}: ${echo(input)}`);
   const bytes = parseIPv6(addr);

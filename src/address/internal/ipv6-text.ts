@@ -1,0 +1,150 @@
+import { parseIPv4 } from './ipv4.js';
+
+// Reused scratch: lookups are synchronous, so one buffer serves every call without allocating.
+const groups = new Uint16Array(8);
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  return -1;
+}
+
+/**
+ * Strict RFC 4291 IPv6 text (no zone, prefix or brackets) into four
+ * big-endian uint32 words, written to `out`. Groups are 1-4 hex digits (any
+ * case), at most one `::`, and an IPv4 tail only as the last 32 bits in strict
+ * dotted-quad form. Returns false, leaving `out` unspecified, for anything
+ * else. One pass over char codes: this is the resolver's hot path for IPv6,
+ * where `ip-address` costs about a microsecond. It agrees with `ip-address`
+ * on every input both accept (property-tested).
+ */
+export function parseIpv6Words(text: string, out: Uint32Array): boolean {
+  const len = text.length;
+  if (len < 2 || len > 45) return false;
+  let n = 0;
+  let gap = -1;
+  let i = 0;
+  if (text.charCodeAt(0) === 0x3a) {
+    if (text.charCodeAt(1) !== 0x3a) return false;
+    gap = 0;
+    i = 2;
+  }
+  while (i < len) {
+    const start = i;
+    let value = 0;
+    for (; i < len; i++) {
+      const h = hexValue(text.charCodeAt(i));
+      if (h < 0) break;
+      if (i - start === 4) return false;
+      value = value * 16 + h;
+    }
+    if (i < len && text.charCodeAt(i) === 0x2e) {
+      // Embedded IPv4: it must end the text and fill the last two groups.
+      if (n > 6) return false;
+      const v4 = parseIPv4(text.slice(start));
+      if (v4 < 0) return false;
+      groups[n++] = v4 >>> 16;
+      groups[n++] = v4 & 0xffff;
+      i = len;
+      break;
+    }
+    if (i === start || n === 8) return false;
+    groups[n++] = value;
+    if (i === len) break;
+    if (text.charCodeAt(i) !== 0x3a) return false;
+    i++;
+    if (i < len && text.charCodeAt(i) === 0x3a) {
+      if (gap >= 0) return false;
+      gap = n;
+      i++;
+    } else if (i === len) {
+      return false; // a single trailing colon
+    }
+  }
+  if (gap < 0) {
+    if (n !== 8) return false;
+  } else {
+    if (n > 7) return false;
+    // Slide the groups after the gap to the end and zero-fill the gap.
+    const shift = 8 - n;
+    for (let k = n - 1; k >= gap; k--) groups[k + shift] = groups[k] as number;
+    for (let k = gap; k < gap + shift; k++) groups[k] = 0;
+  }
+  for (let k = 0; k < 4; k++) out[k] = (((groups[2 * k] as number) << 16) | (groups[2 * k + 1] as number)) >>> 0;
+  return true;
+}
+
+/**
+ * RFC 5952 text of the eight 16-bit groups in `g`: lower case, no leading
+ * zeros, the longest run of two or more zero groups compressed to `::` (the
+ * first such run on a tie). Agrees with `ip-address`'s `correctForm()`
+ * (property-tested), without its BigInt round trip.
+ */
+function textOfGroups(g: Uint16Array): string {
+  let bestAt = -1;
+  let bestLen = 1;
+  for (let k = 0; k < 8; ) {
+    if (g[k] !== 0) {
+      k++;
+      continue;
+    }
+    let end = k;
+    while (end < 8 && g[end] === 0) end++;
+    if (end - k > bestLen) {
+      bestAt = k;
+      bestLen = end - k;
+    }
+    k = end;
+  }
+  let text = '';
+  for (let k = 0; k < 8; k++) {
+    if (k === bestAt) {
+      text += k === 0 ? '::' : ':';
+      k += bestLen - 1;
+      continue;
+    }
+    text += (g[k] as number).toString(16);
+    if (k < 7) text += ':';
+  }
+  return text;
+}
+
+/** RFC 5952 text of 16 address bytes (see {@link textOfGroups}). */
+export function ipv6TextFromBytes(bytes: Uint8Array): string {
+  for (let k = 0; k < 8; k++) groups[k] = ((bytes[2 * k] as number) << 8) | (bytes[2 * k + 1] as number);
+  return textOfGroups(groups);
+}
+
+/** Strict IPv6 text (as {@link parseIpv6Words}) into 16 bytes, or undefined. */
+export function parseIpv6Bytes(text: string): Uint8Array | undefined {
+  if (!parseIpv6Words(text, wordScratch)) return undefined;
+  const bytes = new Uint8Array(16);
+  for (let k = 0; k < 4; k++) {
+    const w = wordScratch[k] as number;
+    bytes[4 * k] = w >>> 24;
+    bytes[4 * k + 1] = (w >>> 16) & 255;
+    bytes[4 * k + 2] = (w >>> 8) & 255;
+    bytes[4 * k + 3] = w & 255;
+  }
+  return bytes;
+}
+
+const wordScratch = new Uint32Array(4);
+
+/**
+ * RFC 5952 text of the first `prefix` bits of `words` (the rest zeroed),
+ * followed by `/prefix`: a database network that answered.
+ */
+export function ipv6NetworkTextFromWords(words: Uint32Array, prefix: number): string {
+  const bits = prefix < 0 ? 0 : prefix > 128 ? 128 : prefix;
+  for (let k = 0; k < 8; k++) {
+    const word = words[k >>> 1] as number;
+    let g = k & 1 ? word & 0xffff : word >>> 16;
+    const keep = bits - k * 16; // bits of this group inside the prefix
+    if (keep <= 0) g = 0;
+    else if (keep < 16) g &= (0xffff << (16 - keep)) & 0xffff;
+    groups[k] = g;
+  }
+  return `${textOfGroups(groups)}/${bits}`;
+}
