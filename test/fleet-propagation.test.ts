@@ -8,8 +8,7 @@ describeWithRedis('fleet: gates in separate processes sharing Redis', () => {
 
   async function threeNodes() {
     const redis = await fleet.redis();
-    const nodes = await Promise.all(['one', 'two', 'three'].map((name) => fleet.node({ name, url: redis.url })));
-    await Promise.all(nodes.map((n) => n.call('ready')));
+    const nodes = await fleet.readyNodes(redis.url, ['one', 'two', 'three']);
     return { redis, nodes: nodes as [FleetNode, FleetNode, FleetNode] };
   }
 

@@ -5,15 +5,10 @@ import { describeWithRedis, takedown } from './helpers/redis-server.js';
 describeWithRedis('fleet: Redis restarted under a fleet', () => {
   const fleet = useFleet();
 
-  async function nodes(url: string, names: string[]): Promise<FleetNode[]> {
-    const started = await Promise.all(names.map((name) => fleet.node({ name, url })));
-    await Promise.all(started.map((n) => n.call('ready')));
-    return started;
-  }
 
   test('SIGKILL while two nodes write restrictions, restart with data: every node converges on the store and removes what it covers', async () => {
     const redis = await fleet.redis({ persistence: true });
-    const all = await nodes(redis.url, ['one', 'two', 'three']);
+    const all = await fleet.readyNodes(redis.url, ['one', 'two', 'three']);
     const [one, two, three] = all as [FleetNode, FleetNode, FleetNode];
     // Node three holds one CN and one HK participant in every meeting a writer may restrict.
     const M = 400;
@@ -62,7 +57,7 @@ describeWithRedis('fleet: Redis restarted under a fleet', () => {
 
   test('restart without data: every node keeps enforcing, reports the loss loudly, and a reseed restores the store', async () => {
     const redis = await fleet.redis();
-    const all = await nodes(redis.url, ['one', 'two', 'three']);
+    const all = await fleet.readyNodes(redis.url, ['one', 'two', 'three']);
     const [one, two, three] = all as [FleetNode, FleetNode, FleetNode];
     await one.call('restrict', { doc: takedown('r1', 'm-1') });
     await two.call('restrict', { doc: takedown('r2', 'm-2') });
@@ -90,7 +85,7 @@ describeWithRedis('fleet: Redis restarted under a fleet', () => {
     // A second node re-seeding the same set changes nothing.
     expect(await one.call('reseed')).toMatchObject({ written: [], existing: ['r1', 'r2'] });
     // A node that starts now loads the restored set, and the fleet follows new changes again.
-    const [late] = await nodes(redis.url, ['late']);
+    const [late] = await fleet.readyNodes(redis.url, ['late']);
     await late!.call('admit', { join: join('m-3', 'cn-late', 'cn') });
     await two.call('admit', { join: join('m-3', 'cn-two', 'cn', 9) });
     await one.call('restrict', { doc: takedown('r3', 'm-3') });

@@ -27,6 +27,8 @@ export function buildFleetNode(): string {
   const dir = joinPath(repo, '.tmp', `fleet-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   const script = joinPath(dir, 'node.mjs');
+  // GEOADMIT_FLEET_SRC runs the nodes on another copy of src/ (e.g. to try a patch to the store).
+  const src = process.env.GEOADMIT_FLEET_SRC ?? joinPath(repo, 'src');
   buildSync({
     entryPoints: [joinPath(repo, 'test/helpers/fleet-node.ts')],
     outfile: script,
@@ -36,8 +38,8 @@ export function buildFleetNode(): string {
     target: 'node20',
     packages: 'external',
     alias: {
-      'geoadmit/redis': joinPath(repo, 'src/redis/index.ts'),
-      geoadmit: joinPath(repo, 'src/index.ts'),
+      'geoadmit/redis': joinPath(src, 'redis/index.ts'),
+      geoadmit: joinPath(src, 'index.ts'),
     },
     logLevel: 'error',
   });
@@ -115,6 +117,12 @@ export function useFleet() {
       const node = await startNode(options);
       nodes.add(node);
       return node;
+    },
+    /** Starts one node per name on `url` and waits until every gate is ready. */
+    async readyNodes(url: string, names: readonly string[]): Promise<FleetNode[]> {
+      const started = await Promise.all(names.map((name) => this.node({ name, url })));
+      await Promise.all(started.map((n) => n.call('ready')));
+      return started;
     },
     /** Runs `fn` after the test, before Redis servers are disposed. */
     cleanup(fn: () => Promise<void> | void): void {

@@ -12,8 +12,10 @@ export interface TcpProxy {
   readonly url: string;
   /** Drops every relayed connection and resets new ones until {@link restore}. */
   cut(): void;
-  /** Relays connections again. */
+  /** Relays connections again (and replies, after {@link holdReplies}). */
   restore(): void;
+  /** Keeps relaying commands to Redis but drops its replies: a command runs, its caller never hears. */
+  holdReplies(): void;
   close(): Promise<void>;
 }
 
@@ -21,6 +23,7 @@ export interface TcpProxy {
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const open = new Set<Socket>();
   let isCut = false;
+  let holding = false;
   const server = createServer((client) => {
     if (isCut) {
       client.resetAndDestroy();
@@ -39,7 +42,9 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
       socket.on('close', drop);
     }
     client.pipe(upstream);
-    upstream.pipe(client);
+    upstream.on('data', (chunk: Buffer) => {
+      if (!holding) client.write(chunk);
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -57,6 +62,10 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     },
     restore() {
       isCut = false;
+      holding = false;
+    },
+    holdReplies() {
+      holding = true;
     },
     close() {
       for (const socket of open) socket.destroy();
