@@ -8,6 +8,9 @@ import { MaxMindResolver } from '../src/geo/index.js';
 import { ipv6NetworkTextFromWords, parseIpv6Words } from '../src/geo/internal/ipv6-words.js';
 import { SearchTree } from '../src/geo/internal/tree.js';
 import { checkIPv6Grammar, formatIPv6 } from '../src/address/internal/ipv6.js';
+import { Ipv6Scan, scanIpv6 } from '../src/address/internal/ipv6-text.js';
+import { nonGlobalRange } from '../src/address/internal/non-global.js';
+import { normalizeAddress, redactAddress } from '../src/address/index.js';
 
 const REAL_DB = 'node_modules/@ip-location-db/geolite2-country-mmdb/geolite2-country.mmdb';
 const real = readFileSync(REAL_DB);
@@ -221,5 +224,58 @@ describe('resolver answers match the reader record for record', () => {
     for (const bad of ['0x01.2.4.8', '1.2.4', '16909320', '01.2.4.8', '::ffff:01.2.4.8', '1.2.4.8%eth0', 'fe80::1%eth0', '１.2.4.8']) {
       expect(geo.resolve(bad).unknown, bad).toBe('invalid-address');
     }
+  });
+});
+
+describe('address fast paths agree with the general ones', () => {
+  test('a canonical IPv6 text is recognised exactly when it equals the formatted value', () => {
+    const out = new Uint32Array(4);
+    fc.assert(
+      fc.property(fc.oneof(bytes16, sparseBytes16).chain((b) => fc.constantFrom(...spellings(b), Address6.fromUnsignedByteArray(b).correctForm())), (text) => {
+        const scan = scanIpv6(text, out);
+        expect(scan).not.toBe(Ipv6Scan.Invalid);
+        const bytes = new Uint8Array(16);
+        for (let k = 0; k < 16; k++) bytes[k] = ((out[k >> 2] as number) >>> (24 - 8 * (k & 3))) & 255;
+        expect(scan === Ipv6Scan.Canonical, text).toBe(formatIPv6(bytes) === text);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  test('normalising canonical or other spellings gives the formatted text', () => {
+    fc.assert(
+      fc.property(fc.oneof(bytes16, sparseBytes16), (b) => {
+        const expected = normalizeAddress(Address6.fromUnsignedByteArray(b).correctForm());
+        for (const text of spellings(b)) expect(normalizeAddress(text), text).toEqual(expected);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  test('IPv4 non-global check by first octet agrees with the range list', () => {
+    const ranges: [number, number][] = [
+      ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.0.2.0', 24],
+      ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4], ['255.255.255.255', 32],
+    ].map(([a, p]) => {
+      const [w, x, y, z] = String(a).split('.').map(Number) as [number, number, number, number];
+      return [((w << 24) | (x << 16) | (y << 8) | z) >>> 0, Number(p)];
+    });
+    const special = (n: number) => ranges.some(([net, p]) => (p === 0 ? true : ((n >>> (32 - p)) === (net >>> (32 - p)))));
+    fc.assert(
+      fc.property(v4, (n) => {
+        expect(nonGlobalRange({ family: 4, v4: n }) !== undefined, dotted(n)).toBe(special(n));
+      }),
+      { numRuns: 20000 },
+    );
+  });
+
+  test('IPv4 redaction by text slicing is the /24 of the address', () => {
+    fc.assert(
+      fc.property(v4, (n) => {
+        expect(redactAddress(dotted(n), 'truncate')).toBe(`${dotted((n & 0xffffff00) >>> 0)}/24`);
+        expect(redactAddress(`::ffff:${dotted(n)}`, 'truncate')).toBe(`${dotted((n & 0xffffff00) >>> 0)}/24`);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -38,7 +38,8 @@ export function redactAddress(address: string, mode: RedactionMode, hmacKey?: st
   // Canonical IPv4 text (what the gate passes for most joins) is its own normal form.
   const v4 = typeof address === 'string' ? parseIPv4(address) : -1;
   if (v4 >= 0) {
-    if (mode === 'truncate') return `${formatIPv4((v4 & 0xffffff00) >>> 0)}/24`;
+    // Strict IPv4 text: the /24 is everything up to the last dot.
+    if (mode === 'truncate') return `${address.slice(0, address.lastIndexOf('.'))}.0/24`;
     if (mode === 'raw') return address;
   }
   const n = normalizeText(address);

@@ -40,9 +40,12 @@ export function parseIPv4(text: string): number {
   return value * 256 + part;
 }
 
+// Decimal text of every octet, so formatting is four table reads (no number-to-string conversions).
+const OCTET: readonly string[] = Array.from({ length: 256 }, (_, i) => String(i));
+
 /** Dotted-quad text of a uint32. */
 export function formatIPv4(v4: number): string {
-  return `${v4 >>> 24}.${(v4 >>> 16) & 255}.${(v4 >>> 8) & 255}.${v4 & 255}`;
+  return `${OCTET[v4 >>> 24] as string}.${OCTET[(v4 >>> 16) & 255] as string}.${OCTET[(v4 >>> 8) & 255] as string}.${OCTET[v4 & 255] as string}`;
 }
 
 /** Why `text` (printable ASCII, no port) is not strict IPv4: for error details only. */

@@ -1,5 +1,5 @@
 import { checkIPv6Grammar, parseIPv6 } from './ipv6.js';
-import { parseIpv6Bytes } from './ipv6-text.js';
+import { bytesOfWords, Ipv6Scan, scanIpv6 } from './ipv6-text.js';
 import { explainIPv4, parseIPv4 } from './ipv4.js';
 import type { IpValue } from './types.js';
 
@@ -8,7 +8,11 @@ export const MAX_ADDRESS_LENGTH = 100;
 /** Most characters of hostile input ever echoed into an error detail. */
 const MAX_ECHO = 64;
 
-/** A parsed address literal, before any embedded-IPv4 unwrapping. */
+/**
+ * A parsed address literal, before any embedded-IPv4 unwrapping. `text`,
+ * when present, is the address already in canonical form (strict IPv4, or
+ * RFC 5952 IPv6), so normalisation need not format it again.
+ */
 export type LiteralResult = { ok: true; ip: IpValue; text?: string } | { ok: false; detail: string };
 
 const ZONE = /^[0-9A-Za-z._~-]{1,64}$/;
@@ -43,6 +47,8 @@ function portProblem(port: string, input: string): string | undefined {
   return undefined;
 }
 
+const words = new Uint32Array(4);
+
 function parseV6Host(host: string, input: string): LiteralResult {
   let addr = host;
   const pct = host.indexOf('%');
@@ -56,8 +62,12 @@ function parseV6Host(host: string, input: string): LiteralResult {
   }
   // The strict parser accepts exactly the grammar checkIPv6Grammar enforces; that check
   // only runs to explain a refusal.
-  const fast = parseIpv6Bytes(addr);
-  if (fast !== undefined) return { ok: true, ip: { family: 6, bytes: fast } };
+  const scan = scanIpv6(addr, words);
+  if (scan !== Ipv6Scan.Invalid) {
+    const bytes = bytesOfWords(words);
+    // Canonical text (what sockets report) is its own normal form: no need to format it again.
+    return scan === Ipv6Scan.Canonical ? { ok: true, ip: { family: 6, bytes }, text: addr } : { ok: true, ip: { family: 6, bytes } };
+  }
   const problem = checkIPv6Grammar(addr);
   if (problem !== undefined) return fail(`${problem}: ${echo(input)}`);
   const bytes = parseIPv6(addr);

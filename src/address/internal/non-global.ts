@@ -53,8 +53,19 @@ for (const [cidr, name] of NON_GLOBAL) {
   nonGlobal.insert(parsed.ip, parsed.prefixLength, name);
 }
 
+// First octets no special-purpose IPv4 range touches: most public addresses are decided by one read.
+const v4FirstOctetClear = new Uint8Array(256).fill(1);
+for (const [cidr] of NON_GLOBAL) {
+  const parsed = compileCidr(cidr);
+  if (parsed.ip.family !== 4) continue;
+  const first = parsed.ip.v4 >>> 24;
+  const span = parsed.prefixLength >= 8 ? 1 : 2 ** (8 - parsed.prefixLength);
+  v4FirstOctetClear.fill(0, first, first + span);
+}
+
 /** The special-purpose range `ip` falls in (a short name), or undefined when it is global. */
 export function nonGlobalRange(ip: IpValue): string | undefined {
+  if (ip.family === 4 && v4FirstOctetClear[ip.v4 >>> 24] === 1) return undefined;
   return nonGlobal.lookup(ip);
 }
 
@@ -72,5 +83,5 @@ export function classify(ip: IpValue): Classified {
     const v4 = embeddedIPv4(ip.bytes);
     if (v4 >= 0) target = { family: 4, v4 };
   }
-  return { ip: target, global: nonGlobal.lookup(target) === undefined };
+  return { ip: target, global: nonGlobalRange(target) === undefined };
 }

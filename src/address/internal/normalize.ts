@@ -16,7 +16,7 @@ export function normalizeLiteral(literal: LiteralResult): Normalized {
   const { ip, global } = classify(literal.ip);
   let address: string;
   if (ip.family === 4) address = ip === literal.ip && literal.text !== undefined ? literal.text : formatIPv4(ip.v4);
-  else address = formatIPv6(ip.bytes);
+  else address = ip === literal.ip && literal.text !== undefined ? literal.text : formatIPv6(ip.bytes);
   return { ok: true, ip, address, global };
 }
 
