@@ -1,0 +1,23 @@
+// 2. Hot addresses: the same 1,000 addresses over and over.
+import { compare, flags, printTable, save, sizes, speedup, target } from '../lib/common.mjs';
+import { asyncCycler, cycler, joinSetup, joinsFor } from '../lib/setup.mjs';
+
+const { quick, out } = flags();
+const size = sizes(quick);
+const { addresses, resolver, gate, naive } = await joinSetup(size);
+const hot = addresses.slice(0, 1000);
+const joins = joinsFor(hot);
+
+console.log(`\n2. Hot addresses (the same 1,000 of the mix, repeated; ${size.rounds} rounds of ${size.batch.toLocaleString('en-US')})`);
+const results = await compare(
+  [
+    { name: 'gate.admit', run: asyncCycler(joins, (j) => gate.admit(j)) },
+    { name: 'naive hook', run: asyncCycler(joins, (j) => naive.admit(j)) },
+    { name: 'reader.get', run: cycler(hot, (a) => naive.reader.get(a)) },
+    { name: 'resolver.resolve', run: cycler(hot, (a) => resolver.resolve(a)) },
+  ],
+  size,
+);
+printTable(results, 'naive hook');
+const targets = [target('hot admit >= 10x the naive hook', speedup(results, 'gate.admit', 'naive hook') >= 10, `${speedup(results, 'gate.admit', 'naive hook')}x`)];
+save(out, '2-hot', { results, targets });
