@@ -4,6 +4,7 @@ import { Address6 } from 'ip-address';
 import { Reader } from 'maxmind';
 import { describe, expect, test } from 'vitest';
 import { buildMmdb } from '../src/mmdb/index.js';
+import { buildGeoIp2Mmdb, buildIpLocationDbMmdb } from '../src/testing/index.js';
 import { MaxMindResolver } from '../src/geo/index.js';
 import { ipv6NetworkTextFromWords, parseIpv6Words } from '../src/geo/internal/ipv6-words.js';
 import { SearchTree } from '../src/geo/internal/tree.js';
@@ -277,5 +278,28 @@ describe('address fast paths agree with the general ones', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('the single-database IPv4 shortcut answers as the layered path does', () => {
+  // An IPv4 address embedded in IPv6 text other than ::ffff: (here IPv4-compatible ::a.b.c.d) walks
+  // the same records through the general path; the answers must agree field for field but `network`.
+  const table = {
+    '1.2.4.0/24': { country: 'CN' },
+    '81.2.69.0/24': { country: 'GB', anonymous: { vpn: true } },
+    '8.8.8.0/24': { country: 'US', anonymous: false },
+  } as const;
+  test.each([
+    ['GeoIP2 City with anonymiser traits', buildGeoIp2Mmdb(table)],
+    ['ip-location-db', buildIpLocationDbMmdb(table)],
+  ])('%s', (_label, buffer) => {
+    const geo = MaxMindResolver.fromBuffers([{ name: 'db', buffer }]);
+    for (const ip of ['1.2.4.8', '81.2.69.1', '8.8.8.8', '9.9.9.9', '1.2.5.1']) {
+      const fast = geo.resolve(ip);
+      const general = geo.resolve(`::${ip}`);
+      const { network: _a, ...f } = fast;
+      const { network: _b, ...g } = general;
+      expect(f, ip).toEqual(g);
+    }
   });
 });

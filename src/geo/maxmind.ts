@@ -90,6 +90,7 @@ const unknownLocation = (unknown: NonNullable<Location['unknown']>, anonymizer?:
 
 const INVALID = unknownLocation('invalid-address');
 const NOT_FOUND = unknownLocation('not-in-database');
+const NOT_FOUND_NOT_ANONYMOUS = unknownLocation('not-in-database', false);
 const LOOKUP_ERROR = unknownLocation('lookup-error');
 
 /** A memoised IPv4 answer: valid for an address whose first `prefix` bits equal `net`. */
@@ -344,7 +345,8 @@ export class MaxMindResolver implements GeoResolver {
     const chosen = answer ?? noCountry;
     if (chosen === undefined) {
       if (failed) return LOOKUP_ERROR;
-      return anonymizer === undefined ? NOT_FOUND : unknownLocation('not-in-database', anonymizer);
+      if (anonymizer === undefined) return NOT_FOUND;
+      return anonymizer ? unknownLocation('not-in-database', true) : NOT_FOUND_NOT_ANONYMOUS;
     }
     return makeLocation(chosen.db, chosen.rec, family === 4 ? ipv4NetworkText(v4, chosen.prefix) : ipv6NetworkTextFromWords(words, chosen.prefix), anonymizer);
   }
@@ -359,7 +361,8 @@ export class MaxMindResolver implements GeoResolver {
   private lookupSingle4(answers: TwoGenerationMemo<SlotAnswer>, db: LoadedDatabase, v4: number): Location {
     const tree = db.tree;
     const hit = tree.walk4(v4);
-    if (!tree.isData(hit)) return NOT_FOUND;
+    // A database that can flag anonymisers says "not flagged" for addresses it has no record of.
+    if (!tree.isData(hit)) return db.capabilities.anonymizers ? NOT_FOUND_NOT_ANONYMOUS : NOT_FOUND;
     const prefix = tree.depth;
     const net = prefix === 0 ? 0 : (v4 & (0xffffffff << (32 - prefix))) >>> 0;
     const slot = tree.slot;
