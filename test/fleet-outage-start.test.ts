@@ -14,7 +14,7 @@ describeWithRedis('fleet: Redis unreachable when a node starts', () => {
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
-  test('with last-known restrictions the node is ready and enforces them; once Redis appears it follows the store', async () => {
+  test('with last-known restrictions the node is ready and enforces them; once Redis appears it catches up, keeps what the store lacks and says so', async () => {
     const redis = await fleet.redis({ persistence: true });
     // The store already holds a restriction the node has never seen.
     const seeder = createRedisRestrictionStore({ url: redis.url, connectTimeoutMs: 400 });
@@ -40,9 +40,14 @@ describeWithRedis('fleet: Redis unreachable when a node starts', () => {
     await eventually(() => node.removed().length === 1, 'the node to catch up and remove cn-2', 8000);
     expect(node.removed()[0]).toMatchObject({ participant: { meetingId: 'm-2', participantId: 'cn-2' }, restrictionId: 'stored' });
     expect(await node.call('participants')).toEqual([{ meetingId: 'm-2', participantId: 'hk-2' }]);
-    // The store is the source of truth once reachable: 'known' (never written to it) is lifted, loudly.
-    expect(await converged([node], redis.url)).toEqual(['stored']);
-    expect(node.gateEvents()).toContain('restriction.lifted');
+    // 'known' came from the operator but the store lacks it: a possible loss, so it stays enforced, loudly.
+    expect(await node.call('restrictions')).toEqual(['known', 'stored']);
+    expect(node.gateEvents()).toContain('store.reconnected');
+    expect(node.gateEvents()).toContain('store.regressed');
+    expect(node.gateEvents()).not.toContain('restriction.lifted');
+    // Re-seeding writes it back; then node and store agree.
+    await node.call('reseed');
+    expect(await converged([node], redis.url)).toEqual(['known', 'stored']);
 
     // And it now follows changes made by others.
     const other = await fleet.node({ name: 'warm', url: redis.url });
@@ -50,6 +55,6 @@ describeWithRedis('fleet: Redis unreachable when a node starts', () => {
     await node.call('admit', { join: join('m-3', 'cn-3', 'cn') });
     await other.call('restrict', { doc: takedown('later', 'm-3') });
     await eventually(() => node.removed().length === 2, 'the later restriction to reach the node');
-    expect(await converged([node, other], redis.url)).toEqual(['later', 'stored']);
+    expect(await converged([node, other], redis.url)).toEqual(['known', 'later', 'stored']);
   });
 });

@@ -184,6 +184,9 @@ class GateImpl implements Gate {
   readonly #unhealthySinks = new Map<string, 'deny' | 'buffer'>();
   // Ids this gate is writing to the store right now: the feed's echo of them is applied by restrict itself.
   readonly #inflight = new Set<string>();
+  // Feed changes for ids being written here, replayed once the write settles: if another node won the
+  // race for the id, its restriction must still be enforced here.
+  readonly #deferred = new Map<string, RestrictionChange[]>();
   readonly #cleanups: (() => void)[] = [];
   #ready: Promise<void>;
   #isReady = false;
@@ -505,6 +508,9 @@ class GateImpl implements Gate {
       return await this.#put(doc, r);
     } finally {
       this.#inflight.delete(r.id);
+      const missed = this.#deferred.get(r.id) ?? [];
+      this.#deferred.delete(r.id);
+      for (const change of missed) await this.#applyChange(change);
     }
   }
 
@@ -758,10 +764,10 @@ class GateImpl implements Gate {
       for (const r of fallback) if (!this.#registry.has(r.id)) await this.#register(r, '0', false);
       this.#isReady = true;
       this.#error('store', `restriction store '${this.#store.metadata.name}' unreachable at start; enforcing ${fallback.length} last-known restrictions: ${message(error)}`, { error });
-      this.#retryLoad(1000);
+      this.#retryLoad(500);
       return;
     }
-    await this.#applySnapshot(snapshot);
+    await this.#applySnapshot(snapshot, false);
     this.#isReady = true;
     this.#follow(snapshot.version);
   }
@@ -772,22 +778,35 @@ class GateImpl implements Gate {
       this.#store.snapshot().then(
         async (snapshot) => {
           if (this.#closed) return;
-          await this.#applySnapshot(snapshot);
+          this.#emitter.emit('store.reconnected', { type: 'store.reconnected', time: iso(this.#clock()), store: this.#store.metadata.name, version: snapshot.version });
+          // The last-known restrictions came from the operator: one missing from the store is a loss to report, not a lift.
+          await this.#applySnapshot(snapshot, true);
           this.#follow(snapshot.version);
         },
-        () => this.#retryLoad(Math.min(delay * 2, 30_000)),
+        () => this.#retryLoad(Math.min(delay * 2, 5_000)),
       );
     }, delay);
     timer.unref?.();
     this.#storeRetry = () => clearTimeout(timer);
   }
 
-  /** Makes the registered set equal the snapshot: lifts what is gone, registers (and enforces) what is new. */
-  async #applySnapshot(snapshot: RestrictionSnapshot): Promise<void> {
+  /**
+   * Makes the registered set equal the snapshot: registers (and enforces) what is new, and lifts what is
+   * gone — unless `keepMissing`, when what is gone is kept, enforced and reported as a possible loss.
+   */
+  async #applySnapshot(snapshot: RestrictionSnapshot, keepMissing: boolean): Promise<void> {
     const wanted = new Map<string, Restriction>();
     for (const doc of snapshot.restrictions) if (isPlainObject(doc) && typeof doc.id === 'string') wanted.set(doc.id, doc);
+    const missing: string[] = [];
     for (const entry of [...this.#registry.values()]) {
-      if (!wanted.has(entry.restriction.id)) this.#unregister(entry.restriction.id, false);
+      if (wanted.has(entry.restriction.id)) continue;
+      if (keepMissing) missing.push(entry.restriction.id);
+      else this.#unregister(entry.restriction.id, false);
+    }
+    if (missing.length > 0) {
+      const message = `restriction store '${this.#store.metadata.name}' does not hold ${missing.length} last-known restriction(s) (${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}); still enforcing them here — re-seed the store`;
+      this.#emitter.emit('store.regressed', { type: 'store.regressed', time: iso(this.#clock()), store: this.#store.metadata.name, message, version: snapshot.version });
+      this.#error('store', message, {});
     }
     for (const [id, doc] of wanted) {
       if (this.#registry.has(id)) continue;
@@ -812,7 +831,7 @@ class GateImpl implements Gate {
     if (this.#closed) return;
     const unsubscribe = this.#store.subscribe(fromVersion, {
       onChange: (change) => void this.#applyChange(change),
-      onSnapshot: (snapshot) => void this.#applySnapshot(snapshot),
+      onSnapshot: (snapshot) => void this.#applySnapshot(snapshot, false),
       onEvent: (event, payload) => {
         const p = payload as { time: number; message?: string; version?: string; storeVersion?: string; reason?: string };
         const msg = p.message ?? p.reason;
@@ -835,9 +854,15 @@ class GateImpl implements Gate {
   async #applyChange(change: RestrictionChange): Promise<void> {
     if (this.#closed) return;
     if (this.#store.compareVersions(change.version, this.#storeVersion) > 0) this.#storeVersion = change.version;
+    if (this.#inflight.has(change.id)) {
+      const list = this.#deferred.get(change.id);
+      if (list === undefined) this.#deferred.set(change.id, [change]);
+      else list.push(change);
+      return;
+    }
     const current = this.#registry.get(change.id);
     if (change.op === 'put') {
-      if (current !== undefined || this.#inflight.has(change.id)) return; // already applied (our own write, or a replay)
+      if (current !== undefined) return; // already applied (our own write, or a replay)
       await this.#applyDoc(change.restriction, change.version);
     } else if (current !== undefined && this.#store.compareVersions(change.version, current.version) > 0) {
       this.#unregister(change.id, false);

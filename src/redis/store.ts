@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Redis, ReplyError } from 'ioredis';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import type { Restriction } from '../restrictions/types.js';
 import type { RestrictionSnapshot, RestrictionStore, RestrictionSubscriber } from '../store/types.js';
@@ -219,7 +219,12 @@ class RedisStore implements RedisRestrictionStore {
     try {
       return await within(run(this.conn), this.timeoutMs, what);
     } catch (cause) {
-      throw cause instanceof GeoadmitError ? cause : unavailable(what, cause);
+      if (cause instanceof GeoadmitError) throw cause;
+      // Redis answered with an error: the script did not run.
+      if (cause instanceof ReplyError) throw unavailable(what, cause);
+      // The connection went before the reply: the script ran completely or not at all, but which is unknown.
+      const detail = cause instanceof Error ? cause.message : String(cause);
+      throw unavailable(what, new Error(`the connection was lost before the reply; the outcome is unknown (${detail})`, { cause }));
     }
   }
 
