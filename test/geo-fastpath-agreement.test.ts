@@ -270,6 +270,21 @@ describe('address fast paths agree with the general ones', () => {
     );
   });
 
+  test('IPv6 redaction of canonical text is the /48 the general path gives', () => {
+    fc.assert(
+      fc.property(fc.oneof(bytes16, sparseBytes16), (b) => {
+        const n = normalizeAddress(Address6.fromUnsignedByteArray(b).correctForm());
+        if (!n.ok) return;
+        const expected = n.family === 4 ? `${n.address.slice(0, n.address.lastIndexOf('.'))}.0/24` : `${new Address6(`${n.address}/48`).startAddress().correctForm()}/48`;
+        for (const text of spellings(b)) expect(redactAddress(text, 'truncate'), text).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
+    // Embedded IPv4 forms in canonical text are redacted as their IPv4 address.
+    expect(redactAddress('::ffff:102:408', 'truncate')).toBe('1.2.4.0/24');
+    expect(redactAddress('2002:102:408::1', 'truncate')).toBe('1.2.4.0/24');
+  });
+
   test('IPv4 redaction by text slicing is the /24 of the address', () => {
     fc.assert(
       fc.property(v4, (n) => {

@@ -3,9 +3,14 @@ import { GeoadmitError } from '../errors/index.js';
 import { formatIPv4, parseIPv4 } from './internal/ipv4.js';
 import { formatIPv6 } from './internal/ipv6.js';
 import { normalizeText } from './internal/normalize.js';
+import { embeddedIPv4 } from './internal/embedded.js';
+import { bytesOfWords, ipv6NetworkTextFromWords, Ipv6Scan, scanIpv6 } from './internal/ipv6-text.js';
 
 /** How an address appears in audit events (`audit.ip`). */
 export type RedactionMode = 'truncate' | 'hmac' | 'omit' | 'raw';
+
+// Scratch for the canonical-IPv6 shortcut (redaction is synchronous).
+const words = new Uint32Array(4);
 
 /**
  * Prepare an address for an audit event.
@@ -42,12 +47,16 @@ export function redactAddress(address: string, mode: RedactionMode, hmacKey?: st
     if (mode === 'truncate') return `${address.slice(0, address.lastIndexOf('.'))}.0/24`;
     if (mode === 'raw') return address;
   }
+  if (mode === 'truncate' && typeof address === 'string' && scanIpv6(address, words) === Ipv6Scan.Canonical && embeddedIPv4(bytesOfWords(words)) < 0) {
+    // Canonical IPv6 text of a plain IPv6 address (what the gate passes): mask the parsed words directly.
+    return ipv6NetworkTextFromWords(words, 48);
+  }
   const n = normalizeText(address);
   if (!n.ok) return undefined;
   if (mode === 'raw') return n.address;
   if (mode === 'hmac') return `hmac:${createHmac('sha256', hmacKey!).update(n.address).digest('hex')}`;
   if (n.ip.family === 4) return `${formatIPv4((n.ip.v4 & 0xffffff00) >>> 0)}/24`;
   const bytes = new Uint8Array(16);
-  bytes.set(n.ip.bytes.subarray(0, 6));
+  for (let i = 0; i < 6; i++) bytes[i] = n.ip.bytes[i] as number; // no subarray view: it allocates
   return `${formatIPv6(bytes)}/48`;
 }
