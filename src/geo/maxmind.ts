@@ -35,7 +35,7 @@ export interface MaxMindResolverOptions {
   fs?: MaxMindFs;
   /** Time source for event timestamps (ms since epoch). Default `Date.now`. */
   clock?: () => number;
-  /** Decoded records cached per database (bounded). Default 20 000. */
+  /** Distinct database records kept decoded per database (memoised by data pointer; at most twice this many are held). Default 20 000. */
   cacheSize?: number;
   /**
    * Check every database completely before use: walk every search-tree node
