@@ -1,0 +1,46 @@
+import { describe, expectTypeOf, it } from 'vitest';
+import {
+  createGate,
+  StaticResolver,
+  type Decision,
+  type DecisionEvent,
+  type Gate,
+  type ParticipantRef,
+  type Reason,
+  type RestrictResult,
+} from 'geoadmit';
+
+describe('public types of the gate', () => {
+  const gate: Gate = createGate({ geo: new StaticResolver({}) });
+
+  it('types admit, restrict and events', () => {
+    expectTypeOf(gate.admit).returns.toEqualTypeOf<Promise<Decision>>();
+    expectTypeOf(gate.restrict).returns.toEqualTypeOf<Promise<RestrictResult>>();
+    expectTypeOf<RestrictResult['removed']>().toEqualTypeOf<ParticipantRef[]>();
+    expectTypeOf<Decision['reasons']>().toEqualTypeOf<Reason[]>();
+    expectTypeOf<Reason['code']>().toEqualTypeOf<
+      'region-restricted' | 'not-in-allowed-regions' | 'unknown-location' | 'anonymizer' | 'rule' | 'invalid-address' | 'audit-unavailable'
+    >();
+    gate.on('decision', (e) => {
+      expectTypeOf(e).toEqualTypeOf<DecisionEvent>();
+      expectTypeOf(e.reasons).toEqualTypeOf<Reason[]>();
+    });
+    gate.on('removal', (e) => expectTypeOf(e.restrictionId).toBeString());
+    expectTypeOf(gate.on('error', () => undefined)).toEqualTypeOf<() => void>();
+  });
+
+  it('refuses calls that must not compile', () => {
+    // Type-level only: never called.
+    const mustNotCompile = () => {
+    // @ts-expect-error: no such event
+    gate.on('meeting.ended', () => undefined);
+    // @ts-expect-error: a join needs a meeting, a participant and an address
+    void gate.admit({ meetingId: 'm' });
+    // @ts-expect-error: the gate has no operation that ends a meeting or suspends an account
+    void gate.suspendAccount;
+    // @ts-expect-error: audit.ip is one of four modes
+    createGate({ geo: new StaticResolver({}), audit: { ip: 'full' } });
+    };
+    expectTypeOf(mustNotCompile).toBeFunction();
+  });
+});
