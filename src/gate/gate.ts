@@ -12,6 +12,7 @@ import type {
   DecisionEvent,
   ErrorEvent,
   GateEventMap,
+  RemovalEvent,
   RestrictionAcceptedEvent,
 } from '../events/types.js';
 import type { GeoResolver, Location } from '../geo/types.js';
@@ -21,6 +22,7 @@ import {
   matchRestriction,
   validateRestriction,
 } from '../restrictions/index.js';
+import { effectiveCountry } from '../restrictions/regions.js';
 import type { NormalizedRestriction, Restriction } from '../restrictions/types.js';
 import { InMemoryRestrictionStore } from '../store/memory.js';
 import type { RestrictionChange, RestrictionSnapshot, RestrictionStore } from '../store/types.js';
@@ -284,7 +286,10 @@ class GateImpl implements Gate {
     const hostAccountId = join.hostAccountId;
     this.#evaluate(this.#registry.forMeeting(join.meetingId), location, now, reasons, dryRun, matchedIds, undefined);
     this.#evaluate(this.#registry.forHost(hostAccountId), location, now, reasons, dryRun, matchedIds, join.meetingId);
-    this.#evaluate(this.#registry.forAll(), location, now, reasons, dryRun, matchedIds, undefined);
+    this.#evaluate(this.#registry.forAllAlways(), location, now, reasons, dryRun, matchedIds, undefined);
+    if (location.country !== undefined) {
+      this.#evaluate(this.#registry.forAllInCountry(effectiveCountry(location)), location, now, reasons, dryRun, matchedIds, undefined);
+    }
 
     if (this.#rules.length > 0) await this.#runRules(join, location, now, reasons);
     if (this.#auditBlocked()) {
@@ -427,7 +432,7 @@ class GateImpl implements Gate {
 
   #inScope(join: Join, now: number): NormalizedRestriction[] {
     const out = new Set<NormalizedRestriction>();
-    for (const list of [this.#registry.forMeeting(join.meetingId), this.#registry.forHost(join.hostAccountId), this.#registry.forAll()]) {
+    for (const list of [this.#registry.forMeeting(join.meetingId), this.#registry.forHost(join.hostAccountId), this.#registry.forAllScoped()]) {
       for (const e of list) if (isActive(e.restriction, now)) out.add(e.restriction);
     }
     return [...out];
@@ -620,30 +625,40 @@ class GateImpl implements Gate {
     if (toRemove.length === 0) return impact;
     const removed: ParticipantRef[] = [];
     const pending: ParticipantRef[] = [];
-    await Promise.all(
-      toRemove.map(async (participant) => {
-        const entry = this.#roster.get(participant.meetingId, participant.participantId);
-        if (entry === undefined) return; // left meanwhile
-        const decision = this.#removalDecision(r, entry);
-        let failure: unknown;
-        let failed = false;
-        try {
-          await this.#onRemove?.(participant, decision);
-        } catch (error) {
-          failed = true;
-          failure = error;
-        }
-        if (failed) {
-          pending.push(participant);
-          this.#pending.set(key(participant.meetingId, participant.participantId), { participant, decision, restrictionId: r.id, error: message(failure) });
-          this.#error('onRemove', `removing participant '${participant.participantId}' from meeting '${participant.meetingId}' failed; it stays pending: ${message(failure)}`, { meetingId: participant.meetingId, participantId: participant.participantId, error: failure });
-        } else {
-          this.#roster.remove(participant.meetingId, participant.participantId);
-          removed.push(participant);
-        }
-        this.#emitRemoval(r, entry, decision, failed ? 'pending' : 'removed');
-      }),
-    );
+    const settle = (participant: ParticipantRef, entry: RosterEntry, decision: Decision, failed: boolean, failure: unknown): void => {
+      if (failed) {
+        pending.push(participant);
+        this.#pending.set(key(participant.meetingId, participant.participantId), { participant, decision, restrictionId: r.id, error: message(failure) });
+        this.#error('onRemove', `removing participant '${participant.participantId}' from meeting '${participant.meetingId}' failed; it stays pending: ${message(failure)}`, { meetingId: participant.meetingId, participantId: participant.participantId, error: failure });
+      } else {
+        this.#roster.remove(participant.meetingId, participant.participantId);
+        removed.push(participant);
+      }
+      this.#emitRemoval(r, entry, decision, failed ? 'pending' : 'removed');
+    };
+    // onRemove is called synchronously for everyone; only callbacks that return a promise are awaited.
+    const waiting: Promise<void>[] = [];
+    for (const participant of toRemove) {
+      const entry = this.#roster.get(participant.meetingId, participant.participantId);
+      if (entry === undefined) continue; // left meanwhile
+      const decision = this.#removalDecision(r, entry);
+      let result: void | Promise<void>;
+      try {
+        result = this.#onRemove?.(participant, decision);
+      } catch (error) {
+        settle(participant, entry, decision, true, error);
+        continue;
+      }
+      if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
+        waiting.push(
+          Promise.resolve(result).then(
+            () => settle(participant, entry, decision, false, undefined),
+            (error: unknown) => settle(participant, entry, decision, true, error),
+          ),
+        );
+      } else settle(participant, entry, decision, false, undefined);
+    }
+    if (waiting.length > 0) await Promise.all(waiting);
     return { ...impact, removed, pending };
   }
 
@@ -696,18 +711,20 @@ class GateImpl implements Gate {
   }
 
   #emitRemoval(r: NormalizedRestriction, entry: RosterEntry, decision: Decision, status: 'removed' | 'pending'): void {
-    this.#emitter.emit('removal', {
+    if (!this.#emitter.has('removal')) return;
+    const event: RemovalEvent = {
       type: 'removal',
       time: iso(this.#clock()),
       meetingId: entry.meetingId,
-      ...(entry.hostAccountId !== undefined ? { hostAccountId: entry.hostAccountId } : {}),
       participantId: entry.participantId,
       restrictionId: r.id,
       reasons: decision.reasons,
       location: auditLocation(entry.location),
-      ...(entry.address !== undefined ? { address: entry.address } : {}),
       status,
-    });
+    };
+    if (entry.hostAccountId !== undefined) event.hostAccountId = entry.hostAccountId;
+    if (entry.address !== undefined) event.address = entry.address;
+    this.#emitter.emit('removal', event);
   }
 
   #refused(doc: unknown, error: unknown): void {
@@ -950,8 +967,15 @@ function key(meetingId: string, participantId: string): string {
   return `${meetingId.length}:${meetingId}${participantId}`;
 }
 
+// Formatting a date costs more than the rest of an event; joins arrive many per millisecond.
+let lastIsoMs = Number.NaN;
+let lastIsoText = '';
 function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  if (ms !== lastIsoMs) {
+    lastIsoText = new Date(ms).toISOString();
+    lastIsoMs = ms;
+  }
+  return lastIsoText;
 }
 
 function message(error: unknown): string {

@@ -1,3 +1,4 @@
+import { countryOfRegion } from '../../restrictions/regions.js';
 import type { NormalizedRestriction } from '../../restrictions/types.js';
 
 /** A registered restriction and the store version that introduced it. */
@@ -20,7 +21,11 @@ export class RestrictionRegistry {
   readonly #byId = new Map<string, Registered>();
   readonly #byMeeting = new Map<string, Registered[]>();
   readonly #byHost = new Map<string, Registered[]>();
-  #all: Registered[] = [];
+  // `{ all: true }` restrictions that can match only inside their regions' countries, by that country;
+  // every join consults just its own country's list and `#allAlways`.
+  readonly #allByCountry = new Map<string, Registered[]>();
+  #allAlways: Registered[] = [];
+  #allScoped: Registered[] = [];
 
   get size(): number {
     return this.#byId.size;
@@ -57,7 +62,10 @@ export class RestrictionRegistry {
     entry.indexed = true;
     const { scope } = entry.restriction;
     if (scope.all) {
-      this.#all = [...this.#all, entry];
+      this.#allScoped = [...this.#allScoped, entry];
+      const countries = countriesOnly(entry.restriction);
+      if (countries === undefined) this.#allAlways = [...this.#allAlways, entry];
+      else for (const c of countries) push(this.#allByCountry, c, entry);
       return;
     }
     for (const m of scope.meetings) push(this.#byMeeting, m, entry);
@@ -69,7 +77,10 @@ export class RestrictionRegistry {
     entry.indexed = false;
     const { scope } = entry.restriction;
     if (scope.all) {
-      this.#all = this.#all.filter((e) => e !== entry);
+      this.#allScoped = this.#allScoped.filter((e) => e !== entry);
+      const countries = countriesOnly(entry.restriction);
+      if (countries === undefined) this.#allAlways = this.#allAlways.filter((e) => e !== entry);
+      else for (const c of countries) pull(this.#allByCountry, c, entry);
       return;
     }
     for (const m of scope.meetings) pull(this.#byMeeting, m, entry);
@@ -86,9 +97,22 @@ export class RestrictionRegistry {
     return hostAccountId === undefined ? EMPTY : (this.#byHost.get(hostAccountId) ?? EMPTY);
   }
 
-  /** Indexed `{ all: true }` restrictions. */
-  forAll(): readonly Registered[] {
-    return this.#all;
+  /** Every indexed `{ all: true }` restriction. */
+  forAllScoped(): readonly Registered[] {
+    return this.#allScoped;
+  }
+
+  /** Indexed `{ all: true }` restrictions that must be checked for every join. */
+  forAllAlways(): readonly Registered[] {
+    return this.#allAlways;
+  }
+
+  /**
+   * Indexed `{ all: true }` restrictions that can only match a location in
+   * `country` (the location's effective country, see `effectiveCountry`).
+   */
+  forAllInCountry(country: string | undefined): readonly Registered[] {
+    return country === undefined ? EMPTY : (this.#allByCountry.get(country) ?? EMPTY);
   }
 
   clear(): void {
@@ -96,8 +120,26 @@ export class RestrictionRegistry {
     this.#byId.clear();
     this.#byMeeting.clear();
     this.#byHost.clear();
-    this.#all = [];
+    this.#allByCountry.clear();
+    this.#allAlways = [];
+    this.#allScoped = [];
   }
+}
+
+/**
+ * The countries a deny-list restriction can match in, or `undefined` when it
+ * can match anywhere: an allow list, or one that denies unknown locations or
+ * anonymisers, matches participants outside its regions' countries too.
+ */
+function countriesOnly(r: NormalizedRestriction): string[] | undefined {
+  if (r.allowRegions !== undefined || r.unknownLocation !== 'admit' || r.anonymizers !== 'admit') return undefined;
+  const countries = new Set<string>();
+  for (const region of r.regions) {
+    const country = countryOfRegion(region);
+    if (country === undefined) return undefined;
+    countries.add(country);
+  }
+  return [...countries];
 }
 
 // Lists are replaced, not mutated, so a join iterating one never sees it change underneath.
