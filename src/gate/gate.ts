@@ -150,6 +150,16 @@ export interface Gate {
 }
 
 const MAX_ID_LENGTH = 256;
+
+/** A join located and checked against the restrictions in scope, before rules and the roster. */
+interface Assessment {
+  now: number;
+  location: Location;
+  address: string | undefined;
+  reasons: Reason[];
+  dryRun: Reason[];
+  matchedIds: string[];
+}
 const UNKNOWN_INVALID: Location = Object.freeze({ subdivisions: Object.freeze([]) as readonly string[], source: 'unknown', unknown: 'invalid-address' as const });
 const UNKNOWN_NON_GLOBAL: Location = Object.freeze({ subdivisions: Object.freeze([]) as readonly string[], source: 'unknown', unknown: 'non-global' as const });
 const UNKNOWN_LOOKUP_ERROR: Location = Object.freeze({ subdivisions: Object.freeze([]) as readonly string[], source: 'unknown', unknown: 'lookup-error' as const });
@@ -175,6 +185,7 @@ class GateImpl implements Gate {
   readonly #ruleTimeoutMs: number;
   readonly #ipMode: AuditIpMode;
   readonly #hmacKey: string | Uint8Array | undefined;
+  readonly #redact: (address: string) => string | undefined;
   readonly #auditOnFailure: 'deny' | 'admit';
   readonly #onRemove: GateOptions['onRemove'];
   readonly #clock: Clock;
@@ -222,6 +233,7 @@ class GateImpl implements Gate {
     if (this.#ipMode === 'hmac' && (this.#hmacKey === undefined || this.#hmacKey.length === 0)) {
       throw new GeoadmitError(ErrorCode.InvalidConfig, "createGate: audit.ip 'hmac' needs audit.hmacKey", { argument: 'audit.hmacKey' });
     }
+    this.#redact = redactorFor(this.#ipMode, this.#hmacKey);
     this.#auditOnFailure = options.audit?.onFailure ?? 'admit';
     this.#onRemove = options.onRemove;
     this.#clock = options.clock ?? Date.now;
@@ -274,25 +286,47 @@ class GateImpl implements Gate {
 
   // ---------------------------------------------------------------- admission
 
-  async admit(join: Join): Promise<Decision> {
-    checkJoin(join);
+  admit(join: Join): Promise<Decision> {
+    try {
+      checkJoin(join);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    // Without rules to await and with restrictions loaded, a decision is made synchronously.
+    if (!this.#isReady || this.#rules.length > 0) return this.#admitAsync(join);
+    try {
+      return Promise.resolve(this.#conclude(join, this.#assess(join)));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  async #admitAsync(join: Join): Promise<Decision> {
     if (!this.#isReady) await this.#ready;
+    const assessment = this.#assess(join);
+    if (this.#rules.length > 0) await this.#runRules(join, assessment.location, assessment.now, assessment.reasons);
+    return this.#conclude(join, assessment);
+  }
+
+  /** Locates the join and applies every restriction in scope. */
+  #assess(join: Join): Assessment {
     const now = this.#clock();
     const { location, address } = this.#locate(join);
-
     const reasons: Reason[] = [];
     const dryRun: Reason[] = [];
     const matchedIds: string[] = [];
-    const hostAccountId = join.hostAccountId;
     this.#evaluate(this.#registry.forMeeting(join.meetingId), location, now, reasons, dryRun, matchedIds, undefined);
-    this.#evaluate(this.#registry.forHost(hostAccountId), location, now, reasons, dryRun, matchedIds, join.meetingId);
+    this.#evaluate(this.#registry.forHost(join.hostAccountId), location, now, reasons, dryRun, matchedIds, join.meetingId);
     this.#evaluate(this.#registry.forAllAlways(), location, now, reasons, dryRun, matchedIds, undefined);
     if (location.country !== undefined) {
       this.#evaluate(this.#registry.forAllInCountry(effectiveCountry(location)), location, now, reasons, dryRun, matchedIds, undefined);
     }
+    return { now, location, address, reasons, dryRun, matchedIds };
+  }
 
-    if (this.#rules.length > 0) await this.#runRules(join, location, now, reasons);
-    if (this.#auditBlocked()) {
+  /** Turns an assessment into the decision: roster, decision event. */
+  #conclude(join: Join, { now, location, address, reasons, dryRun, matchedIds }: Assessment): Decision {
+    if (this.#unhealthySinks.size > 0 && this.#auditBlocked()) {
       reasons.push({ code: 'audit-unavailable', message: 'the audit log cannot record decisions' });
     }
     // Registration order must not show in the answer.
@@ -301,7 +335,8 @@ class GateImpl implements Gate {
 
     const admitted = reasons.length === 0;
     const decision: Decision = address === undefined ? { admitted, reasons, dryRun, location } : { admitted, reasons, dryRun, location, address };
-    const redacted = address === undefined ? undefined : redactAddress(address, this.#ipMode, this.#hmacKey);
+    const redacted = address === undefined ? undefined : this.#redact(address);
+    const hostAccountId = join.hostAccountId;
     if (admitted) {
       this.#roster.add({ meetingId: join.meetingId, participantId: join.participantId, hostAccountId, location, address: redacted });
       // A re-join replaces the earlier entry, and with it any removal still pending for it.
@@ -965,6 +1000,19 @@ function ref(e: RosterEntry): ParticipantRef {
 
 function key(meetingId: string, participantId: string): string {
   return `${meetingId.length}:${meetingId}${participantId}`;
+}
+
+/**
+ * Redaction for addresses `normalizeAddress` produced (canonical text), with
+ * the mode checked once: the /24 of a dotted quad is a slice of its text.
+ */
+function redactorFor(mode: AuditIpMode, hmacKey: string | Uint8Array | undefined): (address: string) => string | undefined {
+  if (mode === 'omit') return () => undefined;
+  if (mode === 'raw') return (address) => address;
+  if (mode === 'truncate') {
+    return (address) => (address.indexOf(':') < 0 ? `${address.slice(0, address.lastIndexOf('.'))}.0/24` : redactAddress(address, 'truncate'));
+  }
+  return (address) => redactAddress(address, mode, hmacKey);
 }
 
 // Formatting a date costs more than the rest of an event; joins arrive many per millisecond.

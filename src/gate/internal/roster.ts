@@ -37,9 +37,12 @@ export class Roster {
       this.#meetings.set(entry.meetingId, meeting);
     }
     const previous = meeting.get(entry.participantId);
-    if (previous !== undefined) this.#unindexHost(previous);
-    else this.#size += 1;
     meeting.set(entry.participantId, entry);
+    if (previous !== undefined) {
+      // The common re-join: same host account, so the host index already counts this participant.
+      if (previous.hostAccountId === entry.hostAccountId) return;
+      this.#unindexHost(previous);
+    } else this.#size += 1;
     if (entry.hostAccountId !== undefined) {
       let byMeeting = this.#hosts.get(entry.hostAccountId);
       if (byMeeting === undefined) {
