@@ -60,3 +60,27 @@ export function redactAddress(address: string, mode: RedactionMode, hmacKey?: st
   for (let i = 0; i < 6; i++) bytes[i] = n.ip.bytes[i] as number; // no subarray view: it allocates
   return `${formatIPv6(bytes)}/48`;
 }
+
+/**
+ * `redactAddress(address, 'truncate')` for text `normalizeAddress` returned
+ * (canonical, valid), read straight off the text: the admission hot path
+ * redacts every join, and re-parsing IPv6 there costs more than the lookup.
+ * @internal
+ */
+export function truncateCanonical(address: string): string | undefined {
+  const colon = address.indexOf(':');
+  if (colon < 0) return `${address.slice(0, address.lastIndexOf('.'))}.0/24`;
+  // A zero first group (only special-purpose space) takes the general path.
+  if (colon === 0 || address.startsWith('0:')) return redactAddress(address, 'truncate');
+  // Canonical text compresses only runs of two or more zero groups, so a '::' at
+  // group 2 makes groups 2 and 3 zero, and at group 3 makes group 3 zero.
+  const parts = address.split(':', 3);
+  const g1 = parts[0] as string;
+  const g2 = parts[1] ?? '';
+  const g3 = g2 === '' ? '' : (parts[2] ?? '');
+  const zero2 = g2 === '' || g2 === '0';
+  const zero3 = g3 === '' || g3 === '0';
+  if (zero2 && zero3) return `${g1}::/48`;
+  if (zero3) return `${g1}:${g2}::/48`;
+  return `${g1}:${zero2 ? '0' : g2}:${g3}::/48`;
+}

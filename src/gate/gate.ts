@@ -24,6 +24,7 @@ import {
 } from '../restrictions/index.js';
 import { effectiveCountry } from '../restrictions/regions.js';
 import type { NormalizedRestriction, Restriction } from '../restrictions/types.js';
+import { truncateCanonical } from '../address/redact.js';
 import { InMemoryRestrictionStore } from '../store/memory.js';
 import type { RestrictionChange, RestrictionSnapshot, RestrictionStore } from '../store/types.js';
 import { type Clock, scheduleAt } from './clock.js';
@@ -1004,14 +1005,12 @@ function key(meetingId: string, participantId: string): string {
 
 /**
  * Redaction for addresses `normalizeAddress` produced (canonical text), with
- * the mode checked once: the /24 of a dotted quad is a slice of its text.
+ * the mode checked once.
  */
 function redactorFor(mode: AuditIpMode, hmacKey: string | Uint8Array | undefined): (address: string) => string | undefined {
   if (mode === 'omit') return () => undefined;
   if (mode === 'raw') return (address) => address;
-  if (mode === 'truncate') {
-    return (address) => (address.indexOf(':') < 0 ? `${address.slice(0, address.lastIndexOf('.'))}.0/24` : redactAddress(address, 'truncate'));
-  }
+  if (mode === 'truncate') return truncateCanonical;
   return (address) => redactAddress(address, mode, hmacKey);
 }
 
