@@ -959,9 +959,14 @@ function reasonFor(r: NormalizedRestriction, location: Location): Reason | undef
 }
 
 function compareReasons(a: Reason, b: Reason): number {
-  const ka = `${a.restrictionId ?? ''}\u0000${a.code}\u0000${a.rule ?? ''}`;
-  const kb = `${b.restrictionId ?? ''}\u0000${b.code}\u0000${b.rule ?? ''}`;
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
+  return compareText(a.restrictionId, b.restrictionId) || compareText(a.code, b.code) || compareText(a.rule, b.rule);
+}
+
+function compareText(a: string | undefined, b: string | undefined): number {
+  if (a === b) return 0;
+  if (a === undefined) return -1;
+  if (b === undefined) return 1;
+  return a < b ? -1 : 1;
 }
 
 function checkJoin(join: Join): void {
