@@ -36,7 +36,8 @@ function setup(options: Parameters<typeof createJsonlAuditSink>[1] = {}) {
   sink.on('error', (e) => errors.push(e));
   const source = fakeSource();
   sink.attach(source);
-  cleanups.unshift(() => void sink.close());
+  // Some tests end with the disk still failing: close then rejects, which is not what they test.
+  cleanups.unshift(() => void sink.close().catch(() => undefined));
   const events = () =>
     readFileSync(log, 'utf8').trimEnd().split('\n').map((l) => (JSON.parse(l) as { event: Record<string, unknown> }).event);
   return { log, disk, sink, errors, source, events };
@@ -132,5 +133,40 @@ describe('audit sink failures', () => {
         },
       }),
     ).toThrowError(/cannot open audit log .*a\.jsonl: EACCES/);
+  });
+
+  it('close rejects with E_AUDIT_IO, after an error event and releasing everything, when buffered events are still unwritten', async () => {
+    const { disk, sink, errors, source, events } = setup({ bufferLimit: 2 });
+    source.emit('decision', decision(1));
+    disk.full = true;
+    for (let i = 2; i <= 5; i++) source.emit('decision', decision(i));
+    const before = errors.length;
+    const closing = sink.close();
+    await expect(closing).rejects.toMatchObject({ code: 'E_AUDIT_IO' });
+    await expect(closing).rejects.toThrowError(/closed with 2 event\(s\) not written \(and the audit\.gap record of 2 event\(s\) dropped earlier\)/);
+    const last = errors.at(-1);
+    expect(errors.length).toBeGreaterThan(before);
+    expect(last).toMatchObject({ type: 'error', context: 'audit', code: 'E_AUDIT_IO' });
+    expect(last?.message).toContain('2 event(s) not written');
+    // Released: closed, detached from the source, the file no longer written to.
+    expect(sink.stats().closed).toBe(true);
+    expect(source.listeners()).toBe(0);
+    expect(source.health.at(-1)).toMatchObject({ healthy: true });
+    expect(() => source.emit('decision', decision(6))).not.toThrow();
+    disk.full = false;
+    expect(events().map((e) => e.participantId)).toEqual([undefined, 'p-1']);
+    // A second close has nothing left to report.
+    await expect(sink.close()).resolves.toBeUndefined();
+  });
+
+  it('close resolves when the final flush writes everything', async () => {
+    const { disk, sink, errors, source, events } = setup();
+    disk.full = true;
+    source.emit('decision', decision(1));
+    disk.full = false;
+    const before = errors.length;
+    await expect(sink.close()).resolves.toBeUndefined();
+    expect(errors.length).toBe(before);
+    expect(events().map((e) => e.participantId)).toEqual([undefined, 'p-1']);
   });
 });

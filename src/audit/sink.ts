@@ -232,12 +232,31 @@ class Sink implements JsonlAuditSink {
     if (this.#closed) return;
     for (const detach of [...this.#sources.values()]) detach();
     this.#syncFlush();
+    // Whatever is still queued now is lost with the sink: say so rather than resolve as if it were recorded.
+    const unwritten = this.#bufferedEvents;
+    const dropped = this.#queue.reduce((n, entry) => (entry.kind === 'gap' ? n + entry.dropped : n), 0);
     this.#closed = true;
     clearInterval(this.#tickTimer);
     if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
     process.off('exit', this.#onExit);
     this.#closeFd();
+    let failure: GeoadmitError | undefined;
+    if (unwritten > 0 || dropped > 0) {
+      const lost = dropped > 0 ? ` (and the audit.gap record of ${dropped} event(s) dropped earlier)` : '';
+      const message = `audit log ${this.path}: closed with ${unwritten} event(s) not written${lost}: ${this.#stats.lastError ?? 'unknown error'}`;
+      failure = new GeoadmitError(ErrorCode.AuditIo, message, { file: this.path });
+      this.#emitter.emit('error', {
+        type: 'error',
+        time: this.#now(),
+        context: 'audit',
+        message,
+        code: ErrorCode.AuditIo,
+        file: this.path,
+        error: failure,
+      });
+    }
     this.#emitter.removeAll();
+    if (failure !== undefined) throw failure;
   }
 
   stats(): AuditSinkStats {

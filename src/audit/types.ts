@@ -118,7 +118,12 @@ export interface JsonlAuditSink {
   write(event: AuditEvent): void;
   /** Write what is buffered, fsync and update the checkpoint. Rejects with `E_AUDIT_IO` if writing still fails. */
   flush(): Promise<void>;
-  /** Detach everything, flush what it can, fsync, write the checkpoint and close the file. */
+  /**
+   * Detach everything, flush what it can, fsync, write the checkpoint and close the file.
+   * Resources are released either way; when buffered events could still not be
+   * written, the sink emits `error` and the promise rejects with `E_AUDIT_IO`
+   * saying how many were lost.
+   */
   close(): Promise<void>;
   stats(): AuditSinkStats;
   /** Subscribe to the sink's own events; returns an unsubscribe function. */
