@@ -57,6 +57,13 @@ export interface AuditAuthority {
 export interface RestrictionAcceptedEvent extends EventBase {
   type: 'restriction.accepted';
   restrictionId: string;
+  /**
+   * SHA-256 (first 16 hex digits) of the restriction document in canonical
+   * JSON: with `restrictionId` it identifies one acceptance across nodes' logs
+   * (every node records the restrictions it enforces), while an id reused
+   * later for a different document counts as a new one.
+   */
+  digest: string;
   kind: RestrictionKind;
   authority?: AuditAuthority;
   regions: string[];
@@ -94,6 +101,8 @@ export interface RestrictionRefusedEvent extends EventBase {
 export interface RestrictionLiftedEvent extends EventBase {
   type: 'restriction.lifted';
   restrictionId: string;
+  /** The lifted restriction's document digest, as in its `restriction.accepted` event. */
+  digest: string;
   kind: RestrictionKind;
   authority?: AuditAuthority;
   expired: boolean;

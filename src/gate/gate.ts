@@ -14,9 +14,11 @@ import type {
   GateEventMap,
   RemovalEvent,
   RestrictionAcceptedEvent,
+  RestrictionLiftedEvent,
 } from '../events/types.js';
 import type { GeoResolver, Location } from '../geo/types.js';
 import {
+  canonicalRegion,
   describeCapabilityGaps,
   isActive,
   matchRestriction,
@@ -24,7 +26,9 @@ import {
 } from '../restrictions/index.js';
 import { effectiveCountry } from '../restrictions/regions.js';
 import type { NormalizedRestriction, Restriction } from '../restrictions/types.js';
+import { createHash } from 'node:crypto';
 import { truncateCanonical } from '../address/redact.js';
+import { canonicalJson } from '../audit/internal/canonical.js';
 import { InMemoryRestrictionStore } from '../store/memory.js';
 import type { RestrictionChange, RestrictionSnapshot, RestrictionStore } from '../store/types.js';
 import { type Clock, scheduleAt } from './clock.js';
@@ -201,6 +205,7 @@ class GateImpl implements Gate {
   // Feed changes for ids being written here, replayed once the write settles: if another node won the
   // race for the id, its restriction must still be enforced here.
   readonly #deferred = new Map<string, RestrictionChange[]>();
+  readonly #feedQueue: RestrictionChange[] = [];
   readonly #cleanups: (() => void)[] = [];
   #ready: Promise<void>;
   #isReady = false;
@@ -255,7 +260,11 @@ class GateImpl implements Gate {
       // Validate everything before anything is registered: nothing half-applied.
       const normalized = this.#validateAll(given ?? [], 'restrictions');
       this.#store = new InMemoryRestrictionStore(normalized.map((r) => r.source as Restriction));
-      for (const r of normalized) this.#register(r, '0', false);
+      for (const r of normalized) void this.#register(r, '0', false);
+      // Listeners attached right after createGate (an audit sink) still record what the gate starts with.
+      queueMicrotask(() => {
+        for (const r of normalized) if (this.#registry.has(r.id) && !this.#closed) this.#emitAccepted(this.#impact(r, this.#clock()), r, 0);
+      });
       this.#isReady = true;
       this.#ready = Promise.resolve();
       this.#follow('0');
@@ -290,6 +299,7 @@ class GateImpl implements Gate {
   admit(join: Join): Promise<Decision> {
     try {
       checkJoin(join);
+      this.#assertOpen();
     } catch (error) {
       return Promise.reject(error);
     }
@@ -353,7 +363,7 @@ class GateImpl implements Gate {
         reasons,
         dryRun,
         restrictionIds: matchedIds,
-        location: auditLocation(location),
+        location: auditLocation(location, this.#ipMode),
       };
       if (hostAccountId !== undefined) event.hostAccountId = hostAccountId;
       if (redacted !== undefined) event.address = redacted;
@@ -363,13 +373,19 @@ class GateImpl implements Gate {
   }
 
   #locate(join: Join): { location: Location; address: string | undefined } {
-    const client = resolveClientAddress(
-      { peerAddress: join.peerAddress, ...(isPlainObject(join.headers) ? { headers: join.headers } : {}) },
-      this.#trusted,
-    );
+    let client: ReturnType<typeof resolveClientAddress> | undefined;
+    try {
+      client = resolveClientAddress(
+        { peerAddress: join.peerAddress, ...(isPlainObject(join.headers) ? { headers: join.headers } : {}) },
+        this.#trusted,
+      );
+    } catch {
+      // Headers with throwing getters or proxy traps: hostile input, so no address.
+      client = undefined;
+    }
     let location: Location;
     let address: string | undefined;
-    if (!client.ok) location = UNKNOWN_INVALID;
+    if (client === undefined || !client.ok) location = UNKNOWN_INVALID;
     else {
       address = client.address;
       if (!client.global) location = UNKNOWN_NON_GLOBAL;
@@ -389,12 +405,16 @@ class GateImpl implements Gate {
         this.#error('geo', `location source '${source.name}' threw: ${message(error)}`, { error });
         continue;
       }
+      if (evidence === undefined || evidence === null) continue;
+      const checked = checkEvidence(evidence, source.name);
+      if (checked === undefined) {
+        this.#error('geo', `location source '${source.name}' returned a location without a valid ISO 3166-1 country; ignored`, {});
+        continue;
+      }
       // The first source with a country wins over the IP address: it is evidence about this participant
       // (e.g. a dial-in number) where the IP only says where their gateway is.
-      if (evidence && typeof evidence.country === 'string') {
-        location = evidence;
-        break;
-      }
+      location = checked;
+      break;
     }
     return { location, address };
   }
@@ -449,11 +469,14 @@ class GateImpl implements Gate {
 
   #withTimeout(rule: Rule, run: () => RuleVerdict | Promise<RuleVerdict>): Promise<RuleVerdict> | RuleVerdict {
     const result = run();
-    if (!(result instanceof Promise)) return result;
+    // Any thenable (another realm's promise, a hand-made one) is bounded, not only native promises.
+    if (result === null || (typeof result !== 'object' && typeof result !== 'function') || typeof (result as { then?: unknown }).then !== 'function') {
+      return result;
+    }
     return new Promise<RuleVerdict>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`timed out after ${this.#ruleTimeoutMs} ms`)), this.#ruleTimeoutMs);
       timer.unref?.();
-      result.then(
+      Promise.resolve(result).then(
         (v) => {
           clearTimeout(timer);
           resolve(v);
@@ -517,7 +540,9 @@ class GateImpl implements Gate {
         continue;
       }
       this.#pending.delete(k);
-      this.#roster.remove(p.participant.meetingId, p.participant.participantId);
+      const entry = this.#roster.remove(p.participant.meetingId, p.participant.participantId);
+      // The audit log said 'pending' when it first failed; it now says the removal happened.
+      if (entry !== undefined) this.#emitRemoval(p.restrictionId, entry, p.decision, 'removed');
       done.push(p.participant);
     }
     return done;
@@ -530,6 +555,7 @@ class GateImpl implements Gate {
   }
 
   async preview(doc: unknown): Promise<RestrictResult> {
+    this.#assertOpen();
     const r = validateRestriction(doc, { existingIds: (id) => this.#registry.has(id) });
     return this.#impact(r, this.#clock());
   }
@@ -639,20 +665,29 @@ class GateImpl implements Gate {
   /** Registers a validated restriction, schedules its window, and enforces it on present participants. */
   #register(r: NormalizedRestriction, version: string, announce: boolean): Promise<RestrictResult> {
     const now = this.#clock();
-    const entry: Registered = { restriction: r, version, indexed: false, cancelTimers: [] };
-    this.#registry.add(entry);
     const over = r.validUntil !== undefined && now >= r.validUntil;
+    const entry: Registered = { restriction: r, version, digest: digestOf(r), indexed: false, expired: over, cancelTimers: [] };
+    this.#registry.add(entry);
     if (!over) {
       this.#registry.index(entry);
       if (r.validFrom !== undefined && now < r.validFrom) {
         entry.cancelTimers.push(scheduleAt(this.#clock, r.validFrom, () => void this.#activate(r.id)));
       }
       if (r.validUntil !== undefined) {
-        entry.cancelTimers.push(scheduleAt(this.#clock, r.validUntil, () => this.#unregister(r.id, true)));
+        entry.cancelTimers.push(scheduleAt(this.#clock, r.validUntil, () => this.#expire(r.id)));
       }
     }
-    // A restriction already over stays listed but is never enforced.
+    // A restriction already over stays listed (and can be lifted) but is never enforced.
     return this.#enforce(this.#impact(r, now), r, announce);
+  }
+
+  /** The window ended: stop enforcing, keep it listed so it can still be lifted, and record it. */
+  #expire(id: string): void {
+    const entry = this.#registry.get(id);
+    if (entry === undefined || entry.expired) return;
+    entry.expired = true;
+    this.#registry.unindex(entry);
+    this.#emitLifted(entry, true);
   }
 
   async #enforce(impact: RestrictResult, r: NormalizedRestriction, emitAccepted: boolean): Promise<RestrictResult> {
@@ -670,7 +705,7 @@ class GateImpl implements Gate {
         this.#roster.remove(participant.meetingId, participant.participantId);
         removed.push(participant);
       }
-      this.#emitRemoval(r, entry, decision, failed ? 'pending' : 'removed');
+      this.#emitRemoval(r.id, entry, decision, failed ? 'pending' : 'removed');
     };
     // onRemove is called synchronously for everyone; only callbacks that return a promise are awaited.
     const waiting: Promise<void>[] = [];
@@ -713,15 +748,22 @@ class GateImpl implements Gate {
   #unregister(id: string, expired: boolean): void {
     const entry = this.#registry.delete(id);
     if (entry === undefined) return;
+    // An expired restriction already said so when its window ended.
+    if (!entry.expired || !expired) this.#emitLifted(entry, expired);
+  }
+
+  #emitLifted(entry: Registered, expired: boolean): void {
     const r = entry.restriction;
-    this.#emitter.emit('restriction.lifted', {
+    const event: RestrictionLiftedEvent = {
       type: 'restriction.lifted',
       time: iso(this.#clock()),
       restrictionId: r.id,
+      digest: entry.digest,
       kind: r.kind,
-      ...(r.authority ? { authority: { name: r.authority.name, jurisdiction: r.authority.jurisdiction } } : {}),
       expired,
-    });
+    };
+    if (r.authority) event.authority = { name: r.authority.name, jurisdiction: r.authority.jurisdiction };
+    this.#emitter.emit('restriction.lifted', event);
   }
 
   #emitAccepted(impact: RestrictResult, r: NormalizedRestriction, removed: number): void {
@@ -729,6 +771,7 @@ class GateImpl implements Gate {
       type: 'restriction.accepted',
       time: iso(this.#clock()),
       restrictionId: r.id,
+      digest: this.#registry.get(r.id)?.digest ?? digestOf(r),
       kind: r.kind,
       regions: [...r.regions],
       scope: { meetings: [...r.scope.meetings], hostAccounts: [...r.scope.hostAccounts], all: r.scope.all },
@@ -746,16 +789,16 @@ class GateImpl implements Gate {
     this.#emitter.emit('restriction.accepted', event);
   }
 
-  #emitRemoval(r: NormalizedRestriction, entry: RosterEntry, decision: Decision, status: 'removed' | 'pending'): void {
+  #emitRemoval(restrictionId: string, entry: RosterEntry, decision: Decision, status: 'removed' | 'pending'): void {
     if (!this.#emitter.has('removal')) return;
     const event: RemovalEvent = {
       type: 'removal',
       time: iso(this.#clock()),
       meetingId: entry.meetingId,
       participantId: entry.participantId,
-      restrictionId: r.id,
+      restrictionId,
       reasons: decision.reasons,
-      location: auditLocation(entry.location),
+      location: auditLocation(entry.location, this.#ipMode),
       status,
     };
     if (entry.hostAccountId !== undefined) event.hostAccountId = entry.hostAccountId;
@@ -883,7 +926,7 @@ class GateImpl implements Gate {
   #follow(fromVersion: string): void {
     if (this.#closed) return;
     const unsubscribe = this.#store.subscribe(fromVersion, {
-      onChange: (change) => void this.#applyChange(change),
+      onChange: (change) => this.#queueChange(change),
       onSnapshot: (snapshot) => void this.#applySnapshot(snapshot, false),
       onEvent: (event, payload) => {
         const p = payload as { time: number; message?: string; version?: string; storeVersion?: string; reason?: string };
@@ -904,9 +947,30 @@ class GateImpl implements Gate {
     this.#cleanups.push(unsubscribe);
   }
 
+  /**
+   * Feed changes are collected and applied a batch at a time, netted per id:
+   * catching up after an outage may deliver a put and the delete that lifted
+   * it; enforcing the put would remove participants under a restriction that
+   * is no longer in force.
+   */
+  #queueChange(change: RestrictionChange): void {
+    this.#feedQueue.push(change);
+    if (this.#feedQueue.length === 1) queueMicrotask(() => void this.#drainFeed());
+  }
+
+  async #drainFeed(): Promise<void> {
+    const batch = this.#feedQueue.splice(0);
+    const last = new Map<string, RestrictionChange>();
+    for (const change of batch) {
+      if (this.#store.compareVersions(change.version, this.#storeVersion) > 0) this.#storeVersion = change.version;
+      last.delete(change.id); // re-insert: apply in the order of each id's last change
+      last.set(change.id, change);
+    }
+    for (const change of last.values()) await this.#applyChange(change);
+  }
+
   async #applyChange(change: RestrictionChange): Promise<void> {
     if (this.#closed) return;
-    if (this.#store.compareVersions(change.version, this.#storeVersion) > 0) this.#storeVersion = change.version;
     if (this.#inflight.has(change.id)) {
       const list = this.#deferred.get(change.id);
       if (list === undefined) this.#deferred.set(change.id, [change]);
@@ -914,13 +978,18 @@ class GateImpl implements Gate {
       return;
     }
     const current = this.#registry.get(change.id);
-    if (change.op === 'put') {
-      if (current !== undefined) return; // already applied (our own write, or a replay)
-      await this.#applyDoc(change.restriction, change.version);
-    } else if (current !== undefined && this.#store.compareVersions(change.version, current.version) > 0) {
-      this.#unregister(change.id, false);
+    const newer = current === undefined || this.#store.compareVersions(change.version, current.version) > 0;
+    if (!newer) return; // already applied (our own write, a replay, or part of a snapshot)
+    if (change.op === 'delete') {
+      if (current !== undefined) this.#unregister(change.id, false);
+      return;
     }
+    // Stores refuse a put for an id they hold, so a newer put for a registered id means it was lifted and
+    // issued again meanwhile (the delete may be netted away in this batch): a new restriction.
+    if (current !== undefined) this.#unregister(change.id, false);
+    await this.#applyDoc(change.restriction, change.version);
   }
+
 
   // ---------------------------------------------------------------- misc
 
@@ -988,14 +1057,54 @@ function checkId(value: unknown, name: string, required: boolean): void {
   }
 }
 
-function auditLocation(l: Location): AuditLocation {
+function auditLocation(l: Location, ipMode: AuditIpMode): AuditLocation {
   const out: AuditLocation = { subdivisions: l.subdivisions, source: l.source };
   if (l.country !== undefined) out.country = l.country;
   if (l.anonymizer !== undefined) out.anonymizer = l.anonymizer;
-  if (l.network !== undefined) out.network = l.network;
+  if (l.network !== undefined) {
+    const network = auditNetwork(l.network, ipMode);
+    if (network !== undefined) out.network = network;
+  }
   if (l.databaseBuilt !== undefined) out.databaseBuilt = l.databaseBuilt;
   if (l.unknown !== undefined) out.unknown = l.unknown;
   return out;
+}
+
+/**
+ * The answering prefix as the `audit.ip` setting allows: a table entry for a
+ * single address (`1.2.4.8/32`) would otherwise put the address in the log.
+ * Prefixes no finer than /24 (IPv4) or /48 (IPv6) are kept; finer ones are
+ * cut to that length under `truncate` and left out under `hmac` and `omit`.
+ */
+function auditNetwork(network: string, ipMode: AuditIpMode): string | undefined {
+  if (ipMode === 'raw') return network;
+  const slash = network.lastIndexOf('/');
+  const length = slash < 0 ? Number.NaN : Number(network.slice(slash + 1));
+  const limit = network.includes(':') ? 48 : 24;
+  if (length <= limit) return network;
+  if (ipMode !== 'truncate' || slash < 0) return undefined;
+  return truncateCanonical(network.slice(0, slash));
+}
+
+/**
+ * A plugin's location, checked and canonicalised like a database answer:
+ * an ISO country (upper case), ISO subdivisions of it, a source name.
+ * Anything else is not evidence.
+ */
+function checkEvidence(evidence: unknown, sourceName: string): Location | undefined {
+  if (!isPlainObject(evidence)) return undefined;
+  const country = typeof evidence.country === 'string' ? canonicalRegion(evidence.country) : undefined;
+  if (country === undefined || country.includes('-')) return undefined;
+  const subdivisions: string[] = [];
+  if (Array.isArray(evidence.subdivisions)) {
+    for (const s of evidence.subdivisions) {
+      const code = typeof s === 'string' ? canonicalRegion(s) : undefined;
+      if (code !== undefined && code.startsWith(`${country}-`)) subdivisions.push(code);
+    }
+  }
+  const location: Location = { country, subdivisions, source: typeof evidence.source === 'string' ? evidence.source.slice(0, 256) : sourceName };
+  if (evidence.anonymizer === true) location.anonymizer = true;
+  return Object.freeze(location);
 }
 
 function ref(e: RosterEntry): ParticipantRef {
@@ -1017,6 +1126,15 @@ function redactorFor(mode: AuditIpMode, hmacKey: string | Uint8Array | undefined
   if (mode === 'raw') return (address) => address;
   if (mode === 'truncate') return truncateCanonical;
   return (address) => redactAddress(address, mode, hmacKey);
+}
+
+/** First 16 hex digits of the SHA-256 of the document in canonical JSON. */
+function digestOf(r: NormalizedRestriction): string {
+  return digestOfDocument(r.source);
+}
+
+function digestOfDocument(doc: unknown): string {
+  return createHash('sha256').update(canonicalJson(doc)).digest('hex').slice(0, 16);
 }
 
 // Formatting a date costs more than the rest of an event; joins arrive many per millisecond.

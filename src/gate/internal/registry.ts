@@ -4,7 +4,11 @@ import type { NormalizedRestriction } from '../../restrictions/types.js';
 /** A registered restriction and the store version that introduced it. */
 export interface Registered {
   readonly restriction: NormalizedRestriction;
-  readonly version: string;
+  version: string;
+  /** Digest of the document (see `RestrictionAcceptedEvent.digest`). */
+  readonly digest: string;
+  /** Its window has ended: still listed (and liftable), never enforced. */
+  expired: boolean;
   /** Whether it is in the scope index (between its start and its end). */
   indexed: boolean;
   cancelTimers: (() => void)[];
