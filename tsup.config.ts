@@ -13,6 +13,9 @@ export default defineConfig([
     ...shared,
     entry: { index: 'src/index.ts', testing: 'src/testing/index.ts', redis: 'src/redis/index.ts' },
     format: ['esm', 'cjs'],
+    // Shared chunks for CommonJS too: without them `geoadmit/testing` and `geoadmit/redis` would carry
+    // their own copies of the core classes, and `instanceof GeoadmitError` would fail across entries.
+    splitting: true,
     clean: true,
   },
   {
