@@ -55,12 +55,12 @@ describe('JSON Lines audit sink: the chain', () => {
       location: { subdivisions: [], source: 'static' }, status: 'removed',
     });
     source.emit('restriction.accepted', {
-      type: 'restriction.accepted', time, restrictionId: 'r', kind: 'takedown', regions: ['CN'],
+      type: 'restriction.accepted', time, restrictionId: 'r', digest: '0123456789abcdef', kind: 'takedown', regions: ['CN'],
       scope: { meetings: ['m'], hostAccounts: [], all: false }, mode: 'enforce', warnings: [],
       meetingsReached: 1, meetingsUndisturbed: 0, removed: 1,
     });
     source.emit('restriction.refused', { type: 'restriction.refused', time, code: 'E_OUT_OF_JURISDICTION', reason: 'HK' });
-    source.emit('restriction.lifted', { type: 'restriction.lifted', time, restrictionId: 'r', kind: 'takedown', expired: false });
+    source.emit('restriction.lifted', { type: 'restriction.lifted', time, restrictionId: 'r', digest: '0123456789abcdef', kind: 'takedown', expired: false });
     source.emit('geo.reloaded', { type: 'geo.reloaded', time, source: 'mmdb', file: 'x.mmdb' });
     source.emit('store.disconnected', { type: 'store.disconnected', time, store: 'redis' });
     source.emit('error', { type: 'error', time, context: 'rule', message: 'boom', code: 'X', error: new Error('secret stack') });

@@ -47,6 +47,13 @@ interface Group {
   refusalReasons: Set<string>;
 }
 
+/** Whom a restriction acceptance's figures count for. */
+interface Owner {
+  category: Category;
+  authority: string;
+  jurisdiction: string;
+}
+
 /** Denials and removals citing one set of restriction ids, per period. */
 interface Tally {
   joinsDenied: number;
@@ -104,10 +111,22 @@ class ReportBuilder {
   readonly #to: number | undefined;
   readonly #limit: number;
   readonly #groups = new Map<string, Group>();
-  /** restrictionId → the groups its figures count in. */
-  readonly #restrictions = new Map<string, { category: Category; authority: string; jurisdiction: string }>();
+  /** Acceptance key (see {@link ReportBuilder.#acceptanceKey}) → the groups its figures count in. */
+  readonly #acceptances = new Map<string, Owner>();
+  /** restrictionId → its first acceptance in any log: for citations a log records without the acceptance. */
+  readonly #byId = new Map<string, Owner>();
   readonly #acceptedSeen = new Set<string>();
-  /** cite key (JSON array of the restriction ids a denial or removal cites) → period → tally. */
+  readonly #liftedSeen = new Set<string>();
+  /** In the log being read: restrictionId → the acceptance in force (its key and digest). */
+  #current = new Map<string, { key: string; digest: string }>();
+  /** In the log being read: lifts seen per restrictionId + digest. */
+  #generations = new Map<string, number>();
+  /**
+   * Removals counted, by (acceptance, meeting, participant): the tallies that
+   * count it as pending until a `removed` event for it arrives, or null.
+   */
+  readonly #removals = new Map<string, Tally[] | null>();
+  /** cite key (JSON array of the restrictions a denial or removal cites, see {@link ReportBuilder.#ref}) → period → tally. */
   readonly #tallies = new Map<string, Map<string, Tally>>();
   readonly decisions = { total: 0, admitted: 0, denied: 0 };
   readonly otherDenials = { joins: 0, byReason: {} as Record<string, number> };
@@ -122,12 +141,20 @@ class ReportBuilder {
     this.#limit = limit;
   }
 
+  /** A new log starts: which acceptance is in force is known per log (each node records what it enforces). */
+  startSource(): void {
+    this.#current = new Map();
+    this.#generations = new Map();
+  }
+
   /** Take one event (or one of the log's own records). */
   add(event: object): void {
     const e = event as Record<string, unknown>;
     const type = str(e.type) ?? '';
-    // The id → authority map is built from every acceptance, also before the window.
-    if (type === 'restriction.accepted') this.#learn(e);
+    // Acceptances and lifts are followed also before the window: attribution and identity depend on them.
+    let key = '';
+    if (type === 'restriction.accepted') key = this.#learn(e);
+    else if (type === 'restriction.lifted') key = this.#unlearn(e);
     const time = str(e.time);
     const ms = time === undefined ? Number.NaN : Date.parse(time);
     if (this.#from !== undefined || this.#to !== undefined) {
@@ -159,12 +186,15 @@ class ReportBuilder {
         this.#removal(e, period);
         break;
       case 'restriction.accepted':
-        this.#accepted(e, period);
+        this.#accepted(e, key, period);
         break;
       case 'restriction.refused':
         this.#refused(e, period);
         break;
       case 'restriction.lifted':
+        // Every node records the lift of a restriction it enforced: it counts once.
+        if (this.#liftedSeen.has(key)) break;
+        this.#liftedSeen.add(key);
         this.#each(categoryOf(e.kind), e.authority, period, (f) => f.restrictionsLifted++);
         break;
       case 'error':
@@ -173,17 +203,59 @@ class ReportBuilder {
     }
   }
 
-  #learn(e: Record<string, unknown>): void {
-    const id = str(e.restrictionId);
-    if (id === undefined || this.#restrictions.has(id)) return;
-    const { authority, jurisdiction } = authorityOf(e.authority, categoryOf(e.kind));
-    this.#restrictions.set(id, { category: categoryOf(e.kind), authority, jurisdiction });
+  /**
+   * What identifies one acceptance across nodes' logs: the restriction id, its
+   * document digest (absent in logs written before digests were recorded: the
+   * id alone then) and how many times this log saw that id and digest lifted
+   * before (the same document accepted again after a lift is a new acceptance).
+   */
+  #acceptanceKey(id: string, digest: string): string {
+    const generation = this.#generations.get(JSON.stringify([id, digest])) ?? 0;
+    return JSON.stringify([id, digest, generation]);
   }
 
-  #accepted(e: Record<string, unknown>, period: string): void {
+  #learn(e: Record<string, unknown>): string {
     const id = str(e.restrictionId) ?? '';
-    const first = !this.#acceptedSeen.has(id);
-    this.#acceptedSeen.add(id);
+    const digest = str(e.digest) ?? '';
+    const key = this.#acceptanceKey(id, digest);
+    const { authority, jurisdiction } = authorityOf(e.authority, categoryOf(e.kind));
+    const owner: Owner = { category: categoryOf(e.kind), authority, jurisdiction };
+    if (!this.#acceptances.has(key)) this.#acceptances.set(key, owner);
+    if (!this.#byId.has(id)) this.#byId.set(id, owner);
+    this.#current.set(id, { key, digest });
+    return key;
+  }
+
+  #unlearn(e: Record<string, unknown>): string {
+    const id = str(e.restrictionId) ?? '';
+    const current = this.#current.get(id);
+    // A lift without a digest (older logs) lifts whatever this log has in force under that id.
+    const digest = str(e.digest) ?? current?.digest ?? '';
+    const pair = JSON.stringify([id, digest]);
+    const generation = this.#generations.get(pair) ?? 0;
+    if (current === undefined || current.digest !== digest) {
+      // Not in force here: a repeat of a lift already seen (events of several nodes merged into one
+      // stream in time order), so it is that lift's generation, the one before.
+      return JSON.stringify([id, digest, Math.max(0, generation - 1)]);
+    }
+    const key = JSON.stringify([id, digest, generation]);
+    this.#generations.set(pair, generation + 1);
+    this.#current.delete(id);
+    return key;
+  }
+
+  /**
+   * How a denial or removal in the log being read refers to a restriction: by
+   * the acceptance in force in this log, else (the log does not hold it) by id.
+   */
+  #ref(id: string): string {
+    const current = this.#current.get(id);
+    return current === undefined ? JSON.stringify([id]) : JSON.stringify([id, current.key]);
+  }
+
+  #accepted(e: Record<string, unknown>, key: string, period: string): void {
+    const first = !this.#acceptedSeen.has(key);
+    this.#acceptedSeen.add(key);
     const dryRun = e.mode === 'dry-run';
     const scope = (typeof e.scope === 'object' && e.scope !== null ? e.scope : {}) as Record<string, unknown>;
     const scoped = strings(scope.meetings);
@@ -230,7 +302,7 @@ class ReportBuilder {
         else other.add(str(reason.code) ?? 'unknown');
       }
       if (ids.size > 0) {
-        const t = this.#tally(ids, period);
+        const t = this.#tally(this.#refs(ids), period);
         for (const tally of t) {
           tally.joinsDenied++;
           (tally.meetings ??= new DistinctCounter(this.#limit)).add(meetingId);
@@ -246,22 +318,45 @@ class ReportBuilder {
       const id = typeof r === 'object' && r !== null ? str((r as Record<string, unknown>).restrictionId) : undefined;
       if (id !== undefined) dry.add(id);
     }
-    if (dry.size > 0) for (const tally of this.#tally(dry, period)) tally.joinsDeniedDryRun++;
+    if (dry.size > 0) for (const tally of this.#tally(this.#refs(dry), period)) tally.joinsDeniedDryRun++;
   }
 
+  #refs(ids: Set<string>): string[] {
+    return [...ids].map((id) => this.#ref(id));
+  }
+
+  /**
+   * A participant counts as removed once per restriction acceptance, meeting
+   * and participant, however many events record it; a `pending` removal
+   * (`onRemove` failed) stops counting as pending once a `removed` event for
+   * it follows (the gate's retry succeeded).
+   */
   #removal(e: Record<string, unknown>, period: string): void {
     const id = str(e.restrictionId);
     if (id === undefined) return;
-    for (const tally of this.#tally(new Set([id]), period)) {
+    const ref = this.#ref(id);
+    const key = JSON.stringify([ref, str(e.meetingId) ?? '', str(e.participantId) ?? '']);
+    const pending = e.status === 'pending';
+    const seen = this.#removals.get(key);
+    if (seen !== undefined) {
+      if (seen !== null && !pending) {
+        for (const tally of seen) tally.pending--;
+        this.#removals.set(key, null);
+      }
+      return;
+    }
+    const tallies = this.#tally([ref], period);
+    for (const tally of tallies) {
       tally.removed++;
-      if (e.status === 'pending') tally.pending++;
+      if (pending) tally.pending++;
       (tally.meetings ??= new DistinctCounter(this.#limit)).add(str(e.meetingId) ?? '');
     }
+    this.#removals.set(key, pending ? tallies : null);
   }
 
-  /** The period and window tallies for a set of cited restriction ids. */
-  #tally(ids: Set<string>, period: string): [Tally, Tally] {
-    const key = JSON.stringify([...ids].sort());
+  /** The period and window tallies for a set of cited restrictions (refs). */
+  #tally(refs: string[], period: string): [Tally, Tally] {
+    const key = JSON.stringify([...new Set(refs)].sort());
     let byPeriod = this.#tallies.get(key);
     if (byPeriod === undefined) {
       byPeriod = new Map();
@@ -322,8 +417,9 @@ class ReportBuilder {
     for (const [key, byPeriod] of this.#tallies) {
       const targets = new Set<Group>();
       let unknown = false;
-      for (const id of JSON.parse(key) as string[]) {
-        const r = this.#restrictions.get(id);
+      for (const ref of JSON.parse(key) as string[]) {
+        const [id = '', acceptance] = JSON.parse(ref) as [string, string?];
+        const r = acceptance === undefined ? this.#byId.get(id) : this.#acceptances.get(acceptance);
         if (r === undefined) {
           unknown = true;
           unknownIds.add(id);
@@ -498,6 +594,7 @@ export async function buildTransparencyReport(
         : undefined;
   if (paths !== undefined) {
     for (const path of paths) {
+      builder.startSource();
       const result = await scanAuditLog(path, options.key === undefined ? {} : { key: options.key }, (line: AuditLine) =>
         builder.add(line.event),
       );

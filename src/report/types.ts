@@ -45,9 +45,9 @@ export interface ReportFigures {
   joinsDenied: number;
   /** Joins that dry-run restrictions of this group would have denied. */
   joinsDeniedDryRun: number;
-  /** Removal events attributed to this group (including `pending` ones). */
+  /** Participants removed by this group's restrictions: once per restriction acceptance, meeting and participant (including `pending` ones). */
   participantsRemoved: number;
-  /** Of those, removals still pending (`onRemove` failed). */
+  /** Of those, removals still pending (`onRemove` failed and no later `removed` event in the window). */
   removalsPending: number;
 }
 
