@@ -317,6 +317,20 @@ describe('events', () => {
     expect(seen).toHaveLength(1);
   });
 
+  it('once() hears one event; off() removes a listener', async () => {
+    const { gate } = setup();
+    const once: unknown[] = [];
+    const many: unknown[] = [];
+    const listener = (e: unknown) => many.push(e);
+    gate.once('decision', (e) => once.push(e));
+    gate.on('decision', listener);
+    await gate.admit(join('8.8.8.8'));
+    gate.off('decision', listener);
+    await gate.admit(join('8.8.8.8'));
+    expect(once).toHaveLength(1);
+    expect(many).toHaveLength(1);
+  });
+
   it('audit-unavailable denies while a deny-policy sink is unhealthy', async () => {
     const { gate } = setup();
     gate.setAuditHealth('sink-1', false, 'deny');

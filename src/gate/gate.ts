@@ -144,8 +144,12 @@ export interface Gate {
   retryRemovals(): Promise<ParticipantRef[]>;
   /** Resolves once the restriction store's snapshot is loaded (immediately for in-memory restrictions). */
   ready(): Promise<void>;
-  /** Subscribe to a typed event; returns an unsubscribe function. */
+  /** Subscribe to a typed event; returns an unsubscribe function. A throwing listener never stops the others. */
   on<E extends keyof GateEventMap>(event: E, listener: (event: GateEventMap[E]) => void): () => void;
+  /** As `on`, for the next event only. */
+  once<E extends keyof GateEventMap>(event: E, listener: (event: GateEventMap[E]) => void): () => void;
+  /** Remove a listener added with `on` or `once`. */
+  off<E extends keyof GateEventMap>(event: E, listener: (event: GateEventMap[E]) => void): void;
   /** Audit sinks report whether they can record (`policy: 'deny'` sinks make the gate deny joins while unhealthy). */
   setAuditHealth(sinkId: string, healthy: boolean, policy: 'deny' | 'buffer'): void;
   /** Stop timers and subscriptions. */
@@ -287,6 +291,14 @@ class GateImpl implements Gate {
 
   on<E extends keyof GateEventMap>(event: E, listener: (event: GateEventMap[E]) => void): () => void {
     return this.#emitter.on(event, listener);
+  }
+
+  once<E extends keyof GateEventMap>(event: E, listener: (event: GateEventMap[E]) => void): () => void {
+    return this.#emitter.once(event, listener);
+  }
+
+  off<E extends keyof GateEventMap>(event: E, listener: (event: GateEventMap[E]) => void): void {
+    this.#emitter.off(event, listener);
   }
 
   setAuditHealth(sinkId: string, healthy: boolean, policy: 'deny' | 'buffer'): void {
