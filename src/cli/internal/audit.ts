@@ -11,17 +11,22 @@ export interface AuditVerifyOptions {
   json?: boolean;
 }
 
+const KEY_HINT = 'was this log written with a key? pass --key-env <VAR> naming the environment variable that holds it';
+
 /** `geoadmit audit verify <file...>`: exit 0 when every file verifies, 1 when any does not. */
 export async function runAuditVerify(ctx: CliContext, paths: readonly string[], options: AuditVerifyOptions): Promise<number> {
   const key = keyFromEnv(ctx, options.keyEnv);
-  const results: (AuditVerification & { file: string })[] = [];
+  const results: (AuditVerification & { file: string; hint?: string })[] = [];
   for (const path of paths) {
     const { file } = await requireFile(ctx.cwd, path, 'audit log');
     const verification = await verifyAuditLog(file, {
       ...(key === undefined ? {} : { key }),
       ...(options.checkpoint === false ? { checkpoint: false as const } : {}),
     });
-    results.push({ file: path, ...verification });
+    const result: AuditVerification & { file: string; hint?: string } = { file: path, ...verification };
+    // A keyed log read without its key fails at its very first line: say what is probably missing.
+    if (key === undefined && !verification.ok && verification.line === 1) result.hint = KEY_HINT;
+    results.push(result);
   }
   const ok = results.every((r) => r.ok);
   if (options.json === true) ctx.printJson({ ok, files: results });
@@ -33,6 +38,7 @@ export async function runAuditVerify(ctx: CliContext, paths: readonly string[], 
       } else {
         const where = r.line === undefined ? '' : ` at line ${r.line}`;
         ctx.print(`${c.red('✗')} ${r.file}: ${r.problem ?? 'failed'}${where}${r.message === undefined ? '' : `: ${r.message}`}`);
+        if (r.hint !== undefined) ctx.print(`  ${c.yellow(`hint: ${r.hint}`)}`);
       }
     }
   }

@@ -1,3 +1,4 @@
+import { normalizeAddress } from '../../address/index.js';
 import type { Decision, Join } from '../../gate/index.js';
 import { type CliContext, CliExitCode, CliUsageError } from './context.js';
 import { openDatabases } from './db.js';
@@ -26,6 +27,13 @@ function buildJoin(options: CheckOptions): Join {
   }
   const peerAddress = options.peer ?? options.ip;
   if (peerAddress === undefined) throw new CliUsageError('missing --ip <addr> (or --peer <addr> with --xff / --forwarded)');
+  // An address typed on the command line is the user's input, refused like `lookup` refuses it
+  // (the gate itself would admit it as an unknown location, which hides the typo).
+  const normalized = normalizeAddress(peerAddress);
+  if (!normalized.ok) {
+    const flag = options.peer === undefined ? '--ip' : '--peer';
+    throw new CliUsageError(`${flag} ${JSON.stringify(peerAddress.slice(0, 100))} is not a valid address: ${normalized.detail}`);
+  }
   const headers: Record<string, string[]> = {};
   if (options.xff.length > 0) headers['x-forwarded-for'] = options.xff;
   if (options.forwarded.length > 0) headers['forwarded'] = options.forwarded;

@@ -8,6 +8,7 @@ import { runLookup } from './lookup.js';
 import { runReplay } from './replay.js';
 import { runReport } from './report.js';
 import { runValidate } from './validate.js';
+import { packageVersion } from './version.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -40,6 +41,14 @@ function withDb(cmd: Command): Command {
 }
 
 /**
+ * `--db` on the commands that read no geolocation data: SPEC 9 gives every
+ * command `--db`, so scripts can pass it uniformly; these accept and ignore it.
+ */
+function withUnusedDb(cmd: Command): Command {
+  return cmd.option('--db <path>', 'accepted for uniformity with the other commands; this one needs no geo data (ignored)', collect, []);
+}
+
+/**
  * Build the `geoadmit` program. `setCode` receives each command's exit code;
  * commands throw `CliUsageError` / `GeoadmitError` for exit 2.
  */
@@ -62,6 +71,7 @@ export function buildProgram(ctx: CliContext, setCode: (code: number) => void): 
       // One line: what was wrong, and where to look.
       outputError: (s, write) => write(`geoadmit: ${s.replace(/^error: /, '').trimEnd()} (see --help)\n`),
     })
+    .version(packageVersion(), '-V, --version', 'print the geoadmit version')
     .exitOverride()
     .helpCommand(true)
     .addHelpText('after', '\nExit codes: 0 fine, 1 denied or findings, 2 bad usage or unreadable input.\n');
@@ -116,30 +126,30 @@ export function buildProgram(ctx: CliContext, setCode: (code: number) => void): 
   ).action(run((file: string, options: Parameters<typeof runReplay>[2]) => runReplay(ctx, file, options)));
 
   example(
-    common(program.command('build-db').description('write a .mmdb (GeoIP2-City layout) from an RFC 8805 geofeed or a cidr,country[,subdivision] CSV'))
+    withUnusedDb(common(program.command('build-db').description('write a .mmdb (GeoIP2-City layout) from an RFC 8805 geofeed or a cidr,country[,subdivision] CSV'))
       .argument('<input.csv>', 'geofeed (prefix,country,region,city,postal) or cidr,country[,subdivision]')
       .requiredOption('-o, --output <file>', 'the .mmdb file to write (replaced atomically)')
-      .option('--most-specific-wins', 'allow overlapping prefixes; the more specific one answers inside it'),
+      .option('--most-specific-wins', 'allow overlapping prefixes; the more specific one answers inside it')),
     '  $ geoadmit build-db geofeed.csv -o corrections.mmdb\n  $ geoadmit lookup --db corrections.mmdb 192.0.2.1',
   ).action(run((file: string, options: Parameters<typeof runBuildDb>[2]) => runBuildDb(ctx, file, options)));
 
   example(
-    common(program.command('report').description('transparency report from audit logs (verified first); exit 1 when a log does not verify'))
+    withUnusedDb(common(program.command('report').description('transparency report from audit logs (verified first); exit 1 when a log does not verify'))
       .argument('<audit.jsonl...>', 'audit log files')
       .addOption(new Option('--format <format>', 'output format').choices(['md', 'json', 'html']).default('md'))
       .option('--from <time>', 'period start (ISO 8601)')
       .option('--to <time>', 'period end (ISO 8601)')
       .option('-o, --output <file>', 'write the report to this file instead of stdout')
-      .option('--key-env <name>', 'environment variable holding the HMAC key the logs were written with'),
+      .option('--key-env <name>', 'environment variable holding the HMAC key the logs were written with')),
     '  $ geoadmit report audit.jsonl --format html --from 2020-06-01 --to 2020-07-01 -o report.html',
   ).action(run((files: string[], options: Parameters<typeof runReport>[2]) => runReport(ctx, files, options)));
 
   const audit = program.command('audit').description('audit log tools');
   example(
-    common(audit.command('verify').description('check the hash chain of audit logs; exit 1 when a line was edited, removed or reordered'))
+    withUnusedDb(common(audit.command('verify').description('check the hash chain of audit logs; exit 1 when a line was edited, removed or reordered'))
       .argument('<file...>', 'audit log files')
       .option('--key-env <name>', 'environment variable holding the HMAC key the log was written with')
-      .option('--no-checkpoint', 'ignore the <file>.checkpoint file'),
+      .option('--no-checkpoint', 'ignore the <file>.checkpoint file')),
     '  $ geoadmit audit verify audit.jsonl\n  $ AUDIT_KEY=... geoadmit audit verify --key-env AUDIT_KEY audit.jsonl',
   ).action(run((files: string[], options: Parameters<typeof runAuditVerify>[2]) => runAuditVerify(ctx, files, options)));
 
