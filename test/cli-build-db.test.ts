@@ -13,13 +13,14 @@ const file = (name: string, content: string): string => {
   return path;
 };
 
+// Global addresses: documentation ranges are non-global and never reach a database.
 const GEOFEED = [
   '# RFC 8805 geofeed for example networks',
-  '192.0.2.0/24,US,US-CA,San Francisco,94107',
-  '198.51.100.0/24,GB,GB-ENG,"London, City of",',
-  '2001:db8:1::/48,CN,CN-22,,', // replaced ISO code: written as the current CN-JL
-  '203.0.113.0/25,DE,,,',
-  '203.0.113.128/25,,,,', // empty country: do not geolocate
+  '5.5.5.0/24,US,US-CA,San Francisco,94107',
+  '6.6.6.0/24,GB,GB-ENG,"London, City of",',
+  '2a0a:1::/48,CN,CN-22,,', // replaced ISO code: written as the current CN-JL
+  '7.7.7.0/25,DE,,,',
+  '7.7.7.128/25,,,,', // empty country: do not geolocate
   '',
 ].join('\r\n');
 
@@ -32,11 +33,11 @@ describe('geoadmit build-db', () => {
     expect(run.stderr).toBe('skipped line 6: empty country (do not geolocate)\n');
     const geo = await MaxMindResolver.open(out);
     expect(geo.capabilities.subdivisions).toBe(true);
-    expect(geo.resolve('192.0.2.77')).toMatchObject({ country: 'US', subdivisions: ['US-CA'], network: '192.0.2.0/24', source: 'mmdb:GeoIP2-City' });
-    expect(geo.resolve('198.51.100.1')).toMatchObject({ country: 'GB', subdivisions: ['GB-ENG'] });
-    expect(geo.resolve('2001:db8:1::5')).toMatchObject({ country: 'CN', subdivisions: ['CN-JL'] });
-    expect(geo.resolve('203.0.113.1')).toMatchObject({ country: 'DE', subdivisions: [] });
-    expect(geo.resolve('203.0.113.200').country).toBeUndefined();
+    expect(geo.resolve('5.5.5.77')).toMatchObject({ country: 'US', subdivisions: ['US-CA'], network: '5.5.5.0/24', source: 'mmdb:GeoIP2-City' });
+    expect(geo.resolve('6.6.6.1')).toMatchObject({ country: 'GB', subdivisions: ['GB-ENG'] });
+    expect(geo.resolve('2a0a:1::5')).toMatchObject({ country: 'CN', subdivisions: ['CN-JL'] });
+    expect(geo.resolve('7.7.7.1')).toMatchObject({ country: 'DE', subdivisions: [] });
+    expect(geo.resolve('7.7.7.200').country).toBeUndefined();
     await geo.close();
 
     // The database serves lookups from the CLI too (not GeoLite2 data: no attribution).
