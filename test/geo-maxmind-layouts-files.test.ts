@@ -18,7 +18,7 @@ const city = db(
   {
     '81.2.69.0/24': { country: { iso_code: 'GB' }, registered_country: { iso_code: 'GB' }, subdivisions: [{ iso_code: 'ENG' }, { iso_code: 'WSM' }] },
     '175.16.199.0/24': { country: { iso_code: 'CN' }, subdivisions: [{ iso_code: '22' }] },
-    '2001:db8:1234::/48': { country: { iso_code: 'DE' }, subdivisions: [{ iso_code: 'BY' }] },
+    '2a02:db8:1234::/48': { country: { iso_code: 'DE' }, subdivisions: [{ iso_code: 'BY' }] },
     '5.5.5.0/24': { registered_country: { iso_code: 'CN' } },
     '6.6.6.0/24': { registered_country: { iso_code: 'US' }, traits: { is_anonymous_proxy: true } },
     '7.7.7.0/24': { continent: { code: 'EU' }, country: { iso_code: 'EU' } },
@@ -42,7 +42,7 @@ describe('GeoIP2 City', () => {
       databaseBuilt: BUILT.toISOString(),
     });
     expect(geo.resolve('175.16.199.3')).toMatchObject({ country: 'CN', subdivisions: ['CN-JL'] });
-    expect(geo.resolve('2001:db8:1234:5::1')).toMatchObject({ country: 'DE', subdivisions: ['DE-BY'], network: '2001:db8:1234::/48' });
+    expect(geo.resolve('2a02:db8:1234:5::1')).toMatchObject({ country: 'DE', subdivisions: ['DE-BY'], network: '2a02:db8:1234::/48' });
     expect(geo.databases[0]).toEqual({ file: 'city.mmdb', databaseType: 'GeoIP2-City', layout: 'geoip2-city', buildDate: BUILT.toISOString(), ipVersion: 6 });
     expect(geo.capabilities).toEqual({ countries: true, subdivisions: true, anonymizers: false });
   });

@@ -57,8 +57,8 @@ describe('the installed GeoLite2 country database', () => {
 
   test('addresses outside the data and malformed input are unknown with a cause, never a throw', async () => {
     const geo = await setup();
-    expect(geo.resolve('10.0.0.1')).toEqual({ subdivisions: [], source: 'unknown', unknown: 'not-in-database' });
-    for (const bad of ['', 'garbage', '1.2.4', '01.2.4.8', '0x7f.1', '2937112321', 'fe80::1%eth0', '1.2.4.8\n', '١.٢.٣.٤', 'a'.repeat(10_000), null, 42]) {
+    expect(geo.resolve('10.0.0.1')).toEqual({ subdivisions: [], source: 'unknown', unknown: 'non-global' });
+    for (const bad of ['', 'garbage', '1.2.4', '01.2.4.8', '0x7f.1', '2937112321', '1.2.4.8\n', '١.٢.٣.٤', 'a'.repeat(10_000), null, 42]) {
       expect(geo.resolve(bad as string), String(bad).slice(0, 20)).toEqual({ subdivisions: [], source: 'unknown', unknown: 'invalid-address' });
     }
   });

@@ -50,7 +50,7 @@ describe('parseGeofeed', () => {
 
 describe('OverlayResolver', () => {
   const base = new StaticResolver({ '1.2.4.0/22': 'CN', '8.8.8.0/24': { country: 'US', anonymizer: true } });
-  const corrections = StaticResolver.fromGeofeed('1.2.4.0/24,HK,HK-KW,,\n', { name: 'geofeed' });
+  const corrections = StaticResolver.fromGeofeed('1.2.4.0/24,HK,,,\n', { name: 'geofeed' });
 
   it('lets the first layer that knows an address answer', () => {
     const geo = new OverlayResolver([corrections, base]);
@@ -59,7 +59,8 @@ describe('OverlayResolver', () => {
     expect(geo.resolve('9.9.9.9')).toMatchObject({ unknown: 'not-in-database' });
     expect(geo.resolve('10.0.0.1')).toMatchObject({ unknown: 'non-global' });
     expect(geo.resolve('1.2.4')).toMatchObject({ unknown: 'invalid-address' });
-    expect(geo.capabilities).toEqual({ countries: true, subdivisions: true, anonymizers: true });
+    // AND of the layers: neither the geofeed nor the table below has subdivisions.
+    expect(geo.capabilities).toEqual({ countries: true, subdivisions: false, anonymizers: false });
     expect(geo.metadata.name).toBe('overlay(geofeed,static)');
   });
 

@@ -66,7 +66,7 @@ describe('buildIpLocationDbMmdb', () => {
   test('writes ip-location-db records and, like those files, no IPv4-mapped alias', () => {
     const db = reader(buildIpLocationDbMmdb({ '1.2.4.0/24': { country: 'CN', subdivisions: ['CN-BJ'] }, '8.8.8.0/24': 'US' }));
     expect(db.metadata.databaseType).toBe('city ipvAll');
-    expect(db.get('1.2.4.8')).toEqual({ country_code: 'CN', state1: 'Beijing Shi' });
+    expect(db.get('1.2.4.8')).toEqual({ country_code: 'CN', state1: 'Beijing' });
     expect(db.get('8.8.8.8')).toEqual({ country_code: 'US' });
     expect(db.get('::ffff:8.8.8.8')).toBeNull();
     expect(reader(buildIpLocationDbMmdb({ '8.8.8.0/24': 'US' })).metadata.databaseType).toBe('country ipvAll');

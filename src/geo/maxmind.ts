@@ -1,10 +1,11 @@
 import { watch as fsWatch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { isIPv6 } from 'node:net';
 import { basename, dirname, resolve as resolvePath } from 'node:path';
 import EventEmitter from 'eventemitter3';
-import { Address6 } from 'ip-address';
+import { parseLiteral } from '../address/internal/literal.js';
+import { classify, nonGlobalRange } from '../address/internal/non-global.js';
+import type { IpValue } from '../address/internal/types.js';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import type { GeoCapabilities, GeoResolver, GeoResolverEvents, GeoResolverMetadata, Location } from './types.js';
 import { loadDatabase } from './internal/load.js';
@@ -92,6 +93,7 @@ const INVALID = unknownLocation('invalid-address');
 const NOT_FOUND = unknownLocation('not-in-database');
 const NOT_FOUND_NOT_ANONYMOUS = unknownLocation('not-in-database', false);
 const LOOKUP_ERROR = unknownLocation('lookup-error');
+const NON_GLOBAL = unknownLocation('non-global');
 
 /** A memoised IPv4 answer: valid for an address whose first `prefix` bits equal `net`. */
 interface SlotAnswer {
@@ -108,23 +110,25 @@ const ANSWER_MEMO_SIZE = 32_768;
 
 // Reused by every lookup: resolve() is synchronous, so one buffer is never shared by two calls.
 const words = new Uint32Array(4);
+const bytes = new Uint8Array(16);
+const scratchIp6: IpValue = { family: 6, bytes };
 
-/**
- * IPv6 text → `words`. The strict one-pass parser takes every RFC 4291
- * spelling; only what it refuses is offered to `ip-address`, and never text
- * with a zone or a dotted tail (the strict parser has already judged those).
- */
-function parseIpv6(address: string): boolean {
-  if (parseIpv6Words(address, words)) return true;
-  if (address.includes('%') || address.includes('.') || !isIPv6(address)) return false;
-  const bytes = new Address6(address).toByteArray();
-  if (bytes.length > 16) return false;
-  const padded = new Uint8Array(16);
-  padded.set(bytes, 16 - bytes.length);
+/** `words` → `bytes` (network order), so the IPv6 value can be classified without allocating. */
+function wordsToBytes(): void {
   for (let k = 0; k < 4; k++) {
-    words[k] = ((padded[4 * k] as number) * 0x1000000 + (((padded[4 * k + 1] as number) << 16) | ((padded[4 * k + 2] as number) << 8) | (padded[4 * k + 3] as number))) >>> 0;
+    const x = words[k] as number;
+    bytes[4 * k] = x >>> 24;
+    bytes[4 * k + 1] = (x >>> 16) & 255;
+    bytes[4 * k + 2] = (x >>> 8) & 255;
+    bytes[4 * k + 3] = x & 255;
   }
-  return true;
+}
+
+/** `bytes` of a classified IPv6 value → `words`. */
+function bytesToWords(b: Uint8Array): void {
+  for (let k = 0; k < 4; k++) {
+    words[k] = ((b[4 * k] as number) * 0x1000000 + (((b[4 * k + 1] as number) << 16) | ((b[4 * k + 2] as number) << 8) | (b[4 * k + 3] as number))) >>> 0;
+  }
 }
 
 function buildState(layers: readonly LoadedDatabase[]): ResolverState {
@@ -277,9 +281,14 @@ export class MaxMindResolver implements GeoResolver {
   }
 
   /**
-   * Locate a normalised address (dotted-quad IPv4 or IPv6 text; `::ffff:`
-   * IPv4-mapped text is looked up as its IPv4 address). Never throws: a
-   * malformed address is `invalid-address`, a failing lookup `lookup-error`.
+   * Locate an address. Input is normalised exactly as `normalizeAddress`
+   * and `StaticResolver` do: a port (`1.2.4.8:5000`), brackets and a
+   * zone id (`fe80::1%eth0`) are dropped; IPv6 forms that embed an IPv4
+   * address (`::ffff:`, NAT64 `64:ff9b::/96`, 6to4, Teredo) are looked up
+   * by that IPv4 address; special-purpose ranges (private, loopback,
+   * link-local, ...) are `unknown: 'non-global'`. Canonical dotted-quad and
+   * bare IPv6 text take a fast path. Never throws: a malformed address is
+   * `invalid-address`, a failing lookup `lookup-error`.
    */
   resolve(address: string): Location {
     try {
@@ -290,15 +299,32 @@ export class MaxMindResolver implements GeoResolver {
   }
 
   private lookup(input: string): Location {
-    if (typeof input !== 'string' || input.length > 64) return INVALID;
-    // The reader parses leniently (and zone ids are not addresses): refuse what is not plain IP text.
+    if (typeof input !== 'string') return INVALID;
     let v4 = parseIpv4(input);
     let family: 4 | 6 = 4;
-    if (v4 < 0) {
-      if (!parseIpv6(input)) return INVALID;
-      // IPv4-mapped (::ffff:0:0/96, any spelling) is looked up as its IPv4 address.
-      if (words[0] === 0 && words[1] === 0 && words[2] === 0xffff) v4 = words[3] as number;
+    if (v4 >= 0) {
+      // Fast path: strict dotted-quad text, what sockets report. Only the range check remains.
+      if (nonGlobalRange({ family: 4, v4 }) !== undefined) return NON_GLOBAL;
+    } else if (parseIpv6Words(input, words)) {
+      // Fast path: bare IPv6 text (no brackets, zone or port). Embedded IPv4 forms
+      // (mapped, NAT64, 6to4, Teredo, ...) are looked up by their IPv4 address.
+      wordsToBytes();
+      const { ip, global } = classify(scratchIp6);
+      if (!global) return NON_GLOBAL;
+      if (ip.family === 4) v4 = ip.v4;
       else family = 6;
+    } else {
+      // Anything else is normalised exactly as normalizeAddress and StaticResolver do:
+      // ports, brackets and zone ids dropped, other spellings refused.
+      const literal = parseLiteral(input);
+      if (!literal.ok) return INVALID;
+      const { ip, global } = classify(literal.ip);
+      if (!global) return NON_GLOBAL;
+      if (ip.family === 4) v4 = ip.v4;
+      else {
+        bytesToWords(ip.bytes);
+        family = 6;
+      }
     }
     const state = this.state; // one read: the whole lookup uses one generation of databases
     if (family === 4 && state.answers !== undefined) return this.lookupSingle4(state.answers, state.locationLayers[0] as LoadedDatabase, v4);

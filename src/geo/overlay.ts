@@ -15,10 +15,13 @@ import type { GeoCapabilities, GeoResolver, GeoResolverEvents, GeoResolverMetada
  * (To combine a country database with an anonymous-IP database, layer them
  * inside `MaxMindResolver`.)
  *
- * `capabilities` is the OR of the layers' (each answer comes from one
- * layer, so a capability is available wherever the layer that has it
- * answers). `on` subscribes to every layer that emits events; `close`
- * closes every layer.
+ * `capabilities` is the AND of the layers': a capability holds only when
+ * every layer has it. Each answer comes from one layer, so an address that
+ * a correction line covers gets only what that line can say; a capability
+ * warning is advisory, and suppressing it (one subdivision line in a
+ * geofeed hiding that the database below has no subdivisions) is the
+ * dangerous failure, while an extra warning is harmless. `on` subscribes
+ * to every layer that emits events; `close` closes every layer.
  *
  * @throws GeoadmitError `E_INVALID_CONFIG` when `layers` is empty or holds
  * something that is not a resolver.
@@ -45,9 +48,9 @@ export class OverlayResolver implements GeoResolver {
     this.layers = Object.freeze([...layers]);
     this.metadata = Object.freeze({ name: `overlay(${layers.map((l) => l.metadata.name).join(',')})` });
     this.capabilities = Object.freeze({
-      countries: layers.some((l) => l.capabilities.countries),
-      subdivisions: layers.some((l) => l.capabilities.subdivisions),
-      anonymizers: layers.some((l) => l.capabilities.anonymizers),
+      countries: layers.every((l) => l.capabilities.countries),
+      subdivisions: layers.every((l) => l.capabilities.subdivisions),
+      anonymizers: layers.every((l) => l.capabilities.anonymizers),
     });
   }
 

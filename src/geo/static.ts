@@ -3,6 +3,7 @@ import { echo, parseLiteral } from '../address/internal/literal.js';
 import { classify } from '../address/internal/non-global.js';
 import { PrefixTable } from '../address/internal/prefix-table.js';
 import { GeoadmitError } from '../errors/index.js';
+import { canonicalRegion, countryOfRegion } from '../restrictions/regions.js';
 import type { GeoCapabilities, GeoResolver, GeoResolverMetadata, Location, UnknownCause } from './types.js';
 
 /** One row of a {@link StaticResolver} table: a country code, or a fuller record. */
@@ -11,10 +12,20 @@ export type StaticEntry =
   | {
       /** ISO 3166-1 alpha-2 code (any case; stored upper case). */
       country: string;
-      /** Full ISO 3166-2 codes inside `country`, most general first (`['GB-ENG']`). */
+      /**
+       * Full ISO 3166-2 codes inside `country`, most general first
+       * (`['GB-ENG']`). Replaced codes are stored as their current code
+       * (`CN-22` → `CN-JL`).
+       */
       subdivisions?: readonly string[];
-      /** The prefix is an anonymiser (VPN, proxy, Tor, hosting). */
-      anonymizer?: boolean;
+      /**
+       * The prefix is an anonymiser (VPN, proxy, Tor, hosting): a boolean, or
+       * flags by kind as the test database builders take them
+       * (`{ vpn: true }`; an anonymiser when any flag is true).
+       */
+      anonymizer?: boolean | Readonly<Record<string, boolean | undefined>>;
+      /** Older spelling of `anonymizer`, accepted so one table builds both a `StaticResolver` and a test `.mmdb`. */
+      anonymous?: boolean | Readonly<Record<string, boolean | undefined>>;
     };
 
 /** CIDR (or bare address) → location. */
@@ -26,9 +37,45 @@ export interface StaticResolverOptions {
   name?: string;
 }
 
-const COUNTRY = /^[A-Z]{2}$/;
 const SUBDIVISION = /^([A-Z]{2})-[A-Z0-9]{1,3}$/;
-const ENTRY_KEYS = new Set(['country', 'subdivisions', 'anonymizer']);
+const ENTRY_KEYS = new Set(['country', 'subdivisions', 'anonymizer', 'anonymous']);
+const ANONYMIZER_FLAGS = new Set(['vpn', 'tor', 'hosting', 'publicProxy', 'residentialProxy']);
+
+/** The ISO 3166-1 alpha-2 code (or `XK`) `text` names, upper case; undefined when it names no country. */
+function countryCode(text: unknown): string | undefined {
+  if (typeof text !== 'string') return undefined;
+  const cc = canonicalRegion(text);
+  return cc !== undefined && countryOfRegion(cc) === cc ? cc : undefined;
+}
+
+/**
+ * The code to store for subdivision `text` of `country`: its current ISO
+ * 3166-2 code (`CN-22` → `CN-JL`), or the code as written when it stands
+ * for a territory with its own alpha-2 code (`CN-HK`, as databases write
+ * it; matching treats it as `HK`). A string describing the fault otherwise.
+ */
+function subdivisionOf(country: string, text: unknown): { code: string } | { fault: string } {
+  const upper = typeof text === 'string' ? text.toUpperCase() : '';
+  const m = SUBDIVISION.exec(upper);
+  if (m === null) return { fault: 'must be a full ISO 3166-2 code such as "CN-BJ"' };
+  if (m[1] !== country) return { fault: `${upper} is not inside country ${country}` };
+  const canonical = canonicalRegion(upper);
+  if (canonical === undefined) return { fault: `${upper} is not an ISO 3166-2 subdivision code` };
+  return { code: canonical.includes('-') ? canonical : upper };
+}
+
+/** `anonymizer` (or `anonymous`) of an entry as a boolean; a string describing the fault otherwise. */
+function anonymizerOf(value: unknown): boolean | undefined | string {
+  if (value === undefined || typeof value === 'boolean') return value;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'anonymizer must be a boolean or an object of boolean flags';
+  let any = false;
+  for (const [flag, on] of Object.entries(value)) {
+    if (!ANONYMIZER_FLAGS.has(flag)) return `anonymizer has unknown flag ${echo(flag)}`;
+    if (on !== undefined && typeof on !== 'boolean') return `anonymizer.${flag} must be a boolean`;
+    any ||= on === true;
+  }
+  return any;
+}
 
 function unknown(cause: UnknownCause): Location {
   return Object.freeze({ subdivisions: Object.freeze([]) as readonly string[], source: 'unknown', unknown: cause });
@@ -50,18 +97,20 @@ function entryLocation(entry: unknown, network: string, source: string, where: s
   for (const key of Object.keys(record)) {
     if (!ENTRY_KEYS.has(key)) throw configError(where, `unknown field ${echo(key)}`);
   }
-  const { country, subdivisions = [], anonymizer } = record as { country?: unknown; subdivisions?: unknown; anonymizer?: unknown };
-  const cc = typeof country === 'string' ? country.toUpperCase() : undefined;
-  if (cc === undefined || !COUNTRY.test(cc)) throw configError(where, 'country must be an ISO 3166-1 alpha-2 code such as "CN"');
+  const fields = record as { country?: unknown; subdivisions?: unknown; anonymizer?: unknown; anonymous?: unknown };
+  const { country, subdivisions = [] } = fields;
+  const cc = countryCode(country);
+  if (cc === undefined) throw configError(where, 'country must be an ISO 3166-1 alpha-2 code such as "CN"');
   if (!Array.isArray(subdivisions)) throw configError(where, 'subdivisions must be an array of ISO 3166-2 codes');
-  const subs = subdivisions.map((s: unknown, i) => {
-    const code = typeof s === 'string' ? s.toUpperCase() : '';
-    const m = SUBDIVISION.exec(code);
-    if (m === null) throw configError(`${where}.subdivisions[${i}]`, 'must be a full ISO 3166-2 code such as "CN-BJ"');
-    if (m[1] !== cc) throw configError(`${where}.subdivisions[${i}]`, `${code} is not inside country ${cc}`);
-    return code;
+  const subs: string[] = [];
+  subdivisions.forEach((s: unknown, i) => {
+    const sub = subdivisionOf(cc, s);
+    if ('fault' in sub) throw configError(`${where}.subdivisions[${i}]`, sub.fault);
+    if (!subs.includes(sub.code)) subs.push(sub.code);
   });
-  if (anonymizer !== undefined && typeof anonymizer !== 'boolean') throw configError(where, 'anonymizer must be a boolean');
+  // `anonymizer` is the documented spelling; `anonymous` (the test builders' older one) is its alias.
+  const anonymizer = anonymizerOf(fields.anonymizer ?? fields.anonymous);
+  if (typeof anonymizer === 'string') throw configError(where, anonymizer);
   const location: Location = { country: cc, subdivisions: Object.freeze(subs), source, network };
   if (anonymizer !== undefined) location.anonymizer = anonymizer;
   return Object.freeze(location);
@@ -78,8 +127,12 @@ function entryLocation(entry: unknown, network: string, source: string, where: s
  * forms resolve by their embedded IPv4 address), and answers are frozen
  * objects shared per entry, so a lookup allocates nothing.
  *
+ * Country and subdivision codes are checked against ISO 3166 (the country
+ * list plus `XK`) and stored in their current form (`CN-22` → `CN-JL`).
+ *
  * @throws GeoadmitError `E_INVALID_CONFIG` naming the key at fault (invalid
- * CIDR, duplicate prefix, bad country or subdivision code, unknown field).
+ * CIDR, duplicate prefix, country or subdivision code not in ISO 3166,
+ * unknown field).
  * @example
  * const geo = new StaticResolver({
  *   '1.2.4.0/24': 'CN',
@@ -209,9 +262,9 @@ function csvFields(line: string): string[] | undefined {
  * Parse an RFC 8805 self-published geofeed: CSV lines
  * `ip_prefix,alpha2code,region,city,postal_code`, `#` comments and blank
  * lines ignored, trailing fields optional, fields may be empty. The prefix is
- * checked strictly (as `parseCidr`), the country as an alpha-2 code, the
- * region as a full ISO 3166-2 code inside the country. Duplicate prefixes
- * are refused.
+ * checked strictly (as `parseCidr`), the country as an ISO 3166-1 alpha-2
+ * code (or `XK`), the region as an ISO 3166-2 code inside the country, stored
+ * as its current code (`CN-22` → `CN-JL`). Duplicate prefixes are refused.
  *
  * @throws GeoadmitError `E_INVALID_CONFIG` whose message starts `geofeed line N:`.
  * @example
@@ -239,13 +292,15 @@ export function parseGeofeed(csvText: string): GeofeedEntry[] {
     } catch (error) {
       throw fail((error as Error).message);
     }
-    const country = countryText === '' ? undefined : countryText.toUpperCase();
-    if (country !== undefined && !COUNTRY.test(country)) throw fail(`country ${echo(countryText)} is not an ISO 3166-1 alpha-2 code`);
-    const region = regionText === '' ? undefined : regionText.toUpperCase();
-    if (region !== undefined) {
-      const m = SUBDIVISION.exec(region);
-      if (m === null) throw fail(`region ${echo(regionText)} is not a full ISO 3166-2 code such as "US-CA"`);
-      if (m[1] !== country) throw fail(`region ${region} is not inside country ${country ?? '(empty)'}`);
+    const country = countryText === '' ? undefined : countryCode(countryText);
+    if (countryText !== '' && country === undefined) throw fail(`country ${echo(countryText)} is not an ISO 3166-1 alpha-2 code`);
+    let region: string | undefined;
+    if (regionText !== '') {
+      if (!SUBDIVISION.test(regionText.toUpperCase())) throw fail(`region ${echo(regionText)} is not a full ISO 3166-2 code such as "US-CA"`);
+      if (country === undefined) throw fail(`region ${regionText.toUpperCase()} is not inside country (empty)`);
+      const sub = subdivisionOf(country, regionText);
+      if ('fault' in sub) throw fail(`region ${sub.fault}`);
+      region = sub.code;
     }
     const previous = seen.get(prefix);
     if (previous !== undefined) throw fail(`prefix ${prefix} already appears on line ${previous}`);

@@ -1,5 +1,6 @@
 import { iso31661, iso31662 } from 'iso-3166';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
+import { subdivisionExonyms } from '../geo/internal/iso.js';
 import { buildMmdb, type BuildMmdbOptions, type MmdbRecord } from '../mmdb/index.js';
 
 /** Anonymiser flags of a {@link GeoTable} row, as GeoIP2 names them without the `is_` prefix. */
@@ -23,7 +24,12 @@ export type GeoTableValue =
       representedCountry?: string;
       /** Full ISO 3166-2 codes (`CN-BJ`), most general first. */
       subdivisions?: string[];
-      /** `true`, or which kinds of anonymiser. */
+      /**
+       * `true`, or which kinds of anonymiser. Preferred spelling, the same as
+       * `StaticResolver` tables use, so one table builds both.
+       */
+      anonymizer?: boolean | GeoTableAnonymous;
+      /** Older spelling of {@link anonymizer} (accepted; `anonymizer` wins when both are given). */
       anonymous?: boolean | GeoTableAnonymous;
     };
 
@@ -50,6 +56,30 @@ function subdivisionName(code: string): string | undefined {
 }
 
 type Row = Exclude<GeoTableValue, string>;
+
+/** A row's anonymiser flags under either spelling. */
+function anonymizerOf(row: Row): Row['anonymizer'] {
+  return row.anonymizer ?? row.anonymous;
+}
+
+let englishNames: Map<string, string> | undefined;
+
+/**
+ * The English name databases ship for a subdivision (the first exonym listed
+ * for it, title-cased: `CN-XZ` → `Tibet`), or its ISO name where none is listed.
+ */
+function englishSubdivisionName(code: string): string | undefined {
+  if (englishNames === undefined) {
+    englishNames = new Map();
+    for (const names of Object.values(subdivisionExonyms)) {
+      for (const [name, target] of Object.entries(names)) {
+        if (!englishNames.has(target)) englishNames.set(target, name.replace(/(^|\s)\p{Ll}/gu, (m) => m.toUpperCase()));
+      }
+    }
+  }
+  const upper = code.toUpperCase();
+  return englishNames.get(upper) ?? subdivisionName(upper)?.replace(/ (Sheng|Shi)$/, '');
+}
 
 function rows(table: GeoTable): [string, Row][] {
   if (typeof table !== 'object' || table === null || Array.isArray(table)) {
@@ -102,7 +132,7 @@ function geoIp2Record(row: Row): MmdbRecord {
       return name === undefined ? { iso_code: iso } : { iso_code: iso, names: { en: name } };
     });
   }
-  const traits = anonymousFlags(row.anonymous);
+  const traits = anonymousFlags(anonymizerOf(row));
   if (traits !== undefined) record['traits'] = traits;
   return record;
 }
@@ -126,27 +156,45 @@ export function buildGeoIp2Mmdb(table: GeoTable, options: TestMmdbOptions = {}):
   const anonymousIp = /anonymous-ip/i.test(databaseType);
   const entries: Record<string, MmdbRecord> = {};
   for (const [network, row] of rows(table)) {
-    entries[network] = anonymousIp ? (anonymousFlags(row.anonymous) ?? { is_anonymous: false }) : geoIp2Record(row);
+    entries[network] = anonymousIp ? (anonymousFlags(anonymizerOf(row)) ?? { is_anonymous: false }) : geoIp2Record(row);
   }
   return buildMmdb(entries, { ...options, databaseType, languages: options.languages ?? (anonymousIp ? [] : ['en']) });
 }
 
+/** Options of {@link buildIpLocationDbMmdb}. */
+export interface IpLocationDbMmdbOptions extends TestMmdbOptions {
+  /**
+   * The `state1` name to write per subdivision code (`{ 'CN-XZ': 'Xizang' }`),
+   * overriding the default English name; for tests of names a resolver
+   * cannot map.
+   */
+  names?: Readonly<Record<string, string>>;
+}
+
 /**
  * Builds an `.mmdb` shaped like the ip-location-db packages
- * (`@ip-location-db/*-mmdb`): records `{ country_code: 'CN', state1?: 'Beijing Shi' }`
- * where `state1` is the ISO 3166-2 name of the first subdivision. Like those
- * files, it does not alias `::ffff:0:0/96` unless `aliasIpv4Mapped: true`; the
- * database type defaults to `country ipvAll` (`city ipvAll` when any row has
- * subdivisions).
+ * (`@ip-location-db/*-mmdb`): records `{ country_code: 'CN', state1?: 'Tibet' }`
+ * where `state1` is the English name of the first subdivision, as those
+ * databases ship it (an English exonym where geoadmit knows one, such as
+ * `Tibet` for CN-XZ or `Bavaria` for DE-BY; otherwise the ISO 3166-2 name,
+ * without "Sheng"/"Shi" for China), or `options.names[code]`. Like those
+ * files, it does not alias `::ffff:0:0/96` unless `aliasIpv4Mapped: true`;
+ * the database type defaults to `country ipvAll` (`city ipvAll` when any row
+ * has subdivisions).
+ *
+ * @example
+ * buildIpLocationDbMmdb({ '1.2.4.0/24': { country: 'CN', subdivisions: ['CN-XZ'] } }); // state1: 'Tibet'
  */
-export function buildIpLocationDbMmdb(table: GeoTable, options: TestMmdbOptions = {}): Buffer {
+export function buildIpLocationDbMmdb(table: GeoTable, options: IpLocationDbMmdbOptions = {}): Buffer {
+  const { names, ...mmdbOptions } = options;
   const entries: Record<string, MmdbRecord> = {};
   let withStates = false;
   for (const [network, row] of rows(table)) {
     const record: MmdbRecord = {};
     if (row.country !== undefined) record['country_code'] = row.country;
     const first = row.subdivisions?.[0];
-    const state = first === undefined ? undefined : subdivisionName(first);
+    const override = first !== undefined && names !== undefined && Object.prototype.hasOwnProperty.call(names, first) ? names[first] : undefined;
+    const state = first === undefined ? undefined : (override ?? englishSubdivisionName(first));
     if (state !== undefined) {
       record['state1'] = state;
       withStates = true;
@@ -155,7 +203,7 @@ export function buildIpLocationDbMmdb(table: GeoTable, options: TestMmdbOptions 
   }
   return buildMmdb(entries, {
     aliasIpv4Mapped: false,
-    ...options,
-    databaseType: options.databaseType ?? (withStates ? 'city ipvAll' : 'country ipvAll'),
+    ...mmdbOptions,
+    databaseType: mmdbOptions.databaseType ?? (withStates ? 'city ipvAll' : 'country ipvAll'),
   });
 }

@@ -145,6 +145,17 @@ export function mapperFor(layout: MaxMindLayout): (rec: unknown) => MappedRecord
   }
 }
 
+/**
+ * Share of distinct subdivision names (among those a name-based database
+ * ships) that must map to an ISO 3166-2 code before the database is said to
+ * answer subdivisions. Below it, enough places stay unknown that a gate
+ * should warn about subdivision restrictions rather than trust the database.
+ */
+export const NAME_COVERAGE_THRESHOLD = 0.95;
+
+/** Distinct names remembered for the coverage figure; beyond this, new names are not counted. */
+const MAX_NAMES_TRACKED = 100_000;
+
 /** Evidence gathered from a database's records to decide its layout and capabilities. */
 export class LayoutEvidence {
   records = 0;
@@ -157,6 +168,23 @@ export class LayoutEvidence {
   countryIsCode = 0;
   ipInfoHints = 0;
   readonly otherKinds = new Set<string>();
+  /** Distinct `CC|name` subdivision names seen (by-name layouts) → whether the name mapped to a code. */
+  readonly names = new Map<string, boolean>();
+
+  /** Share of distinct subdivision names that mapped (1 when no name was seen). */
+  get nameCoverage(): number {
+    if (this.names.size === 0) return 1;
+    let mapped = 0;
+    for (const ok of this.names.values()) if (ok) mapped++;
+    return mapped / this.names.size;
+  }
+
+  #name(country: string, name: unknown): void {
+    if (typeof name !== 'string' || name.length === 0) return;
+    const key = `${country}|${name}`;
+    if (this.names.has(key) || this.names.size >= MAX_NAMES_TRACKED) return;
+    this.names.set(key, subdivisionByName(country, name) !== undefined);
+  }
 
   /** Inspect one decoded record. */
   add(rec: unknown): void {
@@ -166,6 +194,13 @@ export class LayoutEvidence {
       this.geoIp2++;
       const mapped = mapGeoIp2(rec);
       if (mapped.subdivisions.length > 0) this.geoIp2Subdivisions++;
+      const subs = rec['subdivisions'];
+      if (mapped.country !== undefined && Array.isArray(subs)) {
+        // Subdivisions known only by name (DB-IP) count towards name coverage.
+        for (const sub of subs.slice(0, 8)) {
+          if (isObject(sub) && subdivisionCode(mapped.country, sub['iso_code']) === undefined && isObject(sub['names'])) this.#name(mapped.country, sub['names']['en']);
+        }
+      }
       const traits = rec['traits'];
       // The deprecated is_anonymous_proxy alone (GeoLite2 Country) is no anonymiser capability.
       if (isObject(traits) && ANON_FLAGS.some((f) => f !== 'is_anonymous_proxy' && typeof traits[f] === 'boolean')) this.geoIp2AnonTraits++;
@@ -178,7 +213,10 @@ export class LayoutEvidence {
     if (typeof rec['country_code'] === 'string') {
       this.countryCode++;
       if ('continent_code' in rec || 'asn' in rec || 'as_name' in rec || 'as_domain' in rec) this.ipInfoHints++;
-      if (typeof rec['state1'] === 'string') this.countryCodeState++;
+      if (typeof rec['state1'] === 'string') {
+        this.countryCodeState++;
+        if (isCountryCode(rec['country_code'])) this.#name(rec['country_code'], rec['state1']);
+      }
       return;
     }
     if (looksLikeAlpha2(rec['country'])) {
@@ -202,17 +240,24 @@ export type LayoutDetection =
  * Decide a database's layout from its `database_type` and the evidence of its
  * records. Record evidence wins over the type name (types are free text and
  * third-party builders reuse MaxMind's); the name only breaks ties.
+ *
+ * `subdivisions` is claimed only when it holds up: for databases that name
+ * subdivisions rather than code them (ip-location-db `state1`, DB-IP
+ * `names.en`), at least {@link NAME_COVERAGE_THRESHOLD} of the distinct
+ * names seen must map to ISO 3166-2 codes. Over-claiming would silence the
+ * gate's warning while most places in a restricted subdivision stay unknown.
  */
 export function detectLayout(databaseType: string, ev: LayoutEvidence): LayoutDetection {
   const type = databaseType.toLowerCase();
   const dbip = /db-?ip/.test(type);
   if (ev.geoIp2 > 0) {
-    const city = ev.geoIp2Subdivisions > 0 || /city|enterprise/.test(type);
+    const city = ev.geoIp2Subdivisions > 0 || ev.names.size > 0 || /city|enterprise/.test(type);
+    const namesHold = ev.nameCoverage >= NAME_COVERAGE_THRESHOLD;
     const layout: MaxMindLayout = dbip ? (city ? 'dbip-city' : 'dbip-country') : city ? 'geoip2-city' : 'geoip2-country';
     return {
       ok: true,
       layout,
-      capabilities: { countries: true, subdivisions: ev.geoIp2Subdivisions > 0, anonymizers: ev.geoIp2AnonTraits > 0 },
+      capabilities: { countries: true, subdivisions: ev.geoIp2Subdivisions > 0 && namesHold, anonymizers: ev.geoIp2AnonTraits > 0 },
     };
   }
   if (ev.anonTop > 0) {
@@ -223,7 +268,7 @@ export function detectLayout(databaseType: string, ev: LayoutEvidence): LayoutDe
     return {
       ok: true,
       layout: ipinfo ? 'ipinfo-lite' : 'ip-location-db',
-      capabilities: { countries: true, subdivisions: !ipinfo && ev.countryCodeState > 0, anonymizers: false },
+      capabilities: { countries: true, subdivisions: !ipinfo && ev.countryCodeState > 0 && ev.nameCoverage >= NAME_COVERAGE_THRESHOLD, anonymizers: false },
     };
   }
   if (ev.countryIsCode > 0) {
