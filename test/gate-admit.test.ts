@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createGate, GeoadmitError, StaticResolver, type Decision, type Join, type Rule } from 'geoadmit';
-import { STATIC_TABLE } from './helpers/fixtures.js';
+import { join, STATIC_TABLE, takedown } from './helpers/fixtures.js';
 
 function setup(options: Partial<Parameters<typeof createGate>[0]> = {}) {
   const gate = createGate({ geo: new StaticResolver(STATIC_TABLE as never), ...options });
@@ -11,15 +11,7 @@ function setup(options: Partial<Parameters<typeof createGate>[0]> = {}) {
   return { gate, decisions, errors };
 }
 
-const takedown = (over: Record<string, unknown> = {}) => ({
-  id: 'req-1',
-  authority: { name: 'Example Authority', jurisdiction: 'CN' },
-  regions: ['CN'],
-  scope: { meetings: ['m-1'] },
-  ...over,
-});
 
-const join = (peerAddress: string, over: Partial<Join> = {}): Join => ({ meetingId: 'm-1', participantId: `p-${peerAddress}`, peerAddress, ...over });
 
 describe('admit: restriction matching', () => {
   it('denies a participant in the restricted country and admits others', async () => {

@@ -8,22 +8,13 @@ import {
   StaticResolver,
   type GateEventMap,
   type GateOptions,
-  type Join,
   type RestrictionChange,
   type RestrictionStore,
   type RestrictionSubscriber,
 } from 'geoadmit';
 import { createManualClock } from 'geoadmit/testing';
-import { GEOLITE2_COUNTRY, STATIC_TABLE } from './helpers/fixtures.js';
+import { GEOLITE2_COUNTRY, join, STATIC_TABLE, takedown } from './helpers/fixtures.js';
 
-const takedown = (over: Record<string, unknown> = {}) => ({
-  id: 'req-1',
-  authority: { name: 'Example Authority', jurisdiction: 'CN' },
-  regions: ['CN'],
-  scope: { meetings: ['m-1'] },
-  ...over,
-});
-const join = (peerAddress: string, over: Partial<Join> = {}): Join => ({ meetingId: 'm-1', participantId: `p-${peerAddress}`, peerAddress, ...over });
 
 function record(gate: ReturnType<typeof createGate>) {
   const events: GateEventMap[keyof GateEventMap][] = [];

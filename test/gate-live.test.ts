@@ -3,7 +3,7 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { createGate, GeoadmitError, InMemoryRestrictionStore, StaticResolver, type GateOptions, type ParticipantRef } from 'geoadmit';
 import { createManualClock } from 'geoadmit/testing';
-import { STATIC_TABLE } from './helpers/fixtures.js';
+import { STATIC_TABLE, takedown } from './helpers/fixtures.js';
 
 function setup(options: Partial<GateOptions> = {}) {
   const removedCalls: ParticipantRef[] = [];
@@ -21,13 +21,6 @@ function setup(options: Partial<GateOptions> = {}) {
   return { gate, removedCalls, events };
 }
 
-const takedown = (over: Record<string, unknown> = {}) => ({
-  id: 'req-1',
-  authority: { name: 'Example Authority', jurisdiction: 'CN' },
-  regions: ['CN'],
-  scope: { meetings: ['m-1'] },
-  ...over,
-});
 
 async function fill(gate: ReturnType<typeof createGate>, meetingId: string, ips: string[], hostAccountId?: string) {
   let i = 0;

@@ -1,10 +1,11 @@
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import type { Join } from 'geoadmit';
+import { dirname, join as joinPath } from 'node:path';
 
 const require = createRequire(import.meta.url);
 
 /** The installed real GeoLite2 country database (IPv4 + IPv6). */
-export const GEOLITE2_COUNTRY = join(
+export const GEOLITE2_COUNTRY = joinPath(
   dirname(require.resolve('@ip-location-db/geolite2-country-mmdb/package.json')),
   'geolite2-country.mmdb',
 );
@@ -29,3 +30,19 @@ export const STATIC_TABLE = {
   '2001:da8::/32': { country: 'CN', subdivisions: ['CN-BJ'] },
   '2001:4860::/32': 'US',
 } as const;
+
+/** A CN takedown on meeting m-1, with overrides. */
+export function takedown(over: Record<string, unknown> = {}) {
+  return {
+    id: 'req-1',
+    authority: { name: 'Example Authority', jurisdiction: 'CN' },
+    regions: ['CN'],
+    scope: { meetings: ['m-1'] },
+    ...over,
+  };
+}
+
+/** A join to meeting m-1 whose participant id names its address, with overrides. */
+export function join(peerAddress: string, over: Partial<Join> = {}): Join {
+  return { meetingId: 'm-1', participantId: `p-${peerAddress}`, peerAddress, ...over };
+}
