@@ -1,27 +1,15 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { createRedisRestrictionStore, type RedisRestrictionStore } from 'geoadmit/redis';
 import { GeoadmitError } from '../src/errors/index.js';
-import { describeWithRedis, recorder, startRedis, takedown, waitFor, type TestRedis } from './helpers/redis-server.js';
+import { describeWithRedis, useRedisServer, recorder, takedown, waitFor } from './helpers/redis-server.js';
 
 describeWithRedis('Redis restriction store: reads and writes', () => {
-  let redis: TestRedis;
-  let admin: Redis;
-  const stores: RedisRestrictionStore[] = [];
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    admin = new Redis(redis.url);
-  });
-  afterAll(async () => {
-    await Promise.all(stores.map((s) => s.close()));
-    admin?.disconnect();
-    await redis?.dispose();
-  });
+  const server = useRedisServer();
 
   function setup(prefix: string, options: Parameters<typeof createRedisRestrictionStore>[0] = {}) {
-    const store = createRedisRestrictionStore({ url: redis.url, prefix, ...options });
-    stores.push(store);
+    const store = createRedisRestrictionStore({ url: server.redis.url, prefix, ...options });
+    server.track(store);
     return store;
   }
 
@@ -47,13 +35,13 @@ describeWithRedis('Redis restriction store: reads and writes', () => {
 
     expect(await store.snapshot()).toEqual({ version: removed.version, restrictions: [takedown('b', 'm-2')] });
     // The conflicting put left no trace in the stream: put a, put b, delete a.
-    const entries = await admin.xrange('rt:changes', '-', '+');
+    const entries = await server.admin.xrange('rt:changes', '-', '+');
     expect(entries.map(([, f]) => [f[1], f[3]])).toEqual([
       ['put', 'a'],
       ['put', 'b'],
       ['delete', 'a'],
     ]);
-    expect(await admin.hkeys('rt:restrictions')).toEqual(['b']);
+    expect(await server.admin.hkeys('rt:restrictions')).toEqual(['b']);
   });
 
   test('ids such as __proto__ are ordinary restriction ids', async () => {
@@ -103,7 +91,7 @@ describeWithRedis('Redis restriction store: reads and writes', () => {
 
     // Replaying the stream from the start must give exactly the hash.
     const replay = new Map<string, string>();
-    const entries = await admin.xrange('race:changes', '-', '+');
+    const entries = await server.admin.xrange('race:changes', '-', '+');
     for (const [, fields] of entries) {
       const [, op, , id, , doc] = fields as [string, string, string, string, string, string];
       if (op === 'put') {
@@ -113,7 +101,7 @@ describeWithRedis('Redis restriction store: reads and writes', () => {
         expect(replay.delete(id)).toBe(true); // a delete only ever recorded for a present id
       }
     }
-    const hash = await admin.hgetall('race:restrictions');
+    const hash = await server.admin.hgetall('race:restrictions');
     expect(Object.fromEntries(replay)).toEqual({ ...hash });
     // Every successful write has its own stream entry.
     const written = results.filter((r) => !('conflict' in r && r.conflict) && !('existed' in r && !r.existed));
@@ -122,21 +110,21 @@ describeWithRedis('Redis restriction store: reads and writes', () => {
   });
 
   test('a 1,000-restriction snapshot is one command on the wire', async () => {
-    const client = new Redis(redis.url);
+    const client = new Redis(server.redis.url);
     const store = createRedisRestrictionStore({ client, prefix: 'big:' });
-    stores.push({ close: async () => client.disconnect() } as RedisRestrictionStore);
+    server.track({ close: async () => client.disconnect() });
     const docs = Array.from({ length: 1000 }, (_, i) => takedown(`big-${String(i).padStart(4, '0')}`));
     const seeded = await store.reseed(docs);
     expect(seeded.written).toHaveLength(1000);
     await store.snapshot(); // loads the script into the server's cache (EVALSHA, then EVAL once)
 
-    const monitor = await admin.monitor();
+    const monitor = await server.admin.monitor();
     const seen: { args: string[]; source: string }[] = [];
     monitor.on('monitor', (_time: string, args: string[], source: string) => seen.push({ args, source }));
-    await admin.echo('begin');
+    await server.admin.echo('begin');
     await waitFor(() => seen.some((c) => c.args[1] === 'begin'), 'the monitor to see the begin marker');
     const snap = await store.snapshot();
-    await admin.echo('end');
+    await server.admin.echo('end');
     await waitFor(() => seen.some((c) => c.args[1] === 'end'), 'the monitor to see the end marker');
     monitor.disconnect();
 
@@ -152,7 +140,7 @@ describeWithRedis('Redis restriction store: reads and writes', () => {
     const onError: Error[] = [];
     const store = setup('hostile:', { onError: (e) => onError.push(e) });
     await store.put(takedown('good'));
-    await admin.hset('hostile:restrictions', 'not-json', '{"id": "not-json",', 'array', '[1,2]', 'liar', '{"id":"other"}');
+    await server.admin.hset('hostile:restrictions', 'not-json', '{"id": "not-json",', 'array', '[1,2]', 'liar', '{"id":"other"}');
     const snap = await store.snapshot();
     expect(snap.restrictions).toEqual([takedown('good')]);
     expect(onError).toHaveLength(3);
@@ -165,9 +153,9 @@ describeWithRedis('Redis restriction store: reads and writes', () => {
     // The same for stream entries: a subscriber is told and keeps going.
     const rec = recorder();
     const off = store.subscribe(snap.version, rec.subscriber);
-    await admin.xadd('hostile:changes', '*', 'op', 'put', 'id', 'x', 'doc', 'nonsense{');
-    await admin.xadd('hostile:changes', '*', 'op', 'explode', 'id', 'x');
-    await admin.xadd('hostile:changes', '*', 'garbage', 'x');
+    await server.admin.xadd('hostile:changes', '*', 'op', 'put', 'id', 'x', 'doc', 'nonsense{');
+    await server.admin.xadd('hostile:changes', '*', 'op', 'explode', 'id', 'x');
+    await server.admin.xadd('hostile:changes', '*', 'garbage', 'x');
     await store.put(takedown('after'));
     await waitFor(() => rec.changes.length === 1, 'the valid change after the hostile entries');
     off();
@@ -189,18 +177,18 @@ describeWithRedis('Redis restriction store: reads and writes', () => {
   });
 
   test('close() leaves a caller-supplied client open and refuses further calls', async () => {
-    const client = new Redis(redis.url);
+    const client = new Redis(server.redis.url);
     try {
       const store = createRedisRestrictionStore({ client, prefix: 'own:' });
       const rec = recorder();
       store.subscribe('0-0', rec.subscriber);
       await store.put(takedown('x'));
       await waitFor(() => rec.changes.length === 1, 'the change');
-      const before = Number((await admin.info('clients')).match(/connected_clients:(\d+)/)?.[1]);
+      const before = Number((await server.admin.info('clients')).match(/connected_clients:(\d+)/)?.[1]);
       await store.close();
       await waitFor(() => client.status === 'ready', 'client still ready');
       expect(await client.ping()).toBe('PONG');
-      const after = Number((await admin.info('clients')).match(/connected_clients:(\d+)/)?.[1]);
+      const after = Number((await server.admin.info('clients')).match(/connected_clients:(\d+)/)?.[1]);
       expect(after).toBe(before - 1); // only the subscription's duplicate went away
       await expect(store.snapshot()).rejects.toMatchObject({ code: 'E_CLOSED' });
       expect(() => store.subscribe('0-0', rec.subscriber)).toThrowError(expect.objectContaining({ code: 'E_CLOSED' }));

@@ -1,26 +1,13 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { createRedisRestrictionStore, type RedisRestrictionStore } from 'geoadmit/redis';
-import { blockedClients, describeWithRedis, recorder, startRedis, takedown, waitFor, waitForBlocked, type TestRedis } from './helpers/redis-server.js';
+import { expect, test } from 'vitest';
+import { createRedisRestrictionStore } from 'geoadmit/redis';
+import { blockedClients, describeWithRedis, useRedisServer, recorder, takedown, waitFor, waitForBlocked } from './helpers/redis-server.js';
 
 describeWithRedis('Redis restriction store: subscriptions', () => {
-  let redis: TestRedis;
-  let admin: Redis;
-  const stores: RedisRestrictionStore[] = [];
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    admin = new Redis(redis.url);
-  });
-  afterAll(async () => {
-    await Promise.all(stores.map((s) => s.close()));
-    admin?.disconnect();
-    await redis?.dispose();
-  });
+  const server = useRedisServer();
 
   function setup(prefix: string, maxStreamLength?: number) {
-    const store = createRedisRestrictionStore({ url: redis.url, prefix, blockMs: 200, maxStreamLength });
-    stores.push(store);
+    const store = createRedisRestrictionStore({ url: server.redis.url, prefix, blockMs: 200, maxStreamLength });
+    server.track(store);
     return store;
   }
 
@@ -80,7 +67,7 @@ describeWithRedis('Redis restriction store: subscriptions', () => {
     await store.put(takedown('t1'));
     await store.put(takedown('t2'));
     await store.delete('t1');
-    await admin.xtrim('trim:changes', 'MAXLEN', 0);
+    await server.admin.xtrim('trim:changes', 'MAXLEN', 0);
 
     const rec = recorder();
     const off = store.subscribe(early.version, rec.subscriber);
@@ -96,11 +83,11 @@ describeWithRedis('Redis restriction store: subscriptions', () => {
 
     // Trimmed, but the subscriber's own version is the latest: nothing is missing, no resync.
     const current = await store.snapshot();
-    await admin.xtrim('trim:changes', 'MAXLEN', 0);
+    await server.admin.xtrim('trim:changes', 'MAXLEN', 0);
     const upToDate = recorder();
-    const blocked = await blockedClients(admin);
+    const blocked = await blockedClients(server.admin);
     const off2 = store.subscribe(current.version, upToDate.subscriber);
-    await waitForBlocked(admin, blocked + 1);
+    await waitForBlocked(server.admin, blocked + 1);
     await store.put(takedown('t4'));
     await waitFor(() => upToDate.changes.length === 1, 'the change');
     off2();
@@ -115,7 +102,7 @@ describeWithRedis('Redis restriction store: subscriptions', () => {
       const r = await store.put(takedown(`p${i}`));
       if (!r.conflict) versions.push(r.version);
     }
-    await admin.xtrim('part:changes', 'MAXLEN', 3); // keeps p3, p4, p5
+    await server.admin.xtrim('part:changes', 'MAXLEN', 3); // keeps p3, p4, p5
     const kept = recorder();
     const lost = recorder();
     const offs = [store.subscribe(versions[3] as string, kept.subscriber), store.subscribe(versions[1] as string, lost.subscriber)];
@@ -134,7 +121,7 @@ describeWithRedis('Redis restriction store: subscriptions', () => {
       const r = await store.put(takedown(`o${i}`));
       if (!r.conflict) versions.push(r.version);
     }
-    expect(await admin.xlen('own:changes')).toBe(3); // o3, o4, o5
+    expect(await server.admin.xlen('own:changes')).toBe(3); // o3, o4, o5
     // o2's entry is trimmed, but nothing after it: continue without a snapshot.
     const justBehind = recorder();
     const tooFar = recorder();

@@ -8,7 +8,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Restriction } from '../../src/restrictions/types.js';
 import type {
   RestrictionChange,
@@ -216,4 +217,35 @@ export async function waitForBlocked(admin: { info(section: string): Promise<str
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} blocked client(s)`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/**
+ * One server for a describe block: started before its tests, with an admin
+ * client for inspecting it, and every store handed to `track` closed after.
+ */
+export function useRedisServer() {
+  let redis: TestRedis | undefined;
+  let admin: Redis | undefined;
+  const stores: { close(): Promise<void> }[] = [];
+  beforeAll(async () => {
+    redis = await startRedis();
+    admin = new Redis(redis.url);
+  });
+  afterAll(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+    admin?.disconnect();
+    await redis?.dispose();
+  });
+  return {
+    get redis(): TestRedis {
+      return redis!;
+    },
+    get admin(): Redis {
+      return admin!;
+    },
+    track<T extends { close(): Promise<void> }>(store: T): T {
+      stores.push(store);
+      return store;
+    },
+  };
 }
