@@ -11,7 +11,16 @@ const shared: Options = {
 export default defineConfig([
   {
     ...shared,
-    entry: { index: 'src/index.ts', testing: 'src/testing/index.ts', redis: 'src/redis/index.ts' },
+    entry: {
+      index: 'src/index.ts',
+      testing: 'src/testing/index.ts',
+      redis: 'src/redis/index.ts',
+      http: 'src/http/index.ts',
+      console: 'src/console/index.ts',
+      janus: 'src/janus/index.ts',
+      livekit: 'src/livekit/index.ts',
+      vitest: 'src/vitest/index.ts',
+    },
     format: ['esm', 'cjs'],
     // Shared chunks for CommonJS too: without them `geoadmit/testing` and `geoadmit/redis` would carry
     // their own copies of the core classes, and `instanceof GeoadmitError` would fail across entries.

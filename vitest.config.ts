@@ -8,6 +8,11 @@ export default defineConfig({
     alias: [
       { find: /^geoadmit\/testing$/, replacement: here('./src/testing/index.ts') },
       { find: /^geoadmit\/redis$/, replacement: here('./src/redis/index.ts') },
+      { find: /^geoadmit\/http$/, replacement: here('./src/http/index.ts') },
+      { find: /^geoadmit\/console$/, replacement: here('./src/console/index.ts') },
+      { find: /^geoadmit\/janus$/, replacement: here('./src/janus/index.ts') },
+      { find: /^geoadmit\/livekit$/, replacement: here('./src/livekit/index.ts') },
+      { find: /^geoadmit\/vitest$/, replacement: here('./src/vitest/index.ts') },
       { find: /^geoadmit$/, replacement: here('./src/index.ts') },
     ],
   },

@@ -120,6 +120,22 @@ export interface PendingRemoval {
   error: string;
 }
 
+/**
+ * One meeting's live state for operators: how many participants are present,
+ * counted by country and by subdivision. Never an address or a participant id.
+ */
+export interface MeetingOverview {
+  meetingId: string;
+  /** The host account the meeting's participants joined under, when one was given. */
+  hostAccountIds: string[];
+  /** Present participants. */
+  participants: number;
+  /** Participants by ISO country; `unknown` for those without a known location. */
+  countries: Record<string, number>;
+  /** Participants by ISO 3166-2 subdivision (most specific known), where the data tells. */
+  subdivisions: Record<string, number>;
+}
+
 /** The admission gate: see {@link createGate}. */
 export interface Gate {
   /** Decide one join. Never throws for hostile input; only `E_INVALID_JOIN` for missing ids or address. */
@@ -138,6 +154,8 @@ export interface Gate {
   restrictions(): NormalizedRestriction[];
   /** Participants present in a meeting (all meetings when omitted). */
   participants(meetingId?: string): ParticipantRef[];
+  /** Meetings with participants present, counted by country and subdivision (no addresses, no ids). */
+  overview(meetingId?: string): MeetingOverview[];
   /** Removals whose `onRemove` failed. */
   pendingRemovals(): PendingRemoval[];
   /** Call `onRemove` again for every pending removal; resolves to those that now succeeded. */
@@ -535,6 +553,25 @@ class GateImpl implements Gate {
     const out: ParticipantRef[] = [];
     for (const m of ids) for (const e of this.#roster.participants(m)) out.push(ref(e));
     return out;
+  }
+
+  overview(meetingId?: string): MeetingOverview[] {
+    const ids = meetingId === undefined ? [...this.#roster.meetingIds()] : this.#roster.hasMeeting(meetingId) ? [meetingId] : [];
+    return ids.map((m) => {
+      const countries: Record<string, number> = Object.create(null);
+      const subdivisions: Record<string, number> = Object.create(null);
+      const hosts = new Set<string>();
+      let participants = 0;
+      for (const e of this.#roster.participants(m)) {
+        participants += 1;
+        if (e.hostAccountId !== undefined) hosts.add(e.hostAccountId);
+        const country = e.location.country ?? 'unknown';
+        countries[country] = (countries[country] ?? 0) + 1;
+        const sub = e.location.subdivisions[e.location.subdivisions.length - 1];
+        if (sub !== undefined) subdivisions[sub] = (subdivisions[sub] ?? 0) + 1;
+      }
+      return { meetingId: m, hostAccountIds: [...hosts].sort(), participants, countries: { ...countries }, subdivisions: { ...subdivisions } };
+    });
   }
 
   pendingRemovals(): PendingRemoval[] {

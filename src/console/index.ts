@@ -1,0 +1,2 @@
+/** geoadmit/console — see SPEC. */
+export {};

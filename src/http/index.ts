@@ -1,0 +1,2 @@
+/** geoadmit/http — see SPEC. */
+export {};

@@ -1,0 +1,2 @@
+/** geoadmit/janus — see SPEC. */
+export {};

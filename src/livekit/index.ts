@@ -1,0 +1,2 @@
+/** geoadmit/livekit — see SPEC. */
+export {};

@@ -1,0 +1,2 @@
+/** geoadmit/vitest — see SPEC. */
+export {};
