@@ -110,6 +110,8 @@ export interface RestrictResult {
   warnings: string[];
   /** False when the restriction's window has not started (or has ended). */
   active: boolean;
+  /** First 16 hex digits of the SHA-256 of the document in canonical JSON: what the audit events cite. */
+  digest: string;
 }
 
 /** A participant whose removal failed and awaits a retry. */
@@ -708,6 +710,7 @@ class GateImpl implements Gate {
       meetingsUndisturbed: undisturbed,
       warnings: describeCapabilityGaps(r, this.#geo.capabilities),
       active,
+      digest: digestOf(r),
     };
   }
 
