@@ -37,6 +37,7 @@ const GATE_EVENT_TYPES = Object.keys({
   'store.reconnected': true,
   'store.resynced': true,
   'store.regressed': true,
+  warning: true,
   error: true,
 } satisfies Record<keyof GateEventMap, true>) as (keyof GateEventMap)[];
 

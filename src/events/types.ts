@@ -139,6 +139,26 @@ export interface StoreEvent extends EventBase {
   version?: string;
 }
 
+/** Why a gate warns: configuration that quietly weakens enforcement (SPEC 12). */
+export type WarningCode = 'forwarded-header-untrusted' | 'trust-all-proxies';
+
+/**
+ * Configuration that quietly weakens enforcement. `forwarded-header-untrusted`:
+ * a join carried the gate's forwarded header from a non-global peer that no
+ * trusted proxy covers, so its participant got an unknown location (at most
+ * once a minute per peer /24 or /48). `trust-all-proxies`: at creation, when
+ * `trustedProxies` covers every address.
+ */
+export interface WarningEvent {
+  type: 'warning';
+  time: string;
+  code: WarningCode;
+  /** What is wrong and what to change, in one sentence. */
+  message: string;
+  /** The peer the warning is about, redacted as the `audit.ip` setting says (truncated by default). */
+  peer?: string;
+}
+
 /** Every audit event, discriminated by `type`. */
 export type AuditEvent =
   | DecisionEvent
@@ -148,6 +168,7 @@ export type AuditEvent =
   | RestrictionLiftedEvent
   | GeoReloadedEvent
   | StoreEvent
+  | WarningEvent
   | ErrorEvent;
 
 export type AuditEventType = AuditEvent['type'];
@@ -164,6 +185,7 @@ export interface GateEventMap {
   'store.reconnected': StoreEvent & { type: 'store.reconnected' };
   'store.resynced': StoreEvent & { type: 'store.resynced' };
   'store.regressed': StoreEvent & { type: 'store.regressed' };
+  warning: WarningEvent;
   error: ErrorEvent;
 }
 
