@@ -8,3 +8,4 @@ export * from './gate/index.js';
 export * from './audit/index.js';
 export * from './report/index.js';
 export * from './store/index.js';
+export { openDefaultResolver, findDefaultDatabase, GEOLITE2_ATTRIBUTION, DEFAULT_DB_PACKAGE, type DefaultResolverOptions, type PackageResolver } from './geo/default.js';

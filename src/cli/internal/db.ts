@@ -1,35 +1,11 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { MaxMindResolver } from '../../geo/index.js';
 import type { Location } from '../../geo/index.js';
+// The default database is found by the library (geo/default.ts), so the CLI and openDefaultResolver() agree.
+import { DEFAULT_DB_PACKAGE, GEOLITE2_ATTRIBUTION, findDefaultDatabase } from '../../geo/default.js';
 import { CliUsageError } from './context.js';
 
-/** The npm package the CLI falls back to when no `--db` is given. */
-export const DEFAULT_DB_PACKAGE = '@ip-location-db/geolite2-country-mmdb';
-const DEFAULT_DB_FILE = 'geolite2-country.mmdb';
-
-/** MaxMind's required attribution for products using GeoLite2 data. */
-export const GEOLITE2_ATTRIBUTION = 'This product includes GeoLite2 data created by MaxMind, available from https://www.maxmind.com.';
-
-/**
- * Where the default database is: the package's directory, found from this
- * module first (the CLI's own install) and then from the working directory
- * (a project that installed the package next to geoadmit).
- */
-export function findDefaultDatabase(cwd: string): string | undefined {
-  const bases = [import.meta.url, join(cwd, 'noop.js')];
-  for (const base of bases) {
-    try {
-      const pkg = createRequire(base).resolve(`${DEFAULT_DB_PACKAGE}/package.json`);
-      const file = join(dirname(pkg), DEFAULT_DB_FILE);
-      if (existsSync(file)) return file;
-    } catch {
-      // Not installed from this base: try the next one.
-    }
-  }
-  return undefined;
-}
+export { DEFAULT_DB_PACKAGE, GEOLITE2_ATTRIBUTION, findDefaultDatabase };
 
 /** The resolver a command uses, and what to say about its data. */
 export interface OpenedDatabases {
