@@ -1,14 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import {
-  canonicalRegion,
-  matchRestriction,
-  validateRestriction,
-  validateRestrictions,
-  type NormalizedRestriction,
-  type Restriction,
-  type RestrictionMatch,
-  type RestrictionProblem,
-} from '../src/index.js';
+import { validateRestriction, validateRestrictions, type NormalizedRestriction, type Restriction, type RestrictionProblem } from 'geoadmit';
+// Internals (not exported from the package root), tested where they live.
+import { canonicalRegion, matchRestriction, type RestrictionMatch } from '../src/restrictions/index.js';
 
 describe('public types', () => {
   it('validation turns unknown input into normalised restrictions', () => {
