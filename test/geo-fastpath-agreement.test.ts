@@ -8,7 +8,7 @@ import { describe, expect, test } from 'vitest';
 import { buildMmdb } from '../src/mmdb/index.js';
 import { buildGeoIp2Mmdb, buildIpLocationDbMmdb } from '../src/testing/index.js';
 import { MaxMindResolver } from '../src/geo/index.js';
-import { ipv6NetworkTextFromWords, parseIpv6Words } from '../src/geo/internal/ipv6-words.js';
+import { ipv6NetworkTextFromWords, parseIpv6Words } from '../src/address/ip.js';
 import { SearchTree } from '../src/geo/internal/tree.js';
 import { checkIPv6Grammar, formatIPv6 } from '../src/address/internal/ipv6.js';
 import { Ipv6Scan, scanIpv6 } from '../src/address/internal/ipv6-text.js';

@@ -3,17 +3,13 @@ import type { FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve as resolvePath } from 'node:path';
 import EventEmitter from 'eventemitter3';
-import { parseLiteral } from '../address/internal/literal.js';
-import { classify, nonGlobalRange } from '../address/internal/non-global.js';
-import type { IpValue } from '../address/internal/types.js';
+import { classify, type IpValue, ipv4NetworkText, ipv6NetworkTextFromWords, nonGlobalRange, parseIPv4, parseIpv6Words, parseLiteral } from '../address/ip.js';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import type { GeoCapabilities, GeoResolver, GeoResolverEvents, GeoResolverMetadata, Location } from './types.js';
 import { loadDatabase } from './internal/load.js';
 import type { LoadedDatabase } from './internal/load.js';
 import type { MappedRecord, MaxMindLayout } from './internal/layouts.js';
-import { ipv6NetworkTextFromWords, parseIpv6Words } from './internal/ipv6-words.js';
 import { TwoGenerationMemo } from './internal/memo.js';
-import { ipv4NetworkText, parseIpv4 } from './internal/network.js';
 
 export { MaxMindLayout } from './internal/layouts.js';
 
@@ -300,7 +296,7 @@ export class MaxMindResolver implements GeoResolver {
 
   private lookup(input: string): Location {
     if (typeof input !== 'string') return INVALID;
-    let v4 = parseIpv4(input);
+    let v4 = parseIPv4(input);
     let family: 4 | 6 = 4;
     if (v4 >= 0) {
       // Fast path: strict dotted-quad text, what sockets report. Only the range check remains.

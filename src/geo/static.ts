@@ -1,7 +1,4 @@
-import { compileCidr } from '../address/internal/cidr.js';
-import { echo, parseLiteral } from '../address/internal/literal.js';
-import { classify } from '../address/internal/non-global.js';
-import { PrefixTable } from '../address/internal/prefix-table.js';
+import { classify, compileCidr, echo, parseLiteral, PrefixTable } from '../address/ip.js';
 import { GeoadmitError } from '../errors/index.js';
 import { canonicalRegion, countryOfRegion } from '../restrictions/regions.js';
 import type { GeoCapabilities, GeoResolver, GeoResolverMetadata, Location, UnknownCause } from './types.js';

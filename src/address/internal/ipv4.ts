@@ -48,6 +48,13 @@ export function formatIPv4(v4: number): string {
   return `${OCTET[v4 >>> 24] as string}.${OCTET[(v4 >>> 16) & 255] as string}.${OCTET[(v4 >>> 8) & 255] as string}.${OCTET[v4 & 255] as string}`;
 }
 
+/** `1.2.4.8` (as a number), 22 → `1.2.4.0/22`: the database network that answered a lookup. */
+export function ipv4NetworkText(v4: number, prefix: number): string {
+  const bits = prefix < 0 ? 0 : prefix > 32 ? 32 : prefix;
+  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  return `${formatIPv4((v4 & mask) >>> 0)}/${bits}`;
+}
+
 /** Why `text` (printable ASCII, no port) is not strict IPv4: for error details only. */
 export function explainIPv4(text: string): string {
   if (/^[0-9]+$/.test(text)) return 'a single number is not an IPv4 address (ambiguous integer form)';
