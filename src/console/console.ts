@@ -1,0 +1,321 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { verifyAuditLog } from '../audit/index.js';
+import { ErrorCode, GeoadmitError, isGeoadmitError } from '../errors/index.js';
+import type { Gate, RestrictResult } from '../gate/index.js';
+import { assertKnownKeys } from '../internal/options.js';
+import { isPlainObject } from '../internal/objects.js';
+import { buildTransparencyReport, renderReportHtml } from '../report/index.js';
+import type { NormalizedRestriction } from '../restrictions/types.js';
+import { EventHub } from './internal/events.js';
+import { bearerMatches, HttpProblem, readJsonBody, sendJson, sendProblem, sha256 } from './internal/http.js';
+import { ConsolePage } from './internal/page.js';
+import type { ConsoleHandler, ConsoleOptions } from './types.js';
+
+/** The gate checks the document at run time: the API hands it over as received. */
+type Document = Parameters<Gate['restrict']>[0];
+
+const KNOWN_OPTIONS = ['token', 'authorize', 'basePath', 'auditLog', 'cors', 'maxBodyBytes', 'heartbeatMs', 'overviewIntervalMs'] as const;
+
+/** Statuses of the gate's refusals: the document was understood and refused (422), or the store is down (503). */
+const REFUSAL_STATUS: Partial<Record<string, number>> = {
+  [ErrorCode.InvalidRestriction]: 422,
+  [ErrorCode.OutOfJurisdiction]: 422,
+  [ErrorCode.UnknownRestriction]: 404,
+  [ErrorCode.StoreUnavailable]: 503,
+  [ErrorCode.Closed]: 503,
+};
+
+/**
+ * The operator console: one self-contained page and its JSON API, mounted
+ * under `basePath` in any Node server. The page asks for the token; every API
+ * route requires it (or `authorize(req)`).
+ *
+ * Routes (relative to `basePath`):
+ * - `GET /` — the page (no token needed: it holds no data and asks for the token)
+ * - `GET api/overview` — meetings and their participants counted by country and subdivision
+ * - `GET api/restrictions` — the registered restrictions
+ * - `POST api/preview` `{ restriction }` — the impact and the document's `digest`; nothing changes
+ * - `POST api/restrictions` `{ restriction, digest }` — applies the document only if `digest` is its
+ *   preview's (409 otherwise); 201 with the removed participants, or the refusal (422, 503)
+ * - `DELETE api/restrictions/:id` — lifts a restriction (404 `E_UNKNOWN_RESTRICTION`)
+ * - `GET api/events` — server-sent events: decisions, removals, restriction events, warnings, overview
+ * - `GET api/report` — the audit log's verification and transparency report (`?format=html` for the HTML page)
+ *
+ * @throws GeoadmitError `E_INVALID_CONFIG` for an unknown option, neither or both of `token` and `authorize`, or a bad value.
+ * @example
+ * const consoleHandler = createConsole(gate, { token: process.env.GEOADMIT_CONSOLE_TOKEN, auditLog: 'audit.jsonl' });
+ * http.createServer((req, res) => consoleHandler(req, res, () => app(req, res))).listen(8080);
+ */
+export function createConsole(gate: Gate, options: ConsoleOptions): ConsoleHandler {
+  const config = checkOptions(gate, options);
+  const hub = new EventHub(gate, config.heartbeatMs, config.overviewIntervalMs);
+  const page = new ConsolePage(config.basePath, config.auditLogPath !== undefined);
+  const expected = config.token === undefined ? undefined : sha256(config.token);
+
+  const authorized = async (req: IncomingMessage): Promise<boolean> => {
+    if (expected !== undefined) return bearerMatches(req.headers.authorization, expected);
+    return (await options.authorize!(req)) === true;
+  };
+
+  const corsHeaders = (req: IncomingMessage): Record<string, string> => {
+    if (config.cors === undefined || req.headers.origin !== config.cors.origin) return {};
+    return { 'access-control-allow-origin': config.cors.origin, vary: 'Origin' };
+  };
+
+  async function api(req: IncomingMessage, res: ServerResponse, route: string, cors: Record<string, string>): Promise<void> {
+    const method = req.method ?? 'GET';
+    if (!(await authorized(req))) {
+      req.resume();
+      throw new HttpProblem(
+        401,
+        { error: 'unauthorized', message: 'missing or wrong credentials: send Authorization: Bearer <token>' },
+        { 'www-authenticate': 'Bearer' },
+      );
+    }
+    if (route === 'overview' && method === 'GET') return sendJson(res, 200, { meetings: gate.overview() }, cors);
+    if (route === 'restrictions' && method === 'GET') {
+      return sendJson(res, 200, { restrictions: gate.restrictions().map(listed) }, cors);
+    }
+    if (route === 'preview' && method === 'POST') {
+      const body = await restrictionBody(req, config.maxBodyBytes, false);
+      return sendJson(res, 200, impact(await gate.preview(body.restriction as Document)), cors);
+    }
+    if (route === 'restrictions' && method === 'POST') {
+      const body = await restrictionBody(req, config.maxBodyBytes, true);
+      let previewed: RestrictResult | undefined;
+      try {
+        previewed = await gate.preview(body.restriction as Document);
+      } catch (error) {
+        // A document the gate refuses applies nothing whatever its digest: let `restrict` refuse it
+        // too, so the refusal is recorded (`restriction.refused`) and reaches the transparency report.
+        if (!isGeoadmitError(error) || REFUSAL_STATUS[error.code] !== 422) throw error;
+      }
+      if (previewed !== undefined && previewed.digest !== body.digest) {
+        throw new HttpProblem(409, {
+          error: 'digest-mismatch',
+          message: `the document's digest is ${previewed.digest}, not the previewed ${JSON.stringify(body.digest)}: nothing was applied; preview it again`,
+        });
+      }
+      const result = await gate.restrict(body.restriction as Document);
+      return sendJson(res, 201, impact(result), cors);
+    }
+    if (route.startsWith('restrictions/') && method === 'DELETE') {
+      const id = decode(route.slice('restrictions/'.length));
+      const lifted = await gate.lift(id);
+      return sendJson(res, 200, { restriction: listed(lifted) }, cors);
+    }
+    if (route === 'events' && method === 'GET') return hub.open(res, cors);
+    if (route === 'report' && method === 'GET') return report(req, res, cors);
+    const known = ['overview', 'restrictions', 'preview', 'events', 'report'].includes(route) || route.startsWith('restrictions/');
+    if (known) throw new HttpProblem(405, { error: 'method-not-allowed', message: `${method} is not supported on api/${route}` });
+    throw new HttpProblem(404, { error: 'not-found', message: `no route api/${route}` });
+  }
+
+  async function report(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>): Promise<void> {
+    if (config.auditLogPath === undefined) {
+      throw new HttpProblem(404, {
+        error: 'no-audit-log',
+        message: 'no audit log is configured: pass createConsole(gate, { auditLog: path }) to see its verification and transparency report',
+      });
+    }
+    const verification = await verifyAuditLog(config.auditLogPath, config.verifyOptions);
+    const built = await buildTransparencyReport(config.auditLogPath, config.reportOptions);
+    const format = new URL(req.url ?? '/', 'http://console.invalid').searchParams.get('format');
+    if (format === 'html') {
+      const html = renderReportHtml(built);
+      res.writeHead(200, {
+        ...page.reportHeaders(),
+        ...cors,
+        'content-length': String(Buffer.byteLength(html)),
+      });
+      res.end(html);
+      return;
+    }
+    sendJson(res, 200, { verification, report: built }, cors);
+  }
+
+  const handler = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void => {
+    // Express strips its mount path from req.url and keeps the full one in originalUrl.
+    const raw = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+    const pathname = raw.split('?', 1)[0] ?? '/';
+    const base = config.basePath;
+    if (pathname !== base.slice(0, -1) && !pathname.startsWith(base)) {
+      if (next) return next();
+      sendJson(res, 404, { error: 'not-found', message: `the console is mounted under ${base}` });
+      return;
+    }
+    const cors = corsHeaders(req);
+    const route = pathname.slice(base.length);
+    const method = req.method ?? 'GET';
+    void (async () => {
+      if (method === 'OPTIONS' && route.startsWith('api/') && Object.keys(cors).length > 0) {
+        res.writeHead(204, {
+          ...cors,
+          'access-control-allow-methods': 'GET, POST, DELETE',
+          'access-control-allow-headers': 'authorization, content-type',
+          'access-control-max-age': '600',
+          'cache-control': 'no-store',
+        });
+        return void res.end();
+      }
+      if (pathname === base.slice(0, -1)) {
+        // `/console` → `/console/` so the page's relative links resolve.
+        res.writeHead(308, { location: base, 'cache-control': 'no-store' });
+        return void res.end();
+      }
+      if (route === '' && (method === 'GET' || method === 'HEAD')) return page.serve(res, method === 'HEAD');
+      if (!route.startsWith('api/')) throw new HttpProblem(404, { error: 'not-found', message: `nothing at ${pathname}` });
+      await api(req, res, route.slice('api/'.length), cors);
+    })().catch((error: unknown) => answerError(res, error, cors));
+  };
+
+  return Object.assign(handler, {
+    basePath: config.basePath,
+    close: () => hub.close(),
+  });
+}
+
+function answerError(res: ServerResponse, error: unknown, cors: Record<string, string>): void {
+  if (res.headersSent) return void res.destroy();
+  if (error instanceof HttpProblem) return sendProblem(res, error, cors);
+  if (isGeoadmitError(error)) {
+    const status = REFUSAL_STATUS[error.code] ?? 500;
+    const body: Record<string, unknown> = { error: error.code, message: error.message };
+    if (error.path !== undefined) body.path = error.path;
+    if (status === 500) return sendJson(res, 500, { error: 'internal', message: 'internal error' }, cors);
+    return sendJson(res, status, body, cors);
+  }
+  // Internals stay on the server: the caller learns only that it failed.
+  sendJson(res, 500, { error: 'internal', message: 'internal error' }, cors);
+}
+
+/** A restriction as listed: its document plus what the gate made of it. */
+function listed(r: NormalizedRestriction): Record<string, unknown> {
+  const now = Date.now();
+  return {
+    id: r.id,
+    kind: r.kind,
+    mode: r.mode,
+    ...(r.authority === undefined ? {} : { authority: r.authority }),
+    regions: r.regions,
+    ...(r.allowRegions === undefined ? {} : { allowRegions: r.allowRegions }),
+    scope: r.scope,
+    ...(r.validFrom === undefined ? {} : { validFrom: new Date(r.validFrom).toISOString() }),
+    ...(r.validUntil === undefined ? {} : { validUntil: new Date(r.validUntil).toISOString() }),
+    active: (r.validFrom === undefined || r.validFrom <= now) && (r.validUntil === undefined || now < r.validUntil),
+    ...(r.reference === undefined ? {} : { reference: r.reference }),
+    document: r.source,
+  };
+}
+
+/** What an operator needs from a preview or a registration. */
+function impact(result: RestrictResult): Record<string, unknown> {
+  return {
+    restriction: result.restriction.source,
+    digest: result.digest,
+    active: result.active,
+    matched: result.matched,
+    removed: result.removed,
+    pending: result.pending,
+    meetingsReached: result.meetingsReached,
+    meetingsUndisturbed: result.meetingsUndisturbed,
+    warnings: result.warnings,
+  };
+}
+
+async function restrictionBody(req: IncomingMessage, limit: number, needDigest: boolean): Promise<{ restriction: unknown; digest?: unknown }> {
+  const body = await readJsonBody(req, limit);
+  if (!isPlainObject(body) || !Object.hasOwn(body, 'restriction')) {
+    throw new HttpProblem(400, { error: 'bad-request', message: 'send { "restriction": <document> }', path: '$.restriction' });
+  }
+  for (const key of Object.keys(body)) {
+    if (key !== 'restriction' && key !== 'digest')
+      throw new HttpProblem(400, { error: 'bad-request', message: `unknown field ${JSON.stringify(key)}`, path: `$.${key}` });
+  }
+  if (needDigest && body.digest !== null && typeof body.digest !== 'string') {
+    throw new HttpProblem(400, {
+      error: 'bad-request',
+      message: 'send { "restriction": <document>, "digest": <the digest its preview returned> }',
+      path: '$.digest',
+    });
+  }
+  return body as { restriction: unknown; digest?: unknown };
+}
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpProblem(400, { error: 'bad-request', message: 'the restriction id in the path is not valid percent-encoding' });
+  }
+}
+
+interface Config {
+  token: string | undefined;
+  basePath: string;
+  auditLogPath: string | undefined;
+  verifyOptions: Parameters<typeof verifyAuditLog>[1];
+  reportOptions: Parameters<typeof buildTransparencyReport>[1];
+  cors: { origin: string } | undefined;
+  maxBodyBytes: number;
+  heartbeatMs: number;
+  overviewIntervalMs: number;
+}
+
+function invalid(argument: string, message: string): GeoadmitError {
+  return new GeoadmitError(ErrorCode.InvalidConfig, `createConsole: ${message}`, { argument });
+}
+
+function checkOptions(gate: Gate, options: ConsoleOptions): Config {
+  if (gate === null || typeof gate !== 'object' || typeof gate.preview !== 'function') throw invalid('gate', 'the first argument must be a gate (createGate)');
+  if (!isPlainObject(options as unknown)) throw invalid('options', 'options must be an object with token or authorize');
+  assertKnownKeys(options, KNOWN_OPTIONS, 'createConsole');
+  const { token, authorize } = options;
+  if ((token === undefined) === (authorize === undefined)) {
+    throw invalid(token === undefined ? 'token' : 'authorize', 'give exactly one of token and authorize (the API is never left open)');
+  }
+  if (token !== undefined && (typeof token !== 'string' || token.length < 16 || /\s/.test(token))) {
+    throw invalid('token', 'token must be a string of at least 16 characters without spaces (use 32 random bytes, base64url)');
+  }
+  if (authorize !== undefined && typeof authorize !== 'function')
+    throw invalid('authorize', 'authorize must be a function (req) => boolean | Promise<boolean>');
+  const basePath = options.basePath ?? '/console';
+  if (typeof basePath !== 'string' || !/^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/.test(basePath) || basePath.includes('//')) {
+    throw invalid('basePath', 'basePath must be an absolute URL path such as /console');
+  }
+  const log = options.auditLog;
+  let auditLogPath: string | undefined;
+  let verifyOptions: Config['verifyOptions'];
+  let reportOptions: Config['reportOptions'];
+  if (typeof log === 'string' && log !== '') auditLogPath = log;
+  else if (isPlainObject(log as unknown) && typeof log === 'object' && typeof log.path === 'string' && log.path !== '') {
+    assertKnownKeys(log, ['path', 'verify', 'report'], 'createConsole: auditLog', 'auditLog.');
+    auditLogPath = log.path;
+    verifyOptions = log.verify;
+    reportOptions = log.report;
+  } else if (log !== undefined) throw invalid('auditLog', 'auditLog must be a path or { path, verify?, report? }');
+  const cors = options.cors;
+  if (cors !== undefined) {
+    if (!isPlainObject(cors as unknown) || typeof cors.origin !== 'string' || !/^https?:\/\/[^/\s]+$/.test(cors.origin)) {
+      throw invalid('cors', 'cors must be { origin: "https://host[:port]" } (one exact origin)');
+    }
+    assertKnownKeys(cors, ['origin'], 'createConsole: cors', 'cors.');
+  }
+  return {
+    token,
+    basePath: basePath.endsWith('/') ? basePath : `${basePath}/`,
+    auditLogPath,
+    verifyOptions,
+    reportOptions,
+    cors,
+    maxBodyBytes: positive(options.maxBodyBytes, 1024 * 1024, 'maxBodyBytes'),
+    heartbeatMs: positive(options.heartbeatMs, 15_000, 'heartbeatMs'),
+    overviewIntervalMs: positive(options.overviewIntervalMs, 2_000, 'overviewIntervalMs'),
+  };
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value <= 0) throw invalid(name, `${name} must be a positive integer`);
+  return value;
+}

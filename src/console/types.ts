@@ -1,0 +1,58 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { VerifyAuditLogOptions } from '../audit/types.js';
+import type { TransparencyReportOptions } from '../report/types.js';
+
+/** The audit log the console reports on: a path, or a path with the options to verify and report it. */
+export type ConsoleAuditLog =
+  | string
+  | {
+      /** The JSON Lines audit log (`createJsonlAuditSink`'s path). */
+      path: string;
+      /** Passed to `verifyAuditLog` (e.g. the HMAC `key`, a `publicKey`). */
+      verify?: VerifyAuditLogOptions;
+      /** Passed to `buildTransparencyReport` (e.g. the HMAC `key`, a window). */
+      report?: TransparencyReportOptions;
+    };
+
+/** Options of {@link createConsole}. Exactly one of `token` and `authorize` is required. */
+export interface ConsoleOptions {
+  /**
+   * The bearer token every API request must carry (`Authorization: Bearer …`),
+   * compared in constant time. Use a long random value (32 bytes, base64url).
+   */
+  token?: string;
+  /**
+   * Decides whether a request may use the API instead of a token (your own
+   * session check, SSO, mTLS, ...). May return a Promise. A throw answers 500
+   * and grants nothing.
+   */
+  authorize?: (req: IncomingMessage) => boolean | Promise<boolean>;
+  /** Where the console is mounted, e.g. `/ops/geoadmit` (default `/console`). The page is `basePath + '/'`. */
+  basePath?: string;
+  /** The audit log behind `GET api/report`: its verification status and transparency report. */
+  auditLog?: ConsoleAuditLog;
+  /**
+   * Cross-origin access to the API, off by default. `origin` is the one origin
+   * allowed (exact match, e.g. `https://ops.example.org`).
+   */
+  cors?: { origin: string };
+  /** Largest request body accepted, in bytes (default 1 MiB); larger answers 413. */
+  maxBodyBytes?: number;
+  /** Interval of the heartbeat comment on `api/events`, in milliseconds (default 15,000). */
+  heartbeatMs?: number;
+  /** How often `api/events` checks the meeting overview for changes (leaves emit no event), in milliseconds (default 2,000). */
+  overviewIntervalMs?: number;
+}
+
+/**
+ * A Node request handler serving the console under its `basePath`. For a
+ * request outside `basePath` it calls `next()` when given (Express, Connect)
+ * and otherwise answers 404.
+ */
+export interface ConsoleHandler {
+  (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void;
+  /** The normalised base path, always ending in `/` (e.g. `/console/`). */
+  readonly basePath: string;
+  /** End every open `api/events` stream and stop listening to the gate (call before closing the server). */
+  close(): void;
+}

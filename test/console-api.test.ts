@@ -1,0 +1,428 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createGate, createJsonlAuditSink, type Gate, type GeoadmitError, type JsonlAuditSink, StaticResolver } from 'geoadmit';
+import { type ConsoleHandler, createConsole } from 'geoadmit/console';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+const TOKEN = 'test-token-0123456789abcdef';
+const AUTH = { authorization: `Bearer ${TOKEN}` };
+const GEO = { '1.2.4.0/24': { country: 'CN', subdivisions: ['CN-BJ'] }, '202.181.0.0/16': 'HK', '8.8.8.0/24': 'US' };
+const CN_DEMAND = {
+  id: 'demand-1',
+  kind: 'takedown',
+  authority: { name: 'Example Authority', jurisdiction: 'CN' },
+  regions: ['CN'],
+  scope: { meetings: ['meeting-A', 'meeting-B'] },
+};
+
+interface Setup {
+  gate: Gate;
+  handler: ConsoleHandler;
+  server: Server;
+  base: string;
+  removed: string[];
+  sink: JsonlAuditSink;
+  dir: string;
+}
+
+let s: Setup;
+
+async function setup(options: Partial<Parameters<typeof createConsole>[1]> = {}): Promise<Setup> {
+  const dir = mkdtempSync(join(tmpdir(), 'geoadmit-console-'));
+  const removed: string[] = [];
+  const gate = createGate({ geo: new StaticResolver(GEO), onRemove: (p) => void removed.push(p.participantId) });
+  const sink = createJsonlAuditSink(join(dir, 'audit.jsonl'), { fsync: 'never' });
+  sink.attach(gate);
+  await gate.admit({ meetingId: 'meeting-A', hostAccountId: 'acct-a', participantId: 'a-us', peerAddress: '8.8.8.8' });
+  await gate.admit({ meetingId: 'meeting-A', hostAccountId: 'acct-a', participantId: 'a-hk', peerAddress: '202.181.0.1' });
+  await gate.admit({ meetingId: 'meeting-B', hostAccountId: 'acct-b', participantId: 'b-cn', peerAddress: '1.2.4.8' });
+  await gate.admit({ meetingId: 'meeting-B', hostAccountId: 'acct-b', participantId: 'b-us', peerAddress: '8.8.8.8' });
+  const handler = createConsole(gate, { token: TOKEN, auditLog: join(dir, 'audit.jsonl'), ...options } as Parameters<typeof createConsole>[1]);
+  const server = createServer((req, res) => handler(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}${handler.basePath}`;
+  return { gate, handler, server, base, removed, sink, dir };
+}
+
+async function teardown(x: Setup): Promise<void> {
+  x.handler.close();
+  x.server.closeAllConnections();
+  await new Promise<void>((resolve) => x.server.close(() => resolve()));
+  await x.gate.close();
+  await x.sink.close();
+  rmSync(x.dir, { recursive: true, force: true });
+}
+
+async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = AUTH) {
+  const res = await fetch(s.base + path, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    /* not JSON: the page or the HTML report */
+  }
+  return { status: res.status, headers: res.headers, json, text };
+}
+
+describe('console API: refusals', () => {
+  beforeEach(async () => {
+    s = await setup();
+  });
+  afterEach(async () => teardown(s));
+
+  it('answers 401 without a token or with a wrong one, on every API route, and changes nothing', async () => {
+    const routes: [string, string, unknown?][] = [
+      ['GET', 'api/overview'],
+      ['GET', 'api/restrictions'],
+      ['POST', 'api/preview', { restriction: CN_DEMAND }],
+      ['POST', 'api/restrictions', { restriction: CN_DEMAND, digest: 'x' }],
+      ['DELETE', 'api/restrictions/demand-1'],
+      ['GET', 'api/events'],
+      ['GET', 'api/report'],
+    ];
+    for (const headers of [{}, { authorization: 'Bearer wrong-token-0123456789abcdef' }, { authorization: TOKEN }, { authorization: `Basic ${TOKEN}` }]) {
+      for (const [method, path, body] of routes) {
+        const res = await api(method, path, body, headers);
+        expect(res.status, `${method} ${path} ${JSON.stringify(headers)}`).toBe(401);
+        expect(res.json.error).toBe('unauthorized');
+        expect(res.headers.get('www-authenticate')).toBe('Bearer');
+        expect(res.headers.get('cache-control')).toBe('no-store');
+      }
+    }
+    expect(s.gate.restrictions()).toEqual([]);
+    expect(s.removed).toEqual([]);
+  });
+
+  it('refuses a wrong content type (415), bad JSON (400), a bad body shape (400) and an oversized body (413)', async () => {
+    const wrongType = await api('POST', 'api/preview', JSON.stringify({ restriction: CN_DEMAND }), { ...AUTH, 'content-type': 'text/plain' });
+    expect(wrongType.status).toBe(415);
+    expect(wrongType.json.error).toBe('unsupported-media-type');
+
+    const bad = await api('POST', 'api/restrictions', '{"restriction": ', AUTH);
+    expect(bad.status).toBe(400);
+    expect(bad.json.error).toBe('bad-json');
+
+    const shape = await api('POST', 'api/preview', { document: CN_DEMAND });
+    expect(shape).toMatchObject({ status: 400, json: { error: 'bad-request', path: '$.restriction' } });
+    const noDigest = await api('POST', 'api/restrictions', { restriction: CN_DEMAND });
+    expect(noDigest).toMatchObject({ status: 400, json: { error: 'bad-request', path: '$.digest' } });
+    const extra = await api('POST', 'api/restrictions', { restriction: CN_DEMAND, digest: 'x', force: true });
+    expect(extra).toMatchObject({ status: 400, json: { path: '$.force' } });
+
+    const huge = { restriction: { ...CN_DEMAND, reference: 'x'.repeat(1024 * 1024) }, digest: 'x' };
+    const tooLarge = await api('POST', 'api/restrictions', huge);
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.json.error).toBe('payload-too-large');
+    expect(s.gate.restrictions()).toEqual([]);
+    expect(s.removed).toEqual([]);
+  });
+
+  it('refuses a chunked body over the cap while it streams in', async () => {
+    const port = (s.server.address() as AddressInfo).port;
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port, method: 'POST', path: '/console/api/preview', headers: { ...AUTH, 'content-type': 'application/json' } },
+        (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      for (let i = 0; i < 20; i++) req.write('x'.repeat(64 * 1024)); // no content-length: chunked, 1.25 MiB
+      req.end();
+    });
+    expect(answer.status).toBe(413);
+    expect(JSON.parse(answer.body)).toMatchObject({ error: 'payload-too-large' });
+  });
+
+  it('answers 409 for a stale digest and applies nothing', async () => {
+    const preview = await api('POST', 'api/preview', { restriction: CN_DEMAND });
+    expect(preview.status).toBe(200);
+    const changed = { ...CN_DEMAND, scope: { meetings: ['meeting-A', 'meeting-B', 'meeting-C'] } };
+    const stale = await api('POST', 'api/restrictions', { restriction: changed, digest: preview.json.digest });
+    expect(stale.status).toBe(409);
+    expect(stale.json.error).toBe('digest-mismatch');
+    expect(String(stale.json.message)).toMatch(/nothing was applied/);
+    const missing = await api('POST', 'api/restrictions', { restriction: CN_DEMAND, digest: null });
+    expect(missing.status).toBe(409);
+    expect(s.gate.restrictions()).toEqual([]);
+    expect(s.removed).toEqual([]);
+  });
+
+  it('refuses an out-of-jurisdiction demand with 422 (preview and apply), records the refusal, and changes nothing', async () => {
+    const refused: unknown[] = [];
+    s.gate.on('restriction.refused', (e) => refused.push(e));
+    const hk = { ...CN_DEMAND, id: 'demand-hk', regions: ['HK'] };
+    const preview = await api('POST', 'api/preview', { restriction: hk });
+    expect(preview.status).toBe(422);
+    expect(preview.json).toMatchObject({ error: 'E_OUT_OF_JURISDICTION', path: '$.regions[0]' });
+    expect(String(preview.json.message)).toMatch(/HK/);
+    expect(refused).toHaveLength(0); // a preview is not a demand acted upon
+    const apply = await api('POST', 'api/restrictions', { restriction: hk, digest: null });
+    expect(apply.status).toBe(422);
+    expect(apply.json.error).toBe('E_OUT_OF_JURISDICTION');
+    expect(refused).toHaveLength(1);
+    const invalid = await api('POST', 'api/preview', { restriction: { ...CN_DEMAND, regions: ['XX'] } });
+    expect(invalid).toMatchObject({ status: 422, json: { error: 'E_INVALID_RESTRICTION' } });
+    expect(s.gate.restrictions()).toEqual([]);
+    expect(s.removed).toEqual([]);
+  });
+
+  it('answers 404 E_UNKNOWN_RESTRICTION for an unknown id, 404 for unknown routes, 405 for wrong methods', async () => {
+    const unknown = await api('DELETE', 'api/restrictions/nope');
+    expect(unknown.status).toBe(404);
+    expect(unknown.json.error).toBe('E_UNKNOWN_RESTRICTION');
+    expect((await api('DELETE', 'api/restrictions/%E0%A4%A')).status).toBe(400);
+    expect((await api('GET', 'api/nothing')).status).toBe(404);
+    expect((await api('PUT', 'api/restrictions')).status).toBe(405);
+    expect((await api('GET', 'elsewhere')).status).toBe(404);
+  });
+
+  it('answers 503 with the code when the gate is closed', async () => {
+    await s.gate.close();
+    const res = await api('POST', 'api/preview', { restriction: CN_DEMAND });
+    expect(res).toMatchObject({ status: 503, json: { error: 'E_CLOSED' } });
+  });
+});
+
+describe('console API: successes', () => {
+  beforeEach(async () => {
+    s = await setup();
+  });
+  afterEach(async () => teardown(s));
+
+  it('lists meetings counted by country and subdivision, never an address or a participant id', async () => {
+    const res = await api('GET', 'api/overview');
+    expect(res.status).toBe(200);
+    expect(res.json.meetings).toEqual([
+      { meetingId: 'meeting-A', hostAccountIds: ['acct-a'], participants: 2, countries: { US: 1, HK: 1 }, subdivisions: {} },
+      { meetingId: 'meeting-B', hostAccountIds: ['acct-b'], participants: 2, countries: { CN: 1, US: 1 }, subdivisions: { 'CN-BJ': 1 } },
+    ]);
+    expect(res.text).not.toMatch(/8\.8\.8|1\.2\.4|202\.181|a-us|b-cn/);
+  });
+
+  it('previews, applies the previewed document (201 with the removed), lists and lifts it', async () => {
+    const preview = await api('POST', 'api/preview', { restriction: CN_DEMAND });
+    expect(preview.status).toBe(200);
+    expect(preview.json).toMatchObject({
+      matched: [{ meetingId: 'meeting-B', participantId: 'b-cn', hostAccountId: 'acct-b' }],
+      meetingsReached: ['meeting-A', 'meeting-B'],
+      meetingsUndisturbed: ['meeting-A'],
+      warnings: [],
+      active: true,
+    });
+    expect(preview.json.digest).toMatch(/^[0-9a-f]{16}$/);
+    expect(s.gate.restrictions()).toEqual([]);
+    expect(s.removed).toEqual([]);
+
+    const applied = await api('POST', 'api/restrictions', { restriction: CN_DEMAND, digest: preview.json.digest });
+    expect(applied.status).toBe(201);
+    expect(applied.json.removed).toEqual([{ meetingId: 'meeting-B', participantId: 'b-cn', hostAccountId: 'acct-b' }]);
+    expect(applied.json.digest).toBe(preview.json.digest);
+    expect(s.removed).toEqual(['b-cn']);
+
+    const listed = await api('GET', 'api/restrictions');
+    expect(listed.json.restrictions).toEqual([
+      expect.objectContaining({ id: 'demand-1', kind: 'takedown', mode: 'enforce', regions: ['CN'], active: true, document: CN_DEMAND }),
+    ]);
+    const again = await api('POST', 'api/restrictions', { restriction: CN_DEMAND, digest: preview.json.digest });
+    expect(again).toMatchObject({ status: 422, json: { error: 'E_INVALID_RESTRICTION', path: '$.id' } });
+
+    const lifted = await api('DELETE', 'api/restrictions/demand-1');
+    expect(lifted.status).toBe(200);
+    expect((lifted.json.restriction as { id: string }).id).toBe('demand-1');
+    expect(s.gate.restrictions()).toEqual([]);
+  });
+
+  it('serves the report as JSON with the verification, and as HTML on request', async () => {
+    await api('POST', 'api/restrictions', { restriction: { ...CN_DEMAND, regions: ['HK'] }, digest: null });
+    await s.sink.flush?.();
+    const res = await api('GET', 'api/report');
+    expect(res.status).toBe(200);
+    expect(res.json.verification).toMatchObject({ ok: true });
+    const report = res.json.report as { governmentDemands: { total: { restrictionsRefused: number } }; promises: { meetingsEndedBySdk: number } };
+    expect(report.promises.meetingsEndedBySdk).toBe(0);
+    expect(report.governmentDemands.total.restrictionsRefused).toBeGreaterThanOrEqual(0);
+    const html = await api('GET', 'api/report?format=html');
+    expect(html.status).toBe(200);
+    expect(html.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(html.headers.get('content-security-policy')).toMatch(/sandbox/);
+    expect(html.text).toMatch(/^<!doctype html>/i);
+  });
+
+  it('serves the page without a token, with a strict CSP whose hashes match its one script and style', async () => {
+    const res = await api('GET', '', undefined, {});
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    for (const directive of ["default-src 'none'", "connect-src 'self'", "frame-ancestors 'none'", "base-uri 'none'"]) expect(csp).toContain(directive);
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|https?:/);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const { createHash } = await import('node:crypto');
+    const scripts = [...res.text.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]!);
+    expect(scripts).toHaveLength(1);
+    expect(csp).toContain(`'sha256-${createHash('sha256').update(scripts[0]!).digest('base64')}'`);
+    const style = /<style>([\s\S]*?)<\/style>/.exec(res.text)![1]!;
+    expect(csp).toContain(`'sha256-${createHash('sha256').update(style).digest('base64')}'`);
+    // No external assets, no inline handlers; the script is self-contained JavaScript.
+    expect(res.text).not.toMatch(/\son[a-z]+=|src="http|href="http|<link/i);
+    expect(() => new Function(scripts[0]!)).not.toThrow();
+    expect(scripts[0]).not.toMatch(/__vite|__name|require\(|import\(/);
+    // The mount point without its slash redirects so relative links resolve.
+    const redirect = await fetch(s.base.slice(0, -1), { redirect: 'manual' });
+    expect(redirect.status).toBe(308);
+    expect(redirect.headers.get('location')).toBe('/console/');
+  });
+
+  it('streams events without any address, plus overview updates, and stops listening when the client leaves', async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${s.base}api/events`, { headers: AUTH, signal: controller.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    const until = async (pattern: RegExp): Promise<void> => {
+      while (!pattern.test(text)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`stream ended before ${pattern}`);
+        text += decoder.decode(value, { stream: true });
+      }
+    };
+    await until(/event: overview\n/);
+    await s.gate.admit({ meetingId: 'meeting-C', participantId: 'c-cn', peerAddress: '1.2.4.9' });
+    await until(/event: decision\n.*c-cn/);
+    await until(/"meetingId":"meeting-C"[^\n]*"participants":1/);
+    const preview = await api('POST', 'api/preview', { restriction: { ...CN_DEMAND, scope: { meetings: ['meeting-C'] } } });
+    await api('POST', 'api/restrictions', { restriction: { ...CN_DEMAND, scope: { meetings: ['meeting-C'] } }, digest: preview.json.digest });
+    await until(/event: removal\n/);
+    await until(/event: restriction\.accepted\n/);
+    expect(text).not.toMatch(/"address"|1\.2\.4\.(0|9)"|"peer"/);
+    controller.abort();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(s.gate.overview().length).toBeGreaterThan(0);
+  });
+});
+
+describe('createConsole options and mounting', () => {
+  it('refuses neither or both of token and authorize, unknown keys, a short token and a bad basePath', () => {
+    const gate = createGate({ geo: new StaticResolver({}) });
+    const code = (fn: () => unknown): string | undefined => {
+      try {
+        fn();
+      } catch (error) {
+        return `${(error as GeoadmitError).code}:${(error as GeoadmitError).argument ?? ''}`;
+      }
+      return undefined;
+    };
+    expect(code(() => createConsole(gate, {}))).toBe('E_INVALID_CONFIG:token');
+    expect(code(() => createConsole(gate, { token: TOKEN, authorize: () => true }))).toBe('E_INVALID_CONFIG:authorize');
+    expect(code(() => createConsole(gate, { token: TOKEN, basepath: '/x' } as never))).toBe('E_INVALID_CONFIG:basepath');
+    expect(code(() => createConsole(gate, { token: 'short' }))).toBe('E_INVALID_CONFIG:token');
+    expect(code(() => createConsole(gate, { token: TOKEN, basePath: 'console' }))).toBe('E_INVALID_CONFIG:basePath');
+    expect(code(() => createConsole(gate, { token: TOKEN, cors: { origin: '*' } }))).toBe('E_INVALID_CONFIG:cors');
+    expect(code(() => createConsole(gate, { token: TOKEN, maxBodyBytes: -1 }))).toBe('E_INVALID_CONFIG:maxBodyBytes');
+    expect(createConsole(gate, { token: TOKEN, basePath: '/ops/geoadmit' }).basePath).toBe('/ops/geoadmit/');
+  });
+
+  it('uses authorize(req) instead of a token, sync or async', async () => {
+    s = await setup({ token: undefined, authorize: async (req) => req.headers['x-operator'] === 'alice' } as never);
+    try {
+      expect((await api('GET', 'api/overview', undefined, {})).status).toBe(401);
+      expect((await api('GET', 'api/overview', undefined, { 'x-operator': 'alice' })).status).toBe(200);
+    } finally {
+      await teardown(s);
+    }
+  });
+
+  it('sends CORS headers only for the configured origin', async () => {
+    s = await setup({ cors: { origin: 'https://ops.example.org' } });
+    try {
+      const allowed = await api('GET', 'api/overview', undefined, { ...AUTH, origin: 'https://ops.example.org' });
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('https://ops.example.org');
+      const other = await api('GET', 'api/overview', undefined, { ...AUTH, origin: 'https://evil.example' });
+      expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    } finally {
+      await teardown(s);
+    }
+  });
+
+  it('has no CORS headers by default', async () => {
+    s = await setup();
+    try {
+      const res = await api('GET', 'api/overview', undefined, { ...AUTH, origin: 'https://ops.example.org' });
+      expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    } finally {
+      await teardown(s);
+    }
+  });
+
+  it('mounts in Express (app.use, with or without a mount path, beside express.json) and calls next outside basePath', async () => {
+    const { default: express } = await import('express');
+    const gate = createGate({ geo: new StaticResolver(GEO) });
+    const handler = createConsole(gate, { token: TOKEN, basePath: '/console' });
+    const app = express();
+    app.use(express.json());
+    app.use('/console', handler);
+    app.use(handler);
+    app.get('/other', (_req, res) => void res.send('other'));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      expect((await fetch(`${origin}/console/`)).status).toBe(200);
+      expect(await (await fetch(`${origin}/other`)).text()).toBe('other');
+      const preview = await fetch(`${origin}/console/api/preview`, {
+        method: 'POST',
+        headers: { ...AUTH, 'content-type': 'application/json' },
+        body: JSON.stringify({ restriction: CN_DEMAND }),
+      });
+      expect(preview.status).toBe(200);
+    } finally {
+      handler.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await gate.close();
+    }
+  });
+
+  it('mounts in Fastify through an onRequest hook that hands over the raw request', async () => {
+    const { default: Fastify } = await import('fastify');
+    const gate = createGate({ geo: new StaticResolver(GEO) });
+    const handler = createConsole(gate, { token: TOKEN, basePath: '/console' });
+    const app = Fastify();
+    app.addHook('onRequest', (req, reply, done) => {
+      if (req.url !== '/console' && !req.url.startsWith('/console/')) return done();
+      reply.hijack();
+      handler(req.raw, reply.raw);
+    });
+    app.get('/other', async () => 'other');
+    const origin = await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      expect((await fetch(`${origin}/console/`)).status).toBe(200);
+      expect(await (await fetch(`${origin}/other`)).text()).toBe('other');
+      const preview = await fetch(`${origin}/console/api/preview`, {
+        method: 'POST',
+        headers: { ...AUTH, 'content-type': 'application/json' },
+        body: JSON.stringify({ restriction: CN_DEMAND }),
+      });
+      expect(preview.status).toBe(200);
+      expect(((await preview.json()) as { meetingsReached: string[] }).meetingsReached).toEqual([]);
+    } finally {
+      handler.close();
+      await app.close();
+      await gate.close();
+    }
+  });
+});
