@@ -1,12 +1,14 @@
 import { watch as fsWatch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve as resolvePath } from 'node:path';
 import EventEmitter from 'eventemitter3';
 import { classify, type IpValue, ipv4NetworkText, ipv6NetworkTextFromWords, nonGlobalRange, parseIPv4, parseIpv6Words, parseLiteral } from '../address/ip.js';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
+import { NotRegularFileError, readRegularFile } from '../internal/files.js';
+import { assertKnownKeys } from '../internal/options.js';
 import type { GeoCapabilities, GeoResolver, GeoResolverEvents, GeoResolverMetadata, Location } from './types.js';
-import { loadDatabase } from './internal/load.js';
+import { loadDatabase, loadDatabaseAsync } from './internal/load.js';
+import { unknownLocation } from './location.js';
 import type { LoadedDatabase } from './internal/load.js';
 import type { MappedRecord, MaxMindLayout } from './internal/layouts.js';
 import { TwoGenerationMemo } from './internal/memo.js';
@@ -82,9 +84,6 @@ interface ResolverState {
   readonly answers: TwoGenerationMemo<SlotAnswer> | undefined;
 }
 
-const unknownLocation = (unknown: NonNullable<Location['unknown']>, anonymizer?: boolean): Location =>
-  Object.freeze({ subdivisions: Object.freeze([]) as readonly string[], source: 'unknown', unknown, ...(anonymizer === undefined ? {} : { anonymizer }) });
-
 const INVALID = unknownLocation('invalid-address');
 const NOT_FOUND = unknownLocation('not-in-database');
 const NOT_FOUND_NOT_ANONYMOUS = unknownLocation('not-in-database', false);
@@ -142,9 +141,7 @@ function buildState(layers: readonly LoadedDatabase[]): ResolverState {
       anonymizers: layers.some((l) => l.capabilities.anonymizers),
     }),
     databases: Object.freeze(
-      layers.map((l) =>
-        Object.freeze({ file: l.file, databaseType: l.databaseType, layout: l.layout, buildDate: l.buildDate, ipVersion: l.ipVersion }),
-      ),
+      layers.map((l) => Object.freeze({ file: l.file, databaseType: l.databaseType, layout: l.layout, buildDate: l.buildDate, ipVersion: l.ipVersion })),
     ),
     answers: layers.length === 1 && locationLayers.length === 1 ? new TwoGenerationMemo<SlotAnswer>(ANSWER_MEMO_SIZE) : undefined,
   });
@@ -166,7 +163,14 @@ async function readDatabase(fs: MaxMindFs, file: string): Promise<Buffer> {
     return await fs.readFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException | undefined)?.code;
-    const why = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? (error as Error)?.message ?? 'unknown error'})`;
+    const why =
+      error instanceof NotRegularFileError
+        ? `is not a regular file (${error.kind})`
+        : code === 'ENOENT'
+          ? 'does not exist'
+          : code === 'EISDIR'
+            ? 'is not a regular file (a directory)'
+            : `cannot be read (${code ?? (error as Error)?.message ?? 'unknown error'})`;
     throw new GeoadmitError(ErrorCode.DatabaseNotFound, `Database file ${file} ${why}`, { file, cause: error });
   }
 }
@@ -179,7 +183,20 @@ function asGeoadmitError(error: unknown, file: string): GeoadmitError {
   });
 }
 
-const defaultFs: MaxMindFs = { readFile: (path) => readFile(path) };
+// Stat before open: a FIFO would block the read forever and /dev/zero never ends.
+const defaultFs: MaxMindFs = { readFile: (path) => readRegularFile(path) };
+
+/** Every key `MaxMindResolver.open` accepts (`fromBuffers` takes the same minus `watch` and `fs`). */
+const OPEN_OPTION_KEYS = ['watch', 'watchDebounceMs', 'fs', 'clock', 'cacheSize', 'verify'] as const;
+
+const FROM_BUFFERS_OPTION_KEYS = OPEN_OPTION_KEYS.filter((k) => k !== 'watch' && k !== 'fs');
+
+function checkOptions(options: unknown, where: string, known: readonly string[]): void {
+  if (options === null || typeof options !== 'object') {
+    throw new GeoadmitError(ErrorCode.InvalidConfig, `${where}: options must be an object`, { argument: 'options' });
+  }
+  assertKnownKeys(options, known, where);
+}
 
 /**
  * A {@link GeoResolver} over MaxMind DB (`.mmdb`) files: GeoIP2/GeoLite2 City
@@ -230,11 +247,12 @@ export class MaxMindResolver implements GeoResolver {
     if (list.length === 0 || list.some((p) => typeof p !== 'string' || p.length === 0)) {
       throw new GeoadmitError(ErrorCode.InvalidConfig, 'MaxMindResolver.open needs at least one database path (non-empty strings)', { argument: 'paths' });
     }
+    checkOptions(options, 'MaxMindResolver.open', OPEN_OPTION_KEYS);
     const fs = options.fs ?? defaultFs;
     const layers: LoadedDatabase[] = [];
     for (const file of list) {
       const buffer = await readDatabase(fs, file);
-      layers.push(loadFile(buffer, file, options));
+      layers.push(await loadFileAsync(buffer, file, options));
     }
     requireLocationLayer(layers, list[list.length - 1] as string);
     const resolver = new MaxMindResolver(layers, list, options);
@@ -248,7 +266,8 @@ export class MaxMindResolver implements GeoResolver {
    * {@link open}. `reload()` has nothing to re-read for these.
    */
   static fromBuffers(buffers: readonly { name: string; buffer: Buffer }[], options: Omit<MaxMindResolverOptions, 'watch' | 'fs'> = {}): MaxMindResolver {
-    if (buffers.length === 0) {
+    checkOptions(options, 'MaxMindResolver.fromBuffers', FROM_BUFFERS_OPTION_KEYS);
+    if (!Array.isArray(buffers) || buffers.length === 0) {
       throw new GeoadmitError(ErrorCode.InvalidConfig, 'MaxMindResolver.fromBuffers needs at least one database', { argument: 'buffers' });
     }
     const layers = buffers.map(({ name, buffer }, i) => {
@@ -456,7 +475,8 @@ export class MaxMindResolver implements GeoResolver {
     for (const file of new Set(files)) {
       try {
         const buffer = await readDatabase(this.fs, file);
-        fresh.set(file, loadFile(buffer, file, this.loadOptions));
+        // Checked in slices: a reload never holds admissions up for the whole check.
+        fresh.set(file, await loadFileAsync(buffer, file, this.loadOptions));
       } catch (error) {
         failed.push({ file, error: asGeoadmitError(error, file) });
       }
@@ -538,12 +558,25 @@ function makeLocation(db: LoadedDatabase, rec: MappedRecord, network: string, an
   return Object.freeze(location);
 }
 
-function loadFile(buffer: Buffer, file: string, options: { verify?: boolean; cacheSize?: number }): LoadedDatabase {
+type LoadFileOptions = { verify?: boolean; cacheSize?: number };
+
+const loadOptionsOf = (options: LoadFileOptions): LoadFileOptions => ({
+  ...(options.verify === undefined ? {} : { verify: options.verify }),
+  ...(options.cacheSize === undefined ? {} : { cacheSize: options.cacheSize }),
+});
+
+function loadFile(buffer: Buffer, file: string, options: LoadFileOptions): LoadedDatabase {
   try {
-    return loadDatabase(buffer, file, {
-      ...(options.verify === undefined ? {} : { verify: options.verify }),
-      ...(options.cacheSize === undefined ? {} : { cacheSize: options.cacheSize }),
-    });
+    return loadDatabase(buffer, file, loadOptionsOf(options));
+  } catch (error) {
+    throw asGeoadmitError(error, file);
+  }
+}
+
+/** {@link loadFile} yielding to the event loop between slices of the check (open and reload). */
+async function loadFileAsync(buffer: Buffer, file: string, options: LoadFileOptions): Promise<LoadedDatabase> {
+  try {
+    return await loadDatabaseAsync(buffer, file, loadOptionsOf(options));
   } catch (error) {
     throw asGeoadmitError(error, file);
   }

@@ -1,7 +1,9 @@
 import { classify, compileCidr, echo, parseLiteral, PrefixTable } from '../address/ip.js';
 import { GeoadmitError } from '../errors/index.js';
+import { assertKnownKeys } from '../internal/options.js';
 import { canonicalRegion, countryOfRegion } from '../restrictions/regions.js';
-import type { GeoCapabilities, GeoResolver, GeoResolverMetadata, Location, UnknownCause } from './types.js';
+import type { GeoCapabilities, GeoResolver, GeoResolverMetadata, Location } from './types.js';
+import { unknownLocation } from './location.js';
 
 /** One row of a {@link StaticResolver} table: a country code, or a fuller record. */
 export type StaticEntry =
@@ -34,6 +36,7 @@ export interface StaticResolverOptions {
   name?: string;
 }
 
+const STATIC_OPTION_KEYS = ['name'] as const;
 const SUBDIVISION = /^([A-Z]{2})-[A-Z0-9]{1,3}$/;
 const ENTRY_KEYS = new Set(['country', 'subdivisions', 'anonymizer', 'anonymous']);
 const ANONYMIZER_FLAGS = new Set(['vpn', 'tor', 'hosting', 'publicProxy', 'residentialProxy']);
@@ -74,12 +77,9 @@ function anonymizerOf(value: unknown): boolean | undefined | string {
   return any;
 }
 
-function unknown(cause: UnknownCause): Location {
-  return Object.freeze({ subdivisions: Object.freeze([]) as readonly string[], source: 'unknown', unknown: cause });
-}
-const INVALID = unknown('invalid-address');
-const NON_GLOBAL = unknown('non-global');
-const NOT_FOUND = unknown('not-in-database');
+const INVALID = unknownLocation('invalid-address');
+const NON_GLOBAL = unknownLocation('non-global');
+const NOT_FOUND = unknownLocation('not-in-database');
 
 function configError(where: string, why: string): GeoadmitError {
   return new GeoadmitError('E_INVALID_CONFIG', `${where}: ${why}`, { argument: where });
@@ -147,6 +147,10 @@ export class StaticResolver implements GeoResolver {
     if (table === null || typeof table !== 'object' || Array.isArray(table)) {
       throw new GeoadmitError('E_INVALID_CONFIG', 'StaticResolver table must be an object of CIDR → entry', { argument: 'table' });
     }
+    if (options === null || typeof options !== 'object') {
+      throw new GeoadmitError('E_INVALID_CONFIG', 'StaticResolver options must be an object', { argument: 'options' });
+    }
+    assertKnownKeys(options, STATIC_OPTION_KEYS, 'StaticResolver');
     const name = options.name ?? 'static';
     const keyOf = new Map<Location, string>();
     let subdivisions = false;

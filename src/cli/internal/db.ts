@@ -1,4 +1,6 @@
+import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
+import { notRegularKind } from '../../internal/files.js';
 import { MaxMindResolver } from '../../geo/index.js';
 import type { Location } from '../../geo/index.js';
 // The default database is found by the library (geo/default.ts), so the CLI and openDefaultResolver() agree.
@@ -28,9 +30,7 @@ export async function openDatabases(cwd: string, dbs: readonly string[]): Promis
   if (files.length === 0) {
     const found = findDefaultDatabase(cwd);
     if (found === undefined) {
-      throw new CliUsageError(
-        `no geolocation database: pass --db <file.mmdb>, or install the default one with \`npm i ${DEFAULT_DB_PACKAGE}\``,
-      );
+      throw new CliUsageError(`no geolocation database: pass --db <file.mmdb>, or install the default one with \`npm i ${DEFAULT_DB_PACKAGE}\``);
     }
     files = [found];
   }
@@ -44,15 +44,30 @@ export async function openDatabases(cwd: string, dbs: readonly string[]): Promis
   return geolite ? { resolver, attribution: GEOLITE2_ATTRIBUTION } : { resolver };
 }
 
+/**
+ * Refuse `--db` paths that exist but are not regular files (a FIFO would block
+ * the command forever, `/dev/zero` never ends), on every command, including
+ * those that ignore `--db`. Missing files are left to the command, which
+ * says so in the library's words.
+ */
+export async function refuseIrregularDatabases(cwd: string, dbs: readonly string[]): Promise<void> {
+  for (const db of dbs) {
+    const file = resolve(cwd, db);
+    let info;
+    try {
+      info = await stat(file);
+    } catch {
+      continue;
+    }
+    const kind = notRegularKind(info);
+    if (kind !== undefined) throw new CliUsageError(`Database file ${file} is not a regular file (${kind})`);
+  }
+}
+
 /** The database that answered a location, when it can be told apart from the others. */
-export function answeringDatabase(
-  resolver: MaxMindResolver,
-  location: Location,
-): { file: string; type: string; built: string } | undefined {
+export function answeringDatabase(resolver: MaxMindResolver, location: Location): { file: string; type: string; built: string } | undefined {
   if (location.databaseBuilt === undefined) return undefined;
-  const candidates = resolver.databases.filter(
-    (d) => d.buildDate === location.databaseBuilt && location.source.includes(d.databaseType),
-  );
+  const candidates = resolver.databases.filter((d) => d.buildDate === location.databaseBuilt && location.source.includes(d.databaseType));
   const db = candidates.length === 1 ? candidates[0] : undefined;
   return db === undefined ? undefined : { file: db.file, type: db.databaseType, built: db.buildDate };
 }

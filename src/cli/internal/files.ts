@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { notRegularKind } from '../../internal/files.js';
 import { validateRestrictions } from '../../restrictions/index.js';
 import type { NormalizedRestriction, RestrictionProblem } from '../../restrictions/index.js';
 import { CliUsageError } from './context.js';
@@ -30,8 +31,8 @@ export async function requireFile(cwd: string, path: string, what: string): Prom
   } catch (error) {
     throw new CliUsageError(`cannot read ${what} ${path}: ${fsReason(error)}`, [], { cause: error });
   }
-  if (info.isDirectory()) throw new CliUsageError(`cannot read ${what} ${path}: is a directory`);
-  if (!info.isFile()) throw new CliUsageError(`cannot read ${what} ${path}: not a regular file`);
+  const kind = notRegularKind(info);
+  if (kind !== undefined) throw new CliUsageError(`cannot read ${what} ${path}: is ${kind}, not a regular file`);
   return { file, size: info.size };
 }
 

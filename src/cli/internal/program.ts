@@ -3,7 +3,7 @@ import { runAuditVerify } from './audit.js';
 import { runBuildDb } from './build-db.js';
 import { runCheck } from './check.js';
 import { type CliContext, CliExitCode, type CommonOptions } from './context.js';
-import { DEFAULT_DB_PACKAGE } from './db.js';
+import { DEFAULT_DB_PACKAGE, refuseIrregularDatabases } from './db.js';
 import { runLookup } from './lookup.js';
 import { runReplay } from './replay.js';
 import { runReport } from './report.js';
@@ -24,10 +24,7 @@ function example(cmd: Command, lines: string): Command {
 
 /** `--json`, `--debug`, `--no-color` on every command. */
 function common(cmd: Command): Command {
-  return cmd
-    .option('--json', 'machine-readable JSON output')
-    .option('--debug', 'print stack traces on errors')
-    .option('--no-color', 'never color the output');
+  return cmd.option('--json', 'machine-readable JSON output').option('--debug', 'print stack traces on errors').option('--no-color', 'never color the output');
 }
 
 /** `--db` on every command that reads geolocation data. */
@@ -58,8 +55,10 @@ export function buildProgram(ctx: CliContext, setCode: (code: number) => void): 
     <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
     async (...args: A): Promise<void> => {
       // Commander passes (args..., options, command); options is second to last.
-      const options = args[args.length - 2] as CommonOptions;
+      const options = args[args.length - 2] as CommonOptions & { db?: string[] };
       ctx.configure(options);
+      // Every command takes --db (SPEC 9), and none may block on a FIFO or read a device: checked first, even where ignored.
+      await refuseIrregularDatabases(ctx.cwd, options.db ?? []);
       setCode(await fn(...args));
     };
 
@@ -77,13 +76,15 @@ export function buildProgram(ctx: CliContext, setCode: (code: number) => void): 
     .addHelpText('after', '\nExit codes: 0 fine, 1 denied or findings, 2 bad usage or unreadable input.\n');
 
   example(
-    withDb(common(program.command('lookup').description('normalise addresses and show where the databases place them')))
-      .argument('<ip...>', 'addresses (IPv4, IPv6, with port or zone; ambiguous spellings are refused)'),
+    withDb(common(program.command('lookup').description('normalise addresses and show where the databases place them'))).argument(
+      '<ip...>',
+      'addresses (IPv4, IPv6, with port or zone; ambiguous spellings are refused)',
+    ),
     '  $ geoadmit lookup 1.2.4.8 [2001:da8::1]:443 10.0.0.1',
   ).action(run((ips: string[], options: Parameters<typeof runLookup>[2]) => runLookup(ctx, ips, options)));
 
   example(
-    withDb(common(program.command('check').description("decide one join against a restrictions file; exit 0 admitted, 1 denied")))
+    withDb(common(program.command('check').description('decide one join against a restrictions file; exit 0 admitted, 1 denied')))
       .requiredOption('--restrictions <file>', 'restrictions JSON (an array or one document)')
       .requiredOption('--meeting <id>', 'meeting id')
       .option('--host <account>', 'host account id')
@@ -99,8 +100,10 @@ export function buildProgram(ctx: CliContext, setCode: (code: number) => void): 
   ).action(run((options: Parameters<typeof runCheck>[1]) => runCheck(ctx, options)));
 
   example(
-    withDb(common(program.command('validate').description('list every problem in a restrictions file with its JSON path; exit 1 if any')))
-      .argument('<restrictions.json>', 'restrictions JSON (an array or one document)'),
+    withDb(common(program.command('validate').description('list every problem in a restrictions file with its JSON path; exit 1 if any'))).argument(
+      '<restrictions.json>',
+      'restrictions JSON (an array or one document)',
+    ),
     '  $ geoadmit validate orders.json',
   ).action(run((file: string, options: Parameters<typeof runValidate>[2]) => runValidate(ctx, file, options)));
 
@@ -126,30 +129,36 @@ export function buildProgram(ctx: CliContext, setCode: (code: number) => void): 
   ).action(run((file: string, options: Parameters<typeof runReplay>[2]) => runReplay(ctx, file, options)));
 
   example(
-    withUnusedDb(common(program.command('build-db').description('write a .mmdb (GeoIP2-City layout) from an RFC 8805 geofeed or a cidr,country[,subdivision] CSV'))
-      .argument('<input.csv>', 'geofeed (prefix,country,region,city,postal) or cidr,country[,subdivision]')
-      .requiredOption('-o, --output <file>', 'the .mmdb file to write (replaced atomically)')
-      .option('--most-specific-wins', 'allow overlapping prefixes; the more specific one answers inside it')),
+    withUnusedDb(
+      common(program.command('build-db').description('write a .mmdb (GeoIP2-City layout) from an RFC 8805 geofeed or a cidr,country[,subdivision] CSV'))
+        .argument('<input.csv>', 'geofeed (prefix,country,region,city,postal) or cidr,country[,subdivision]')
+        .requiredOption('-o, --output <file>', 'the .mmdb file to write (replaced atomically)')
+        .option('--most-specific-wins', 'allow overlapping prefixes; the more specific one answers inside it'),
+    ),
     '  $ geoadmit build-db geofeed.csv -o corrections.mmdb\n  $ geoadmit lookup --db corrections.mmdb 192.0.2.1',
   ).action(run((file: string, options: Parameters<typeof runBuildDb>[2]) => runBuildDb(ctx, file, options)));
 
   example(
-    withUnusedDb(common(program.command('report').description('transparency report from audit logs (verified first); exit 1 when a log does not verify'))
-      .argument('<audit.jsonl...>', 'audit log files')
-      .addOption(new Option('--format <format>', 'output format').choices(['md', 'json', 'html']).default('md'))
-      .option('--from <time>', 'period start (ISO 8601)')
-      .option('--to <time>', 'period end (ISO 8601)')
-      .option('-o, --output <file>', 'write the report to this file instead of stdout')
-      .option('--key-env <name>', 'environment variable holding the HMAC key the logs were written with')),
+    withUnusedDb(
+      common(program.command('report').description('transparency report from audit logs (verified first); exit 1 when a log does not verify'))
+        .argument('<audit.jsonl...>', 'audit log files')
+        .addOption(new Option('--format <format>', 'output format').choices(['md', 'json', 'html']).default('md'))
+        .option('--from <time>', 'period start (ISO 8601)')
+        .option('--to <time>', 'period end (ISO 8601)')
+        .option('-o, --output <file>', 'write the report to this file instead of stdout')
+        .option('--key-env <name>', 'environment variable holding the HMAC key the logs were written with'),
+    ),
     '  $ geoadmit report audit.jsonl --format html --from 2020-06-01 --to 2020-07-01 -o report.html',
   ).action(run((files: string[], options: Parameters<typeof runReport>[2]) => runReport(ctx, files, options)));
 
   const audit = program.command('audit').description('audit log tools');
   example(
-    withUnusedDb(common(audit.command('verify').description('check the hash chain of audit logs; exit 1 when a line was edited, removed or reordered'))
-      .argument('<file...>', 'audit log files')
-      .option('--key-env <name>', 'environment variable holding the HMAC key the log was written with')
-      .option('--no-checkpoint', 'ignore the <file>.checkpoint file')),
+    withUnusedDb(
+      common(audit.command('verify').description('check the hash chain of audit logs; exit 1 when a line was edited, removed or reordered'))
+        .argument('<file...>', 'audit log files')
+        .option('--key-env <name>', 'environment variable holding the HMAC key the log was written with')
+        .option('--no-checkpoint', 'ignore the <file>.checkpoint file'),
+    ),
     '  $ geoadmit audit verify audit.jsonl\n  $ AUDIT_KEY=... geoadmit audit verify --key-env AUDIT_KEY audit.jsonl',
   ).action(run((files: string[], options: Parameters<typeof runAuditVerify>[2]) => runAuditVerify(ctx, files, options)));
 

@@ -5,6 +5,7 @@ import { detectLayout, guessFromTypeName, LayoutEvidence, mapperFor } from './la
 import type { MappedRecord, MaxMindLayout } from './layouts.js';
 import { TwoGenerationMemo } from './memo.js';
 import { SearchTree } from './tree.js';
+import { BoundedData, UnboundedDataError } from './bounded.js';
 
 const METADATA_MARKER = Buffer.from('abcdef4d61784d696e642e636f6d', 'hex');
 const DATA_SEPARATOR = 16;
@@ -67,28 +68,83 @@ function recordReader(buf: Buffer, recordSize: 24 | 28 | 32): (offset: number, r
       return (o, right) => buf.readUIntBE(right ? o + 3 : o, 3);
     case 28:
       return (o, right) =>
-        right ? (((buf[o + 3] as number) & 0x0f) * 0x1000000) + buf.readUIntBE(o + 4, 3) : (((buf[o + 3] as number) & 0xf0) >>> 4) * 0x1000000 + buf.readUIntBE(o, 3);
+        right
+          ? ((buf[o + 3] as number) & 0x0f) * 0x1000000 + buf.readUIntBE(o + 4, 3)
+          : (((buf[o + 3] as number) & 0xf0) >>> 4) * 0x1000000 + buf.readUIntBE(o, 3);
     case 32:
       return (o, right) => buf.readUInt32BE(right ? o + 4 : o);
   }
 }
 
+/** Work allowed for measuring the metadata map (a real one is a few dozen nodes). */
+const METADATA_WORK = 100_000;
+/**
+ * Work and decoded nodes allowed for the data section: a fixed allowance plus
+ * a multiple of its size. Real databases decode to fewer nodes than they have
+ * bytes; a crafted 1 KB file is held to about a million, tens of milliseconds.
+ */
+const dataWork = (bytes: number): number => 1_000_000 + 4 * bytes;
+const dataNodes = (bytes: number): number => 1_000_000 + 16 * bytes;
+/** Longest stretch of loading work between two yields to the event loop (async loads). */
+const SLICE_MS = 25;
+
 /**
  * Open `buffer` (the whole content of `file`) as a MaxMind DB, check it and
- * detect its layout. Throws `GeoadmitError` `E_DB_CORRUPT` for anything that
- * is not a complete, well-formed database and `E_DB_WRONG_KIND` for a
- * database whose records cannot locate anyone (ASN, connection type, ...).
+ * detect its layout, synchronously. Throws `GeoadmitError` `E_DB_CORRUPT` for
+ * anything that is not a complete, well-formed database (including data whose
+ * decoding would take unbounded work: pointer cycles and fan-out) and
+ * `E_DB_WRONG_KIND` for a database whose records cannot locate anyone (ASN,
+ * connection type, ...).
  *
  * The full check (the default) visits every search-tree node and decodes every
  * record the tree points to, so a database that passes cannot make a later
- * lookup read outside the file or fail to decode.
+ * lookup read outside the file, fail to decode, or decode for long.
  */
 export function loadDatabase(buffer: Buffer, file: string, options: LoadOptions = {}): LoadedDatabase {
+  const steps = loadSteps(buffer, file, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+  }
+}
+
+/**
+ * {@link loadDatabase}, yielding to the event loop between slices of at most
+ * about {@link SLICE_MS} ms: a reload of a large database (or an open next to
+ * live traffic) never holds admissions up for the length of the whole check.
+ */
+export async function loadDatabaseAsync(buffer: Buffer, file: string, options: LoadOptions = {}): Promise<LoadedDatabase> {
+  const steps = loadSteps(buffer, file, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** The loader as a generator: it yields whenever it has worked for a slice, so its driver decides whether to wait. */
+function* loadSteps(buffer: Buffer, file: string, options: LoadOptions): Generator<void, LoadedDatabase> {
   const verify = options.verify ?? true;
   const cacheSize = Math.max(1, options.cacheSize ?? 20_000);
   const started = performance.now();
+  let sliceStart = started;
+  /** True when the current slice is used up (checked every few thousand steps, so cheap). */
+  const sliceOver = (): boolean => {
+    const now = performance.now();
+    if (now - sliceStart < SLICE_MS) return false;
+    sliceStart = now;
+    return true;
+  };
   const markerAt = buffer.lastIndexOf(METADATA_MARKER);
   if (markerAt < 0) throw corrupt(file, 'no metadata section (not an .mmdb file, or truncated)');
+  // The reader decodes the metadata map without limits: prove it bounded first.
+  const metadataStart = markerAt + METADATA_MARKER.length;
+  try {
+    new BoundedData(buffer, metadataStart, metadataStart, buffer.length, METADATA_WORK).measure(metadataStart);
+  } catch (error) {
+    if (error instanceof UnboundedDataError) throw corrupt(file, `metadata cannot be decoded safely (${error.message})`, error);
+    throw error;
+  }
 
   let reader: Reader<never>;
   try {
@@ -106,7 +162,8 @@ export function loadDatabase(buffer: Buffer, file: string, options: LoadOptions 
   const ipVersion = md.ipVersion;
   if (ipVersion !== 4 && ipVersion !== 6) throw corrupt(file, 'metadata ip_version is not 4 or 6');
   const databaseType = md.databaseType;
-  if (typeof databaseType !== 'string' || databaseType.length === 0 || databaseType.length > 200) throw corrupt(file, 'metadata database_type is missing or invalid');
+  if (typeof databaseType !== 'string' || databaseType.length === 0 || databaseType.length > 200)
+    throw corrupt(file, 'metadata database_type is missing or invalid');
   if (!(md.buildEpoch instanceof Date) || !Number.isFinite(md.buildEpoch.getTime())) throw corrupt(file, 'metadata build_epoch is missing or invalid');
   const treeSize = md.searchTreeSize;
   if (treeSize + DATA_SEPARATOR > markerAt) throw corrupt(file, `search tree (${nodeCount} nodes) does not fit in the file (truncated?)`);
@@ -123,6 +180,7 @@ export function loadDatabase(buffer: Buffer, file: string, options: LoadOptions 
   const dataPointers = new Set<number>();
   const dataStart = treeSize + DATA_SEPARATOR;
   for (let node = 0, offset = 0; node < nodeCount; node++, offset += nodeBytes) {
+    if ((node & 0xffff) === 0xffff && sliceOver()) yield;
     for (let side = 0; side < 2; side++) {
       const value = readRecord(offset, side === 1);
       if (value <= nodeCount) continue; // another node, or "no data"
@@ -139,11 +197,31 @@ export function loadDatabase(buffer: Buffer, file: string, options: LoadOptions 
   // exact code path lookups use, so it is the right thing to exercise (maxmind pinned exactly).
   const probe = reader as unknown as { resolveDataPointer(pointer: number): unknown };
   const decoded = new Map<number, unknown>();
+  // Measure before decoding: the reader's decoder would follow a pointer cycle or fan-out forever.
+  const sectionBytes = markerAt - dataStart;
+  const bounded = new BoundedData(buffer, dataStart, dataStart, markerAt, dataWork(sectionBytes));
+  let nodesLeft = dataNodes(sectionBytes);
+  const measure = (pointer: number): void => {
+    try {
+      nodesLeft -= bounded.measure(pointer - nodeCount + treeSize);
+    } catch (error) {
+      if (error instanceof UnboundedDataError) throw corrupt(file, `record at data pointer ${pointer} cannot be decoded safely (${error.message})`, error);
+      throw error;
+    }
+    if (nodesLeft < 0) throw corrupt(file, 'its records decode to far more values than its size allows (pointer fan-out)');
+  };
+  let count = 0;
   for (const pointer of dataPointers) {
+    if ((++count & 0x3ff) === 0 && sliceOver()) yield;
     let rec: unknown;
     try {
+      measure(pointer);
       rec = probe.resolveDataPointer(pointer);
     } catch (error) {
+      if (error instanceof GeoadmitError) {
+        if (verify) throw error;
+        continue;
+      }
       if (verify) throw corrupt(file, `record at data pointer ${pointer} cannot be decoded (${(error as Error).message})`, error);
       continue;
     }
@@ -172,6 +250,8 @@ export function loadDatabase(buffer: Buffer, file: string, options: LoadOptions 
     let mapped = memo.get(pointer);
     if (mapped === undefined) {
       tree.dataOffset(pointer); // bounds check before the decoder reads anything
+      // A checked file measured every record at load; an unchecked one is measured now.
+      if (!verify) bounded.measure(pointer - nodeCount + treeSize);
       mapped = mapper(probe.resolveDataPointer(pointer));
       memo.set(pointer, mapped);
     }
