@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `npm run demo`: the founding story of geoadmit, told by a real signaling
 // server and real WebSocket clients (examples/demo/demo.ts).
+// `npm run demo -- --console [--port N]`: the same meetings with the operator
+// console mounted; prints its URL and a one-time token, runs until Ctrl-C.
 //
 // The demo and the examples are TypeScript and import the SDK by its name,
 // `geoadmit`, exactly as an application would. Node 20 cannot run TypeScript,
@@ -35,12 +37,12 @@ try {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    alias: { geoadmit: join(root, 'src/index.ts') },
+    alias: { geoadmit: join(root, 'src/index.ts'), 'geoadmit/console': join(root, 'src/console/index.ts') },
     external,
     logLevel: 'warning',
   });
   const { main } = await import(pathToFileURL(outfile).href);
-  code = await main();
+  code = await main(process.argv.slice(2));
 } catch (error) {
   console.error(error);
   code = 1;

@@ -11,6 +11,7 @@
  * log becomes a transparency report.
  */
 import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -24,9 +25,12 @@ import {
   renderReportMarkdown,
   verifyAuditLog,
   type DecisionEvent,
+  type Gate,
+  type JsonlAuditSink,
 } from 'geoadmit';
+import { createConsole } from 'geoadmit/console';
 import pc from 'picocolors';
-import { connect, type SignalingClient } from '../signaling-server/client.js';
+import { type Closed, connect, type SignalingClient } from '../signaling-server/client.js';
 import { CloseCode } from '../signaling-server/protocol.js';
 import { createSignalingServer, type SignalingServer } from '../signaling-server/server.js';
 
@@ -63,8 +67,21 @@ const step = (n: number, text: string): void => say(`\n${pc.bold(pc.cyan(`${n}.`
 const ok = (text: string): string => pc.green(`✔ ${text}`);
 const no = (text: string): string => pc.red(`✖ ${text}`);
 
-/** Runs the demo; resolves to the process exit code. */
-export async function main(): Promise<number> {
+/** The demo's moving parts: a gate on the real GeoLite2 database, an audit log, the signaling server. */
+interface DemoWorld {
+  dir: string;
+  auditPath: string;
+  dbPath: string;
+  geo: MaxMindResolver;
+  gate: Gate;
+  sink: JsonlAuditSink;
+  server: SignalingServer;
+  adminToken: string;
+  decisions: Map<string, DecisionEvent>;
+  clients: Map<string, SignalingClient>;
+}
+
+async function startWorld(requestHandler?: (req: IncomingMessage, res: ServerResponse, next: () => void) => void, port = 0): Promise<DemoWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'geoadmit-demo-'));
   const auditPath = join(dir, 'audit.jsonl');
   const dbPath = createRequire(import.meta.url).resolve('@ip-location-db/geolite2-country-mmdb/geolite2-country.mmdb');
@@ -83,9 +100,34 @@ export async function main(): Promise<number> {
   sink.attach(gate);
   const decisions = new Map<string, DecisionEvent>();
   gate.on('decision', (e) => decisions.set(`${e.meetingId}/${e.participantId}`, e));
-  server = await createSignalingServer({ gate, adminToken });
-  const running = server;
-  const clients = new Map<string, SignalingClient>();
+  server = await createSignalingServer({ gate, adminToken, port, ...(requestHandler ? { requestHandler } : {}) });
+  return { dir, auditPath, dbPath, geo, gate, sink, server, adminToken, decisions, clients: new Map() };
+}
+
+async function stopWorld(world: DemoWorld): Promise<void> {
+  for (const c of world.clients.values()) await c.close();
+  await world.server.close();
+  await world.gate.close();
+  await world.sink.close();
+  await world.geo.close?.();
+}
+
+/** Connect a person through the "proxy"; resolves to the client when admitted, or how the socket closed. */
+async function join1(world: DemoWorld, p: Person): Promise<{ client: SignalingClient } | { closed: Closed }> {
+  const client = await connect(world.server.url, { forwardedFor: p.address });
+  client.send({ type: 'join', meetingId: p.meetingId, participantId: p.participantId, hostAccountId: p.hostAccountId });
+  const outcome = await Promise.race([client.next('joined').then(() => 'joined' as const), client.closed]);
+  if (outcome !== 'joined') return { closed: outcome };
+  world.clients.set(p.participantId, client);
+  return { client };
+}
+
+/** Runs the demo; resolves to the process exit code. `--console` runs the operator console instead. */
+export async function main(args: readonly string[] = []): Promise<number> {
+  if (args.includes('--console')) return runConsole(args);
+  const world = await startWorld();
+  const { dir, auditPath, dbPath, geo, gate, adminToken, decisions, clients } = world;
+  const running = world.server;
 
   const admin = async (method: string, path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
     const res = await fetch(running.adminUrl + path, {
@@ -98,19 +140,14 @@ export async function main(): Promise<number> {
 
   /** Connect a person through the "proxy" and report what the gate decided. */
   const enter = async (p: Person): Promise<void> => {
-    const client = await connect(running.url, { forwardedFor: p.address });
-    client.send({ type: 'join', meetingId: p.meetingId, participantId: p.participantId, hostAccountId: p.hostAccountId });
-    const outcome = await Promise.race([client.next('joined').then(() => 'joined' as const), client.closed.then((c) => c)]);
+    const outcome = await join1(world, p);
     const d = decisions.get(`${p.meetingId}/${p.participantId}`);
-    const where = d?.location.country
-      ? `${d.location.country} via ${d.location.network ?? '?'}`
-      : `unknown location (${d?.location.unknown ?? '?'})`;
+    const where = d?.location.country ? `${d.location.country} via ${d.location.network ?? '?'}` : `unknown location (${d?.location.unknown ?? '?'})`;
     const who = `${p.participantId.padEnd(15)} ${pc.dim(`${p.address.padEnd(13)} ${p.label.padEnd(16)}`)} → ${where.padEnd(34)}`;
-    if (outcome === 'joined') {
-      clients.set(p.participantId, client);
+    if ('client' in outcome) {
       say(`   ${who} ${ok('admitted')}`);
     } else {
-      say(`   ${who} ${no(`denied: close ${outcome.code} ${outcome.reason}`)}`);
+      say(`   ${who} ${no(`denied: close ${outcome.closed.code} ${outcome.closed.reason}`)}`);
     }
   };
 
@@ -132,7 +169,14 @@ export async function main(): Promise<number> {
     for (const p of PEOPLE) await enter(p);
 
     step(2, 'A demand arrives: Example Authority (CN) orders action against meetings A, B and C. The operator previews its impact first.');
-    const demand = { id: 'demand-1', kind: 'takedown', authority: AUTHORITY, regions: ['CN'], scope: { meetings: ['meeting-A', 'meeting-B', 'meeting-C'] }, reference: 'letter 2020-117' };
+    const demand = {
+      id: 'demand-1',
+      kind: 'takedown',
+      authority: AUTHORITY,
+      regions: ['CN'],
+      scope: { meetings: ['meeting-A', 'meeting-B', 'meeting-C'] },
+      reference: 'letter 2020-117',
+    };
     const preview = await admin('POST', '/restrictions/preview', demand);
     say(`   preview: would remove ${names(preview.json.matched)}; leaves ${list(preview.json.meetingsUndisturbed)} undisturbed`);
     const first = await admin('POST', '/restrictions', demand);
@@ -148,12 +192,26 @@ export async function main(): Promise<number> {
     await enter({ meetingId: 'meeting-B', hostAccountId: 'acct-b', participantId: 'guest-B4 (CN)', address: '1.2.4.8', label: 'mainland China' });
 
     step(4, 'A second demand targets host account acct-d (every meeting it hosts).');
-    const second = await admin('POST', '/restrictions', { id: 'demand-2', kind: 'takedown', authority: AUTHORITY, regions: ['CN'], scope: { hostAccounts: ['acct-d'] } });
+    const second = await admin('POST', '/restrictions', {
+      id: 'demand-2',
+      kind: 'takedown',
+      authority: AUTHORITY,
+      regions: ['CN'],
+      scope: { hostAccounts: ['acct-d'] },
+    });
     await settle(clients, second.json.removed);
-    say(`   POST /restrictions → ${pc.bold(String(second.status))}; removed ${names(second.json.removed)}; host-D and the participant of unknown location stay`);
+    say(
+      `   POST /restrictions → ${pc.bold(String(second.status))}; removed ${names(second.json.removed)}; host-D and the participant of unknown location stay`,
+    );
 
     step(5, 'A third demand targets Hong Kong.');
-    const third = await admin('POST', '/restrictions', { id: 'demand-3', kind: 'takedown', authority: AUTHORITY, regions: ['HK'], scope: { meetings: ['meeting-A', 'meeting-C'] } });
+    const third = await admin('POST', '/restrictions', {
+      id: 'demand-3',
+      kind: 'takedown',
+      authority: AUTHORITY,
+      regions: ['HK'],
+      scope: { meetings: ['meeting-A', 'meeting-C'] },
+    });
     say(`   POST /restrictions → ${pc.bold(String(third.status))} ${pc.yellow(String(third.json.code))}`);
     say(`   ${no(`refused: ${String(third.json.message)}`)}`);
     say(`   ${ok('Hong Kong participants are outside the authority’s jurisdiction and stay')}`);
@@ -161,11 +219,7 @@ export async function main(): Promise<number> {
     step(6, 'Where everyone is now. No meeting was ended, no host account suspended, no user data handed over.');
     roster();
   } finally {
-    for (const c of clients.values()) await c.close();
-    await running.close();
-    await gate.close();
-    await sink.close();
-    await geo.close?.();
+    await stopWorld(world);
   }
 
   step(7, 'The audit log becomes a transparency report.');
@@ -178,6 +232,75 @@ export async function main(): Promise<number> {
   say(renderReportMarkdown(report));
   say(`${pc.bold('HTML report:')} ${htmlPath}`);
   return verified.ok ? 0 : 1;
+}
+
+/** The demo with the operator console mounted: see {@link startConsoleDemo}. */
+export interface ConsoleDemo {
+  /** The console page, e.g. `http://127.0.0.1:54321/console/`. */
+  readonly url: string;
+  /** The one-time token the page asks for. */
+  readonly token: string;
+  readonly gate: Gate;
+  /** The connected participants' clients by participant id (a removed one's `closed` resolves with 4010). */
+  readonly clients: ReadonlyMap<string, SignalingClient>;
+  readonly auditPath: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the demo's four meetings on the signaling server with the operator
+ * console mounted at `/console/`, every participant connected over a
+ * WebSocket, and nothing decided yet: the demands are the operator's to make.
+ */
+export async function startConsoleDemo(options: { port?: number } = {}): Promise<ConsoleDemo> {
+  const token = randomBytes(24).toString('base64url');
+  let handler: ReturnType<typeof createConsole> | undefined;
+  const world = await startWorld((req, res, next) => (handler ? handler(req, res, next) : next()), options.port ?? 0);
+  handler = createConsole(world.gate, { token, basePath: '/console', auditLog: world.auditPath });
+  for (const p of PEOPLE) await join1(world, p);
+  return {
+    url: `${world.server.adminUrl}/console/`,
+    token,
+    gate: world.gate,
+    clients: world.clients,
+    auditPath: world.auditPath,
+    async close() {
+      handler?.close();
+      await stopWorld(world);
+    },
+  };
+}
+
+/** `npm run demo -- --console [--port N]`: runs until SIGINT or SIGTERM. */
+async function runConsole(args: readonly string[]): Promise<number> {
+  const portArg = args[args.indexOf('--port') + 1];
+  const port = args.includes('--port') ? Number(portArg) : 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`--port: expected a port number, got ${String(portArg)}`);
+    return 2;
+  }
+  const demo = await startConsoleDemo({ port });
+  let stopping = false;
+  for (const [participantId, client] of demo.clients) {
+    // What the console's demands do to the participants' connections, as they happen.
+    void client.closed.then((c) => {
+      if (!stopping) say(`   ${participantId}: connection closed ${c.code} ${c.reason}`);
+    });
+  }
+  say(pc.bold('geoadmit demo — operator console'));
+  say(`   ${PEOPLE.length} participants in 4 meetings are connected over WebSockets (${demo.clients.size} admitted).`);
+  say(`   console: ${pc.bold(demo.url)}`);
+  say(`   token:   ${pc.bold(demo.token)}   (one-time, for this run only)`);
+  say(`   audit log: ${demo.auditPath}`);
+  say(pc.dim('   Try: a CN demand on meeting-A, meeting-B, meeting-C; then one for HK. Ctrl-C stops.'));
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  say('stopping…');
+  stopping = true;
+  await demo.close();
+  return 0;
 }
 
 /** Wait until the removed participants' sockets have closed with 4010. */

@@ -16,7 +16,7 @@
  * });
  * server = await createSignalingServer({ gate, adminToken: process.env.GEOADMIT_ADMIN_TOKEN });
  */
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Gate, ParticipantRef } from 'geoadmit';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -33,6 +33,12 @@ export interface SignalingServerOptions {
   port?: number;
   /** Interface to listen on (default `127.0.0.1`). */
   host?: string;
+  /**
+   * Serves HTTP requests the admin API does not own, e.g. the operator console
+   * (`createConsole` from `geoadmit/console`); it calls `next()` for those it
+   * does not own either, which answer 404.
+   */
+  requestHandler?: (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 }
 
 /** A running signaling server. */
@@ -68,7 +74,9 @@ export async function createSignalingServer(options: SignalingServerOptions): Pr
 
   const http = createServer((req, res) => {
     if (admin(req, res)) return;
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    const notFound = (): void => void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    if (options.requestHandler) return options.requestHandler(req, res, notFound);
+    notFound();
   });
   const wss = new WebSocketServer({ server: http, maxPayload: MAX_MESSAGE_BYTES });
 
