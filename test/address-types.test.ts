@@ -1,11 +1,16 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import {
+  CLOUDFLARE_RANGES,
+  compileTrustedProxies,
   normalizeAddress,
   redactAddress,
   resolveClientAddress,
   type AddressResult,
+  type CdnOption,
   type ClientAddressResult,
+  type ClientAddressVia,
   type TrustedProxies,
+  type TrustedProxiesInput,
 } from '../src/address/index.js';
 import { StaticResolver, type GeoResolver } from '../src/geo/index.js';
 
@@ -23,6 +28,28 @@ describe('address API types', () => {
     }
     expectTypeOf(resolveClientAddress).returns.toEqualTypeOf<ClientAddressResult>();
     expectTypeOf(resolveClientAddress).parameter(1).toEqualTypeOf<TrustedProxies | undefined>();
+  });
+
+  it('trusted proxies take a list, a string or a function; a CDN by name or { header, ranges }', () => {
+    expectTypeOf(compileTrustedProxies).parameter(0).toEqualTypeOf<TrustedProxiesInput>();
+    expectTypeOf<TrustedProxiesInput>().toEqualTypeOf<string | readonly string[] | ((address: string, hop: number) => boolean)>();
+    expectTypeOf<'cloudflare'>().toMatchTypeOf<CdnOption>();
+    expectTypeOf(CLOUDFLARE_RANGES).toMatchTypeOf<CdnOption>();
+    expectTypeOf<ClientAddressVia>().toEqualTypeOf<'peer' | 'x-forwarded-for' | 'forwarded' | 'cdn'>();
+    expectTypeOf<ClientAddressResult['untrustedForwarded']>().toEqualTypeOf<true | undefined>();
+    expectTypeOf<TrustedProxies['trustsEverything']>().toBeBoolean();
+    const compileOnly = (): void => {
+      compileTrustedProxies(['loopback', '10.0.0.0/8'], { cdn: 'cloudflare' });
+      compileTrustedProxies('loopback, uniquelocal', { header: 'forwarded', cdn: { header: 'true-client-ip', ranges: ['23.32.0.0/11'] } });
+      compileTrustedProxies((address, hop) => hop === 0 && address === '10.0.0.1');
+      // @ts-expect-error a CDN that is not shipped by name
+      compileTrustedProxies([], { cdn: 'akamai' });
+      // @ts-expect-error ranges are required
+      compileTrustedProxies([], { cdn: { header: 'true-client-ip' } });
+      // @ts-expect-error a trust function answers a boolean
+      compileTrustedProxies((address: string) => address);
+    };
+    expectTypeOf(compileOnly).toBeFunction();
   });
 
   it('rejects what must not compile', () => {

@@ -1,16 +1,23 @@
 /**
- * Client addresses: strict normalisation, the trusted-proxy walk, CIDR
- * parsing and audit redaction (SPEC 3.1, 8).
+ * Client addresses: strict normalisation, the trusted-proxy walk (with
+ * `proxy-addr`'s names and function form, and CDN client headers), CIDR
+ * parsing and audit redaction (SPEC 3.1, 8, 12, 14). Other folders that need
+ * IP primitives import `./ip.js`, never `./internal/*`.
  */
 export { normalizeAddress, type AddressResult } from './normalize.js';
 export {
+  CLOUDFLARE_RANGES,
   compileTrustedProxies,
   resolveClientAddress,
+  type CdnOption,
   type ClientAddressInput,
   type ClientAddressResult,
   type ClientAddressVia,
   type ForwardedHeader,
+  type TrustedCdn,
   type TrustedProxies,
+  type TrustedProxiesInput,
+  type TrustedProxyName,
   type TrustedProxyOptions,
 } from './proxy.js';
 export { parseCidr, type ParsedCidr } from './cidr.js';

@@ -1,17 +1,22 @@
-import { GeoadmitError } from '../errors/index.js';
-import { compileCidr } from './internal/cidr.js';
-import { mappedIPv4 } from './internal/embedded.js';
-import { cutRight, forwardedHops, headerLines, MAX_HOPS, xffHops, type HopList } from './internal/forwarded.js';
+import { cutRight, forwardedHops, hasHeaderValue, headerLines, MAX_HOPS, trimOws, xffHops, type HopList } from './internal/forwarded.js';
 import { formatIPv4 } from './internal/ipv4.js';
 import { formatIPv6 } from './internal/ipv6.js';
 import { parseLiteral, type LiteralResult } from './internal/literal.js';
 import { normalizeLiteral } from './internal/normalize.js';
-import { PrefixTable } from './internal/prefix-table.js';
-import type { IpValue } from './internal/types.js';
 import { toAddressResult, type AddressResult } from './normalize.js';
+import { CompiledTrustedProxies, type ForwardedHeader, type TrustedProxies } from './trusted-proxies.js';
 
-/** The forwarded header a deployment's proxies maintain. */
-export type ForwardedHeader = 'x-forwarded-for' | 'forwarded';
+export {
+  CLOUDFLARE_RANGES,
+  compileTrustedProxies,
+  type CdnOption,
+  type ForwardedHeader,
+  type TrustedCdn,
+  type TrustedProxies,
+  type TrustedProxiesInput,
+  type TrustedProxyName,
+  type TrustedProxyOptions,
+} from './trusted-proxies.js';
 
 /** What a client-address resolution needs from the connection. */
 export interface ClientAddressInput {
@@ -21,109 +26,25 @@ export interface ClientAddressInput {
   headers?: Record<string, string | readonly string[] | undefined>;
 }
 
-/** Where the client address came from. */
-export type ClientAddressVia = 'peer' | ForwardedHeader;
-
-/** The client address, normalised, and where it came from. */
-export type ClientAddressResult = AddressResult & { via: ClientAddressVia };
-
-/** Options for {@link compileTrustedProxies}. */
-export interface TrustedProxyOptions {
-  /**
-   * Which header the trusted proxies append to. Default `x-forwarded-for`
-   * (what nginx, HAProxy, Envoy, cloud load balancers and express's
-   * `proxy-addr` use). Only the chosen header is ever read: most proxies pass
-   * the other one through from the client untouched, so reading it too would
-   * let a client pick its own address.
-   */
-  header?: ForwardedHeader;
-}
-
 /**
- * A compiled trusted-proxy list. Build it once at configuration time with
- * {@link compileTrustedProxies}; lookups then cost a prefix-trie walk.
+ * Where the client address came from: the socket peer, the forwarded header
+ * (after a trusted-proxy walk), or the CDN's client header.
  */
-export interface TrustedProxies {
-  /** The trusted prefixes, canonical (`10.0.0.0/8`). */
-  readonly cidrs: readonly string[];
-  /** The forwarded header that is read. */
-  readonly header: ForwardedHeader;
-  /** True when `address` (any spelling `normalizeAddress` accepts) is a trusted proxy. */
-  trusts(address: string): boolean;
-}
+export type ClientAddressVia = 'peer' | ForwardedHeader | 'cdn';
 
 /**
- * Trust is decided on the address as the socket reports it, with only the
- * IPv4-mapped form (`::ffff:10.0.0.1` on a dual-stack socket) read as IPv4.
- * Tunnel forms (NAT64, 6to4, Teredo) are not decoded here: a client must not
- * become a "trusted proxy" by using a tunnel address that embeds a trusted
- * IPv4 address.
- */
-function trustKey(ip: IpValue): IpValue {
-  if (ip.family === 4) return ip;
-  const v4 = mappedIPv4(ip.bytes);
-  return v4 >= 0 ? { family: 4, v4 } : ip;
-}
-
-class CompiledTrustedProxies implements TrustedProxies {
-  readonly cidrs: readonly string[];
-  readonly header: ForwardedHeader;
-  readonly #table: PrefixTable<true>;
-
-  constructor(cidrs: readonly string[], header: ForwardedHeader, table: PrefixTable<true>) {
-    this.cidrs = Object.freeze([...cidrs]);
-    this.header = header;
-    this.#table = table;
-    Object.freeze(this);
-  }
-
-  get empty(): boolean {
-    return this.#table.size === 0;
-  }
-
-  trustsLiteral(literal: LiteralResult): boolean {
-    return literal.ok && this.#table.lookup(trustKey(literal.ip)) !== undefined;
-  }
-
-  trusts(address: string): boolean {
-    return this.trustsLiteral(parseLiteral(address));
-  }
-}
-
-/**
- * Compile a trusted-proxy list (CIDRs or bare addresses). IPv4 and IPv6 are
- * separate families: list `0.0.0.0/0` and `::/0` separately if you mean both
- * (an IPv4-mapped prefix such as `::ffff:10.0.0.0/104` is read as
- * `10.0.0.0/8`).
+ * The client address, normalised, and where it came from.
  *
- * @throws GeoadmitError `E_INVALID_CONFIG` naming `trustedProxies[i]` for an
- * invalid entry (including one with bits set beyond its prefix length).
- * @example
- * const trusted = compileTrustedProxies(['10.0.0.0/8', 'fd00::/8']);
+ * `untrustedForwarded: true` flags the classic misconfiguration that turns
+ * enforcement off without a sound (SPEC 12, warning
+ * `forwarded-header-untrusted`): the request carries the forwarded header
+ * (or the CDN's client header), but the walk ended at a non-global address
+ * (private, loopback, CGNAT, ULA, ...) that is not a trusted proxy while the
+ * header had more to say: the socket peer when no proxy is trusted (a load
+ * balancer missing from `trustedProxies`), or a hop inside the chain (an
+ * inner proxy missing from it). `address` is that non-global hop.
  */
-export function compileTrustedProxies(cidrs: readonly string[], options: TrustedProxyOptions = {}): TrustedProxies {
-  if (!Array.isArray(cidrs)) {
-    throw new GeoadmitError('E_INVALID_CONFIG', 'trustedProxies must be an array of CIDR strings', { argument: 'trustedProxies' });
-  }
-  const header = options.header ?? 'x-forwarded-for';
-  if (header !== 'x-forwarded-for' && header !== 'forwarded') {
-    throw new GeoadmitError('E_INVALID_CONFIG', 'header must be "x-forwarded-for" or "forwarded"', { argument: 'header' });
-  }
-  const table = new PrefixTable<true>();
-  const canonical: string[] = [];
-  cidrs.forEach((cidr: unknown, i) => {
-    const argument = `trustedProxies[${i}]`;
-    try {
-      const parsed = compileCidr(cidr as string);
-      table.insert(parsed.ip, parsed.prefixLength, true);
-      canonical.push(parsed.network);
-    } catch (error) {
-      const why = error instanceof Error ? error.message : String(error);
-      throw new GeoadmitError('E_INVALID_CONFIG', `${argument}: ${why}`, { argument, cause: error });
-    }
-  });
-  return new CompiledTrustedProxies(canonical, header, table);
-}
+export type ClientAddressResult = AddressResult & { via: ClientAddressVia; untrustedForwarded?: true };
 
 function result(literal: LiteralResult, via: ClientAddressVia): ClientAddressResult {
   // toAddressResult returns a fresh object, so adding `via` to it is safe.
@@ -140,9 +61,115 @@ function hopsOf(header: ForwardedHeader, text: string): HopList | { problem: str
   return header === 'forwarded' ? forwardedHops(text) : xffHops(text);
 }
 
+/** What the walk needs from a trust list, for compiled lists and hand-made `TrustedProxies` objects alike. */
+interface Trust {
+  readonly header: ForwardedHeader;
+  readonly empty: boolean;
+  trustsLiteral(literal: LiteralResult, hop: number): boolean;
+  cdnSent(literal: LiteralResult): boolean;
+  readonly cdnHeader: string | undefined;
+}
+
+const NO_TRUST: Trust = {
+  header: 'x-forwarded-for',
+  empty: true,
+  trustsLiteral: () => false,
+  cdnSent: () => false,
+  cdnHeader: undefined,
+};
+
+function trustOf(trusted: TrustedProxies | undefined): Trust {
+  if (trusted === undefined || trusted === null) return NO_TRUST;
+  if (trusted instanceof CompiledTrustedProxies) return trusted;
+  // A TrustedProxies made by hand (a test double, another copy of the package): ask it by text.
+  return {
+    header: trusted.header === 'forwarded' ? 'forwarded' : 'x-forwarded-for',
+    empty: false,
+    trustsLiteral: (l, hop) => l.ok && trusted.trusts(l.ip.family === 4 ? formatIPv4(l.ip.v4) : formatIPv6(l.ip.bytes), hop) === true,
+    cdnSent: () => false,
+    cdnHeader: undefined,
+  };
+}
+
+/**
+ * Where the walk ended: the address, how it was reached, and whether the
+ * request went on past it while it is not trusted (`undefined`: an untrusted
+ * peer, for which the headers are only read if it matters).
+ */
+interface WalkEnd {
+  readonly end: LiteralResult;
+  readonly via: ClientAddressVia;
+  readonly more: boolean | undefined;
+}
+
+/** The trusted-proxy walk of `proxy-addr`, from a trusted peer; a result when it cannot give an address. */
+function walk(input: ClientAddressInput, peer: LiteralResult, trust: Trust): WalkEnd | ClientAddressResult {
+  const header = trust.header;
+  const cut = cutRight(headerLines(input.headers, header));
+  if (/^[ \t]*$/.test(cut.text) && !cut.truncated) return { end: peer, via: 'peer', more: false };
+  const list = hopsOf(header, cut.text);
+  if ('problem' in list) return invalid(`${header} header ${list.problem}`, header);
+  const beyond = cut.truncated || list.truncated;
+  let current = peer;
+  for (let i = 0; i < list.hops.length; i++) {
+    const hop = list.hops[i]!;
+    const where = `${header} hop ${i + 1} from the right`;
+    if (hop.problem !== undefined) return invalid(`${where} ${hop.problem}`, header);
+    current = parseLiteral(hop.value);
+    if (!current.ok) return invalid(`${where}: ${current.detail}`, header);
+    // Hop numbers as proxy-addr counts them: 0 is the socket peer, 1 the rightmost entry.
+    if (!trust.trustsLiteral(current, i + 1)) return { end: current, via: header, more: i < list.hops.length - 1 || beyond };
+  }
+  if (beyond) {
+    return invalid(`${header} chain is longer than the ${MAX_HOPS} hops or 8 KiB considered and every hop considered is a trusted proxy`, header);
+  }
+  // Every hop is trusted: the leftmost one is the client.
+  return { end: current, via: header, more: false };
+}
+
+/** The CDN's client header as the client address; undefined when the header is absent. */
+function cdnClient(input: ClientAddressInput, name: string): ClientAddressResult | undefined {
+  const lines = headerLines(input.headers, name);
+  if (lines.length === 0) return undefined;
+  if (lines.length > 1) return invalid(`${name} header appears ${lines.length} times; a CDN sets it once`, 'cdn');
+  const value = trimOws(lines[0]!);
+  if (value === '') return invalid(`${name} header is empty`, 'cdn');
+  if (value.includes(',')) return invalid(`${name} header is a list; a CDN client header carries one address`, 'cdn');
+  const literal = parseLiteral(value);
+  if (!literal.ok) return invalid(`${name} header: ${literal.detail}`, 'cdn');
+  return result(literal, 'cdn');
+}
+
+function resolve(input: ClientAddressInput, trusted: TrustedProxies | undefined): ClientAddressResult {
+  const peer = parseLiteral(input.peerAddress);
+  const trust = trustOf(trusted);
+  let ended: WalkEnd;
+  if (trust.empty || !trust.trustsLiteral(peer, 0)) {
+    ended = { end: peer, via: 'peer', more: undefined };
+  } else {
+    const w = walk(input, peer, trust);
+    if (!('end' in w)) return w;
+    ended = w;
+  }
+  // A CDN's client header counts only from the hop the walk ended at, and only inside the CDN's ranges.
+  if (trust.cdnHeader !== undefined && trust.cdnSent(ended.end)) {
+    const fromCdn = cdnClient(input, trust.cdnHeader);
+    if (fromCdn !== undefined) return fromCdn;
+  }
+  const r = result(ended.end, ended.via);
+  if (r.ok && !r.global) {
+    // Only now (a non-global end of the walk) is it worth asking whether the request said more.
+    const more =
+      ended.more ?? (hasHeaderValue(input.headers, trust.header) || (trust.cdnHeader !== undefined && hasHeaderValue(input.headers, trust.cdnHeader)));
+    if (more) r.untrustedForwarded = true;
+  }
+  return r;
+}
+
 /**
  * Work out the participant's address from the socket peer and, only when the
- * peer is a trusted proxy, the forwarded header (SPEC 3.1). Never throws.
+ * peer is a trusted proxy, the forwarded header (SPEC 3.1). Never throws
+ * (headers whose getters throw give `invalid-address`).
  *
  * The walk is express's `proxy-addr`: start at the peer; while the current
  * address is a trusted proxy, step to the next hop to the left in the
@@ -155,7 +182,16 @@ function hopsOf(header: ForwardedHeader, text: string): HopList | { problem: str
  * Reaching a hop with no usable address (`for=unknown`, `_obfuscated`,
  * malformed) also gives `invalid-address` with a detail.
  *
- * Without `trusted` (or with an empty list) headers are ignored entirely.
+ * With a CDN (`cdn` option of {@link compileTrustedProxies}): when the address
+ * the walk ends at (the peer when no proxy is trusted, else the first
+ * untrusted hop) is inside the CDN's ranges and the request has the CDN's
+ * client header, the client is that header's single address (`via: 'cdn'`;
+ * strictly validated, a list or junk is `invalid-address`). A client that
+ * sends the header itself, from outside the CDN's ranges, is ignored.
+ *
+ * Without `trusted` (or with an empty list) the forwarded header is ignored,
+ * but its presence on a request from a non-global peer sets
+ * `untrustedForwarded` (see {@link ClientAddressResult}).
  *
  * @example
  * const trusted = compileTrustedProxies(['10.0.0.0/8']);
@@ -164,34 +200,10 @@ function hopsOf(header: ForwardedHeader, text: string): HopList | { problem: str
  */
 export function resolveClientAddress(input: ClientAddressInput, trusted?: TrustedProxies): ClientAddressResult {
   if (input === null || typeof input !== 'object') return invalid('client address input is not an object', 'peer');
-  const peer = parseLiteral(input.peerAddress);
-  if (trusted === undefined) return result(peer, 'peer');
-  const trusts =
-    trusted instanceof CompiledTrustedProxies
-      ? (l: LiteralResult) => trusted.trustsLiteral(l)
-      : (l: LiteralResult) => l.ok && trusted.trusts(l.ip.family === 4 ? formatIPv4(l.ip.v4) : formatIPv6(l.ip.bytes));
-  if (trusted instanceof CompiledTrustedProxies && trusted.empty) return result(peer, 'peer');
-  if (!trusts(peer)) return result(peer, 'peer');
-
-  const header = trusted.header;
-  const cut = cutRight(headerLines(input.headers, header));
-  if (/^[ \t]*$/.test(cut.text) && !cut.truncated) return result(peer, 'peer');
-  const list = hopsOf(header, cut.text);
-  if ('problem' in list) return invalid(`${header} header ${list.problem}`, header);
-
-  let current = peer;
-  let via: ClientAddressVia = 'peer';
-  for (let i = 0; i < list.hops.length; i++) {
-    if (!trusts(current)) return result(current, via);
-    const hop = list.hops[i]!;
-    const where = `${header} hop ${i + 1} from the right`;
-    via = header;
-    if (hop.problem !== undefined) return invalid(`${where} ${hop.problem}`, via);
-    current = parseLiteral(hop.value);
-    if (!current.ok) return invalid(`${where}: ${current.detail}`, via);
+  try {
+    return resolve(input, trusted);
+  } catch {
+    // Only hostile header objects (throwing getters, Proxy traps) get here.
+    return invalid('request headers could not be read', 'peer');
   }
-  if ((cut.truncated || list.truncated) && trusts(current)) {
-    return invalid(`${header} chain is longer than the ${MAX_HOPS} hops or 8 KiB considered and every hop considered is a trusted proxy`, via);
-  }
-  return result(current, via);
 }

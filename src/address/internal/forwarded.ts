@@ -55,8 +55,25 @@ export function cutRight(lines: readonly string[]): { text: string; truncated: b
   return { text, truncated: true };
 }
 
+/**
+ * True when header `name` carries something other than whitespace: the
+ * request says it went through a proxy. Reads no more than it must.
+ */
+export function hasHeaderValue(headers: Readonly<Record<string, HeaderValue>> | undefined, name: string): boolean {
+  if (headers === null || typeof headers !== 'object') return false;
+  for (const key of Object.keys(headers)) {
+    if (key.length !== name.length || key.toLowerCase() !== name) continue;
+    const value = headers[key];
+    if (typeof value === 'string' && !BLANK.test(value)) return true;
+    if (Array.isArray(value) && value.some((v) => typeof v === 'string' && !BLANK.test(v))) return true;
+  }
+  return false;
+}
+
+const BLANK = /^[ \t]*$/;
+
 /** Strip optional whitespace (SP / HTAB) around a list member. */
-function trimOws(s: string): string {
+export function trimOws(s: string): string {
   let start = 0;
   let end = s.length;
   while (start < end && (s.charCodeAt(start) === 0x20 || s.charCodeAt(start) === 0x09)) start++;
