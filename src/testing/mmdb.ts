@@ -73,7 +73,11 @@ function englishSubdivisionName(code: string): string | undefined {
     englishNames = new Map();
     for (const names of Object.values(subdivisionExonyms)) {
       for (const [name, target] of Object.entries(names)) {
-        if (!englishNames.has(target)) englishNames.set(target, name.replace(/(^|\s)\p{Ll}/gu, (m) => m.toUpperCase()));
+        if (!englishNames.has(target))
+          englishNames.set(
+            target,
+            name.replace(/(^|\s)\p{Ll}/gu, (m) => m.toUpperCase()),
+          );
       }
     }
   }
