@@ -1,2 +1,32 @@
-/** geoadmit/http — see SPEC. */
-export {};
+/**
+ * geoadmit/http — request adapters and middleware (SPEC 14): build a join
+ * from a Node or Fetch API request, and admit requests in Express / Connect,
+ * Fastify and Hono. No runtime dependency on any framework: each adapter
+ * speaks to its framework structurally.
+ */
+export { joinFromRequest, type FetchRequestLike, type JoinIds, type JoinRequestIds, type NodeRequestLike } from './join.js';
+export type { DeniedBody } from './internal/admit.js';
+export {
+  admissionMiddleware,
+  type AdmissionMiddleware,
+  type AdmissionMiddlewareOptions,
+  type ExpressLikeRequest,
+  type JoinIdsResult,
+  type NodeResponseLike,
+} from './express.js';
+export {
+  fastifyAdmission,
+  fastifyAdmissionHook,
+  type FastifyAdmissionHook,
+  type FastifyAdmissionOptions,
+  type FastifyInstanceLike,
+  type FastifyReplyLike,
+  type FastifyRequestLike,
+} from './fastify.js';
+export {
+  honoAdmission,
+  type GeoadmitVariables,
+  type HonoAdmissionMiddleware,
+  type HonoAdmissionOptions,
+  type HonoContextLike,
+} from './hono.js';

@@ -1,0 +1,89 @@
+import type { Gate } from '../gate/index.js';
+import type { Decision } from '../gate/types.js';
+import { admitRequest, defaultOnError, reportError } from './internal/admit.js';
+import { type NodeResponseLike, sendJson } from './internal/respond.js';
+import { joinFromRequest, type JoinIds, type NodeRequestLike } from './join.js';
+
+/** What an adapter's `join` callback returns: the ids of the join (sync or async). */
+export type JoinIdsResult = JoinIds | Promise<JoinIds>;
+
+/** Options of {@link admissionMiddleware}. */
+export interface AdmissionMiddlewareOptions<Req extends NodeRequestLike = ExpressLikeRequest> {
+  /**
+   * The meeting and participant this request joins, from your own routing
+   * and authentication (e.g. `req.params.meetingId`, your session's user id).
+   * A `join` that throws, or returns ids that are not non-empty strings of at
+   * most 256 characters, gets `400 { "error": "invalid-join" }`.
+   */
+  join(req: Req): JoinIdsResult;
+  /**
+   * Called with any failure other than a denial (the client gets a bare
+   * `500 { "error": "internal-error" }`; details never leave the server).
+   * Default: `console.error`.
+   */
+  onError?(error: unknown, req: Req): void;
+}
+
+/** An Express or Connect request, loosely: any fields your `join` reads (`params`, `body`, `user`, ...). */
+export type ExpressLikeRequest = NodeRequestLike & { geoadmit?: Decision } & Record<string, any>;
+
+/** An Express / Connect middleware function. */
+export type AdmissionMiddleware<Req extends NodeRequestLike = ExpressLikeRequest> = (
+  req: Req,
+  res: NodeResponseLike,
+  next: (error?: unknown) => void,
+) => void;
+
+export type { NodeResponseLike };
+
+declare global {
+  // Express's own `Request` type merges this namespace: `req.geoadmit` is typed for Express users.
+  // Declaring it costs nothing for everyone else.
+  namespace Express {
+    interface Request {
+      /** The admission decision, set by geoadmit's `admissionMiddleware` on admitted requests. */
+      geoadmit?: import('../gate/types.js').Decision;
+    }
+  }
+}
+
+/**
+ * Express / Connect middleware that admits each request through the gate
+ * before your handler runs. Denied: `403 { "error": "admission-denied",
+ * "reasons": ["region-restricted", ...] }` (reason codes only, never the
+ * location or the address) and your handler is not called. Admitted: the
+ * decision is on `req.geoadmit` and `res.locals.geoadmit`, the participant
+ * is on the gate's roster, and `next()` is called.
+ *
+ * The peer is the socket's remote address; forwarded headers count only from
+ * the gate's `trustedProxies` (Express's own `trust proxy` setting is not used).
+ *
+ * @example
+ * app.post('/meetings/:meetingId/join', admissionMiddleware(gate, {
+ *   join: (req) => ({ meetingId: req.params.meetingId, participantId: req.user.id }),
+ * }), (req, res) => res.json({ token: mintToken(req.user.id) }));
+ */
+export function admissionMiddleware<Req extends NodeRequestLike = ExpressLikeRequest>(
+  gate: Gate,
+  options: AdmissionMiddlewareOptions<Req>,
+): AdmissionMiddleware<Req> {
+  const onError = options.onError ?? defaultOnError;
+  return (req, res, next) => {
+    admitRequest(gate, () => options.join(req), (ids) => joinFromRequest(req, ids))
+      .then((outcome) => {
+        if (!outcome.admitted) {
+          if (outcome.status === 500) reportError(onError, outcome.error, req);
+          sendJson(res, outcome.status, outcome.body);
+          return;
+        }
+        (req as { geoadmit?: Decision }).geoadmit = outcome.decision;
+        if (res.locals !== null && typeof res.locals === 'object') res.locals.geoadmit = outcome.decision;
+        next();
+      })
+      // admitRequest settles every failure into an outcome; this catches a `next` that throws.
+      .catch((error: unknown) => {
+        reportError(onError, error, req);
+        sendJson(res, 500, { error: 'internal-error' });
+      });
+  };
+}

@@ -1,0 +1,123 @@
+import type { Gate } from '../gate/index.js';
+import type { Decision } from '../gate/types.js';
+import { ErrorCode, GeoadmitError } from '../errors/index.js';
+import { admitRequest, reportError } from './internal/admit.js';
+import { ANSWER_HEADERS } from './internal/respond.js';
+import type { JoinIdsResult } from './express.js';
+import { joinFromRequest, type NodeRequestLike } from './join.js';
+
+/** A Fastify request, structurally: its Node request (`raw`) and whatever your `join` reads (`params`, `body`, `user`, ...). */
+export type FastifyRequestLike = { readonly raw: NodeRequestLike; geoadmit?: Decision | null; log?: { error(obj: unknown, msg?: string): void } } & Record<
+  string,
+  any
+>;
+
+/** A Fastify reply, structurally. */
+export interface FastifyReplyLike {
+  code(statusCode: number): FastifyReplyLike;
+  header(name: string, value: string): FastifyReplyLike;
+  send(payload?: unknown): FastifyReplyLike;
+}
+
+/** The part of a Fastify instance the plugin uses. */
+export interface FastifyInstanceLike {
+  addHook(name: 'onRequest' | 'preHandler', hook: (request: any, reply: any) => Promise<unknown>): unknown;
+  decorateRequest(name: string, value: unknown): unknown;
+  hasRequestDecorator(name: string): boolean;
+}
+
+/** The hook the plugin installs (also usable per route: `{ preHandler: fastifyAdmissionHook(gate, opts) }`). */
+export type FastifyAdmissionHook = (request: any, reply: any) => Promise<unknown>;
+
+/** Options of {@link fastifyAdmission} (`fastify.register(fastifyAdmission, { gate, join })`). */
+export interface FastifyAdmissionOptions<Req extends FastifyRequestLike = FastifyRequestLike> {
+  /** The gate deciding admissions. */
+  gate: Gate;
+  /**
+   * The meeting and participant this request joins (sync or async). A `join`
+   * that throws or returns unusable ids gets `400 { "error": "invalid-join" }`.
+   */
+  join(request: Req): JoinIdsResult;
+  /**
+   * The lifecycle hook admission runs in: `preHandler` (default: params and
+   * the parsed body are available to `join`) or `onRequest` (before the body
+   * is read: denied clients never get to upload one).
+   */
+  hook?: 'onRequest' | 'preHandler';
+  /** Called with any failure other than a denial (the client gets a bare `500`). Default: `request.log.error`. */
+  onError?(error: unknown, request: Req): void;
+}
+
+function logError(error: unknown, request: FastifyRequestLike): void {
+  if (typeof request.log?.error === 'function') request.log.error({ err: error }, 'geoadmit: admission failed');
+  else console.error('geoadmit: admission failed', error);
+}
+
+/**
+ * The admission hook on its own, for one route or a route-level option:
+ * `fastify.post('/join', { preHandler: fastifyAdmissionHook(gate, { join }) }, handler)`.
+ * Denied: `403 { "error": "admission-denied", "reasons": [...] }`; admitted:
+ * `request.geoadmit` holds the decision.
+ */
+export function fastifyAdmissionHook<Req extends FastifyRequestLike = FastifyRequestLike>(
+  gate: Gate,
+  options: Pick<FastifyAdmissionOptions<Req>, 'join' | 'onError'>,
+): FastifyAdmissionHook {
+  const onError = options.onError ?? logError;
+  return async (request: Req, reply: FastifyReplyLike) => {
+    const outcome = await admitRequest(gate, () => options.join(request), (ids) => joinFromRequest(request.raw, ids));
+    if (outcome.admitted) {
+      request.geoadmit = outcome.decision;
+      return;
+    }
+    if (outcome.status === 500) reportError(onError, outcome.error, request);
+    let answer = reply.code(outcome.status);
+    for (const [name, value] of Object.entries(ANSWER_HEADERS)) answer = answer.header(name, value);
+    answer.send(outcome.body);
+    // Returning the reply after send() tells Fastify the request is answered: no handler runs.
+    return reply;
+  };
+}
+
+function plugin(fastify: FastifyInstanceLike, options: FastifyAdmissionOptions<any>, done: (error?: Error) => void): void {
+  if (options === null || typeof options !== 'object' || typeof options.gate?.admit !== 'function' || typeof options.join !== 'function') {
+    done(new GeoadmitError(ErrorCode.InvalidConfig, 'fastifyAdmission: register it with { gate, join } options', { argument: 'options' }));
+    return;
+  }
+  const hook = options.hook ?? 'preHandler';
+  if (hook !== 'preHandler' && hook !== 'onRequest') {
+    done(new GeoadmitError(ErrorCode.InvalidConfig, `fastifyAdmission: hook must be 'preHandler' or 'onRequest', not ${JSON.stringify(hook)}`, { argument: 'hook' }));
+    return;
+  }
+  // A declared decorator keeps every request object the same shape (Fastify's advice); null until admitted.
+  if (!fastify.hasRequestDecorator('geoadmit')) fastify.decorateRequest('geoadmit', null);
+  fastify.addHook(hook, fastifyAdmissionHook(options.gate, options));
+  done();
+}
+
+/**
+ * Fastify plugin: every route of the scope it is registered in admits its
+ * requests through the gate first. Denied: `403 { "error":
+ * "admission-denied", "reasons": [...] }` and the handler does not run;
+ * admitted: `request.geoadmit` holds the decision.
+ *
+ * It is not encapsulated (the `skip-override` symbol, as `fastify-plugin`
+ * sets it): its hook applies to the scope that registers it, so register it
+ * inside the scope of the routes to protect. The peer is the socket's remote
+ * address; forwarded headers count only from the gate's `trustedProxies`
+ * (Fastify's own `trustProxy` is not used).
+ *
+ * @example
+ * app.register(async (meetings) => {
+ *   await meetings.register(fastifyAdmission, {
+ *     gate,
+ *     join: (request) => ({ meetingId: request.params.meetingId, participantId: request.user.id }),
+ *   });
+ *   meetings.post('/meetings/:meetingId/join', async (request) => ({ admitted: request.geoadmit.admitted }));
+ * });
+ */
+export const fastifyAdmission = Object.assign(plugin, {
+  [Symbol.for('skip-override')]: true,
+  [Symbol.for('fastify.display-name')]: 'geoadmit',
+  [Symbol.for('plugin-meta')]: { name: 'geoadmit', fastify: '>=4' },
+});

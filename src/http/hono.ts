@@ -1,0 +1,97 @@
+import type { Gate } from '../gate/index.js';
+import type { Decision } from '../gate/types.js';
+import { ErrorCode, GeoadmitError } from '../errors/index.js';
+import { admitRequest, defaultOnError, reportError } from './internal/admit.js';
+import { ANSWER_HEADERS } from './internal/respond.js';
+import type { JoinIdsResult } from './express.js';
+import { joinFromRequest, type FetchRequestLike, type NodeRequestLike } from './join.js';
+
+/**
+ * A Hono `Context`, structurally: the Fetch request (`c.req.raw`), the
+ * runtime's bindings (`c.env`) and `c.set` for handing the decision on.
+ */
+export type HonoContextLike = {
+  readonly req: { readonly raw: FetchRequestLike } & Record<string, any>;
+  readonly env?: unknown;
+  set(key: 'geoadmit', value: Decision): void;
+} & Record<string, any>;
+
+/** What Hono's `c.get('geoadmit')` returns after {@link honoAdmission}: type your app as `new Hono<{ Variables: GeoadmitVariables }>()`. */
+export interface GeoadmitVariables {
+  geoadmit: Decision;
+}
+
+/** Options of {@link honoAdmission}. */
+export interface HonoAdmissionOptions<C extends HonoContextLike = HonoContextLike> {
+  /**
+   * The meeting and participant this request joins (sync or async; e.g.
+   * `c.req.param('meetingId')`). A `join` that throws or returns unusable ids
+   * gets `400 { "error": "invalid-join" }`.
+   */
+  join(c: C): JoinIdsResult;
+  /**
+   * The TCP peer's address. A Fetch request carries none, so it comes from the
+   * runtime: by default the Node socket that `@hono/node-server` puts in
+   * `c.env.incoming` (what its `getConnInfo` reads); on other runtimes pass
+   * e.g. `(c) => getConnInfo(c).remote.address` from `hono/bun` or `hono/deno`.
+   * Never a request header: forwarded headers count only from the gate's `trustedProxies`.
+   */
+  peerAddress?(c: C): string | undefined;
+  /** Called with any failure other than a denial (the client gets a bare `500`). Default: `console.error`. */
+  onError?(error: unknown, c: C): void;
+}
+
+/** A Hono middleware (`MiddlewareHandler`), structurally. */
+export type HonoAdmissionMiddleware<C extends HonoContextLike = HonoContextLike> = (c: C, next: () => Promise<void>) => Promise<Response | undefined>;
+
+/** `@hono/node-server` passes `{ incoming, outgoing }` as the env: the incoming message has the socket. */
+function nodeServerPeer(c: HonoContextLike): string | undefined {
+  const incoming = (c.env as { incoming?: NodeRequestLike } | undefined)?.incoming;
+  const address = incoming?.socket?.remoteAddress;
+  return typeof address === 'string' ? address : undefined;
+}
+
+function answer(status: number, body: object): Response {
+  return new Response(JSON.stringify(body), { status, headers: ANSWER_HEADERS });
+}
+
+/**
+ * Hono middleware: admits each request through the gate before the next
+ * handler. Denied: `403 { "error": "admission-denied", "reasons": [...] }`;
+ * admitted: `c.get('geoadmit')` holds the decision.
+ *
+ * @example
+ * const app = new Hono<{ Variables: GeoadmitVariables }>();
+ * app.post('/meetings/:meetingId/join',
+ *   honoAdmission(gate, { join: (c) => ({ meetingId: c.req.param('meetingId'), participantId: c.get('userId') }) }),
+ *   (c) => c.json({ admitted: c.get('geoadmit').admitted }));
+ */
+export function honoAdmission<C extends HonoContextLike = HonoContextLike>(gate: Gate, options: HonoAdmissionOptions<C>): HonoAdmissionMiddleware<C> {
+  const onError = options.onError ?? defaultOnError;
+  const peerOf = options.peerAddress ?? nodeServerPeer;
+  return async (c, next) => {
+    const outcome = await admitRequest(
+      gate,
+      () => options.join(c),
+      (ids) => {
+        const peerAddress = peerOf(c);
+        if (peerAddress === undefined || peerAddress === '') {
+          // The server's configuration, not the client's request, is at fault.
+          throw new GeoadmitError(
+            ErrorCode.InvalidConfig,
+            'honoAdmission: no peer address; outside @hono/node-server pass options.peerAddress (e.g. getConnInfo(c).remote.address)',
+            { argument: 'peerAddress' },
+          );
+        }
+        return joinFromRequest(c.req.raw, { ...ids, peerAddress });
+      },
+    );
+    if (!outcome.admitted) {
+      if (outcome.status === 500) reportError(onError, outcome.error, c);
+      return answer(outcome.status, outcome.body);
+    }
+    c.set('geoadmit', outcome.decision);
+    await next();
+    return undefined;
+  };
+}

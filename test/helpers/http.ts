@@ -1,0 +1,73 @@
+/**
+ * Shared pieces of the framework-adapter tests: a gate over real-looking
+ * prefixes with a CN takedown on meeting m-1, a trusted loopback proxy
+ * (127.0.0.2) and an untrusted loopback peer (127.0.0.3), and an HTTP client
+ * that chooses its source address so both peers exist on one machine.
+ */
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createGate, type Gate, StaticResolver } from 'geoadmit';
+import { ADDR, STATIC_TABLE, takedown } from './fixtures.js';
+
+export { ADDR };
+
+/** The reverse proxy the gates trust. */
+export const PROXY = '127.0.0.2';
+/** A loopback peer nobody trusts (a client talking to the server directly). */
+export const UNTRUSTED = '127.0.0.3';
+
+/** A gate trusting the loopback proxy, with a CN takedown on meeting m-1. */
+export async function scenarioGate(): Promise<Gate> {
+  const gate = createGate({ geo: new StaticResolver(STATIC_TABLE), trustedProxies: [`${PROXY}/32`] });
+  await gate.restrict(takedown());
+  return gate;
+}
+
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  json: any;
+}
+
+/** One HTTP request from `from` (a loopback source address) to `url`. */
+export function call(
+  url: string,
+  options: { method?: string; from?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      { method: options.method ?? 'POST', localAddress: options.from ?? PROXY, headers: options.headers ?? {}, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: unknown;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+/** The base URL of a listening Node server. */
+export function baseUrl(server: { address(): AddressInfo | string | null }): string {
+  const address = server.address() as AddressInfo;
+  return `http://127.0.0.1:${address.port}`;
+}
+
+/** Checks that a 403 body says nothing about where the participant is or which address they used. */
+export function expectNoLocationOrAddress(text: string, address: string): void {
+  for (const leak of [address, 'CN', 'country', 'location', 'address', 'mmdb', 'static', 'req-1']) {
+    if (text.includes(leak)) throw new Error(`the answer leaks ${JSON.stringify(leak)}: ${text}`);
+  }
+}

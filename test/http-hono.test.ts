@@ -1,0 +1,138 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Gate } from 'geoadmit';
+import { type GeoadmitVariables, honoAdmission, type HonoAdmissionOptions } from 'geoadmit/http';
+import { Hono } from 'hono';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ADDR, baseUrl, call, expectNoLocationOrAddress, scenarioGate, UNTRUSTED } from './helpers/http.js';
+
+let cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const fn of cleanup.reverse()) await fn();
+  cleanup = [];
+});
+
+/**
+ * Serves a Hono app on node:http the way `@hono/node-server` does (which is
+ * not installed here): a Fetch `Request` per request, and `{ incoming,
+ * outgoing }` as the app's env, where `getConnInfo` finds the socket.
+ */
+async function serve(app: { fetch(request: Request, env: unknown): Response | Promise<Response> }, gate: Gate): Promise<string> {
+  const server: Server = createServer(async (incoming: IncomingMessage, outgoing: ServerResponse) => {
+    const headers = new Headers();
+    for (let i = 0; i < incoming.rawHeaders.length; i += 2) headers.append(incoming.rawHeaders[i] as string, incoming.rawHeaders[i + 1] as string);
+    const chunks: Buffer[] = [];
+    for await (const chunk of incoming) chunks.push(chunk as Buffer);
+    const method = incoming.method ?? 'GET';
+    const request = new Request(`http://127.0.0.1${incoming.url ?? '/'}`, { method, headers, ...(method === 'GET' || method === 'HEAD' ? {} : { body: Buffer.concat(chunks) }) });
+    const response = await app.fetch(request, { incoming, outgoing });
+    outgoing.writeHead(response.status, Object.fromEntries(response.headers));
+    outgoing.end(Buffer.from(await response.arrayBuffer()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanup.push(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await gate.close();
+  });
+  return baseUrl(server);
+}
+
+type Env = { Variables: GeoadmitVariables };
+
+async function setup(options: Partial<HonoAdmissionOptions<any>> & { gate?: Gate } = {}) {
+  const gate = options.gate ?? (await scenarioGate());
+  const onError = vi.fn();
+  const handled: string[] = [];
+  const app = new Hono<Env>();
+  app.post(
+    '/meetings/:meetingId/join',
+    honoAdmission(gate, {
+      join: (c) => ({ meetingId: c.req.param('meetingId'), participantId: c.req.header('x-user') ?? '' }),
+      onError,
+      ...options,
+    }),
+    (c) => {
+      handled.push(c.req.header('x-user') ?? '');
+      const decision = c.get('geoadmit');
+      return c.json({ admitted: decision.admitted, country: decision.location.country ?? null, unknown: decision.location.unknown ?? null });
+    },
+  );
+  const base = await serve(app, gate);
+  return { gate, url: `${base}/meetings/m-1/join`, handled, onError };
+}
+
+describe('honoAdmission (Hono, real HTTP on loopback)', () => {
+  it('admits through a trusted loopback proxy and hands the decision on via c.get("geoadmit")', async () => {
+    const { gate, url, handled } = await setup();
+    const res = await call(url, { headers: { 'x-user': 'hk-1', 'x-forwarded-for': ADDR.HK } });
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ admitted: true, country: 'HK', unknown: null });
+    expect(handled).toEqual(['hk-1']);
+    expect(gate.participants('m-1')).toEqual([{ meetingId: 'm-1', participantId: 'hk-1' }]);
+  });
+
+  it('answers 403 with reason codes only, and the handler never runs', async () => {
+    const { gate, url, handled } = await setup();
+    const res = await call(url, { headers: { 'x-user': 'cn-1', 'X-Forwarded-For': ADDR.CN1 } });
+    expect(res.status).toBe(403);
+    expect(res.json).toEqual({ error: 'admission-denied', reasons: ['region-restricted'] });
+    expect(res.headers['cache-control']).toBe('no-store');
+    expectNoLocationOrAddress(res.text, ADDR.CN1);
+    expect(handled).toEqual([]);
+    expect(gate.participants()).toEqual([]);
+  });
+
+  it('takes the peer from the Node socket, so a header spoofed by an untrusted peer is ignored', async () => {
+    const { gate, url } = await setup();
+    const res = await call(url, { from: UNTRUSTED, headers: { 'x-user': 'spoof', 'x-forwarded-for': ADDR.US } });
+    expect(res.json).toEqual({ admitted: true, country: null, unknown: 'non-global' });
+    const cn = await call(url, { from: UNTRUSTED, headers: { 'x-user': 'cn-spoof', 'x-forwarded-for': ADDR.CN1 } });
+    expect(cn.status).toBe(200);
+    expect(gate.participants('m-1').map((p) => p.participantId)).toEqual(['spoof', 'cn-spoof']);
+  });
+
+  it('uses options.peerAddress when given (runtimes other than node-server)', async () => {
+    const peers: string[] = [];
+    const { url } = await setup({
+      peerAddress: (c) => {
+        const peer = (c.env as { incoming: IncomingMessage }).incoming.socket.remoteAddress;
+        peers.push(String(peer));
+        return peer;
+      },
+    });
+    expect((await call(url, { headers: { 'x-user': 'cn', 'x-forwarded-for': ADDR.CN1 } })).status).toBe(403);
+    expect(peers).toEqual(['127.0.0.2']);
+  });
+
+  it('answers 500 (and tells onError) when no peer address can be found', async () => {
+    const { url, onError, gate } = await setup({ peerAddress: () => undefined });
+    const res = await call(url, { headers: { 'x-user': 'hk', 'x-forwarded-for': ADDR.HK } });
+    expect(res.status).toBe(500);
+    expect(res.json).toEqual({ error: 'internal-error' });
+    expect(onError.mock.calls[0]?.[0]).toMatchObject({ code: 'E_INVALID_CONFIG', argument: 'peerAddress' });
+    expect(gate.participants()).toEqual([]);
+  });
+
+  it('answers 400 invalid-join for a throwing join or bad ids (async join with the JSON body)', async () => {
+    const { url, gate, handled } = await setup({ join: async (c) => (await c.req.json()) as never });
+    const post = (body: string) => call(url, { headers: { 'content-type': 'application/json', 'x-forwarded-for': ADDR.HK }, body });
+    expect((await post('{"meetingId":"m-1","participantId":"ok"}')).status).toBe(200);
+    for (const body of ['not json', '{"meetingId":"m-1"}', '{"meetingId":"m-1","participantId":"x","hostAccountId":7}', 'null']) {
+      const res = await post(body);
+      expect(res.status, body).toBe(400);
+      expect(res.json).toEqual({ error: 'invalid-join' });
+    }
+    expect(handled).toHaveLength(1);
+    expect(gate.participants()).toEqual([{ meetingId: 'm-1', participantId: 'ok' }]);
+  });
+
+  it('answers a bare 500 when the gate fails for another reason', async () => {
+    const gate = await scenarioGate();
+    await gate.close();
+    const { url, onError } = await setup({ gate });
+    const res = await call(url, { headers: { 'x-user': 'hk', 'x-forwarded-for': ADDR.HK } });
+    expect(res.status).toBe(500);
+    expect(res.json).toEqual({ error: 'internal-error' });
+    expect(onError.mock.calls[0]?.[0]).toMatchObject({ code: 'E_CLOSED' });
+  });
+});
