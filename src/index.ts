@@ -30,6 +30,7 @@ export {
   type PendingRemoval,
   type Reason,
   type RestrictResult,
+  type RestrictionInput,
   type Rule,
   type RuleContext,
   type RuleVerdict,
@@ -107,6 +108,7 @@ export {
   type HostPolicyRestriction,
   type NormalizedRestriction,
   type Restriction,
+  type RestrictionDocument,
   type RestrictionKind,
   type RestrictionProblem,
   type RestrictionScope,
@@ -129,7 +131,9 @@ export {
 // The audit log (SPEC 8, 13).
 export {
   createJsonlAuditSink,
+  generateAuditSigningKeys,
   verifyAuditLog,
+  type AuditSigningKeys,
   type AuditFs,
   type AuditHead,
   type AuditProblem,

@@ -4,6 +4,9 @@ import { createJsonlAuditSink, verifyAuditLog } from '../src/audit/index.js';
 import type { ErrorEvent } from '../src/events/types.js';
 import { decision, fakeSource, tempDir } from './fixtures/audit/helpers.js';
 
+/** Lines are written in one batch at the end of the event-loop turn: let it end. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 let cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const c of cleanups) c();
@@ -47,8 +50,11 @@ describe('audit sink failures', () => {
   it('buffers while writing fails, reports it, and writes everything in order once it works', async () => {
     const { log, disk, sink, errors, source, events } = setup();
     source.emit('decision', decision(1));
+    await nextTurn();
     disk.full = true;
     for (let i = 2; i <= 5; i++) source.emit('decision', decision(i));
+    expect(sink.stats()).toMatchObject({ written: 1, buffered: 4, dropped: 0, healthy: true });
+    await nextTurn();
     expect(sink.stats()).toMatchObject({ written: 1, buffered: 4, dropped: 0, healthy: false });
     expect(sink.stats().failures).toBeGreaterThanOrEqual(1);
     expect(errors[0]).toMatchObject({ type: 'error', context: 'audit', code: 'ENOSPC', file: log });
@@ -85,8 +91,8 @@ describe('audit sink failures', () => {
     expect(await verifyAuditLog(log)).toMatchObject({ ok: true, events: 4 });
   });
 
-  it("with onFailure 'deny' tells the gate to deny, and recovers by itself on the retry timer", async () => {
-    const { disk, sink, source } = setup({ onFailure: 'deny', retryIntervalMs: 5 });
+  it("with whenUnwritable 'deny' tells the gate to deny at the first failed write, and recovers by itself on the retry timer", async () => {
+    const { disk, sink, source } = setup({ whenUnwritable: 'deny', retryIntervalMs: 5 });
     expect(source.health).toEqual([{ sinkId: sink.id, healthy: true, policy: 'deny' }]);
     disk.full = true;
     source.emit('decision', decision(1));
@@ -101,6 +107,7 @@ describe('audit sink failures', () => {
     disk.partialOnce = true;
     source.emit('decision', decision(1));
     source.emit('decision', decision(2));
+    await nextTurn();
     expect(sink.stats()).toMatchObject({ healthy: false, buffered: 2 });
     disk.full = false;
     await sink.flush();
@@ -138,6 +145,7 @@ describe('audit sink failures', () => {
   it('close rejects with E_AUDIT_IO, after an error event and releasing everything, when buffered events are still unwritten', async () => {
     const { disk, sink, errors, source, events } = setup({ bufferLimit: 2 });
     source.emit('decision', decision(1));
+    await nextTurn();
     disk.full = true;
     for (let i = 2; i <= 5; i++) source.emit('decision', decision(i));
     const before = errors.length;

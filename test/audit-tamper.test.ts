@@ -29,6 +29,7 @@ describe('verifyAuditLog detects tampering', () => {
     const { log } = await setup();
     expect(await verifyAuditLog(log)).toEqual({
       ok: true, events: 10, lines: 11, lastSeq: 11, lastHash: expect.stringMatching(/^[0-9a-f]{64}$/), checkpoint: true,
+      head: { seq: 11, hash: expect.stringMatching(/^[0-9a-f]{64}$/) },
     });
   });
 
@@ -144,11 +145,14 @@ describe('verifyAuditLog detects tampering', () => {
     expect(await verifyAuditLog(log, { maxLineBytes: 1000 })).toMatchObject({ ok: false, problem: 'malformed', line: 4 });
   });
 
-  it('an empty log verifies with zero events; a missing file is E_AUDIT_IO', async () => {
+  it('an empty file is not a verified log of zero events; a missing file is E_AUDIT_IO', async () => {
     const { log } = await setup();
     writeFileSync(log, '');
     unlinkSync(`${log}.checkpoint`);
-    expect(await verifyAuditLog(log)).toMatchObject({ ok: true, events: 0, checkpoint: false });
+    expect(await verifyAuditLog(log)).toMatchObject({
+      ok: false, problem: 'empty', events: 0, checkpoint: false, head: { seq: 0, hash: '0'.repeat(64) },
+    });
+    expect((await verifyAuditLog(log)).message).toMatch(/empty/);
     const missing = `${log}.nope`;
     await expect(verifyAuditLog(missing)).rejects.toSatisfy((e) => isGeoadmitError(e, 'E_AUDIT_IO'));
   });

@@ -19,7 +19,7 @@ describe('gate → audit log → transparency report', () => {
     const log = t.file('audit.jsonl');
     const disk = { full: false };
     const sink = createJsonlAuditSink(log, {
-      onFailure: 'deny',
+      whenUnwritable: 'deny',
       fs: {
         writeSync(fd, data) {
           if (disk.full) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
@@ -46,7 +46,7 @@ describe('gate → audit log → transparency report', () => {
     expect((await join('m-2', 'p-4', '1.2.4.9')).admitted).toBe(false);
 
     // The audit log cannot write: the decision that finds out is already made (its event
-    // waits in the buffer); from then on, with onFailure 'deny', the gate denies joins.
+    // waits in the buffer); from then on, with whenUnwritable 'deny', the gate denies joins.
     disk.full = true;
     expect((await join('m-2', 'p-5', '8.8.8.9')).admitted).toBe(true);
     expect(sink.stats()).toMatchObject({ healthy: false, buffered: 1 });

@@ -2,28 +2,22 @@ import { basename, dirname } from 'node:path';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import { SafeEmitter } from '../events/emitter.js';
 import type { AuditEvent, AuditEventSource, ErrorEvent, GateEventMap } from '../events/types.js';
+import { assertKnownKeys } from '../internal/options.js';
 import type {
-  AuditFailurePolicy,
+  AuditCheckpointRecord,
   AuditFs,
   AuditGapRecord,
   AuditSinkEventMap,
   AuditSinkStats,
   AuditStartRecord,
+  AuditWhenUnwritable,
   FsyncMode,
   JsonlAuditSink,
   JsonlAuditSinkOptions,
 } from './types.js';
 import { resolveFs } from './internal/fs.js';
-import {
-  checkpointPath,
-  decodeLine,
-  encodeLine,
-  type EncodedLine,
-  type LineHasher,
-  lineHasher,
-  parseCheckpoint,
-  ZERO_HASH,
-} from './internal/record.js';
+import { checkpointPath, decodeLine, encodeLine, type LineHasher, lineHasher, parseCheckpoint, ZERO_HASH } from './internal/record.js';
+import { type CheckpointSigner, checkpointMac, checkpointSigner, privateSigningKey } from './internal/signing.js';
 
 /** Every event a gate emits; `satisfies` makes the compiler flag a type added to GateEventMap but not here. */
 const GATE_EVENT_TYPES = Object.keys({
@@ -41,18 +35,54 @@ const GATE_EVENT_TYPES = Object.keys({
   error: true,
 } satisfies Record<keyof GateEventMap, true>) as (keyof GateEventMap)[];
 
+/** Every option of {@link createJsonlAuditSink}; `satisfies` flags an option added to the type but not here. */
+const KNOWN_OPTIONS = Object.keys({
+  fsync: true,
+  fsyncIntervalMs: true,
+  whenUnwritable: true,
+  bufferLimit: true,
+  retryIntervalMs: true,
+  maxBytes: true,
+  checkpoint: true,
+  key: true,
+  signingKey: true,
+  checkpointEvery: true,
+  id: true,
+  fs: true,
+  clock: true,
+} satisfies Record<keyof JsonlAuditSinkOptions, true>);
+
 /** Longest last line the sink reads back when continuing an existing file. */
 const MAX_TAIL_BYTES = 1 << 20;
+/** A batch is written once it holds this many bytes (or at the end of the event-loop turn). */
+const BATCH_BYTES = 1 << 16;
+/** Events queued while healthy before they are written without waiting for the end of the turn. */
+const BATCH_EVENTS = 512;
+/** A signed checkpoint at least this often while events arrive. */
+const SIGN_INTERVAL_MS = 60_000;
 
 type QueueEntry =
   | { kind: 'event'; event: object }
-  | { kind: 'gap'; dropped: number; from: string; to: string; types: Record<string, number> };
+  | { kind: 'gap'; dropped: number; from: string; to: string; types: Record<string, number> }
+  | { kind: 'sign' };
 
-/** A line encoded and possibly partly written: it must be finished before anything else. */
-interface Inflight extends EncodedLine {
+type LineKind = 'event' | 'gap' | 'start' | 'sign';
+
+/**
+ * Lines encoded (chained, hashed) and possibly partly written: a batch must be
+ * finished before anything else is encoded, also across a failure and retry.
+ */
+interface Batch {
   bytes: Buffer;
   offset: number;
-  kind: 'event' | 'gap' | 'start';
+  /** Queue entries it consumed, by kind. */
+  events: number;
+  gaps: number;
+  signs: number;
+  start: boolean;
+  lastSeq: number;
+  lastHash: string;
+  lastKind: LineKind;
 }
 
 /**
@@ -83,26 +113,33 @@ function errorMessage(error: unknown): string {
  * Create a JSON Lines audit sink: one event a line, each line carrying a
  * sequence number, the hash of the line before and its own hash, so
  * {@link verifyAuditLog} detects an edited, removed, inserted or reordered
- * line; `<path>.checkpoint` (last seq and hash, replaced atomically) lets it
- * detect a truncated tail too.
+ * line; `<path>.checkpoint` (last seq and hash, replaced atomically; with
+ * `key` authenticated by an HMAC, with `signingKey` signed) lets it detect a
+ * truncated tail too.
  *
- * Writes are synchronous appends (`writeSync` on a file opened with `a`), so
- * lines are ordered and never interleaved, and a process `exit` handler can
- * flush what is left. An existing file is continued: its last line must
- * verify (and agree with its checkpoint), otherwise the sink refuses to open
- * with `E_AUDIT_IO` instead of extending a broken chain — move the file aside
+ * Each event is serialised and chained when it is recorded; lines are
+ * written in batches (one `write` per event-loop turn or 64 KiB), so lines are
+ * ordered and never interleaved, and a process `exit` handler writes what is
+ * left. See {@link FsyncMode} for what a returned decision guarantees in each
+ * fsync mode. An existing file is continued: its last line must verify (and
+ * agree with its checkpoint), otherwise the sink refuses to open with
+ * `E_AUDIT_IO` instead of extending a broken chain — move the file aside
  * after checking it with `verifyAuditLog`.
  *
  * A failing write is an `error` event on the sink, and attached sources are
- * told through `setAuditHealth` (with `onFailure: 'deny'` the gate then
+ * told through `setAuditHealth` (with `whenUnwritable: 'deny'` the gate then
  * denies joins). Events are kept in a bounded buffer and written, in order,
  * once writing works again; those that did not fit are counted and recorded
  * by an `audit.gap` line.
  *
- * @throws GeoadmitError `E_INVALID_CONFIG` for bad options, `E_AUDIT_IO` when
+ * @throws GeoadmitError `E_INVALID_CONFIG` for bad or unknown options, `E_AUDIT_IO` when
  * the file cannot be opened or does not verify at its tail.
  * @example
- * const sink = createJsonlAuditSink('/var/log/geoadmit/audit.jsonl', { fsync: 'always', onFailure: 'deny' });
+ * const sink = createJsonlAuditSink('/var/log/geoadmit/audit.jsonl', {
+ *   fsync: 'always',
+ *   whenUnwritable: 'deny',
+ *   signingKey: readFileSync('/etc/geoadmit/audit-signing.key', 'utf8'),
+ * });
  * const detach = sink.attach(gate);
  * sink.on('error', (e) => log.warn(e.message));
  * // ...
@@ -112,13 +149,30 @@ export function createJsonlAuditSink(path: string, options: JsonlAuditSinkOption
   if (typeof path !== 'string' || path.length === 0) {
     throw new GeoadmitError(ErrorCode.InvalidConfig, 'path must be a non-empty string', { argument: 'path' });
   }
+  if (typeof options !== 'object' || options === null) {
+    throw new GeoadmitError(ErrorCode.InvalidConfig, 'createJsonlAuditSink: options must be an object', { argument: 'options' });
+  }
+  if (Object.hasOwn(options, 'onFailure')) {
+    throw new GeoadmitError(
+      ErrorCode.InvalidConfig,
+      `createJsonlAuditSink: the option "onFailure" was renamed "whenUnwritable" ('deny' | 'buffer'); the gate's audit.onFailure is another setting`,
+      { argument: 'onFailure' },
+    );
+  }
+  assertKnownKeys(options, KNOWN_OPTIONS, 'createJsonlAuditSink');
   const fsyncMode: FsyncMode = options.fsync ?? 'interval';
   if (fsyncMode !== 'always' && fsyncMode !== 'interval' && fsyncMode !== 'never') {
     throw new GeoadmitError(ErrorCode.InvalidConfig, `fsync must be 'always', 'interval' or 'never'`, { argument: 'fsync' });
   }
-  const policy: AuditFailurePolicy = options.onFailure ?? 'buffer';
+  const policy: AuditWhenUnwritable = options.whenUnwritable ?? 'buffer';
   if (policy !== 'deny' && policy !== 'buffer') {
-    throw new GeoadmitError(ErrorCode.InvalidConfig, `onFailure must be 'deny' or 'buffer'`, { argument: 'onFailure' });
+    throw new GeoadmitError(ErrorCode.InvalidConfig, `whenUnwritable must be 'deny' or 'buffer'`, { argument: 'whenUnwritable' });
+  }
+  const signer = options.signingKey === undefined ? undefined : checkpointSigner(privateSigningKey(options.signingKey));
+  if (options.checkpointEvery !== undefined && signer === undefined) {
+    throw new GeoadmitError(ErrorCode.InvalidConfig, 'checkpointEvery needs signingKey: checkpoint records are signed', {
+      argument: 'checkpointEvery',
+    });
   }
   return new Sink(path, {
     fs: resolveFs(options.fs),
@@ -130,6 +184,9 @@ export function createJsonlAuditSink(path: string, options: JsonlAuditSinkOption
     maxBytes: options.maxBytes === undefined ? undefined : positiveInt(options.maxBytes, 0, 'maxBytes'),
     checkpoint: options.checkpoint ?? true,
     hasher: lineHasher(options.key),
+    key: options.key,
+    signer,
+    checkpointEvery: positiveInt(options.checkpointEvery, 10_000, 'checkpointEvery'),
     id: options.id ?? `jsonl:${path}`,
     clock: options.clock ?? Date.now,
   });
@@ -138,13 +195,16 @@ export function createJsonlAuditSink(path: string, options: JsonlAuditSinkOption
 interface SinkConfig {
   fs: AuditFs;
   fsyncMode: FsyncMode;
-  policy: AuditFailurePolicy;
+  policy: AuditWhenUnwritable;
   tickMs: number;
   retryMs: number;
   bufferLimit: number;
   maxBytes: number | undefined;
   checkpoint: boolean;
   hasher: LineHasher;
+  key: string | Uint8Array | undefined;
+  signer: CheckpointSigner | undefined;
+  checkpointEvery: number;
   id: string;
   clock: () => number;
 }
@@ -158,10 +218,16 @@ class Sink implements JsonlAuditSink {
   });
   readonly #sources = new Map<AuditEventSource, () => void>();
   #fd: number | undefined;
+  /** Bumped whenever the descriptor changes, so a late asynchronous fsync is not mistaken for the current file's. */
+  #fdGeneration = 0;
   /** Identity of the open file, to notice it being removed or replaced. */
   #ino = { ino: 0, dev: 0 };
+  /** The last line written: the head of the chain on disk (or in the OS). */
   #lastSeq = 0;
   #lastHash = ZERO_HASH;
+  #lastKind: LineKind = 'start';
+  #syncedSeq = 0;
+  #syncing = false;
   #bytes = 0;
   #rotationIndex = 0;
   #needStart = false;
@@ -169,27 +235,60 @@ class Sink implements JsonlAuditSink {
   #previousFile = '';
   #queue: QueueEntry[] = [];
   #bufferedEvents = 0;
-  #inflight: Inflight | undefined;
+  #inflight: Batch | undefined;
   #draining = false;
   #dirty = false;
   #checkpointSeq = -1;
   #healthy = true;
   #closed = false;
+  #immediate: NodeJS.Immediate | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   readonly #tickTimer: NodeJS.Timeout;
-  readonly #onExit = (): void => this.#syncFlush();
-  readonly #stats = { written: 0, dropped: 0, failures: 0, gaps: 0, rotations: 0, lastError: undefined as string | undefined };
+  readonly #onExit = (): void => {
+    this.#requestSignature();
+    this.#syncFlush();
+  };
+  readonly #stats = {
+    written: 0,
+    dropped: 0,
+    failures: 0,
+    gaps: 0,
+    rotations: 0,
+    signatures: 0,
+    lastError: undefined as string | undefined,
+  };
   /** Events dropped since writing last failed (for `recovered`). */
   #droppedInOutage = 0;
   #lastErrorAt = Number.NEGATIVE_INFINITY;
+  /** Lines encoded since the last signed checkpoint record, and events among them. */
+  #unsignedLines = 0;
+  #unsignedEvents = 0;
+  #lastSignAt: number;
+  /**
+   * Events queued before they are written without waiting for the end of the
+   * turn. With `whenUnwritable: 'deny'` every event is written at once: the
+   * gate must learn of a failure before it decides the next join. The buffer
+   * limit caps it too, so memory stays bounded before a failure is known.
+   */
+  readonly #batchEvents: number;
 
   constructor(path: string, config: SinkConfig) {
     this.path = path;
     this.id = config.id;
     this.#c = config;
+    this.#batchEvents = config.policy === 'deny' ? 1 : Math.max(1, Math.min(BATCH_EVENTS, config.bufferLimit));
+    this.#lastSignAt = config.clock();
     this.#rotationIndex = this.#highestRotation();
     this.#open();
     this.#drain();
+    // With a key or a signature a missing checkpoint fails verification: have one from the start.
+    if (config.key !== undefined || config.signer !== undefined) {
+      try {
+        this.#writeCheckpoint();
+      } catch (error) {
+        this.#fail(error);
+      }
+    }
     this.#tickTimer = setInterval(() => this.#tick(), config.tickMs);
     this.#tickTimer.unref();
     process.on('exit', this.#onExit);
@@ -215,7 +314,9 @@ class Sink implements JsonlAuditSink {
     if (this.#closed) throw new GeoadmitError(ErrorCode.Closed, `audit sink ${this.path} is closed`, { file: this.path });
     this.#enqueue(event);
     // While failing, writes wait for the retry timer rather than hammering a broken disk per event.
-    if (this.#healthy) this.#drain();
+    if (!this.#healthy) return;
+    if (this.#queue.length >= this.#batchEvents) this.#drain();
+    else this.#schedule();
   }
 
   async flush(): Promise<void> {
@@ -232,6 +333,7 @@ class Sink implements JsonlAuditSink {
   async close(): Promise<void> {
     if (this.#closed) return;
     for (const detach of [...this.#sources.values()]) detach();
+    this.#requestSignature();
     this.#syncFlush();
     // Whatever is still queued now is lost with the sink: say so rather than resolve as if it were recorded.
     const unwritten = this.#bufferedEvents;
@@ -239,6 +341,7 @@ class Sink implements JsonlAuditSink {
     this.#closed = true;
     clearInterval(this.#tickTimer);
     if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+    if (this.#immediate !== undefined) clearImmediate(this.#immediate);
     process.off('exit', this.#onExit);
     this.#closeFd();
     let failure: GeoadmitError | undefined;
@@ -270,6 +373,8 @@ class Sink implements JsonlAuditSink {
       rotations: this.#stats.rotations,
       healthy: this.#healthy,
       lastSeq: this.#lastSeq,
+      syncedSeq: this.#syncedSeq,
+      signatures: this.#stats.signatures,
       bytes: this.#bytes,
       closed: this.#closed,
     };
@@ -302,6 +407,7 @@ class Sink implements JsonlAuditSink {
         }
       }
       this.#fd = fs.openSync(this.path, 'a');
+      this.#fdGeneration++;
       const id = fs.fstatSync(this.#fd);
       this.#ino = { ino: id.ino, dev: id.dev };
       this.#bytes = id.size;
@@ -313,6 +419,8 @@ class Sink implements JsonlAuditSink {
       });
     }
     this.#needStart = this.#bytes === 0;
+    // What is on disk before this process wrote anything counts as synced.
+    this.#syncedSeq = this.#lastSeq;
   }
 
   /** Read the last line of an existing file; refuse to extend a chain that does not verify there. */
@@ -340,7 +448,7 @@ class Sink implements JsonlAuditSink {
     if (start === 0 && size > tail.length) refuse(`the last line is longer than ${MAX_TAIL_BYTES} bytes`);
     const decoded = decodeLine(tail.subarray(start, tail.length - 1).toString('utf8'), this.#c.hasher);
     if (decoded.kind !== 'ok') refuse(`last line: ${decoded.message}`);
-    const last = (decoded as { line: { seq: number; hash: string } }).line;
+    const last = (decoded as { line: { seq: number; hash: string; event: { type: string } } }).line;
     const cpText = fs.readTextSync(checkpointPath(file));
     if (cpText !== undefined) {
       const cp = parseCheckpoint(cpText);
@@ -350,6 +458,8 @@ class Sink implements JsonlAuditSink {
     }
     this.#lastSeq = last.seq;
     this.#lastHash = last.hash;
+    this.#lastKind = last.event.type === 'audit.checkpoint' ? 'sign' : 'event';
+    this.#unsignedLines = this.#lastKind === 'sign' ? 0 : 1;
     this.#checkpointSeq = cpText === undefined ? -1 : this.#lastSeq;
   }
 
@@ -375,7 +485,7 @@ class Sink implements JsonlAuditSink {
   #enqueue(event: AuditEvent): void {
     // Full while failing: the disk may be back, so try before dropping anything.
     if (this.#bufferedEvents >= this.#c.bufferLimit && !this.#healthy) this.#drain();
-    if (this.#bufferedEvents < this.#c.bufferLimit || (this.#healthy && this.#queue.length === 0)) {
+    if (this.#healthy || this.#bufferedEvents < this.#c.bufferLimit) {
       this.#queue.push({ kind: 'event', event: recordOf(event) });
       this.#bufferedEvents++;
       return;
@@ -394,39 +504,113 @@ class Sink implements JsonlAuditSink {
     }
   }
 
+  /** Write what was recorded in this event-loop turn at its end, in one batch. */
+  #schedule(): void {
+    if (this.#immediate !== undefined) return;
+    this.#immediate = setImmediate(() => {
+      this.#immediate = undefined;
+      if (this.#healthy && !this.#closed) this.#drain();
+    });
+    // The exit handler writes what is left; a pending batch must not keep the process alive.
+    this.#immediate.unref();
+  }
+
+  /** Ask for a signed checkpoint record after the lines recorded so far (when anything is unsigned). */
+  #requestSignature(): void {
+    if (this.#closed || this.#c.signer === undefined) return;
+    if (this.#unsignedLines === 0 && this.#queue.every((e) => e.kind === 'sign')) return;
+    if (this.#queue.at(-1)?.kind === 'sign') return;
+    this.#queue.push({ kind: 'sign' });
+  }
+
   #now(): string {
     return new Date(this.#c.clock()).toISOString();
   }
 
-  #encodeNext(): Inflight | undefined {
-    let record: object;
-    let kind: Inflight['kind'];
-    if (this.#needStart) {
-      const start: AuditStartRecord = { type: 'audit.start', time: this.#now(), version: 1 };
-      if (this.#lastSeq > 0) start.previous = { file: this.#previousFile, seq: this.#lastSeq, hash: this.#lastHash };
-      record = start;
-      kind = 'start';
-    } else {
-      const entry = this.#queue[0];
-      if (entry === undefined) return undefined;
-      if (entry.kind === 'event') {
-        record = entry.event;
-        kind = 'event';
+  /**
+   * Encode queue entries into one batch, chained from the head written so
+   * far: up to {@link BATCH_BYTES}, and never across the rotation size. A
+   * signed checkpoint record follows every `checkpointEvery` events.
+   */
+  #encodeBatch(onlySign = false): Batch | undefined {
+    const { hasher, signer } = this.#c;
+    let seq = this.#lastSeq;
+    let hash = this.#lastHash;
+    let kind: LineKind = this.#lastKind;
+    let text = '';
+    let length = 0;
+    let events = 0;
+    let gaps = 0;
+    let signs = 0;
+    let consumed = 0;
+    let start = false;
+    const limit = this.#c.maxBytes === undefined ? BATCH_BYTES : Math.min(BATCH_BYTES, Math.max(1, this.#c.maxBytes - this.#bytes));
+    const add = (record: object, lineKind: LineKind): void => {
+      const line = encodeLine(record, seq + 1, hash, hasher);
+      seq = line.seq;
+      hash = line.hash;
+      kind = lineKind;
+      text += line.text;
+      length += line.text.length;
+      if (lineKind === 'sign') {
+        this.#unsignedLines = 0;
+        this.#unsignedEvents = 0;
+        this.#lastSignAt = this.#c.clock();
+        signs++;
       } else {
-        const gap: AuditGapRecord = {
-          type: 'audit.gap',
-          time: this.#now(),
-          dropped: entry.dropped,
-          from: entry.from,
-          to: entry.to,
-          types: entry.types,
-        };
-        record = gap;
-        kind = 'gap';
+        this.#unsignedLines++;
+        if (lineKind === 'event') this.#unsignedEvents++;
+      }
+    };
+    const sign = (): void => {
+      if (signer === undefined || this.#unsignedLines === 0) return;
+      const record: AuditCheckpointRecord = {
+        type: 'audit.checkpoint',
+        time: this.#now(),
+        seq,
+        hash,
+        signature: signer.sign(seq, hash),
+        publicKeyFingerprint: signer.fingerprint,
+      };
+      add(record, 'sign');
+    };
+    if (onlySign) {
+      sign();
+    } else {
+      if (this.#needStart) {
+        const record: AuditStartRecord = { type: 'audit.start', time: this.#now(), version: 1 };
+        if (this.#lastSeq > 0) record.previous = { file: this.#previousFile, seq: this.#lastSeq, hash: this.#lastHash };
+        add(record, 'start');
+        start = true;
+      }
+      while (consumed < this.#queue.length && length < limit) {
+        const entry = this.#queue[consumed] as QueueEntry;
+        consumed++;
+        if (entry.kind === 'event') {
+          add(entry.event, 'event');
+          events++;
+          if (signer !== undefined && this.#unsignedEvents >= this.#c.checkpointEvery) sign();
+        } else if (entry.kind === 'gap') {
+          const gap: AuditGapRecord = {
+            type: 'audit.gap',
+            time: this.#now(),
+            dropped: entry.dropped,
+            from: entry.from,
+            to: entry.to,
+            types: entry.types,
+          };
+          add(gap, 'gap');
+          gaps++;
+        } else {
+          sign();
+        }
       }
     }
-    const encoded = encodeLine(record, this.#lastSeq + 1, this.#lastHash, this.#c.hasher);
-    return { ...encoded, bytes: Buffer.from(encoded.text, 'utf8'), offset: 0, kind };
+    if (consumed > 0) this.#queue.splice(0, consumed);
+    if (length === 0) return undefined;
+    // Line text is mostly ASCII: `length` is a lower bound of the bytes, the buffer is exact.
+    const bytes = Buffer.from(text, 'utf8');
+    return { bytes, offset: 0, events, gaps, signs, start, lastSeq: seq, lastHash: hash, lastKind: kind };
   }
 
   /** Write everything queued, in order. Returns false when a write failed. */
@@ -436,17 +620,26 @@ class Sink implements JsonlAuditSink {
     try {
       for (;;) {
         if (this.#fd === undefined) this.#open();
-        this.#inflight ??= this.#encodeNext();
-        const line = this.#inflight;
-        if (line === undefined) break;
-        const fd = this.#fd as number;
-        while (line.offset < line.bytes.length) {
-          // writeSync may write part of a buffer; the rest follows, also on a retry after a failure.
-          line.offset += this.#c.fs.writeSync(fd, line.offset === 0 ? line.bytes : line.bytes.subarray(line.offset));
+        if (this.#inflight === undefined) {
+          if (this.#c.maxBytes !== undefined && this.#bytes >= this.#c.maxBytes && !this.#needStart && this.#lastKind !== 'start') {
+            // A full file ends with a signature over all of it, then moves aside.
+            if (this.#c.signer !== undefined && this.#lastKind !== 'sign') this.#inflight = this.#encodeBatch(true);
+            if (this.#inflight === undefined) {
+              this.#rotate();
+              continue;
+            }
+          } else {
+            this.#inflight = this.#encodeBatch();
+          }
         }
-        this.#commit(line);
-        if (this.#c.fsyncMode === 'always') this.#c.fs.fsyncSync(fd);
-        if (this.#c.maxBytes !== undefined && this.#bytes >= this.#c.maxBytes) this.#rotate();
+        const batch = this.#inflight;
+        if (batch === undefined) break;
+        const fd = this.#fd as number;
+        while (batch.offset < batch.bytes.length) {
+          // writeSync may write part of a buffer; the rest follows, also on a retry after a failure.
+          batch.offset += this.#c.fs.writeSync(fd, batch.offset === 0 ? batch.bytes : batch.bytes.subarray(batch.offset));
+        }
+        this.#commit(batch);
       }
     } catch (error) {
       this.#fail(error);
@@ -454,33 +647,51 @@ class Sink implements JsonlAuditSink {
     } finally {
       this.#draining = false;
     }
+    if (this.#c.fsyncMode === 'always') this.#groupCommit();
     if (!this.#healthy) this.#recover();
     return true;
   }
 
-  #commit(line: Inflight): void {
+  #commit(batch: Batch): void {
     this.#inflight = undefined;
-    this.#lastSeq = line.seq;
-    this.#lastHash = line.hash;
-    this.#bytes += line.bytes.length;
+    this.#lastSeq = batch.lastSeq;
+    this.#lastHash = batch.lastHash;
+    this.#lastKind = batch.lastKind;
+    this.#bytes += batch.bytes.length;
     this.#dirty = true;
-    if (line.kind === 'start') {
-      this.#needStart = false;
-      return;
-    }
-    this.#queue.shift();
-    if (line.kind === 'event') {
-      this.#bufferedEvents--;
-      this.#stats.written++;
-    } else {
-      this.#stats.gaps++;
-    }
+    if (batch.start) this.#needStart = false;
+    this.#bufferedEvents -= batch.events;
+    this.#stats.written += batch.events;
+    this.#stats.gaps += batch.gaps;
+    this.#stats.signatures += batch.signs;
+  }
+
+  /**
+   * `fsync: 'always'`: one fsync, off the event loop, for every line written
+   * so far; lines written while it runs share the next one.
+   */
+  #groupCommit(): void {
+    if (this.#syncing || this.#fd === undefined || this.#syncedSeq >= this.#lastSeq) return;
+    this.#syncing = true;
+    const target = this.#lastSeq;
+    const generation = this.#fdGeneration;
+    this.#c.fs.fsync(this.#fd, (error) => {
+      this.#syncing = false;
+      if (this.#closed) return;
+      // The file was rotated or reopened meanwhile: that path fsynced it synchronously.
+      if (generation !== this.#fdGeneration) return this.#groupCommit();
+      if (error !== null) return this.#fail(error);
+      if (target > this.#syncedSeq) this.#syncedSeq = target;
+      if (target === this.#lastSeq) this.#dirty = false;
+      this.#groupCommit();
+    });
   }
 
   #closeFd(): void {
     if (this.#fd === undefined) return;
     const fd = this.#fd;
     this.#fd = undefined;
+    this.#fdGeneration++;
     try {
       this.#c.fs.closeSync(fd);
     } catch {
@@ -488,12 +699,19 @@ class Sink implements JsonlAuditSink {
     }
   }
 
+  #fsyncNow(): void {
+    if (this.#fd === undefined) return;
+    if (this.#c.fsyncMode !== 'never') {
+      this.#c.fs.fsyncSync(this.#fd);
+      this.#syncedSeq = this.#lastSeq;
+    }
+    this.#dirty = false;
+  }
+
   /** Move the full file to `<path>.<n>` with its checkpoint; the next line starts a new file linked to it. */
   #rotate(): void {
     const { fs } = this.#c;
-    const fd = this.#fd as number;
-    if (this.#c.fsyncMode !== 'never') fs.fsyncSync(fd);
-    this.#dirty = false;
+    this.#fsyncNow();
     this.#writeCheckpoint();
     const n = this.#rotationIndex + 1;
     const target = `${this.path}.${n}`;
@@ -559,15 +777,16 @@ class Sink implements JsonlAuditSink {
 
   // --- durability ----------------------------------------------------------
 
-  /** Timer: fsync (interval mode), notice a removed file, keep the checkpoint current. */
+  /** Timer: fsync, notice a removed file, sign at least once a minute, keep the checkpoint current. */
   #tick(): void {
     if (this.#closed) return;
     try {
       this.#checkIdentity();
-      if (this.#fd !== undefined && this.#dirty) {
-        if (this.#c.fsyncMode === 'interval') this.#c.fs.fsyncSync(this.#fd);
-        this.#dirty = false;
+      if (this.#c.signer !== undefined && this.#unsignedEvents > 0 && this.#c.clock() - this.#lastSignAt >= SIGN_INTERVAL_MS) {
+        this.#requestSignature();
+        if (this.#healthy && !this.#drain()) return;
       }
+      if (this.#fd !== undefined && this.#dirty) this.#fsyncNow();
       this.#writeCheckpoint();
     } catch (error) {
       this.#fail(error);
@@ -589,13 +808,24 @@ class Sink implements JsonlAuditSink {
     throw new Error('the log file was removed or replaced while open; lines written since are not in it, a new file continues the chain');
   }
 
-  /** Replace the checkpoint atomically (temp file, fsync, rename) when it is behind. */
+  /**
+   * Replace the checkpoint atomically (temp file, fsync, rename) when it is
+   * behind: the head, with an HMAC of it (`key`) and a signature (`signingKey`).
+   */
   #writeCheckpoint(): void {
     if (!this.#c.checkpoint || this.#fd === undefined || this.#checkpointSeq === this.#lastSeq || this.#lastSeq === 0) return;
-    const { fs } = this.#c;
+    const { fs, key, signer } = this.#c;
     const target = checkpointPath(this.path);
     const temp = `${target}.tmp-${process.pid}`;
-    const text = `${JSON.stringify({ version: 1, seq: this.#lastSeq, hash: this.#lastHash, file: basename(this.path), time: this.#now() })}\n`;
+    const seq = this.#lastSeq;
+    const hash = this.#lastHash;
+    const record: Record<string, unknown> = { version: 1, seq, hash, file: basename(this.path), time: this.#now() };
+    if (key !== undefined) record.mac = checkpointMac(key, seq, hash);
+    if (signer !== undefined) {
+      record.signature = signer.sign(seq, hash);
+      record.publicKeyFingerprint = signer.fingerprint;
+    }
+    const text = `${JSON.stringify(record)}\n`;
     const fd = fs.openSync(temp, 'w');
     try {
       fs.writeSync(fd, Buffer.from(text, 'utf8'));
@@ -604,7 +834,7 @@ class Sink implements JsonlAuditSink {
       fs.closeSync(fd);
     }
     fs.renameSync(temp, target);
-    this.#checkpointSeq = this.#lastSeq;
+    this.#checkpointSeq = seq;
   }
 
   /** Synchronous flush: used by `flush`, `close` and the process `exit` handler. */
@@ -612,8 +842,7 @@ class Sink implements JsonlAuditSink {
     if (this.#closed) return;
     if (!this.#drain()) return;
     try {
-      if (this.#fd !== undefined && this.#dirty && this.#c.fsyncMode !== 'never') this.#c.fs.fsyncSync(this.#fd);
-      this.#dirty = false;
+      if (this.#dirty) this.#fsyncNow();
       this.#writeCheckpoint();
     } catch (error) {
       this.#fail(error);

@@ -1,10 +1,28 @@
-import type { AuditEvent, AuditEventSource, ErrorEvent } from '../events/types.js';
+import type { KeyObject } from 'node:crypto';
+import type { AuditEvent, AuditEventSource, AuditWhenUnwritable, ErrorEvent } from '../events/types.js';
 
-/** When the sink asks the OS to put written lines on disk. */
+export type { AuditWhenUnwritable } from '../events/types.js';
+
+/**
+ * When the sink asks the OS to put written lines on disk, and what a
+ * returned decision then guarantees (lines are written to the OS in batches,
+ * once per event-loop turn or every 64 KiB, whichever comes first):
+ *
+ * - `always`: lines go to the OS at the end of the event-loop turn in which
+ *   they were recorded and are committed to disk in groups: one fsync covers
+ *   every line written while the previous fsync ran. A decision is on disk
+ *   once `stats().syncedSeq` reaches its line or `await sink.flush()` resolves;
+ *   a crash can lose at most the lines of the group being committed.
+ * - `interval` (default): written as above, fsynced every `fsyncIntervalMs`:
+ *   a crash of the machine (not of the process: the OS still has the lines)
+ *   can lose up to that long; a killed process loses at most the current turn's lines.
+ * - `never`: left to the OS.
+ *
+ * Whatever the mode, a decision returned by the gate has its line encoded and
+ * chained in memory; a process that exits normally writes it (an `exit`
+ * handler flushes), one killed with SIGKILL may lose the current turn's lines.
+ */
 export type FsyncMode = 'always' | 'interval' | 'never';
-
-/** What the gate does while the sink cannot write: deny joins, or keep admitting while events are buffered. */
-export type AuditFailurePolicy = 'deny' | 'buffer';
 
 /**
  * The file-system calls the sink makes, all synchronous (so the exit handler
@@ -17,6 +35,8 @@ export interface AuditFs {
   /** Write (part of) `data` at the descriptor's position; returns the bytes written. */
   writeSync(fd: number, data: Uint8Array): number;
   fsyncSync(fd: number): void;
+  /** Asynchronous fsync (the group commit of `fsync: 'always'`), off the event loop. */
+  fsync(fd: number, callback: (error: Error | null) => void): void;
   closeSync(fd: number): void;
   /** Read into `buffer` from absolute `position`; returns the bytes read. */
   readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number;
@@ -41,8 +61,16 @@ export interface JsonlAuditSinkOptions {
   fsync?: FsyncMode;
   /** Period of the fsync / checkpoint timer in milliseconds (default 1000). */
   fsyncIntervalMs?: number;
-  /** `buffer` (default) or `deny`: told to attached sources through `setAuditHealth`. */
-  onFailure?: AuditFailurePolicy;
+  /**
+   * What attached gates do while this sink cannot write (told through
+   * `setAuditHealth`): `buffer` (default) keeps admitting while events wait in
+   * memory, `deny` makes the gate deny joins until writing works again.
+   * With `deny` each event is written when it is recorded rather than at the
+   * end of the event-loop turn, so the gate learns of a failure before it
+   * decides the next join (slower: no batching).
+   * (Renamed from `onFailure`, which the gate's `audit.onFailure` uses with another meaning.)
+   */
+  whenUnwritable?: AuditWhenUnwritable;
   /** Events kept in memory while writing fails (default 10,000); beyond it they are counted as dropped. */
   bufferLimit?: number;
   /** How often a failing sink retries, in milliseconds (default 1000). */
@@ -60,6 +88,19 @@ export interface JsonlAuditSinkOptions {
    * nobody can recompute the chain after editing it. Verification needs the same key.
    */
   key?: string | Uint8Array;
+  /**
+   * Ed25519 private key (`KeyObject`, or PKCS#8 PEM text) to sign the log:
+   * the sink appends a signed `audit.checkpoint` record (sequence number and
+   * hash of the line before it) every `checkpointEvery` events, at least once
+   * a minute while events arrive, before a rotation and at close; the
+   * checkpoint file carries the latest signature, over the log's last line.
+   * Anyone with the public key can then check the log
+   * (`verifyAuditLog(path, { publicKey })`); nobody without the private key
+   * can forge or move a signed head. `geoadmit audit keygen` makes a key pair.
+   */
+  signingKey?: KeyObject | string;
+  /** Events between signed checkpoint records (default 10,000). Needs `signingKey`. */
+  checkpointEvery?: number;
   /** Name given to sources in `setAuditHealth` (default `jsonl:<path>`). */
   id?: string;
   /** File-system seam (tests). Missing members fall back to `node:fs`. */
@@ -84,8 +125,12 @@ export interface AuditSinkStats {
   rotations: number;
   /** False while writing fails. */
   healthy: boolean;
-  /** Sequence number of the last line written (0 before the first). */
+  /** Sequence number of the last line written to the OS (0 before the first). */
   lastSeq: number;
+  /** Sequence number of the last line known to be on disk (fsynced). */
+  syncedSeq: number;
+  /** Signed `audit.checkpoint` records written (0 without `signingKey`). */
+  signatures: number;
   /** Size of the current file in bytes. */
   bytes: number;
   /** The last failure's message. */
@@ -153,8 +198,25 @@ export interface AuditGapRecord {
   types: Record<string, number>;
 }
 
+/**
+ * A signed checkpoint (with `signingKey`): the sequence number and hash of the
+ * line just before this record, signed with Ed25519. The signature covers the
+ * whole chain up to that line.
+ */
+export interface AuditCheckpointRecord {
+  type: 'audit.checkpoint';
+  time: string;
+  /** The line signed: the one before this record. */
+  seq: number;
+  hash: string;
+  /** Ed25519 signature (base64) of `geoadmit-audit-checkpoint/1 <seq> <hash>`. */
+  signature: string;
+  /** SHA-256 of the public key's SPKI DER encoding, hex. */
+  publicKeyFingerprint: string;
+}
+
 /** A record the log writes about itself. */
-export type AuditMetaRecord = AuditStartRecord | AuditGapRecord;
+export type AuditMetaRecord = AuditStartRecord | AuditGapRecord | AuditCheckpointRecord;
 
 /** One line of the log: `{"event":{...},"hash":"<hex>","prev":"<hex>","seq":12}` (canonical JSON). */
 export interface AuditLine {
@@ -166,15 +228,52 @@ export interface AuditLine {
   event: AuditEvent | AuditMetaRecord;
 }
 
-/** What is wrong with a log. */
-export type AuditProblem = 'edited' | 'missing' | 'reordered' | 'inserted' | 'truncated' | 'malformed';
+/**
+ * What is wrong with a log: a line `edited`, `missing`, `reordered` or
+ * `inserted`; the tail `truncated`; a line `malformed` (not a record of this
+ * format); the file `empty` (a sink always writes `audit.start` first);
+ * `checkpoint` (the checkpoint's HMAC or signature does not verify: rewritten),
+ * `checkpoint-missing` (no checkpoint file although a key or public key was
+ * given); `signature` (a signed `audit.checkpoint` record does not verify:
+ * forged, altered or signed by another key); `head` (the log does not contain
+ * the head given as `expectHead`: cut short or rewritten after it was published).
+ */
+export type AuditProblem =
+  | 'edited'
+  | 'missing'
+  | 'reordered'
+  | 'inserted'
+  | 'truncated'
+  | 'malformed'
+  | 'empty'
+  | 'checkpoint'
+  | 'checkpoint-missing'
+  | 'signature'
+  | 'head';
+
+/** A position in a log's chain: a line's sequence number and hash. */
+export interface AuditHead {
+  seq: number;
+  /** The line's hash, 64 hex digits. */
+  hash: string;
+}
 
 /** Options of {@link verifyAuditLog}. */
 export interface VerifyAuditLogOptions {
   /** The checkpoint file (default `<path>.checkpoint`; `false` to ignore it). */
   checkpoint?: string | false;
-  /** The HMAC key the sink was given. */
+  /** The HMAC key the sink was given; the checkpoint must then carry a valid HMAC. */
   key?: string | Uint8Array;
+  /**
+   * The Ed25519 public key of a signed log (`KeyObject`, or SPKI PEM text):
+   * every `audit.checkpoint` record and the checkpoint file must carry a valid signature.
+   */
+  publicKey?: KeyObject | string;
+  /**
+   * A head published earlier (e.g. in a transparency report): the log must
+   * contain this very line, or it fails with `problem: 'head'`.
+   */
+  expectHead?: AuditHead;
   /** Longest line accepted, in bytes (default 1 MiB); longer is `malformed`. */
   maxLineBytes?: number;
 }
@@ -191,9 +290,17 @@ export interface AuditVerification {
   /** 1-based line where the problem was found. */
   line?: number;
   message?: string;
-  /** Last verified sequence number and hash. */
+  /** Last verified sequence number and hash (the same as `head`; `undefined` for an empty file). */
   lastSeq?: number;
   lastHash?: string;
-  /** Whether a checkpoint was found and checked. */
+  /** The last verified line (`{ seq: 0, hash: 64 zeros }` when none verified). */
+  head: AuditHead;
+  /** With `publicKey`: the last sequence number covered by a valid signature (absent when none is). */
+  signedThrough?: number;
+  /** With `publicKey`: the fingerprint of the key that signed (SHA-256 of the SPKI DER, hex). */
+  publicKeyFingerprint?: string;
+  /** With `publicKey`: the signature (base64) over `head`, when the checkpoint file signs the last line. */
+  signature?: string;
+  /** Whether a checkpoint was found and checked (`false`: a cut-off tail could not be detected). */
   checkpoint: boolean;
 }

@@ -1,7 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
-import type { AuditLine, AuditProblem, AuditVerification, VerifyAuditLogOptions } from './types.js';
+import type { KeyObject } from 'node:crypto';
+import { assertKnownKeys } from '../internal/options.js';
+import type { AuditHead, AuditLine, AuditProblem, AuditVerification, VerifyAuditLogOptions } from './types.js';
 import {
   type Checkpoint,
   checkpointPath,
@@ -11,7 +13,18 @@ import {
   type LineHasher,
   lineHasher,
   parseCheckpoint,
+  ZERO_HASH,
 } from './internal/record.js';
+import { checkpointMac, publicVerifyKey, sameText, verifyCheckpointSignature } from './internal/signing.js';
+
+/** Every option of {@link verifyAuditLog}. */
+const VERIFY_OPTIONS = Object.keys({
+  checkpoint: true,
+  key: true,
+  publicKey: true,
+  expectHead: true,
+  maxLineBytes: true,
+} satisfies Record<keyof VerifyAuditLogOptions, true>);
 
 /** One line as read: `text` absent when it exceeded the length limit. */
 interface RawLine {
@@ -74,6 +87,16 @@ interface Found {
   message: string;
 }
 
+/** What the chain walk checks besides the chain itself. */
+interface CheckOptions {
+  hasher: LineHasher;
+  /** The checkpoint file's head, when it is one to trust (its HMAC or signature checked, or none asked for). */
+  checkpoint: Checkpoint | undefined;
+  publicKey: KeyObject | undefined;
+  expectHead: AuditHead | undefined;
+  onLine: ((line: AuditLine) => void) | undefined;
+}
+
 /** Walks the chain one line at a time with one line of lookahead, in constant memory. */
 class ChainChecker {
   #prev: { seq: number; hash: string } | undefined;
@@ -81,14 +104,13 @@ class ChainChecker {
   #found: Found | undefined;
   #events = 0;
   #lines = 0;
-  readonly #hasher: LineHasher;
-  readonly #checkpoint: Checkpoint | undefined;
-  readonly #onLine: ((line: AuditLine) => void) | undefined;
+  #signedThrough: number | undefined;
+  #fingerprint: string | undefined;
+  #headSeen = false;
+  readonly #o: CheckOptions;
 
-  constructor(hasher: LineHasher, checkpoint: Checkpoint | undefined, onLine: ((line: AuditLine) => void) | undefined) {
-    this.#hasher = hasher;
-    this.#checkpoint = checkpoint;
-    this.#onLine = onLine;
+  constructor(options: CheckOptions) {
+    this.#o = options;
   }
 
   /** Feed the next line; false once a problem is found. */
@@ -101,30 +123,70 @@ class ChainChecker {
     return true;
   }
 
-  finish(checkpointError?: string): AuditVerification {
-    if (this.#found === undefined && this.#pending !== undefined) this.#found = this.#check(this.#pending, undefined);
-    const cp = this.#checkpoint;
-    const lastSeq = this.#prev?.seq ?? 0;
-    if (this.#found === undefined && checkpointError !== undefined) {
-      this.#found = { problem: 'malformed', message: checkpointError };
+  /** The checkpoint file's signature verified over `seq` (checked by the caller). */
+  signedByCheckpoint(seq: number, fingerprint: string | undefined): void {
+    if (this.#prev !== undefined && this.#prev.seq >= seq && (this.#signedThrough === undefined || seq > this.#signedThrough)) {
+      this.#signedThrough = seq;
+      if (fingerprint !== undefined) this.#fingerprint = fingerprint;
     }
-    if (this.#found === undefined && cp !== undefined && lastSeq < cp.seq) {
+  }
+
+  /** Walk the last line; then the checks that need the whole file. */
+  end(): void {
+    if (this.#found === undefined && this.#pending !== undefined) this.#found = this.#check(this.#pending, undefined);
+    if (this.#found !== undefined) return;
+    const cp = this.#o.checkpoint;
+    const lastSeq = this.#prev?.seq ?? 0;
+    if (this.#lines === 0) {
+      this.#found = { problem: 'empty', message: 'the file is empty: an audit log always begins with its audit.start record' };
+      return;
+    }
+    if (cp !== undefined && lastSeq < cp.seq) {
       this.#found = {
         problem: 'truncated',
         line: this.#lines + 1,
         message: `the checkpoint records seq ${cp.seq} but the log ends at seq ${lastSeq}: lines were cut off the end`,
       };
+      return;
     }
+    const expect = this.#o.expectHead;
+    if (expect !== undefined && !this.#headSeen) {
+      this.#found = {
+        problem: 'head',
+        line: this.#lines + 1,
+        message: `the log ends at seq ${lastSeq}, before the expected head (seq ${expect.seq}): it was cut short after that head was published`,
+      };
+    }
+  }
+
+  /** Fail with a problem found outside the walk (checkpoint), unless the walk found one first. */
+  fail(found: Found): void {
+    this.#found ??= found;
+  }
+
+  get failed(): boolean {
+    return this.#found !== undefined;
+  }
+
+  get head(): { seq: number; hash: string } | undefined {
+    return this.#prev;
+  }
+
+  result(checkpointFound: boolean): AuditVerification {
+    const head = this.#prev ?? { seq: 0, hash: ZERO_HASH };
     const result: AuditVerification = {
       ok: this.#found === undefined,
       events: this.#events,
       lines: this.#lines,
-      checkpoint: cp !== undefined,
+      head: { seq: head.seq, hash: head.hash },
+      checkpoint: checkpointFound,
     };
     if (this.#prev !== undefined) {
       result.lastSeq = this.#prev.seq;
       result.lastHash = this.#prev.hash;
     }
+    if (this.#signedThrough !== undefined) result.signedThrough = this.#signedThrough;
+    if (this.#fingerprint !== undefined) result.publicKeyFingerprint = this.#fingerprint;
     if (this.#found !== undefined) {
       result.problem = this.#found.problem;
       if (this.#found.line !== undefined) result.line = this.#found.line;
@@ -135,7 +197,7 @@ class ChainChecker {
 
   #decode(raw: RawLine): DecodedLine {
     raw.decoded ??=
-      raw.text === undefined ? { kind: 'malformed', message: 'the line is too long' } : decodeLine(raw.text, this.#hasher);
+      raw.text === undefined ? { kind: 'malformed', message: 'the line is too long' } : decodeLine(raw.text, this.#o.hasher);
     return raw.decoded;
   }
 
@@ -145,7 +207,10 @@ class ChainChecker {
       return { problem: 'truncated', line: n, message: `line ${n} is incomplete (no newline): a torn final write` };
     }
     const decoded = this.#decode(cur);
-    if (decoded.kind === 'malformed') return { problem: 'malformed', line: n, message: `line ${n}: ${decoded.message}` };
+    if (decoded.kind === 'malformed') {
+      const what = n === 1 ? 'not a geoadmit audit log: ' : '';
+      return { problem: 'malformed', line: n, message: `line ${n}: ${what}${decoded.message}` };
+    }
     const prev = this.#prev;
     const following = next === undefined || !next.terminated ? undefined : this.#decode(next);
     const nextLine = following === undefined || following.kind === 'malformed' ? undefined : following.line;
@@ -190,14 +255,48 @@ class ChainChecker {
         };
       }
     }
-    const cp = this.#checkpoint;
+    const cp = this.#o.checkpoint;
     if (cp !== undefined && line.seq === cp.seq && line.hash !== cp.hash) {
       return { problem: 'edited', line: n, message: `line ${n} (seq ${line.seq}) differs from the checkpoint's hash` };
+    }
+    const expect = this.#o.expectHead;
+    if (expect !== undefined && line.seq === expect.seq) {
+      if (line.hash !== expect.hash) {
+        return {
+          problem: 'head',
+          line: n,
+          message: `line ${n} (seq ${line.seq}) is not the expected head ${expect.hash.slice(0, 16)}…: the log was rewritten after that head was published`,
+        };
+      }
+      this.#headSeen = true;
+    }
+    if (line.event.type === 'audit.checkpoint' && this.#o.publicKey !== undefined) {
+      const bad = this.#checkSigned(line, prev, n);
+      if (bad !== undefined) return bad;
     }
     this.#prev = { seq: line.seq, hash: line.hash };
     this.#lines++;
     if (!isMetaType(line.event.type)) this.#events++;
-    this.#onLine?.(line);
+    this.#o.onLine?.(line);
+    return undefined;
+  }
+
+  /** A signed checkpoint record: it must sign the line just before it, with the given key. */
+  #checkSigned(line: AuditLine, prev: { seq: number; hash: string } | undefined, n: number): Found | undefined {
+    const record = line.event as unknown as Record<string, unknown>;
+    const key = this.#o.publicKey as KeyObject;
+    if (prev === undefined || record.seq !== prev.seq || record.hash !== prev.hash) {
+      return { problem: 'signature', line: n, message: `line ${n}: the signed checkpoint does not name the line before it` };
+    }
+    if (!verifyCheckpointSignature(key, prev.seq, prev.hash, record.signature)) {
+      return {
+        problem: 'signature',
+        line: n,
+        message: `line ${n}: the checkpoint signature does not verify with this public key (forged, altered, or signed with another key)`,
+      };
+    }
+    this.#signedThrough = prev.seq;
+    if (typeof record.publicKeyFingerprint === 'string') this.#fingerprint = record.publicKeyFingerprint;
     return undefined;
   }
 }
@@ -215,6 +314,44 @@ async function readCheckpoint(file: string): Promise<{ checkpoint?: Checkpoint; 
 }
 
 /**
+ * Whether the checkpoint file can be trusted: with `key` it must carry the
+ * HMAC of its head, with `publicKey` a signature of it. Without either there
+ * is nothing to check — and nothing stops whoever cut the log from rewriting it.
+ */
+function checkpointProblem(cp: Checkpoint, key: string | Uint8Array | undefined, publicKey: KeyObject | undefined): string | undefined {
+  if (key !== undefined && (cp.mac === undefined || !sameText(cp.mac, checkpointMac(key, cp.seq, cp.hash)))) {
+    return cp.mac === undefined
+      ? 'the checkpoint carries no HMAC although the log is keyed: it was rewritten'
+      : 'the checkpoint HMAC does not verify: the checkpoint was rewritten';
+  }
+  if (publicKey !== undefined && !verifyCheckpointSignature(publicKey, cp.seq, cp.hash, cp.signature)) {
+    return cp.signature === undefined
+      ? 'the checkpoint carries no signature: it was rewritten, or the log is not signed'
+      : 'the checkpoint signature does not verify with this public key: the checkpoint was rewritten, or signed with another key';
+  }
+  return undefined;
+}
+
+function expectedHead(value: unknown): AuditHead | undefined {
+  if (value === undefined) return undefined;
+  const head = value as Partial<AuditHead> | null;
+  if (
+    typeof head !== 'object' ||
+    head === null ||
+    typeof head.seq !== 'number' ||
+    !Number.isSafeInteger(head.seq) ||
+    head.seq < 1 ||
+    typeof head.hash !== 'string' ||
+    !/^[0-9a-f]{64}$/.test(head.hash)
+  ) {
+    throw new GeoadmitError(ErrorCode.InvalidConfig, 'expectHead must be { seq: a positive integer, hash: 64 lower-case hex digits }', {
+      argument: 'expectHead',
+    });
+  }
+  return { seq: head.seq, hash: head.hash };
+}
+
+/**
  * Verify a log and hand every verified line to `onLine` (in order) — one
  * streaming pass, used by verification and by the transparency report.
  * Lines after a problem are not handed on.
@@ -225,10 +362,24 @@ export async function scanAuditLog(
   options: VerifyAuditLogOptions = {},
   onLine?: (line: AuditLine) => void,
 ): Promise<AuditVerification> {
+  if (typeof options !== 'object' || options === null) {
+    throw new GeoadmitError(ErrorCode.InvalidConfig, 'verifyAuditLog: options must be an object', { argument: 'options' });
+  }
+  assertKnownKeys(options, VERIFY_OPTIONS, 'verifyAuditLog');
   const maxLineBytes = options.maxLineBytes ?? 1 << 20;
+  const publicKey = options.publicKey === undefined ? undefined : publicVerifyKey(options.publicKey);
+  const expectHead = expectedHead(options.expectHead);
   const cpFile = options.checkpoint === undefined ? checkpointPath(path) : options.checkpoint;
   const cp = cpFile === false ? {} : await readCheckpoint(cpFile);
-  const checker = new ChainChecker(lineHasher(options.key), cp.checkpoint, onLine);
+  const untrusted = cp.checkpoint === undefined ? undefined : checkpointProblem(cp.checkpoint, options.key, publicKey);
+  const checker = new ChainChecker({
+    hasher: lineHasher(options.key),
+    // A checkpoint that fails its HMAC or signature says nothing about the log.
+    checkpoint: untrusted === undefined ? cp.checkpoint : undefined,
+    publicKey,
+    expectHead,
+    onLine,
+  });
   try {
     outer: for await (const batch of readLines(path, maxLineBytes)) {
       for (const raw of batch) if (!checker.push(raw)) break outer;
@@ -239,7 +390,25 @@ export async function scanAuditLog(
       cause: error,
     });
   }
-  return checker.finish(cp.error);
+  checker.end();
+  if (cp.error !== undefined) checker.fail({ problem: 'malformed', message: cp.error });
+  else if (untrusted !== undefined) checker.fail({ problem: 'checkpoint', message: untrusted });
+  else if (cp.checkpoint === undefined && cpFile !== false && (options.key !== undefined || publicKey !== undefined)) {
+    checker.fail({
+      problem: 'checkpoint-missing',
+      message: `no checkpoint (${cpFile}): without it a log cut short cannot be told from a complete one`,
+    });
+  }
+  const result = checker.result(cp.checkpoint !== undefined);
+  const head = checker.head;
+  if (publicKey !== undefined && cp.checkpoint !== undefined && untrusted === undefined && head !== undefined) {
+    checker.signedByCheckpoint(cp.checkpoint.seq, cp.checkpoint.publicKeyFingerprint);
+    const signed = checker.result(true);
+    if (signed.signedThrough !== undefined) result.signedThrough = signed.signedThrough;
+    if (signed.publicKeyFingerprint !== undefined) result.publicKeyFingerprint = signed.publicKeyFingerprint;
+    if (cp.checkpoint.seq === head.seq && cp.checkpoint.signature !== undefined) result.signature = cp.checkpoint.signature;
+  }
+  return result;
 }
 
 /**
@@ -250,14 +419,25 @@ export async function scanAuditLog(
  * `edited` (a line does not match its hash, or the chain link is broken),
  * `missing` (a gap in the sequence), `reordered`, `inserted` (a line the chain
  * skips), `truncated` (a torn last line, or the checkpoint records more than
- * the file holds), `malformed` (not a record of this format).
+ * the file holds), `malformed` (not a record of this format), `empty`.
+ *
+ * With `key` the checkpoint must carry a valid HMAC (`checkpoint` when it
+ * does not: it was rewritten), with `publicKey` a valid signature, and every
+ * signed `audit.checkpoint` record must verify (`signature`); with either, a
+ * missing checkpoint is `checkpoint-missing`. With neither, `checkpoint: false`
+ * in the answer says a cut-off tail could not have been noticed. `expectHead`
+ * (a head published earlier, e.g. in a transparency report) must be in the
+ * log (`head`): a log cut short or rewritten since contradicts it.
  *
  * A rotated file (`<path>.<n>`) verifies on its own; its first record names
  * the file it continues.
  *
- * @throws GeoadmitError `E_AUDIT_IO` when the file cannot be read.
+ * @throws GeoadmitError `E_AUDIT_IO` when the file cannot be read, `E_INVALID_CONFIG` for bad options.
  * @example
- * const result = await verifyAuditLog('audit.jsonl');
+ * const result = await verifyAuditLog('audit.jsonl', {
+ *   publicKey: readFileSync('audit-signing.pub', 'utf8'),
+ *   expectHead: { seq: 1042, hash: '9f…' },
+ * });
  * if (!result.ok) console.error(`${result.problem} at line ${result.line}: ${result.message}`);
  */
 export async function verifyAuditLog(path: string, options?: VerifyAuditLogOptions): Promise<AuditVerification> {

@@ -1,16 +1,5 @@
 import type { Location } from '../geo/types.js';
-import type { Reason } from '../gate/types.js';
-import type { RestrictionKind } from '../restrictions/types.js';
-
-/** How client addresses appear in audit events. */
-export type AuditIpMode = 'truncate' | 'hmac' | 'omit' | 'raw';
-
-/**
- * The location as recorded in audit events: the same fields as a
- * {@link Location}, copied field by field so nothing a custom resolver or
- * location source attached beyond them reaches the audit log.
- */
-export type AuditLocation = Location;
+import type { Reason, RestrictionKind } from '../restrictions/types.js';
 
 interface EventBase {
   /** ISO 8601 time the event happened. */
@@ -28,7 +17,12 @@ export interface DecisionEvent extends EventBase {
   dryRun: Reason[];
   /** Every restriction that matched (enforce and dry-run). */
   restrictionIds: string[];
-  location: AuditLocation;
+  /**
+   * The location, copied field by field (nothing a custom resolver or location
+   * source attached beyond the {@link Location} fields reaches the audit log),
+   * its `network` no finer than `audit.ip` allows.
+   */
+  location: Location;
   /** The client address as `audit.ip` allows (absent for `omit`). */
   address?: string;
 }
@@ -41,9 +35,14 @@ export interface RemovalEvent extends EventBase {
   participantId: string;
   restrictionId: string;
   reasons: Reason[];
-  location: AuditLocation;
+  /** As in {@link DecisionEvent.location}. */
+  location: Location;
   address?: string;
-  /** `removed` when `onRemove` succeeded, `pending` when it failed and awaits a retry. */
+  /**
+   * `removed` when `onRemove` succeeded, `pending` when it failed or did not
+   * settle within `removalTimeoutMs` (the participant is still present and
+   * listed by `pendingRemovals()`; a later `removed` event says when it happened).
+   */
   status: 'removed' | 'pending';
 }
 
@@ -79,7 +78,10 @@ export interface RestrictionAcceptedEvent extends EventBase {
   meetingsReached: number;
   /** Of those, meetings where nobody was removed. */
   meetingsUndisturbed: number;
-  /** Participants removed on acceptance. */
+  /**
+   * Participants whose removal this acceptance started (`onRemove` called);
+   * each one's outcome is its own `removal` event (`removed` or `pending`).
+   */
   removed: number;
 }
 
@@ -189,6 +191,13 @@ export interface GateEventMap {
   error: ErrorEvent;
 }
 
+/**
+ * What an audit sink tells the gate to do while it cannot write: `deny` joins,
+ * or `buffer` (keep admitting while events wait in memory). The sink's
+ * `whenUnwritable` option; not the gate's `audit.onFailure`.
+ */
+export type AuditWhenUnwritable = 'deny' | 'buffer';
+
 /** Anything audit sinks can attach to (a gate). */
 export interface AuditEventSource {
   on<E extends keyof GateEventMap>(event: E, listener: (event: GateEventMap[E]) => void): () => void;
@@ -197,5 +206,5 @@ export interface AuditEventSource {
    * policy `deny` reports unhealthy, the gate denies joins (`audit-unavailable`).
    * Optional: sinks call it only when the source has it.
    */
-  setAuditHealth?(sinkId: string, healthy: boolean, policy: 'deny' | 'buffer'): void;
+  setAuditHealth?(sinkId: string, healthy: boolean, policy: AuditWhenUnwritable): void;
 }

@@ -20,6 +20,7 @@ export const nodeAuditFs: AuditFs = {
   openSync: (path, flags) => nodeFs.openSync(path, flags, 0o640),
   writeSync: (fd, data) => nodeFs.writeSync(fd, data),
   fsyncSync: (fd) => nodeFs.fsyncSync(fd),
+  fsync: (fd, callback) => nodeFs.fsync(fd, callback),
   closeSync: (fd) => nodeFs.closeSync(fd),
   readSync: (fd, buffer, offset, length, position) => nodeFs.readSync(fd, buffer, offset, length, position),
   fstatSync: (fd) => {

@@ -1,6 +1,6 @@
 import * as crypto from 'node:crypto';
 import type { AuditLine } from '../types.js';
-import { canonicalJson } from './canonical.js';
+import { serialiseRecord } from './serialise.js';
 
 /** `prev` of the first line of a chain. */
 export const ZERO_HASH = '0'.repeat(64);
@@ -41,7 +41,7 @@ function lineOf(eventJson: string, hash: string, prev: string, seq: number): str
 
 /** Encode one record as a line, chained to `prev`. */
 export function encodeLine(event: object, seq: number, prev: string, hasher: LineHasher): EncodedLine {
-  const eventJson = canonicalJson(event);
+  const eventJson = serialiseRecord(event);
   const hash = hasher(bodyOf(eventJson, prev, seq));
   return { seq, hash, text: `${lineOf(eventJson, hash, prev, seq)}\n` };
 }
@@ -119,16 +119,23 @@ function decodeRewritten(text: string): DecodedLine {
 
 /** Types of the records the log writes about itself (not audit events). */
 export function isMetaType(type: string): boolean {
-  return type === 'audit.start' || type === 'audit.gap';
+  return type === 'audit.start' || type === 'audit.gap' || type === 'audit.checkpoint';
 }
 
-/** Shape of `<path>.checkpoint`. */
+/**
+ * Shape of `<path>.checkpoint`: the head of the log. With a key it carries
+ * `mac` (HMAC of the head), with a signing key `signature` and the key's
+ * fingerprint, so it cannot be rewritten to match a cut-off log.
+ */
 export interface Checkpoint {
   version: 1;
   seq: number;
   hash: string;
   file: string;
   time: string;
+  mac?: string;
+  signature?: string;
+  publicKeyFingerprint?: string;
 }
 
 /** Parse a checkpoint file's text; `undefined` when it is not one. */
@@ -143,13 +150,17 @@ export function parseCheckpoint(text: string): Checkpoint | undefined {
   const cp = parsed as Record<string, unknown>;
   if (typeof cp.seq !== 'number' || !Number.isSafeInteger(cp.seq) || cp.seq < 0) return undefined;
   if (typeof cp.hash !== 'string' || !HEX64.test(cp.hash)) return undefined;
-  return {
+  const out: Checkpoint = {
     version: 1,
     seq: cp.seq,
     hash: cp.hash,
     file: typeof cp.file === 'string' ? cp.file : '',
     time: typeof cp.time === 'string' ? cp.time : '',
   };
+  if (typeof cp.mac === 'string') out.mac = cp.mac;
+  if (typeof cp.signature === 'string') out.signature = cp.signature;
+  if (typeof cp.publicKeyFingerprint === 'string') out.publicKeyFingerprint = cp.publicKeyFingerprint;
+  return out;
 }
 
 /** Path of the checkpoint belonging to a log file. */
