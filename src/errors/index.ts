@@ -29,6 +29,8 @@ export const ErrorCode = {
   Closed: 'E_CLOSED',
   /** An audit log could not be read or written. */
   AuditIo: 'E_AUDIT_IO',
+  /** A media server did not confirm a removal (`janusRemover`: unreachable, timed out, wrong secret, no such room); the participant stays pending. */
+  RemovalFailed: 'E_REMOVAL_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
