@@ -97,7 +97,7 @@ describe('signaling server example', () => {
 
   it('ignores X-Forwarded-For from a peer that is not a trusted proxy', async () => {
     const geo = await MaxMindResolver.open([DB]);
-    const gate = createGate({ geo, restrictions: [takedown('r-1', { meetings: ['m-1'] })] });
+    const gate = createGate({ geo, restrictions: [takedown('r-1', { meetings: ['m-1'] }) as never] });
     const server = await createSignalingServer({ gate, adminToken: TOKEN });
     const client = await connect(server.url, { forwardedFor: CN });
     cleanup.push(async () => {

@@ -138,7 +138,7 @@ describe('admit: anonymizers and host policies', () => {
 
   it('lists every match, in an order independent of registration', async () => {
     const a = takedown({ id: 'a' });
-    const b = { id: 'b', kind: 'sanctions', authority: { name: 'Operator compliance', jurisdiction: 'US' }, regions: ['CN'], scope: { all: true } };
+    const b = { id: 'b', kind: 'sanctions', authority: { name: 'Operator compliance', jurisdiction: 'US' }, regions: ['CN'], scope: { all: true } } as const;
     const c = takedown({ id: 'c', mode: 'dry-run' });
     const one = await setup({ restrictions: [a, b, c] }).gate.admit(join('1.2.4.8'));
     const two = await setup({ restrictions: [c, b, a] }).gate.admit(join('1.2.4.8'));

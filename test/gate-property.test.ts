@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createGate, StaticResolver } from 'geoadmit';
+import { createGate, StaticResolver, type RestrictionDocument } from 'geoadmit';
 
 // A small world: each address has a fixed, known location (or none).
 const WORLD: Record<string, { country?: string; subdivisions: string[]; anonymizer?: boolean }> = {
@@ -100,7 +100,7 @@ describe('admit agrees with a reference model', () => {
           { minLength: 1, maxLength: 10 },
         ),
         async (docs, joins) => {
-          const gate = createGate({ geo: new StaticResolver(TABLE), restrictions: docs });
+          const gate = createGate({ geo: new StaticResolver(TABLE), restrictions: docs as unknown as RestrictionDocument[] });
           for (const [i, j] of joins.entries()) {
             const d = await gate.admit({ meetingId: j.meetingId, participantId: `p${i}`, peerAddress: j.ip, ...(j.host ? { hostAccountId: j.host } : {}) });
             const loc = WORLD[j.ip]!;

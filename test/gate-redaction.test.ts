@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createGate, StaticResolver, type AuditIpMode } from 'geoadmit';
+import { createGate, StaticResolver, type RedactionMode } from 'geoadmit';
 import { STATIC_TABLE } from './helpers/fixtures.js';
 
 const CLIENTS = ['1.2.4.8', '202.181.0.77', '8.8.8.8', '2001:da8:1234:5678::9', '192.168.7.9', '81.2.69.201'];
 
-async function scenario(ip: AuditIpMode) {
+async function scenario(ip: RedactionMode) {
   const events: unknown[] = [];
   const gate = createGate({
     geo: new StaticResolver(STATIC_TABLE as never),

@@ -45,7 +45,7 @@ describe('matchRestriction rules', () => {
     ['subdivision region: a sibling of the region, deny', { regions: ['FR-01'], unknownLocation: 'deny' }, at('FR', ['FR-IDF']), undefined],
     ['unknown location, admit (default)', {}, at(undefined), undefined],
     ['unknown location, deny', { unknownLocation: 'deny' }, at(undefined), { code: 'unknown-location', message: 'not-in-database' }],
-    ['invalid address, deny', { unknownLocation: 'deny' }, at(undefined, [], { unknown: 'invalid-address' }), { code: 'unknown-location', message: 'invalid-address' }],
+    ['invalid address, deny', { unknownLocation: 'deny' }, at(undefined, [], { unknown: 'invalid-address' }), { code: 'invalid-address', message: 'invalid-address' }],
     ['anonymizer, admit (default)', {}, at('US', [], { anonymizer: true }), undefined],
     ['anonymizer, deny', { anonymizers: 'deny' }, at('US', [], { anonymizer: true }), { code: 'anonymizer' }],
     ['anonymizer, deny, unknown country', { anonymizers: 'deny' }, at(undefined, [], { anonymizer: true }), { code: 'anonymizer' }],

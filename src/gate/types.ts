@@ -1,30 +1,11 @@
-import type { Location } from '../geo/types.js';
-import type { NormalizedRestriction } from '../restrictions/types.js';
+import type { RedactionMode } from '../address/index.js';
+import type { GateEventMap } from '../events/types.js';
+import type { GeoResolver, Location } from '../geo/types.js';
+import type { NormalizedRestriction, Reason, RestrictionDocument } from '../restrictions/types.js';
+import type { RestrictionStore } from '../store/types.js';
+import type { Clock } from './clock.js';
 
-/** Why a join was denied (or, in `Decision.dryRun`, would have been). */
-export const ReasonCode = {
-  RegionRestricted: 'region-restricted',
-  NotInAllowedRegions: 'not-in-allowed-regions',
-  UnknownLocation: 'unknown-location',
-  Anonymizer: 'anonymizer',
-  Rule: 'rule',
-  InvalidAddress: 'invalid-address',
-  AuditUnavailable: 'audit-unavailable',
-} as const;
-export type ReasonCode = (typeof ReasonCode)[keyof typeof ReasonCode];
-
-/** One reason in a decision. */
-export interface Reason {
-  code: ReasonCode;
-  /** The restriction that matched (absent for `rule` and `audit-unavailable`). */
-  restrictionId?: string;
-  /** The restricted region the location matched (`region-restricted`). */
-  region?: string;
-  /** The rule's name (`rule`). */
-  rule?: string;
-  /** Human-readable detail (a rule's message, an unknown cause). */
-  message?: string;
-}
+export { ReasonCode, type Reason } from '../restrictions/types.js';
 
 /** One admission request. */
 export interface Join {
@@ -83,4 +64,166 @@ export interface LocationSource {
    * evidence. Must be synchronous and must not do I/O on the hot path.
    */
   locate(join: Readonly<Join>, ipLocation: Readonly<Location>): Location | undefined;
+}
+
+/**
+ * What `restrict` and `preview` take: a {@link RestrictionDocument} when the
+ * argument's type is known (so `{ kind: 'takedwn' }` fails to compile), and
+ * anything when it is `unknown` or `any` — a document parsed from JSON, which
+ * the gate validates at run time (SPEC 4) either way.
+ */
+export type RestrictionInput<T> = T & (unknown extends T ? unknown : RestrictionDocument);
+
+/** Audit settings of a gate. */
+export interface GateAuditOptions {
+  /** How client addresses appear in events: `truncate` (default: IPv4 /24, IPv6 /48), `hmac`, `omit`, or `raw` (explicit opt-in). */
+  ip?: RedactionMode;
+  /** The operator's key for `ip: 'hmac'` (stable across restarts). */
+  hmacKey?: string | Uint8Array;
+  /**
+   * What joins do while an attached audit sink cannot record: `deny` denies
+   * them (reason `audit-unavailable`); `admit` (default) leaves it to each
+   * sink's own policy.
+   */
+  onFailure?: 'deny' | 'admit';
+}
+
+/** Options of `createGate`. Unknown keys are refused (`E_INVALID_CONFIG`, naming the closest known one). */
+export interface GateOptions {
+  /** Where locations come from. */
+  geo: GeoResolver;
+  /** CIDRs of reverse proxies whose forwarded headers are believed. Empty: headers are ignored. */
+  trustedProxies?: readonly string[];
+  /**
+   * Which forwarded header the trusted proxies set: `x-forwarded-for`
+   * (default) or RFC 7239 `forwarded`. Only that one is read, so a client
+   * cannot choose its address through a header the proxy passes along untouched.
+   */
+  forwardedHeader?: 'x-forwarded-for' | 'forwarded';
+  /** Restriction documents to start with (validated; any invalid one makes `createGate` throw), or a shared {@link RestrictionStore}. */
+  restrictions?: readonly RestrictionDocument[] | RestrictionStore;
+  /**
+   * With a remote store: the restrictions to enforce if the store cannot be
+   * reached at start (a last-known snapshot). Without it, `ready()` rejects
+   * with `E_STORE_UNAVAILABLE`.
+   */
+  lastKnownRestrictions?: readonly RestrictionDocument[];
+  /** Plugins that may add denials (never lift them). */
+  rules?: readonly Rule[];
+  /** Location evidence beyond the IP address; see {@link LocationSource}. */
+  locationSources?: readonly LocationSource[];
+  /** A throwing, rejecting or hanging rule denies (`deny`, default) or is ignored (`admit`). */
+  onRuleError?: 'deny' | 'admit';
+  /**
+   * How long an async rule may take before it counts as failed (default 1000 ms).
+   * A decision waiting on it keeps the process alive until it is made.
+   */
+  ruleTimeoutMs?: number;
+  audit?: GateAuditOptions;
+  /**
+   * Called for each present participant a restriction removes. May be async;
+   * a failure, or no answer within `removalTimeoutMs`, leaves the participant
+   * pending removal (`pendingRemovals()`).
+   */
+  onRemove?: (participant: ParticipantRef, decision: Decision) => void | Promise<void>;
+  /**
+   * How long `restrict` (and a restriction's activation) waits for one
+   * `onRemove` to settle (default 10,000 ms). Past it the participant is
+   * pending (a `removal` event with status `pending`) and `restrict` resolves;
+   * if `onRemove` settles later, a `removal` event with status `removed` follows.
+   */
+  removalTimeoutMs?: number;
+  /** Epoch milliseconds; injectable for tests (`createManualClock` from `geoadmit/testing`). */
+  clock?: Clock;
+}
+
+/** What `restrict` did (or, from `preview`, would do right now). */
+export interface RestrictResult {
+  restriction: NormalizedRestriction;
+  /** Present participants removed (enforce mode, inside the window, `onRemove` succeeded). */
+  removed: ParticipantRef[];
+  /** Participants whose `onRemove` failed or did not settle in time: still present, listed by `pendingRemovals()`. */
+  pending: ParticipantRef[];
+  /** Who the restriction matches among present participants (for dry-run: who it would remove). */
+  matched: ParticipantRef[];
+  /** Meetings in scope with participants present. */
+  meetingsReached: string[];
+  /** Of those, meetings nobody was (or would be) removed from. */
+  meetingsUndisturbed: string[];
+  /** What the configured geo data cannot answer for this restriction. */
+  warnings: string[];
+  /** False when the restriction's window has not started (or has ended). */
+  active: boolean;
+  /** First 16 hex digits of the SHA-256 of the document in canonical JSON: what the audit events cite. */
+  digest: string;
+}
+
+/** A participant whose removal failed (or has not settled) and awaits a retry. */
+export interface PendingRemoval {
+  participant: ParticipantRef;
+  decision: Decision;
+  restrictionId: string;
+  error: string;
+}
+
+/**
+ * One meeting's live state for operators: how many participants are present,
+ * counted by country and by subdivision. Never an address or a participant id.
+ */
+export interface MeetingOverview {
+  meetingId: string;
+  /** The host account the meeting's participants joined under, when one was given. */
+  hostAccountIds: string[];
+  /** Present participants. */
+  participants: number;
+  /** Participants by ISO country; `unknown` for those without a known location. */
+  countries: Record<string, number>;
+  /** Participants by ISO 3166-2 subdivision (most specific known), where the data tells. */
+  subdivisions: Record<string, number>;
+}
+
+/** The admission gate: see `createGate`. */
+export interface Gate {
+  /** Decide one join. Never throws for hostile input; only `E_INVALID_JOIN` for missing ids or address, or a join object that cannot be read. */
+  admit(join: Join): Promise<Decision>;
+  /** A participant left; forget them. Returns whether they were present. */
+  leave(meetingId: string, participantId: string): boolean;
+  /** A meeting ended; forget its roster. Returns how many participants it had. */
+  endMeeting(meetingId: string): number;
+  /**
+   * Validate and register a restriction, removing the present participants it covers.
+   *
+   * @example
+   * await gate.restrict({ id: 'req-1', authority: { name: 'Example Authority', jurisdiction: 'CN' }, regions: ['CN'], scope: { meetings: ['m-1'] } });
+   * // a misspelt kind or field does not compile: gate.restrict({ kind: 'takedwn', regoins: ['CN'] })
+   */
+  restrict<T>(restriction: RestrictionInput<T>): Promise<RestrictResult>;
+  /** What `restrict` would do right now, without registering anything. */
+  preview<T>(restriction: RestrictionInput<T>): Promise<RestrictResult>;
+  /** End a restriction. Nobody is re-admitted automatically; nothing queued before the lift re-applies it. */
+  lift(id: string): Promise<NormalizedRestriction>;
+  /** The registered restrictions. */
+  restrictions(): NormalizedRestriction[];
+  /** Participants present in a meeting (all meetings when omitted). */
+  participants(meetingId?: string): ParticipantRef[];
+  /** Meetings with participants present, counted by country and subdivision (no addresses, no ids). */
+  overview(meetingId?: string): MeetingOverview[];
+  /** Removals whose `onRemove` failed or has not settled. */
+  pendingRemovals(): PendingRemoval[];
+  /** Call `onRemove` again for every pending removal; resolves to those that now succeeded. */
+  retryRemovals(): Promise<ParticipantRef[]>;
+  /** Resolves once the restriction store's snapshot is loaded (immediately for in-memory restrictions). */
+  ready(): Promise<void>;
+  /** Subscribe to a typed event; returns an unsubscribe function. A throwing listener never stops the others. */
+  on<E extends keyof GateEventMap>(event: E, listener: (event: GateEventMap[E]) => void): () => void;
+  /** As `on`, for the next event only. */
+  once<E extends keyof GateEventMap>(event: E, listener: (event: GateEventMap[E]) => void): () => void;
+  /** Remove a listener added with `on` or `once`. */
+  off<E extends keyof GateEventMap>(event: E, listener: (event: GateEventMap[E]) => void): void;
+  /** Audit sinks report whether they can record (`policy: 'deny'` sinks make the gate deny joins while unhealthy). */
+  setAuditHealth(sinkId: string, healthy: boolean, policy: 'deny' | 'buffer'): void;
+  /** Stop timers and subscriptions. */
+  close(): Promise<void>;
+  /** Number of present participants. */
+  readonly size: number;
 }

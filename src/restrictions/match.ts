@@ -1,7 +1,6 @@
 import type { GeoCapabilities, Location } from '../geo/types.js';
-import { ReasonCode } from '../gate/types.js';
 import { effectiveCountry, isCountryRegion, matchRegion } from './regions.js';
-import type { NormalizedRestriction, RestrictionMatch } from './types.js';
+import { ReasonCode, type NormalizedRestriction, type RestrictionMatch } from './types.js';
 
 // Preallocated answers: the gate calls matchRestriction for every join and restriction.
 const ANONYMIZER: RestrictionMatch = Object.freeze({ code: ReasonCode.Anonymizer });
@@ -17,7 +16,9 @@ function unknownMatch(location: Location): RestrictionMatch {
   const cause = location.unknown ?? 'unknown';
   let match = UNKNOWN_BY_CAUSE.get(cause);
   if (match === undefined) {
-    match = Object.freeze({ code: ReasonCode.UnknownLocation, message: cause });
+    // An address that could not be read says so, rather than passing for any unknown location.
+    const code = cause === 'invalid-address' ? ReasonCode.InvalidAddress : ReasonCode.UnknownLocation;
+    match = Object.freeze({ code, message: cause });
     // Bounded: causes come from the UnknownCause table (plus the fallback).
     if (UNKNOWN_BY_CAUSE.size < 16) UNKNOWN_BY_CAUSE.set(cause, match);
   }
@@ -37,7 +38,8 @@ function unknownMatch(location: Location): RestrictionMatch {
  * 3. `unknown-location` (with the unknown cause, or `subdivision unknown`, as
  *    `message`): the location cannot settle the restriction — its country is
  *    unknown, or its country matches a subdivision region but its subdivision
- *    is unknown — and `r.unknownLocation` is `deny`.
+ *    is unknown — and `r.unknownLocation` is `deny`; `invalid-address` (with
+ *    that cause as `message`) instead when the address itself could not be read.
  *
  * `undefined` means the restriction does not touch this participant.
  *

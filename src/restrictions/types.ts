@@ -1,5 +1,32 @@
 import type { ErrorCode } from '../errors/index.js';
-import type { ReasonCode } from '../gate/types.js';
+
+/**
+ * Why a join was denied (or, in `Decision.dryRun`, would have been): one
+ * table for the restriction matcher, rules and the gate.
+ */
+export const ReasonCode = {
+  RegionRestricted: 'region-restricted',
+  NotInAllowedRegions: 'not-in-allowed-regions',
+  UnknownLocation: 'unknown-location',
+  Anonymizer: 'anonymizer',
+  Rule: 'rule',
+  InvalidAddress: 'invalid-address',
+  AuditUnavailable: 'audit-unavailable',
+} as const;
+export type ReasonCode = (typeof ReasonCode)[keyof typeof ReasonCode];
+
+/** One reason in a decision. */
+export interface Reason {
+  code: ReasonCode;
+  /** The restriction that matched (absent for `rule` and `audit-unavailable`). */
+  restrictionId?: string;
+  /** The restricted region the location matched (`region-restricted`). */
+  region?: string;
+  /** The rule's name (`rule`). */
+  rule?: string;
+  /** Human-readable detail (a rule's message, an unknown cause). */
+  message?: string;
+}
 
 /** Which meetings a restriction applies to. */
 export type RestrictionScope =
@@ -52,6 +79,14 @@ export type HostPolicyRestriction = RestrictionBase & {
 
 /** A restriction document as it arrives (plain JSON). */
 export type Restriction = TakedownRestriction | SanctionsRestriction | HostPolicyRestriction;
+
+/**
+ * The document type `gate.restrict`, `gate.preview` and the `restrictions`
+ * option take, so a misspelt field or kind fails to compile
+ * (`{ kind: 'takedwn' }`). Documents read from JSON are still validated at
+ * run time (SPEC 4): the type is a help, not the check.
+ */
+export type RestrictionDocument = Restriction;
 
 export type RestrictionKind = 'takedown' | 'sanctions' | 'host-policy';
 

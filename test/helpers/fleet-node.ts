@@ -9,7 +9,7 @@
  * `process.hrtime.bigint()` (CLOCK_MONOTONIC on Linux, shared by every
  * process on the host), sent as decimal strings of nanoseconds.
  */
-import { createGate, StaticResolver, type Gate, type Join } from 'geoadmit';
+import { createGate, StaticResolver, type Gate, type Join, type Restriction } from 'geoadmit';
 import { createRedisRestrictionStore, type RedisRestrictionStore } from 'geoadmit/redis';
 import { STATIC_TABLE } from './fixtures.js';
 
@@ -19,7 +19,7 @@ export interface FleetNodeConfig {
   url: string;
   connectTimeoutMs: number;
   blockMs: number;
-  lastKnownRestrictions?: unknown[];
+  lastKnownRestrictions?: Restriction[];
 }
 
 const config = JSON.parse(process.env.GEOADMIT_FLEET_NODE ?? '{}') as FleetNodeConfig;

@@ -11,7 +11,14 @@ export interface Registered {
   expired: boolean;
   /** Whether it is in the scope index (between its start and its end). */
   indexed: boolean;
-  cancelTimers: (() => void)[];
+  /** Cancels the expiry timer (set while one is armed). */
+  cancelExpiry: (() => void) | undefined;
+  /**
+   * Cancels the activation timer (set while one is armed). One is armed at
+   * registration when the window lies ahead, and again whenever a join finds
+   * the window not yet started (the clock stepped back): every start enforces.
+   */
+  cancelActivation: (() => void) | undefined;
 }
 
 const EMPTY: readonly Registered[] = [];
@@ -30,6 +37,20 @@ export class RestrictionRegistry {
   readonly #allByCountry = new Map<string, Registered[]>();
   #allAlways: Registered[] = [];
   #allScoped: Registered[] = [];
+  #version = 0;
+
+  /**
+   * Changes with every registration, lift, start and end of a window: a join
+   * decided across an await compares it to see whether what it assessed still holds.
+   */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** Records a change that is not a registration or index change (a window starting). */
+  touch(): void {
+    this.#version += 1;
+  }
 
   get size(): number {
     return this.#byId.size;
@@ -48,6 +69,7 @@ export class RestrictionRegistry {
   }
 
   add(entry: Registered): void {
+    this.#version += 1;
     this.#byId.set(entry.restriction.id, entry);
   }
 
@@ -55,14 +77,16 @@ export class RestrictionRegistry {
   delete(id: string): Registered | undefined {
     const entry = this.#byId.get(id);
     if (entry === undefined) return undefined;
+    this.#version += 1;
     this.unindex(entry);
     this.#byId.delete(id);
-    for (const cancel of entry.cancelTimers) cancel();
+    cancelTimers(entry);
     return entry;
   }
 
   index(entry: Registered): void {
     if (entry.indexed) return;
+    this.#version += 1;
     entry.indexed = true;
     const { scope } = entry.restriction;
     if (scope.all) {
@@ -78,6 +102,7 @@ export class RestrictionRegistry {
 
   unindex(entry: Registered): void {
     if (!entry.indexed) return;
+    this.#version += 1;
     entry.indexed = false;
     const { scope } = entry.restriction;
     if (scope.all) {
@@ -120,7 +145,8 @@ export class RestrictionRegistry {
   }
 
   clear(): void {
-    for (const entry of this.#byId.values()) for (const cancel of entry.cancelTimers) cancel();
+    this.#version += 1;
+    for (const entry of this.#byId.values()) cancelTimers(entry);
     this.#byId.clear();
     this.#byMeeting.clear();
     this.#byHost.clear();
@@ -130,12 +156,19 @@ export class RestrictionRegistry {
   }
 }
 
+function cancelTimers(entry: Registered): void {
+  entry.cancelExpiry?.();
+  entry.cancelActivation?.();
+  entry.cancelExpiry = undefined;
+  entry.cancelActivation = undefined;
+}
+
 /**
  * The countries a deny-list restriction can match in, or `undefined` when it
  * can match anywhere: an allow list, or one that denies unknown locations or
  * anonymisers, matches participants outside its regions' countries too.
  */
-function countriesOnly(r: NormalizedRestriction): string[] | undefined {
+export function countriesOnly(r: NormalizedRestriction): string[] | undefined {
   if (r.allowRegions !== undefined || r.unknownLocation !== 'admit' || r.anonymizers !== 'admit') return undefined;
   const countries = new Set<string>();
   for (const region of r.regions) {

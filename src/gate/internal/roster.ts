@@ -1,4 +1,5 @@
 import type { Location } from '../../geo/types.js';
+import { effectiveCountry } from '../../restrictions/regions.js';
 
 /** One present participant, with the location that admitted them. */
 export interface RosterEntry {
@@ -8,80 +9,162 @@ export interface RosterEntry {
   readonly location: Location;
   /** The client address as the `audit.ip` setting allows (never more). */
   readonly address: string | undefined;
+  /**
+   * Which admission this entry is: a re-join with the same ids gets a new
+   * generation, so a removal decided about an earlier entry never takes the new one.
+   */
+  readonly generation: number;
 }
 
+/** A roster entry with its links in the per-country list (the roster's own bookkeeping). */
+interface Slot extends RosterEntry {
+  country: string;
+  prev: Slot | undefined;
+  next: Slot | undefined;
+}
+
+/** The participants of one meeting: most meetings have one at a time, so one entry needs no map. */
+type Meeting = Slot | Map<string, Slot>;
+
+const NO_COUNTRY = '';
+
 /**
- * Present participants, indexed by meeting and by host account so that a
- * meeting- or account-scoped restriction finds its participants without
- * scanning everyone. Maps (not objects) keep ids like `__proto__` ordinary.
+ * Present participants, indexed by meeting, by host account, and by
+ * effective country, so a meeting-, account- or country-bound restriction
+ * finds its participants without scanning everyone. Maps (not objects) keep
+ * ids like `__proto__` ordinary.
  */
 export class Roster {
-  readonly #meetings = new Map<string, Map<string, RosterEntry>>();
+  readonly #meetings = new Map<string, Meeting>();
   // host account -> meeting -> number of that meeting's participants who joined under the account
   readonly #hosts = new Map<string, Map<string, number>>();
+  // effective country ('' for unknown) -> head of a doubly linked list of its entries: O(1) add and remove
+  // without a per-join allocation, and an `{ all: true }` restriction bound to a few countries visits only those.
+  readonly #countries = new Map<string, Slot>();
   #size = 0;
+  #generation = 0;
 
   get size(): number {
     return this.#size;
   }
 
-  get meetingCount(): number {
-    return this.#meetings.size;
-  }
-
-  /** Adds or replaces (a re-join with the same id replaces the earlier entry). */
-  add(entry: RosterEntry): void {
-    let meeting = this.#meetings.get(entry.meetingId);
-    if (meeting === undefined) {
-      meeting = new Map();
-      this.#meetings.set(entry.meetingId, meeting);
+  /**
+   * Adds the entry for a newly admitted participant, replacing any earlier one
+   * with the same ids (a re-join). Returns the stored entry and its generation.
+   */
+  add(meetingId: string, participantId: string, hostAccountId: string | undefined, location: Location, address: string | undefined): RosterEntry {
+    const slot: Slot = {
+      meetingId,
+      participantId,
+      hostAccountId,
+      location,
+      address,
+      generation: ++this.#generation,
+      country: effectiveCountry(location) ?? NO_COUNTRY,
+      prev: undefined,
+      next: undefined,
+    };
+    const meeting = this.#meetings.get(meetingId);
+    let previous: Slot | undefined;
+    if (meeting === undefined) this.#meetings.set(meetingId, slot);
+    else if (meeting instanceof Map) {
+      previous = meeting.get(participantId);
+      meeting.set(participantId, slot);
+    } else if (meeting.participantId === participantId) {
+      previous = meeting;
+      this.#meetings.set(meetingId, slot);
+    } else {
+      this.#meetings.set(
+        meetingId,
+        new Map([
+          [meeting.participantId, meeting],
+          [participantId, slot],
+        ]),
+      );
     }
-    const previous = meeting.get(entry.participantId);
-    meeting.set(entry.participantId, entry);
+    this.#link(slot);
     if (previous !== undefined) {
+      this.#unlink(previous);
       // The common re-join: same host account, so the host index already counts this participant.
-      if (previous.hostAccountId === entry.hostAccountId) return;
+      if (previous.hostAccountId === hostAccountId) return slot;
       this.#unindexHost(previous);
     } else this.#size += 1;
-    if (entry.hostAccountId !== undefined) {
-      let byMeeting = this.#hosts.get(entry.hostAccountId);
+    if (hostAccountId !== undefined) {
+      let byMeeting = this.#hosts.get(hostAccountId);
       if (byMeeting === undefined) {
         byMeeting = new Map();
-        this.#hosts.set(entry.hostAccountId, byMeeting);
+        this.#hosts.set(hostAccountId, byMeeting);
       }
-      byMeeting.set(entry.meetingId, (byMeeting.get(entry.meetingId) ?? 0) + 1);
+      byMeeting.set(meetingId, (byMeeting.get(meetingId) ?? 0) + 1);
     }
+    return slot;
   }
 
   get(meetingId: string, participantId: string): RosterEntry | undefined {
-    return this.#meetings.get(meetingId)?.get(participantId);
+    const meeting = this.#meetings.get(meetingId);
+    if (meeting === undefined) return undefined;
+    if (meeting instanceof Map) return meeting.get(participantId);
+    return meeting.participantId === participantId ? meeting : undefined;
+  }
+
+  /** True while `entry` is the current one for its participant (not left, not replaced by a re-join). */
+  isCurrent(entry: RosterEntry): boolean {
+    return this.get(entry.meetingId, entry.participantId) === entry;
   }
 
   /** Removes one participant; returns the entry that was there. */
   remove(meetingId: string, participantId: string): RosterEntry | undefined {
     const meeting = this.#meetings.get(meetingId);
-    const entry = meeting?.get(participantId);
-    if (meeting === undefined || entry === undefined) return undefined;
-    meeting.delete(participantId);
-    if (meeting.size === 0) this.#meetings.delete(meetingId);
-    this.#unindexHost(entry);
+    if (meeting === undefined) return undefined;
+    let slot: Slot | undefined;
+    if (meeting instanceof Map) {
+      slot = meeting.get(participantId);
+      if (slot === undefined) return undefined;
+      meeting.delete(participantId);
+      if (meeting.size === 1) for (const only of meeting.values()) this.#meetings.set(meetingId, only);
+    } else {
+      if (meeting.participantId !== participantId) return undefined;
+      slot = meeting;
+      this.#meetings.delete(meetingId);
+    }
+    this.#unlink(slot);
+    this.#unindexHost(slot);
     this.#size -= 1;
-    return entry;
+    return slot;
+  }
+
+  /** Removes `entry` only if it is still the current one for its participant. */
+  removeEntry(entry: RosterEntry): boolean {
+    if (!this.isCurrent(entry)) return false;
+    this.remove(entry.meetingId, entry.participantId);
+    return true;
   }
 
   /** Forgets a meeting; returns how many participants it had. */
   removeMeeting(meetingId: string): number {
     const meeting = this.#meetings.get(meetingId);
     if (meeting === undefined) return 0;
-    for (const entry of meeting.values()) this.#unindexHost(entry);
+    const slots = meeting instanceof Map ? [...meeting.values()] : [meeting];
+    for (const slot of slots) {
+      this.#unlink(slot);
+      this.#unindexHost(slot);
+    }
     this.#meetings.delete(meetingId);
-    this.#size -= meeting.size;
-    return meeting.size;
+    this.#size -= slots.length;
+    return slots.length;
   }
 
-  /** The participants of one meeting (live view; copy before mutating the roster). */
-  participants(meetingId: string): Iterable<RosterEntry> {
-    return this.#meetings.get(meetingId)?.values() ?? [];
+  /** The participants of one meeting (a snapshot: safe to mutate the roster while iterating). */
+  participants(meetingId: string): RosterEntry[] {
+    const meeting = this.#meetings.get(meetingId);
+    if (meeting === undefined) return [];
+    return meeting instanceof Map ? [...meeting.values()] : [meeting];
+  }
+
+  /** How many participants a meeting has. */
+  meetingSize(meetingId: string): number {
+    const meeting = this.#meetings.get(meetingId);
+    return meeting === undefined ? 0 : meeting instanceof Map ? meeting.size : 1;
   }
 
   hasMeeting(meetingId: string): boolean {
@@ -97,10 +180,32 @@ export class Roster {
     return this.#meetings.keys();
   }
 
+  /** Every present participant whose effective country is `country` (undefined: unknown locations). */
+  *inCountry(country: string | undefined): Generator<RosterEntry> {
+    for (let slot = this.#countries.get(country ?? NO_COUNTRY); slot !== undefined; slot = slot.next) yield slot;
+  }
+
   clear(): void {
     this.#meetings.clear();
     this.#hosts.clear();
+    this.#countries.clear();
     this.#size = 0;
+  }
+
+  #link(slot: Slot): void {
+    const head = this.#countries.get(slot.country);
+    slot.next = head;
+    if (head !== undefined) head.prev = slot;
+    this.#countries.set(slot.country, slot);
+  }
+
+  #unlink(slot: Slot): void {
+    if (slot.prev !== undefined) slot.prev.next = slot.next;
+    else if (slot.next !== undefined) this.#countries.set(slot.country, slot.next);
+    else this.#countries.delete(slot.country);
+    if (slot.next !== undefined) slot.next.prev = slot.prev;
+    slot.prev = undefined;
+    slot.next = undefined;
   }
 
   #unindexHost(entry: RosterEntry): void {

@@ -1,0 +1,237 @@
+/**
+ * Building the gate's events: what a decision, removal or restriction change
+ * looks like in the audit log. Pure functions of their inputs; the gate
+ * decides when to emit them.
+ */
+import { createHash } from 'node:crypto';
+import { type RedactionMode, redactAddress } from '../../address/index.js';
+import { truncateCanonical } from '../../address/redact.js';
+import { canonicalJson } from '../../audit/internal/canonical.js';
+import { ErrorCode, GeoadmitError } from '../../errors/index.js';
+import type {
+  DecisionEvent,
+  RemovalEvent,
+  RestrictionAcceptedEvent,
+  RestrictionLiftedEvent,
+  RestrictionRefusedEvent,
+} from '../../events/types.js';
+import type { Location } from '../../geo/types.js';
+import { isPlainObject } from '../../internal/objects.js';
+import type { NormalizedRestriction, Reason } from '../../restrictions/types.js';
+import type { Decision, Join, RestrictResult } from '../types.js';
+import type { RosterEntry } from './roster.js';
+
+// Formatting a date costs more than the rest of an event; joins arrive many per millisecond.
+let lastIsoMs = Number.NaN;
+let lastIsoText = '';
+
+/** `new Date(ms).toISOString()`, cached for the last millisecond asked. */
+export function iso(ms: number): string {
+  if (ms !== lastIsoMs) {
+    lastIsoText = new Date(ms).toISOString();
+    lastIsoMs = ms;
+  }
+  return lastIsoText;
+}
+
+/** First 16 hex digits of the SHA-256 of a document in canonical JSON. */
+export function digestOf(doc: unknown): string {
+  return createHash('sha256').update(canonicalJson(doc)).digest('hex').slice(0, 16);
+}
+
+/** The error's message, whatever was thrown. */
+export function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Redaction of addresses `normalizeAddress` produced (canonical text) with
+ * the mode checked once, cached per /24 and /48 where the result depends on
+ * nothing finer (`truncate`): most joins come from networks seen before.
+ */
+export function redactorFor(mode: RedactionMode, hmacKey: string | Uint8Array | undefined): (address: string) => string | undefined {
+  if (mode === 'omit') return () => undefined;
+  if (mode === 'raw') return (address) => address;
+  if (mode === 'truncate') return truncateCanonical;
+  return (address) => redactAddress(address, mode, hmacKey);
+}
+
+/** The location as audit events carry it: the {@link Location} fields only, the prefix no finer than `mode` allows. */
+export function auditLocation(l: Location, mode: RedactionMode): Location {
+  const out: Location = { subdivisions: l.subdivisions, source: l.source };
+  if (l.country !== undefined) out.country = l.country;
+  if (l.anonymizer !== undefined) out.anonymizer = l.anonymizer;
+  if (l.network !== undefined) {
+    const network = auditNetwork(l.network, mode);
+    if (network !== undefined) out.network = network;
+  }
+  if (l.databaseBuilt !== undefined) out.databaseBuilt = l.databaseBuilt;
+  if (l.unknown !== undefined) out.unknown = l.unknown;
+  return out;
+}
+
+/**
+ * The answering prefix as the `audit.ip` setting allows: a table entry for a
+ * single address (`1.2.4.8/32`) would otherwise put the address in the log.
+ * Prefixes no finer than /24 (IPv4) or /48 (IPv6) are kept; finer ones are
+ * cut to that length under `truncate` and left out under `hmac` and `omit`.
+ */
+function auditNetwork(network: string, mode: RedactionMode): string | undefined {
+  if (mode === 'raw') return network;
+  const slash = network.lastIndexOf('/');
+  const length = slash < 0 ? Number.NaN : Number(network.slice(slash + 1));
+  const limit = network.includes(':') ? 48 : 24;
+  if (length <= limit) return network;
+  if (mode !== 'truncate' || slash < 0) return undefined;
+  return truncateCanonical(network.slice(0, slash));
+}
+
+// The audit form of a location depends only on the location object and the mode; resolvers hand out
+// one frozen object per database record, so the copy is made once per record, not once per join.
+// One cache per mode: a resolver may serve gates with different `audit.ip` settings.
+const auditCaches = new Map<RedactionMode, WeakMap<Location, Location>>();
+
+function cachedAuditLocation(l: Location, mode: RedactionMode): Location {
+  if (!Object.isFrozen(l)) return auditLocation(l, mode);
+  let cache = auditCaches.get(mode);
+  if (cache === undefined) auditCaches.set(mode, (cache = new WeakMap()));
+  let out = cache.get(l);
+  if (out === undefined) {
+    out = Object.freeze(auditLocation(l, mode)) as Location;
+    cache.set(l, out);
+  }
+  return out;
+}
+
+/** Everything a decision event carries besides the decision itself. */
+export interface DecisionFacts {
+  now: number;
+  join: Join;
+  decision: Decision;
+  matchedIds: string[];
+  /** The redacted address (as `audit.ip` allows). */
+  address: string | undefined;
+  mode: RedactionMode;
+}
+
+/** The `decision` event for a join. */
+export function decisionEvent({ now, join, decision, matchedIds, address, mode }: DecisionFacts): DecisionEvent {
+  const event: DecisionEvent = {
+    type: 'decision',
+    time: iso(now),
+    meetingId: join.meetingId,
+    participantId: join.participantId,
+    outcome: decision.admitted ? 'admitted' : 'denied',
+    reasons: decision.reasons,
+    dryRun: decision.dryRun,
+    restrictionIds: matchedIds,
+    location: mode === 'raw' ? auditLocation(decision.location, mode) : cachedAuditLocation(decision.location, mode),
+  };
+  if (join.hostAccountId !== undefined) event.hostAccountId = join.hostAccountId;
+  if (address !== undefined) event.address = address;
+  return event;
+}
+
+/** The `removal` event for one roster entry. */
+export function removalEvent(now: number, restrictionId: string, entry: RosterEntry, reasons: Reason[], status: 'removed' | 'pending', mode: RedactionMode): RemovalEvent {
+  const event: RemovalEvent = {
+    type: 'removal',
+    time: iso(now),
+    meetingId: entry.meetingId,
+    participantId: entry.participantId,
+    restrictionId,
+    reasons,
+    location: auditLocation(entry.location, mode),
+    status,
+  };
+  if (entry.hostAccountId !== undefined) event.hostAccountId = entry.hostAccountId;
+  if (entry.address !== undefined) event.address = entry.address;
+  return event;
+}
+
+/** The `restriction.accepted` event; `removing` is how many removals the acceptance started. */
+export function acceptedEvent(now: number, r: NormalizedRestriction, digest: string, impact: RestrictResult, removing: number): RestrictionAcceptedEvent {
+  const event: RestrictionAcceptedEvent = {
+    type: 'restriction.accepted',
+    time: iso(now),
+    restrictionId: r.id,
+    digest,
+    kind: r.kind,
+    regions: [...r.regions],
+    scope: { meetings: [...r.scope.meetings], hostAccounts: [...r.scope.hostAccounts], all: r.scope.all },
+    mode: r.mode,
+    warnings: impact.warnings,
+    meetingsReached: impact.meetingsReached.length,
+    meetingsUndisturbed: impact.meetingsUndisturbed.length,
+    removed: removing,
+  };
+  if (r.authority) event.authority = { name: r.authority.name, jurisdiction: r.authority.jurisdiction };
+  if (r.allowRegions) event.allowRegions = [...r.allowRegions];
+  if (r.validFrom !== undefined) event.validFrom = iso(r.validFrom);
+  if (r.validUntil !== undefined) event.validUntil = iso(r.validUntil);
+  if (r.reference !== undefined) event.reference = r.reference;
+  return event;
+}
+
+/** The `restriction.lifted` event (`expired`: its window ended rather than a lift). */
+export function liftedEvent(now: number, r: NormalizedRestriction, digest: string, expired: boolean): RestrictionLiftedEvent {
+  const event: RestrictionLiftedEvent = { type: 'restriction.lifted', time: iso(now), restrictionId: r.id, digest, kind: r.kind, expired };
+  if (r.authority) event.authority = { name: r.authority.name, jurisdiction: r.authority.jurisdiction };
+  return event;
+}
+
+const MAX_TEXT = 256;
+
+/**
+ * The `restriction.refused` event for a document validation refused. The
+ * document may be hostile (throwing getters, a Proxy, a cycle): every read is
+ * guarded, and whatever cannot be read is left out, so building the event
+ * never throws and a refused document always yields one.
+ */
+export function refusedEvent(now: number, doc: unknown, error: unknown): RestrictionRefusedEvent {
+  const e = error instanceof GeoadmitError ? error : undefined;
+  const event: RestrictionRefusedEvent = {
+    type: 'restriction.refused',
+    time: iso(now),
+    code: e?.code ?? ErrorCode.InvalidRestriction,
+    reason: safe(() => message(error)) ?? 'invalid restriction',
+  };
+  if (e?.path !== undefined) event.path = e.path;
+  const d = safe(() => (isPlainObject(doc) ? doc : undefined));
+  if (d === undefined) return event;
+  const id = safe(() => shortString(d.id));
+  if (id !== undefined) event.restrictionId = id;
+  const kind = safe(() => shortString(d.kind));
+  if (kind !== undefined) event.kind = kind;
+  const authority = safe(() => {
+    const a = d.authority;
+    if (!isPlainObject(a)) return undefined;
+    const name = shortString(a.name);
+    const jurisdiction = shortString(a.jurisdiction);
+    return name !== undefined && jurisdiction !== undefined ? { name, jurisdiction } : undefined;
+  });
+  if (authority !== undefined) event.authority = authority;
+  const regions = safe(() => {
+    const list = d.regions;
+    if (!Array.isArray(list)) return undefined;
+    const out: string[] = [];
+    for (let i = 0; i < Math.min(list.length, 100); i++) out.push(shortString(list[i]) ?? '?');
+    return out;
+  });
+  if (regions !== undefined) event.regions = regions;
+  const reference = safe(() => shortString(d.reference, 4096));
+  if (reference !== undefined) event.reference = reference;
+  return event;
+}
+
+function safe<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+}
+
+function shortString(value: unknown, max = MAX_TEXT): string | undefined {
+  return typeof value === 'string' ? value.slice(0, max) : undefined;
+}

@@ -1,0 +1,228 @@
+/**
+ * Following the restriction store: the snapshot at start (with a last-known
+ * fallback), then its feed of changes, netted per id and applied in order.
+ * Each id remembers the last store version applied to it, so a change seen
+ * again — a replay, the echo of this gate's own write, a put from before a
+ * lift — never re-applies what a later change undid.
+ */
+import { ErrorCode, GeoadmitError } from '../../errors/index.js';
+import type { ErrorEvent, GateEventMap, StoreEvent } from '../../events/types.js';
+import { isPlainObject } from '../../internal/objects.js';
+import { validateRestriction } from '../../restrictions/index.js';
+import type { NormalizedRestriction, Restriction } from '../../restrictions/types.js';
+import type { RestrictionChange, RestrictionSnapshot, RestrictionStore } from '../../store/types.js';
+import { iso, message } from './events.js';
+
+/** What store sync changes in the gate: each call is one step of the gate's ordered mutation path. */
+export interface SyncHost {
+  closed(): boolean;
+  has(id: string): boolean;
+  ids(): string[];
+  /** Registers (and enforces, and announces) a restriction the store holds. */
+  register(r: NormalizedRestriction, version: string): void;
+  /** Unregisters a restriction the store no longer holds. */
+  unregister(id: string): void;
+  error(context: ErrorEvent['context'], text: string, extra: Partial<ErrorEvent>): void;
+  storeEvent<E extends 'store.disconnected' | 'store.reconnected' | 'store.resynced' | 'store.regressed'>(event: E, payload: GateEventMap[E]): void;
+  now(): number;
+}
+
+/** Keeps a gate's registry equal to its store's set of restrictions. */
+export class StoreSync {
+  readonly store: RestrictionStore;
+  readonly #host: SyncHost;
+  // id -> the last store version applied for it (put or delete).
+  readonly #applied = new Map<string, string>();
+  // Ids this gate is writing to the store right now, and the feed's changes for them held until the write settles.
+  readonly #writing = new Map<string, RestrictionChange[]>();
+  readonly #queue: RestrictionChange[] = [];
+  readonly #cleanups: (() => void)[] = [];
+  #version = '0';
+  #retry: (() => void) | undefined;
+
+  constructor(store: RestrictionStore, host: SyncHost) {
+    this.store = store;
+    this.#host = host;
+  }
+
+  /** Whether this gate is writing `id` to the store. */
+  writing(id: string): boolean {
+    return this.#writing.has(id);
+  }
+
+  /** This gate starts writing `id`: feed changes for it wait for {@link release}. */
+  hold(id: string): void {
+    this.#writing.set(id, []);
+  }
+
+  /** Records that the store's change `version` for `id` has been applied here. */
+  noteApplied(id: string, version: string): void {
+    const known = this.#applied.get(id);
+    if (known === undefined || this.store.compareVersions(version, known) > 0) this.#applied.set(id, version);
+  }
+
+  /** The write of `id` settled: apply what the feed said meanwhile (if another node won the race, its restriction). */
+  release(id: string): void {
+    const held = this.#writing.get(id) ?? [];
+    this.#writing.delete(id);
+    for (const change of held) this.#apply(change);
+  }
+
+  /** Loads the snapshot (or the fallback) and follows the feed. Rejects with `E_STORE_UNAVAILABLE` when neither is there. */
+  async load(fallback: NormalizedRestriction[] | undefined): Promise<void> {
+    let snapshot: RestrictionSnapshot;
+    try {
+      snapshot = await this.store.snapshot();
+    } catch (error) {
+      if (fallback === undefined) throw storeUnavailable(this.store, 'load restrictions from', undefined, error);
+      // Start from the operator's last-known set and keep trying the store in the background.
+      for (const r of fallback) if (!this.#host.has(r.id)) this.#host.register(r, '0');
+      this.#host.error('store', `restriction store '${this.store.metadata.name}' unreachable at start; enforcing ${fallback.length} last-known restrictions: ${message(error)}`, { error });
+      this.#retryLoad(500);
+      return;
+    }
+    this.#applySnapshot(snapshot, false);
+    this.follow(snapshot.version);
+  }
+
+  /** Subscribes to the feed from `fromVersion`. */
+  follow(fromVersion: string): void {
+    if (this.#host.closed()) return;
+    const store = this.store;
+    const unsubscribe = store.subscribe(fromVersion, {
+      onChange: (change) => this.#queueChange(change),
+      onSnapshot: (snapshot) => this.#applySnapshot(snapshot, false),
+      onEvent: (event, payload) => {
+        const p = payload as { time: number; message?: string; version?: string; storeVersion?: string; reason?: string };
+        const msg = p.message ?? p.reason;
+        const version = p.version ?? p.storeVersion;
+        const e: StoreEvent = { type: event, time: iso(p.time ?? this.#host.now()), store: store.metadata.name };
+        if (msg !== undefined) e.message = msg;
+        if (version !== undefined) e.version = version;
+        this.#host.storeEvent(event, e as never);
+        if (event === 'store.regressed') {
+          this.#host.error('store', `restriction store '${store.metadata.name}' lost its history (${msg ?? 'version went backwards'}); still enforcing the ${this.#host.ids().length} restrictions known here — re-seed the store`, {});
+        }
+      },
+      onError: (error) => this.#host.error('store', error.message, { error }),
+    });
+    this.#cleanups.push(unsubscribe);
+  }
+
+  close(): void {
+    this.#retry?.();
+    for (const cleanup of this.#cleanups.splice(0)) cleanup();
+  }
+
+  #retryLoad(delay: number): void {
+    if (this.#host.closed()) return;
+    const timer = setTimeout(() => {
+      this.store.snapshot().then(
+        (snapshot) => {
+          if (this.#host.closed()) return;
+          this.#host.storeEvent('store.reconnected', { type: 'store.reconnected', time: iso(this.#host.now()), store: this.store.metadata.name, version: snapshot.version });
+          // The last-known restrictions came from the operator: one missing from the store is a loss to report, not a lift.
+          this.#applySnapshot(snapshot, true);
+          this.follow(snapshot.version);
+        },
+        () => this.#retryLoad(Math.min(delay * 2, 5_000)),
+      );
+    }, delay);
+    timer.unref?.();
+    this.#retry = () => clearTimeout(timer);
+  }
+
+  /**
+   * Makes the registered set equal the snapshot: registers (and enforces) what is new, and lifts what is
+   * gone — unless `keepMissing`, when what is gone is kept, enforced and reported as a possible loss.
+   */
+  #applySnapshot(snapshot: RestrictionSnapshot, keepMissing: boolean): void {
+    const wanted = new Map<string, Restriction>();
+    for (const doc of snapshot.restrictions) if (isPlainObject(doc) && typeof doc.id === 'string') wanted.set(doc.id, doc as Restriction);
+    const missing: string[] = [];
+    for (const id of this.#host.ids()) {
+      if (wanted.has(id)) continue;
+      if (keepMissing) missing.push(id);
+      else {
+        this.noteApplied(id, snapshot.version);
+        this.#host.unregister(id);
+      }
+    }
+    if (missing.length > 0) {
+      const name = this.store.metadata.name;
+      const text = `restriction store '${name}' does not hold ${missing.length} last-known restriction(s) (${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}); still enforcing them here — re-seed the store`;
+      this.#host.storeEvent('store.regressed', { type: 'store.regressed', time: iso(this.#host.now()), store: name, message: text, version: snapshot.version });
+      this.#host.error('store', text, {});
+    }
+    for (const [id, doc] of wanted) {
+      this.noteApplied(id, snapshot.version);
+      if (!this.#host.has(id)) this.#register(doc, snapshot.version);
+    }
+    if (this.store.compareVersions(snapshot.version, this.#version) > 0) this.#version = snapshot.version;
+  }
+
+  #register(doc: Restriction, version: string): void {
+    let r: NormalizedRestriction;
+    try {
+      // What a shared store holds is validated again: it may have been written by anything.
+      r = validateRestriction(doc, { existingIds: (id) => this.#host.has(id) });
+    } catch (error) {
+      this.#host.error('store', `restriction store holds an invalid restriction; not enforced: ${message(error)}`, { error });
+      return;
+    }
+    this.#host.register(r, version);
+  }
+
+  /**
+   * Feed changes are collected and applied a batch at a time, netted per id:
+   * catching up after an outage may deliver a put and the delete that lifted
+   * it; enforcing the put would remove participants under a restriction that
+   * is no longer in force.
+   */
+  #queueChange(change: RestrictionChange): void {
+    this.#queue.push(change);
+    if (this.#queue.length === 1) queueMicrotask(() => this.#drain());
+  }
+
+  #drain(): void {
+    const batch = this.#queue.splice(0);
+    const last = new Map<string, RestrictionChange>();
+    for (const change of batch) {
+      if (this.store.compareVersions(change.version, this.#version) > 0) this.#version = change.version;
+      last.delete(change.id); // re-insert: apply in the order of each id's last change
+      last.set(change.id, change);
+    }
+    for (const change of last.values()) this.#apply(change);
+  }
+
+  #apply(change: RestrictionChange): void {
+    if (this.#host.closed()) return;
+    const held = this.#writing.get(change.id);
+    if (held !== undefined) {
+      held.push(change);
+      return;
+    }
+    const known = this.#applied.get(change.id);
+    // Already applied, or older than what was (our own write's echo, a replay, a put from before a lift).
+    if (known !== undefined && this.store.compareVersions(change.version, known) <= 0) return;
+    this.#applied.set(change.id, change.version);
+    if (change.op === 'delete') {
+      if (this.#host.has(change.id)) this.#host.unregister(change.id);
+      return;
+    }
+    // Stores refuse a put for an id they hold, so a newer put for a registered id means it was lifted and
+    // issued again meanwhile (the delete may be netted away in this batch): a new restriction.
+    if (this.#host.has(change.id)) this.#host.unregister(change.id);
+    this.#register(change.restriction, change.version);
+  }
+}
+
+/** `E_STORE_UNAVAILABLE` for a store call that failed ("nothing was changed"). */
+export function storeUnavailable(store: RestrictionStore, action: string, id: string | undefined, cause: unknown): GeoadmitError {
+  if (cause instanceof GeoadmitError && cause.code === ErrorCode.StoreUnavailable) return cause;
+  return new GeoadmitError(
+    ErrorCode.StoreUnavailable,
+    `could not ${action} restriction store '${store.metadata.name}'${id !== undefined ? ` for restriction "${id}"` : ''}: ${message(cause)}; nothing was changed`,
+    { ...(id !== undefined ? { restrictionId: id } : {}), cause },
+  );
+}
