@@ -197,7 +197,7 @@ export function buildIpLocationDbMmdb(table: GeoTable, options: IpLocationDbMmdb
     const record: MmdbRecord = {};
     if (row.country !== undefined) record['country_code'] = row.country;
     const first = row.subdivisions?.[0];
-    const override = first !== undefined && names !== undefined && Object.prototype.hasOwnProperty.call(names, first) ? names[first] : undefined;
+    const override = first !== undefined && names !== undefined && Object.hasOwn(names, first) ? names[first] : undefined;
     const state = first === undefined ? undefined : (override ?? englishSubdivisionName(first));
     if (state !== undefined) {
       record['state1'] = state;

@@ -113,19 +113,25 @@ function toHaveRemoved(this: MatcherContext, received: unknown, participantIds: 
   const missing = without(participantIds, actual);
   const unexpected = without(actual, participantIds);
   const pass = missing.length === 0 && unexpected.length === 0;
-  const subject = result === undefined ? 'the removals' : `restriction ${JSON.stringify(result.restriction.id)}`;
   const details = [
     `  removed: ${describeParticipants(list)}`,
     `  missing: ${missing.length > 0 ? missing.join(', ') : 'none'}`,
     `  unexpected: ${unexpected.length > 0 ? unexpected.join(', ') : 'none'}`,
     ...(result === undefined ? [] : [describeRestrictResult(result)]),
   ].join('\n');
+  const restriction = result === undefined ? undefined : `restriction ${JSON.stringify(result.restriction.id)}`;
   return {
     pass,
-    message: () =>
-      pass
-        ? `expected ${subject} not to remove exactly ${idList(participantIds)}, but it did\n${details}`
-        : `expected ${subject} to remove ${idList(participantIds)}, but it removed ${idList(actual)}\n${details}`,
+    message: () => {
+      if (restriction === undefined) {
+        return pass
+          ? `expected the removed participants not to be exactly ${idList(participantIds)}, but they were\n${details}`
+          : `expected the removed participants to be ${idList(participantIds)}, but they were ${idList(actual)}\n${details}`;
+      }
+      return pass
+        ? `expected ${restriction} not to remove exactly ${idList(participantIds)}, but it did\n${details}`
+        : `expected ${restriction} to remove ${idList(participantIds)}, but it removed ${idList(actual)}\n${details}`;
+    },
   };
 }
 
