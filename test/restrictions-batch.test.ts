@@ -47,7 +47,8 @@ describe('validateRestrictions', () => {
 
 describe('prototype pollution', () => {
   it('a JSON document with a "__proto__" key is refused as an unknown field and pollutes nothing', () => {
-    const text = '{"id":"p","__proto__":{"polluted":true,"kind":"sanctions"},"authority":{"name":"a","jurisdiction":"CN"},"regions":["CN"],"scope":{"meetings":["m"]}}';
+    const text =
+      '{"id":"p","__proto__":{"polluted":true,"kind":"sanctions"},"authority":{"name":"a","jurisdiction":"CN"},"regions":["CN"],"scope":{"meetings":["m"]}}';
     const doc = JSON.parse(text);
     try {
       validateRestriction(doc);
@@ -62,7 +63,9 @@ describe('prototype pollution', () => {
   });
 
   it('nested "__proto__" and "constructor" keys are unknown fields too', () => {
-    const doc = JSON.parse('{"id":"p","authority":{"name":"a","jurisdiction":"CN","__proto__":{"x":1}},"regions":["CN"],"scope":{"meetings":["m"],"constructor":{"prototype":{"y":1}}}}');
+    const doc = JSON.parse(
+      '{"id":"p","authority":{"name":"a","jurisdiction":"CN","__proto__":{"x":1}},"regions":["CN"],"scope":{"meetings":["m"],"constructor":{"prototype":{"y":1}}}}',
+    );
     const { problems } = validateRestrictions(doc);
     expect(problems.map((p) => p.path).sort()).toEqual(['$.authority.__proto__', '$.scope.constructor']);
     expect(({} as Record<string, unknown>).x).toBeUndefined();
@@ -86,16 +89,24 @@ describe('prototype pollution', () => {
     const proto = { authority: { name: 'a', jurisdiction: 'CN' }, regions: ['CN'] };
     const doc = Object.assign(Object.create(proto) as Record<string, unknown>, { id: 'x', scope: { meetings: ['m'] } });
     const { problems } = validateRestrictions(doc);
-    expect(problems.map((p) => p.path)).toContain('$.authority');
+    // Not plain data (SPEC 12): refused as a whole, and nothing from the prototype is read into it.
+    expect(problems).toMatchObject([{ path: '$', code: 'E_INVALID_RESTRICTION', message: expect.stringMatching(/not plain data/) }]);
+    const own = validateRestrictions({ ...doc });
+    expect(own.problems.map((p) => p.path)).toContain('$.authority');
   });
 });
 
 describe('hostile objects', () => {
   it('a document whose getter throws is refused, not crashed on', () => {
     const doc = { id: 'g', regions: ['CN'], scope: { meetings: ['m'] } };
-    Object.defineProperty(doc, 'authority', { enumerable: true, get: () => { throw new Error('boom'); } });
+    Object.defineProperty(doc, 'authority', {
+      enumerable: true,
+      get: () => {
+        throw new Error('boom');
+      },
+    });
     const { problems } = validateRestrictions([doc]);
-    expect(problems).toMatchObject([{ index: 0, path: '$[0]', code: 'E_INVALID_RESTRICTION' }]);
+    expect(problems).toMatchObject([{ index: 0, path: '$[0].authority', code: 'E_INVALID_RESTRICTION' }]);
     expect(() => validateRestriction(doc)).toThrow(GeoadmitError);
   });
 });

@@ -1,11 +1,7 @@
 import { ErrorCode, GeoadmitError, type GeoadmitErrorContext } from '../errors/index.js';
-import { checkDocument, formatPath, type DocIssue } from './internal/validate.js';
-import type {
-  NormalizedRestriction,
-  RestrictionProblem,
-  RestrictionsValidation,
-  ValidateRestrictionOptions,
-} from './types.js';
+import { plainListEntries } from '../internal/objects.js';
+import { checkDocument, DOCUMENT_LIMITS, formatPath, type DocIssue } from './internal/validate.js';
+import type { NormalizedRestriction, RestrictionProblem, RestrictionsValidation, ValidateRestrictionOptions } from './types.js';
 
 export type * from './types.js';
 export { isRegion, canonicalRegion, regionContains, locationMatchesRegion } from './regions.js';
@@ -71,7 +67,18 @@ function toIssue(root: string, issue: DocIssue): { path: string; message: string
  */
 export function validateRestrictions(docs: unknown): RestrictionsValidation {
   const single = !Array.isArray(docs);
-  const list: readonly unknown[] = single ? [docs] : docs;
+  let list: readonly unknown[] = [docs];
+  if (!single) {
+    const read = plainListEntries(docs, DOCUMENT_LIMITS.maxListLength);
+    if (!read.ok) {
+      const path = formatPath('$', read.path);
+      return {
+        valid: [],
+        problems: [{ index: 0, path, message: `the list is not acceptable plain data: ${read.message}`, code: ErrorCode.InvalidRestriction }],
+      };
+    }
+    list = read.entries;
+  }
   const valid: NormalizedRestriction[] = [];
   const problems: RestrictionProblem[] = [];
   const seen = new Set<string>();

@@ -1,6 +1,7 @@
 import { ErrorCode, GeoadmitError } from '../../errors/index.js';
 import { MmdbNumber } from '../types.js';
 import { describe } from './network.js';
+import { isPlainRecord as isPlainObject } from '../../internal/objects.js';
 
 /**
  * Input values are validated and turned into this form once: leaves carry
@@ -265,9 +266,5 @@ export class ValueEncoder {
   }
 }
 
-/** True for `{}`-literals and `Object.create(null)` objects; false for class instances, arrays, etc. */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
+/** True for `{}`-literals and `Object.create(null)` objects; false for class instances, arrays, etc. (one definition, shared). */
+export { isPlainObject };

@@ -1,5 +1,6 @@
 import type { core } from 'zod';
 import { ErrorCode } from '../../errors/index.js';
+import { isPlainObject, plainDataSnapshot } from '../../internal/objects.js';
 import { canonicalRegion, regionContains } from '../regions.js';
 import type { NormalizedRestriction, Restriction, RestrictionKind, ValidateRestrictionOptions } from '../types.js';
 import { LIMITS, restrictionSchema, show, type ParsedRestriction } from './schema.js';
@@ -19,6 +20,12 @@ export interface DocResult {
   issues: DocIssue[];
 }
 
+/**
+ * SPEC 12: a document over 1 MiB serialised, or with a list over 100,000
+ * entries, is refused before schema validation (real orders are a few KB).
+ */
+export const DOCUMENT_LIMITS = Object.freeze({ maxBytes: 1024 * 1024, maxListLength: 100_000 });
+
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /** `$.regions[1]`, `$[2].scope`, `$["odd key"]`. */
@@ -32,10 +39,6 @@ export function formatPath(root: string, path: readonly PropertyKey[]): string {
     }
   }
   return out;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Own properties only: a polluted `Object.prototype` must not supply fields. */
@@ -197,15 +200,17 @@ function normalize(doc: ParsedRestriction, kind: RestrictionKind): NormalizedRes
  * then (only when all of that passed) jurisdictional containment.
  */
 export function checkDocument(raw: unknown, options: ValidateRestrictionOptions = {}): DocResult {
-  if (!isPlainObject(raw)) {
-    return { issues: [{ path: [], message: `a restriction must be an object, not ${typeName(raw)}`, code: ErrorCode.InvalidRestriction }] };
+  // Bounded copy first: a 10 MB document, a Proxy, a throwing getter or a cycle is refused here,
+  // in milliseconds, before the schema reads anything; the schema then sees only the plain copy.
+  const snapshot = plainDataSnapshot(raw, DOCUMENT_LIMITS);
+  if (!snapshot.ok) {
+    return { issues: [{ path: snapshot.path, message: `the document is not acceptable plain data: ${snapshot.message}`, code: ErrorCode.InvalidRestriction }] };
   }
-  try {
-    return checkObject(raw, options);
-  } catch (error) {
-    // Only a non-JSON object (a throwing getter, a Proxy) gets here: refuse it like any malformed document.
-    return { issues: [{ path: [], message: `the document could not be read: ${error instanceof Error ? error.message : String(error)}`, code: ErrorCode.InvalidRestriction }] };
+  const doc = snapshot.value;
+  if (!isPlainObject(doc)) {
+    return { issues: [{ path: [], message: `a restriction must be an object, not ${typeName(doc)}`, code: ErrorCode.InvalidRestriction }] };
   }
+  return checkObject(doc, options);
 }
 
 function checkObject(raw: Record<string, unknown>, options: ValidateRestrictionOptions): DocResult {
