@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type IncomingMessage, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,7 +88,8 @@ describe('console API: refusals', () => {
       ['GET', 'api/events'],
       ['GET', 'api/report'],
     ];
-    for (const headers of [{}, { authorization: 'Bearer wrong-token-0123456789abcdef' }, { authorization: TOKEN }, { authorization: `Basic ${TOKEN}` }]) {
+    const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer wrong-token-0123456789abcdef' }, { authorization: TOKEN }, { authorization: `Basic ${TOKEN}` }];
+    for (const headers of attempts) {
       for (const [method, path, body] of routes) {
         const res = await api(method, path, body, headers);
         expect(res.status, `${method} ${path} ${JSON.stringify(headers)}`).toBe(401);
@@ -337,7 +338,7 @@ describe('createConsole options and mounting', () => {
   });
 
   it('uses authorize(req) instead of a token, sync or async', async () => {
-    s = await setup({ token: undefined, authorize: async (req) => req.headers['x-operator'] === 'alice' } as never);
+    s = await setup({ token: undefined, authorize: async (req: IncomingMessage) => req.headers['x-operator'] === 'alice' } as never);
     try {
       expect((await api('GET', 'api/overview', undefined, {})).status).toBe(401);
       expect((await api('GET', 'api/overview', undefined, { 'x-operator': 'alice' })).status).toBe(200);

@@ -66,7 +66,8 @@ export function consoleClient(win: ClientWindow): void {
 
   const refusal = (answer: Answer): string => {
     const path = str(answer.json.path);
-    return `${str(answer.json.error) || answer.status}: ${str(answer.json.message)}${path ? ` (at ${path})` : ''}`;
+    const message = str(answer.json.message);
+    return `${str(answer.json.error) || answer.status}: ${message}${path && !message.includes(path) ? ` (at ${path})` : ''}`;
   };
 
   // ------------------------------------------------------------------ sign in / out
@@ -125,8 +126,18 @@ export function consoleClient(win: ClientWindow): void {
         tr.dataset.meeting = str(m.meetingId);
         const th = make('th', str(m.meetingId));
         th.setAttribute('scope', 'row');
-        tr.append(th, make('td', arr(m.hostAccountIds).map(str).join(', ') || '—'), make('td', str(m.participants), 'n'));
-        tr.append(make('td', counts(m.countries), 'countries'), make('td', counts(m.subdivisions)));
+        const cells: [string, string, string][] = [
+          ['Host accounts', arr(m.hostAccountIds).map(str).join(', ') || '—', ''],
+          ['Present', str(m.participants), 'n'],
+          ['By country', counts(m.countries), 'countries'],
+          ['By region', counts(m.subdivisions), ''],
+        ];
+        tr.append(th);
+        for (const [label, text, className] of cells) {
+          const td = make('td', text, className);
+          td.dataset.label = label; // the column name, shown beside the value on narrow screens
+          tr.append(td);
+        }
         return tr;
       });
     el('meetings-body').replaceChildren(...rows);
@@ -146,6 +157,7 @@ export function consoleClient(win: ClientWindow): void {
           const res = await win.fetch(`${base}api/events`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal, cache: 'no-store' });
           if (res.status === 401) return signOut('The token was not accepted. Sign in again.');
           if (!res.ok || res.body === null) throw new Error(`events answered ${res.status}`);
+          el('activity').replaceChildren(); // the stream replays the recent events first
           live.textContent = 'Live: updates as participants join, leave and are removed.';
           live.className = 'hint live';
           retry = 1000;
@@ -363,7 +375,7 @@ export function consoleClient(win: ClientWindow): void {
 
   async function record(document: unknown): Promise<void> {
     const answer = await call('POST', 'api/restrictions', { restriction: document, digest: null });
-    const p = make('p', answer.status === 422 ? `Recorded: ${refusal(answer)}` : `Unexpected answer ${answer.status}: ${refusal(answer)}`);
+    const p = make('p', answer.status === 422 ? `Recorded in the audit log as refused (${str(answer.json.error)}).` : `Unexpected answer ${answer.status}: ${refusal(answer)}`);
     panel.append(p);
     say(answer.status === 422 ? 'The refusal was recorded. Nothing else was done.' : 'Unexpected answer.');
   }

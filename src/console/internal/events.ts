@@ -29,18 +29,24 @@ export function forOperator(event: object): Record<string, unknown> {
   return out;
 }
 
+/** How many recent events a newly opened stream receives first, so the page shows what just happened. */
+const BACKLOG = 100;
+
 /**
- * Fans the gate's events out to the open `api/events` streams. It listens to
- * the gate only while a stream is open, pushes the meeting overview when it
- * changes (leaves emit no event, so it is also checked on a timer), and
- * sends a heartbeat comment so proxies keep idle streams open.
+ * Fans the gate's events out to the open `api/events` streams. It keeps the
+ * last {@link BACKLOG} events for streams opened later, pushes the meeting
+ * overview when it changes (leaves emit no event, so it is also checked on a
+ * timer while a stream is open), and sends a heartbeat comment so proxies
+ * keep idle streams open.
  */
 export class EventHub {
   readonly #gate: Gate;
   readonly #heartbeatMs: number;
   readonly #overviewMs: number;
   readonly #clients = new Set<ServerResponse>();
-  #unsubscribe: (() => void)[] = [];
+  readonly #unsubscribe: (() => void)[] = [];
+  // Events as the gate emitted them (serialised only when a stream opens: no cost on the join path).
+  readonly #backlog: [string, object][] = [];
   #timers: NodeJS.Timeout[] = [];
   #overviewSoon: NodeJS.Timeout | undefined;
   #lastOverview = '';
@@ -49,6 +55,17 @@ export class EventHub {
     this.#gate = gate;
     this.#heartbeatMs = heartbeatMs;
     this.#overviewMs = overviewMs;
+    for (const type of FORWARDED) {
+      this.#unsubscribe.push(
+        gate.on(type, (event: object) => {
+          this.#backlog.push([type, event]);
+          if (this.#backlog.length > BACKLOG) this.#backlog.shift();
+          if (this.#clients.size === 0) return;
+          this.#broadcast(frame(type, forOperator(event)));
+          this.#overviewChanged();
+        }),
+      );
+    }
   }
 
   /** Start a stream on `res`; it ends when the client goes away or the hub closes. */
@@ -64,6 +81,7 @@ export class EventHub {
     if (this.#clients.size === 0) this.#start();
     this.#clients.add(res);
     res.write(`: connected\n\n`);
+    res.write(this.#backlog.map(([type, event]) => frame(type, forOperator(event))).join(''));
     res.write(frame('overview', { meetings: this.#gate.overview() }));
     res.on('close', () => {
       this.#clients.delete(res);
@@ -76,17 +94,12 @@ export class EventHub {
     for (const res of this.#clients) res.end();
     this.#clients.clear();
     this.#stop();
+    for (const off of this.#unsubscribe) off();
+    this.#unsubscribe.length = 0;
+    this.#backlog.length = 0;
   }
 
   #start(): void {
-    for (const type of FORWARDED) {
-      this.#unsubscribe.push(
-        this.#gate.on(type, (event: object) => {
-          this.#broadcast(frame(type, forOperator(event)));
-          this.#overviewChanged();
-        }),
-      );
-    }
     this.#lastOverview = JSON.stringify(this.#gate.overview());
     this.#timers.push(
       setInterval(() => this.#broadcast(': heartbeat\n\n'), this.#heartbeatMs),
@@ -96,8 +109,6 @@ export class EventHub {
   }
 
   #stop(): void {
-    for (const off of this.#unsubscribe) off();
-    this.#unsubscribe = [];
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
     if (this.#overviewSoon) clearTimeout(this.#overviewSoon);

@@ -40,7 +40,9 @@ td button{margin:0;padding:.2rem .6rem}
 #activity{list-style:none;margin:0;padding:0;max-height:22rem;overflow:auto;font-size:.85rem}
 #activity li{padding:.2rem 0;border-bottom:1px solid var(--line);overflow-wrap:anywhere}#activity time{color:var(--mute);font-variant-numeric:tabular-nums}
 #activity .removal,#activity .restriction-refused{color:var(--bad)}#activity .restriction-accepted{color:var(--accent)}
-.figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(10rem,1fr));gap:.5rem;margin:.5rem 0}
+.figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(8.5rem,1fr));gap:.5rem;margin:.5rem 0}
+@media (max-width:40rem){main{padding:.5rem}section{padding:.6rem .7rem}#meetings thead{display:none}#meetings tr{display:block;padding:.35rem 0;border-bottom:1px solid var(--line)}
+#meetings th{display:block;border:0;padding:.1rem .25rem}#meetings td{display:flex;gap:.5rem;border:0;padding:.05rem .25rem;text-align:left}#meetings td::before{content:attr(data-label);flex:0 0 7rem;color:var(--mute);font-size:.85rem}}
 .figures div{background:var(--panel);border:1px solid var(--line);border-radius:6px;padding:.4rem .6rem}
 .figures dt{font-size:.8rem;color:var(--mute)}.figures dd{margin:0;font-size:1.3rem;font-weight:700;font-variant-numeric:tabular-nums}
 #report-frame{width:100%;height:32rem;border:1px solid var(--line);border-radius:6px;background:#fff}

@@ -1,0 +1,192 @@
+/**
+ * The operator console end to end: the demo's signaling server with its four
+ * meetings of real WebSocket participants and the real GeoLite2 database,
+ * the console mounted, driven in headless Chromium by playwright-core.
+ * Screenshots of each step go to test-output/console/ (git-ignored).
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ConsoleDemo, startConsoleDemo } from '../examples/demo/demo.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const required = process.env.GEOADMIT_REQUIRE_CHROMIUM === '1';
+const available = existsSync(CHROMIUM);
+if (!available && required) throw new Error(`GEOADMIT_REQUIRE_CHROMIUM=1 but ${CHROMIUM} is missing (apt-get install chromium)`);
+if (!available) console.warn(`console-browser tests skipped: ${CHROMIUM} is not installed (apt-get install chromium)`);
+
+const shots = fileURLToPath(new URL('../test-output/console/', import.meta.url));
+
+describe.skipIf(!available)('operator console in a real browser', () => {
+  let demo: ConsoleDemo;
+  let browser: BrowserContext;
+  let page: Page;
+  let profile: string;
+
+  const shot = async (name: string): Promise<void> => {
+    const path = join(shots, `${name}.png`);
+    await page.screenshot({ path, fullPage: true });
+    console.log(`screenshot: ${path}`);
+  };
+
+  beforeAll(async () => {
+    mkdirSync(shots, { recursive: true });
+    profile = mkdtempSync(join(tmpdir(), 'geoadmit-chromium-'));
+    demo = await startConsoleDemo();
+    // A fresh profile per run (playwright passes it as --user-data-dir).
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      viewport: { width: 1280, height: 900 },
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(e.message));
+    (page as Page & { problems: string[] }).problems = problems;
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.close();
+    rmSync(profile, { recursive: true, force: true });
+  });
+
+  const problems = (): string[] => (page as Page & { problems: string[] }).problems;
+
+  it('asks for the token, refuses a wrong one, and signs in with the right one', async () => {
+    await page.goto(demo.url);
+    await expect.poll(() => page.locator('#signin').isVisible()).toBe(true);
+    expect(await page.locator('#app').isVisible()).toBe(false);
+    await page.getByLabel('Access token').fill('not-the-token-0123456789');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.locator('#signin-error').textContent()).toMatch(/not accepted/);
+    await page.getByLabel('Access token').fill(demo.token);
+    await page.keyboard.press('Enter'); // keyboard operable: submit from the field
+    await page.locator('#app').waitFor({ state: 'visible' });
+    await expect.poll(() => page.evaluate<number>('sessionStorage.length')).toBe(1);
+    await shot('01-signed-in');
+  });
+
+  it('shows the four meetings with their participants counted by country, never an address', async () => {
+    const rows = page.locator('#meetings-body tr');
+    await expect.poll(() => rows.count()).toBe(4);
+    const text = await page.locator('#meetings').innerText();
+    expect(text).toMatch(/meeting-A[^\n]*acct-a\s+2\s+[^\n]*(HK 1 · US 1|US 1 · HK 1)/);
+    expect(text).toMatch(/meeting-B[^\n]*4[^\n]*CN 2/);
+    expect(text).toMatch(/meeting-C[^\n]*4[^\n]*unknown 1/);
+    expect(text).toMatch(/meeting-D[^\n]*3/);
+    const html = await page.content();
+    expect(html).not.toMatch(/1\.2\.4\.8|223\.5\.5\.5|202\.181\.0\.1|8\.8\.8\.8/);
+    await expect.poll(() => page.locator('#live').textContent()).toMatch(/^Live/);
+    await shot('02-meetings');
+  });
+
+  it('previews a CN demand on meetings A-C: mainland participants listed, meeting A undisturbed, nothing done yet', async () => {
+    await page.getByLabel('Restriction id').fill('demand-1');
+    await page.getByLabel('Authority name').fill('Example Authority');
+    await page.getByLabel('Authority jurisdiction').fill('CN');
+    await page.getByLabel('Regions (ISO codes, comma-separated)').fill('CN');
+    await page.getByLabel('Scope: meetings').fill('meeting-A, meeting-B, meeting-C');
+    await page.getByLabel('Reference (optional)').fill('letter 2020-117');
+    await page.getByRole('button', { name: 'Preview impact' }).click();
+    const preview = page.locator('#preview');
+    await expect.poll(() => preview.textContent()).toMatch(/Would remove 3 participant/);
+    const text = await preview.innerText();
+    expect(text).toContain('guest-B2 (CN) — meeting-B');
+    expect(text).toContain('guest-B3 (CN) — meeting-B');
+    expect(text).toContain('guest-C2 (CN) — meeting-C');
+    expect(text).not.toMatch(/HK\) —|US\) —/);
+    expect(text).toMatch(/Meetings left undisturbed: meeting-A/);
+    expect(text).toMatch(/Document digest [0-9a-f]{16}/);
+    expect(demo.gate.restrictions()).toEqual([]);
+    expect(demo.gate.participants('meeting-B')).toHaveLength(4);
+    await shot('03-preview-cn');
+  });
+
+  it('confirms the previewed demand: exactly the mainland participants are removed and their WebSockets close', async () => {
+    await page.getByRole('button', { name: 'Confirm and apply' }).click();
+    await expect.poll(() => page.locator('#preview').textContent()).toMatch(/Removed 3 participant/);
+    for (const id of ['guest-B2 (CN)', 'guest-B3 (CN)', 'guest-C2 (CN)']) {
+      const closed = await demo.clients.get(id)!.closed;
+      expect(closed.code, id).toBe(4010);
+    }
+    expect(demo.gate.participants('meeting-A').map((p) => p.participantId)).toEqual(['host-A (US)', 'guest-A (HK)']);
+    expect(demo.gate.participants('meeting-B').map((p) => p.participantId)).toEqual(['host-B (US)', 'guest-B1 (HK)']);
+    // The live view follows: no CN left in B and C, and the restriction is listed.
+    await expect.poll(() => page.locator('#meetings-body tr[data-meeting="meeting-B"]').innerText()).not.toMatch(/CN/);
+    await expect.poll(() => page.locator('#restrictions-body').innerText()).toMatch(/demand-1\s+takedown\s+Example Authority \(CN\)\s+CN/);
+    await expect.poll(() => page.locator('#activity').innerText()).toMatch(/removed: guest-B2 \(CN\) from meeting-B/);
+    await shot('04-applied-cn');
+    // The README's picture: the first screen with the result in view.
+    await page.evaluate('window.scrollTo(0, 0)');
+    await page.screenshot({ path: join(shots, 'readme.png'), clip: { x: 0, y: 0, width: 1280, height: 1240 }, fullPage: true });
+  });
+
+  it('shows E_OUT_OF_JURISDICTION for an HK demand pasted as JSON, records the refusal, and changes nothing', async () => {
+    const before = demo.gate.participants().length;
+    await page.getByLabel('Paste a JSON document').check();
+    const doc = { id: 'demand-hk', kind: 'takedown', authority: { name: 'Example Authority', jurisdiction: 'CN' }, regions: ['HK'], scope: { meetings: ['meeting-A', 'meeting-C'] } };
+    await page.getByLabel('Restriction document (JSON)').fill(JSON.stringify(doc, null, 2));
+    await page.getByRole('button', { name: 'Preview impact' }).click();
+    const preview = page.locator('#preview');
+    await expect.poll(() => preview.innerText()).toMatch(/Refused — nothing was done/);
+    expect(await preview.innerText()).toMatch(/E_OUT_OF_JURISDICTION: .*HK/);
+    await shot('05-refused-hk');
+    await page.getByRole('button', { name: 'Record the refusal in the audit log' }).click();
+    await expect.poll(() => preview.innerText()).toMatch(/Recorded in the audit log as refused \(E_OUT_OF_JURISDICTION\)/);
+    await expect.poll(() => page.locator('#activity').innerText()).toMatch(/restriction demand-hk refused: E_OUT_OF_JURISDICTION/);
+    expect(demo.gate.participants().length).toBe(before);
+    expect(demo.gate.restrictions().map((r) => r.id)).toEqual(['demand-1']);
+    for (const id of ['guest-A (HK)', 'host-C (HK)', 'guest-B1 (HK)']) expect(demo.clients.get(id)!.received.some((m) => m.type === 'removed')).toBe(false);
+  });
+
+  it('lifts the restriction', async () => {
+    await page.getByRole('button', { name: 'Lift demand-1' }).click();
+    await expect.poll(() => page.locator('#restrictions-empty').isVisible()).toBe(true);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/Lifted demand-1/);
+    expect(demo.gate.restrictions()).toEqual([]);
+    await expect.poll(() => page.locator('#activity').innerText()).toMatch(/restriction demand-1 lifted/);
+    await shot('06-lifted');
+  });
+
+  it('renders the transparency report and the audit log verification', async () => {
+    await page.getByRole('button', { name: 'Refresh report' }).click();
+    await expect.poll(() => page.locator('#verification').textContent()).toMatch(/Audit log verified: \d+ events, hash chain intact/);
+    const figures = page.locator('#report-summary');
+    await expect.poll(() => figures.innerText()).toMatch(/Demands received\s+2/);
+    expect(await figures.innerText()).toMatch(/Demands refused\s+1/);
+    expect(await figures.innerText()).toMatch(/Participants removed\s+3/);
+    expect(await figures.innerText()).toMatch(/Meetings ended by the SDK\s+0/);
+    const frame = page.frameLocator('#report-frame');
+    await expect.poll(() => frame.locator('h1').first().textContent()).toMatch(/Transparency report/);
+    await page.locator('#report-s').scrollIntoViewIfNeeded();
+    await shot('07-report');
+    expect(problems().filter((p) => !/Failed to load resource/.test(p))).toEqual([]);
+  });
+
+  it('is readable at 390 px wide', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.evaluate('window.scrollTo(0, 0)');
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+    expect(overflow).toBeLessThanOrEqual(0);
+    // Meetings stack as cards, each value beside its column name.
+    const label = `getComputedStyle(document.querySelector('#meetings-body tr[data-meeting="meeting-A"] td.countries'), '::before').content`;
+    expect(await page.evaluate<string>(label)).toBe('"By country"');
+    await shot('08-phone');
+  });
+});
