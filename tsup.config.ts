@@ -4,6 +4,9 @@ const shared: Options = {
   dts: true,
   sourcemap: true,
   target: 'node20',
+  // `import.meta.url` in the CommonJS build is a syntax error at require time; the shim maps it to
+  // the file's URL there (and `__filename` in ESM). .ci/pack-check requires every entry to catch this.
+  shims: true,
   // iso-3166 ships ESM only; bundling its code tables keeps the CommonJS build loadable everywhere.
   noExternal: ['iso-3166'],
 };
