@@ -88,7 +88,12 @@ describe('console API: refusals', () => {
       ['GET', 'api/events'],
       ['GET', 'api/report'],
     ];
-    const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer wrong-token-0123456789abcdef' }, { authorization: TOKEN }, { authorization: `Basic ${TOKEN}` }];
+    const attempts: Record<string, string>[] = [
+      {},
+      { authorization: 'Bearer wrong-token-0123456789abcdef' },
+      { authorization: TOKEN },
+      { authorization: `Basic ${TOKEN}` },
+    ];
     for (const headers of attempts) {
       for (const [method, path, body] of routes) {
         const res = await api(method, path, body, headers);
@@ -316,6 +321,19 @@ describe('console API: successes', () => {
   });
 });
 
+/** The page, the API with a JSON body, and the framework's own route beside the console all answer. */
+async function expectMounted(origin: string): Promise<void> {
+  expect((await fetch(`${origin}/console/`)).status).toBe(200);
+  expect(await (await fetch(`${origin}/other`)).text()).toBe('other');
+  const preview = await fetch(`${origin}/console/api/preview`, {
+    method: 'POST',
+    headers: { ...AUTH, 'content-type': 'application/json' },
+    body: JSON.stringify({ restriction: CN_DEMAND }),
+  });
+  expect(preview.status).toBe(200);
+  expect(((await preview.json()) as { meetingsReached: string[] }).meetingsReached).toEqual([]);
+}
+
 describe('createConsole options and mounting', () => {
   it('refuses neither or both of token and authorize, unknown keys, a short token and a bad basePath', () => {
     const gate = createGate({ geo: new StaticResolver({}) });
@@ -382,14 +400,7 @@ describe('createConsole options and mounting', () => {
     await new Promise((resolve) => server.once('listening', resolve));
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      expect((await fetch(`${origin}/console/`)).status).toBe(200);
-      expect(await (await fetch(`${origin}/other`)).text()).toBe('other');
-      const preview = await fetch(`${origin}/console/api/preview`, {
-        method: 'POST',
-        headers: { ...AUTH, 'content-type': 'application/json' },
-        body: JSON.stringify({ restriction: CN_DEMAND }),
-      });
-      expect(preview.status).toBe(200);
+      await expectMounted(origin);
     } finally {
       handler.close();
       server.closeAllConnections();
@@ -411,15 +422,7 @@ describe('createConsole options and mounting', () => {
     app.get('/other', async () => 'other');
     const origin = await app.listen({ port: 0, host: '127.0.0.1' });
     try {
-      expect((await fetch(`${origin}/console/`)).status).toBe(200);
-      expect(await (await fetch(`${origin}/other`)).text()).toBe('other');
-      const preview = await fetch(`${origin}/console/api/preview`, {
-        method: 'POST',
-        headers: { ...AUTH, 'content-type': 'application/json' },
-        body: JSON.stringify({ restriction: CN_DEMAND }),
-      });
-      expect(preview.status).toBe(200);
-      expect(((await preview.json()) as { meetingsReached: string[] }).meetingsReached).toEqual([]);
+      await expectMounted(origin);
     } finally {
       handler.close();
       await app.close();

@@ -26,10 +26,13 @@ describe.skipIf(!available)('operator console in a real browser', () => {
   let page: Page;
   let profile: string;
 
-  const shot = async (name: string): Promise<void> => {
+  type Annotate = (message: string, type?: string) => Promise<unknown>;
+  // Each step's screenshot is named in the test output (an annotation, and a line on stdout).
+  const shot = async (annotate: Annotate, name: string): Promise<void> => {
     const path = join(shots, `${name}.png`);
     await page.screenshot({ path, fullPage: true });
     console.log(`screenshot: ${path}`);
+    await annotate(`screenshot: ${path}`, 'screenshot');
   };
 
   beforeAll(async () => {
@@ -68,7 +71,7 @@ describe.skipIf(!available)('operator console in a real browser', () => {
 
   const problems = (): string[] => (page as Page & { problems: string[] }).problems;
 
-  it('asks for the token, refuses a wrong one, and signs in with the right one', async () => {
+  it('asks for the token, refuses a wrong one, and signs in with the right one', async ({ annotate }) => {
     await page.goto(demo.url);
     await expect.poll(() => page.locator('#signin').isVisible()).toBe(true);
     expect(await page.locator('#app').isVisible()).toBe(false);
@@ -79,10 +82,10 @@ describe.skipIf(!available)('operator console in a real browser', () => {
     await page.keyboard.press('Enter'); // keyboard operable: submit from the field
     await page.locator('#app').waitFor({ state: 'visible' });
     await expect.poll(() => page.evaluate<number>('sessionStorage.length')).toBe(1);
-    await shot('01-signed-in');
+    await shot(annotate, '01-signed-in');
   });
 
-  it('shows the four meetings with their participants counted by country, never an address', async () => {
+  it('shows the four meetings with their participants counted by country, never an address', async ({ annotate }) => {
     const rows = page.locator('#meetings-body tr');
     await expect.poll(() => rows.count()).toBe(4);
     const text = await page.locator('#meetings').innerText();
@@ -93,10 +96,10 @@ describe.skipIf(!available)('operator console in a real browser', () => {
     const html = await page.content();
     expect(html).not.toMatch(/1\.2\.4\.8|223\.5\.5\.5|202\.181\.0\.1|8\.8\.8\.8/);
     await expect.poll(() => page.locator('#live').textContent()).toMatch(/^Live/);
-    await shot('02-meetings');
+    await shot(annotate, '02-meetings');
   });
 
-  it('previews a CN demand on meetings A-C: mainland participants listed, meeting A undisturbed, nothing done yet', async () => {
+  it('previews a CN demand on meetings A-C: mainland participants listed, meeting A undisturbed, nothing done yet', async ({ annotate }) => {
     await page.getByLabel('Restriction id').fill('demand-1');
     await page.getByLabel('Authority name').fill('Example Authority');
     await page.getByLabel('Authority jurisdiction').fill('CN');
@@ -115,10 +118,10 @@ describe.skipIf(!available)('operator console in a real browser', () => {
     expect(text).toMatch(/Document digest [0-9a-f]{16}/);
     expect(demo.gate.restrictions()).toEqual([]);
     expect(demo.gate.participants('meeting-B')).toHaveLength(4);
-    await shot('03-preview-cn');
+    await shot(annotate, '03-preview-cn');
   });
 
-  it('confirms the previewed demand: exactly the mainland participants are removed and their WebSockets close', async () => {
+  it('confirms the previewed demand: exactly the mainland participants are removed and their WebSockets close', async ({ annotate }) => {
     await page.getByRole('button', { name: 'Confirm and apply' }).click();
     await expect.poll(() => page.locator('#preview').textContent()).toMatch(/Removed 3 participant/);
     for (const id of ['guest-B2 (CN)', 'guest-B3 (CN)', 'guest-C2 (CN)']) {
@@ -131,22 +134,28 @@ describe.skipIf(!available)('operator console in a real browser', () => {
     await expect.poll(() => page.locator('#meetings-body tr[data-meeting="meeting-B"]').innerText()).not.toMatch(/CN/);
     await expect.poll(() => page.locator('#restrictions-body').innerText()).toMatch(/demand-1\s+takedown\s+Example Authority \(CN\)\s+CN/);
     await expect.poll(() => page.locator('#activity').innerText()).toMatch(/removed: guest-B2 \(CN\) from meeting-B/);
-    await shot('04-applied-cn');
+    await shot(annotate, '04-applied-cn');
     // The README's picture: the first screen with the result in view.
     await page.evaluate('window.scrollTo(0, 0)');
     await page.screenshot({ path: join(shots, 'readme.png'), clip: { x: 0, y: 0, width: 1280, height: 1240 }, fullPage: true });
   });
 
-  it('shows E_OUT_OF_JURISDICTION for an HK demand pasted as JSON, records the refusal, and changes nothing', async () => {
+  it('shows E_OUT_OF_JURISDICTION for an HK demand pasted as JSON, records the refusal, and changes nothing', async ({ annotate }) => {
     const before = demo.gate.participants().length;
     await page.getByLabel('Paste a JSON document').check();
-    const doc = { id: 'demand-hk', kind: 'takedown', authority: { name: 'Example Authority', jurisdiction: 'CN' }, regions: ['HK'], scope: { meetings: ['meeting-A', 'meeting-C'] } };
+    const doc = {
+      id: 'demand-hk',
+      kind: 'takedown',
+      authority: { name: 'Example Authority', jurisdiction: 'CN' },
+      regions: ['HK'],
+      scope: { meetings: ['meeting-A', 'meeting-C'] },
+    };
     await page.getByLabel('Restriction document (JSON)').fill(JSON.stringify(doc, null, 2));
     await page.getByRole('button', { name: 'Preview impact' }).click();
     const preview = page.locator('#preview');
     await expect.poll(() => preview.innerText()).toMatch(/Refused — nothing was done/);
     expect(await preview.innerText()).toMatch(/E_OUT_OF_JURISDICTION: .*HK/);
-    await shot('05-refused-hk');
+    await shot(annotate, '05-refused-hk');
     await page.getByRole('button', { name: 'Record the refusal in the audit log' }).click();
     await expect.poll(() => preview.innerText()).toMatch(/Recorded in the audit log as refused \(E_OUT_OF_JURISDICTION\)/);
     await expect.poll(() => page.locator('#activity').innerText()).toMatch(/restriction demand-hk refused: E_OUT_OF_JURISDICTION/);
@@ -155,16 +164,16 @@ describe.skipIf(!available)('operator console in a real browser', () => {
     for (const id of ['guest-A (HK)', 'host-C (HK)', 'guest-B1 (HK)']) expect(demo.clients.get(id)!.received.some((m) => m.type === 'removed')).toBe(false);
   });
 
-  it('lifts the restriction', async () => {
+  it('lifts the restriction', async ({ annotate }) => {
     await page.getByRole('button', { name: 'Lift demand-1' }).click();
     await expect.poll(() => page.locator('#restrictions-empty').isVisible()).toBe(true);
     await expect.poll(() => page.locator('#status').textContent()).toMatch(/Lifted demand-1/);
     expect(demo.gate.restrictions()).toEqual([]);
     await expect.poll(() => page.locator('#activity').innerText()).toMatch(/restriction demand-1 lifted/);
-    await shot('06-lifted');
+    await shot(annotate, '06-lifted');
   });
 
-  it('renders the transparency report and the audit log verification', async () => {
+  it('renders the transparency report and the audit log verification', async ({ annotate }) => {
     await page.getByRole('button', { name: 'Refresh report' }).click();
     await expect.poll(() => page.locator('#verification').textContent()).toMatch(/Audit log verified: \d+ events, hash chain intact/);
     const figures = page.locator('#report-summary');
@@ -175,11 +184,11 @@ describe.skipIf(!available)('operator console in a real browser', () => {
     const frame = page.frameLocator('#report-frame');
     await expect.poll(() => frame.locator('h1').first().textContent()).toMatch(/Transparency report/);
     await page.locator('#report-s').scrollIntoViewIfNeeded();
-    await shot('07-report');
+    await shot(annotate, '07-report');
     expect(problems().filter((p) => !/Failed to load resource/.test(p))).toEqual([]);
   });
 
-  it('is readable at 390 px wide', async () => {
+  it('is readable at 390 px wide', async ({ annotate }) => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.evaluate('window.scrollTo(0, 0)');
     const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
@@ -187,6 +196,6 @@ describe.skipIf(!available)('operator console in a real browser', () => {
     // Meetings stack as cards, each value beside its column name.
     const label = `getComputedStyle(document.querySelector('#meetings-body tr[data-meeting="meeting-A"] td.countries'), '::before').content`;
     expect(await page.evaluate<string>(label)).toBe('"By country"');
-    await shot('08-phone');
+    await shot(annotate, '08-phone');
   });
 });
