@@ -29,6 +29,11 @@ export const ErrorCode = {
   Closed: 'E_CLOSED',
   /** An audit log could not be read or written. */
   AuditIo: 'E_AUDIT_IO',
+  /**
+   * An optional dependency a subpath needs is not installed (`geoadmit/redis`
+   * without `ioredis`); the message names the package to install.
+   */
+  MissingDependency: 'E_MISSING_DEPENDENCY',
   /** A media server did not confirm a removal (`janusRemover`: unreachable, timed out, wrong secret, no such room); the participant stays pending. */
   RemovalFailed: 'E_REMOVAL_FAILED',
 } as const;
@@ -49,6 +54,24 @@ export interface GeoadmitErrorContext {
   issues?: readonly { path: string; message: string; code: ErrorCode }[];
   /** The wrapped error. */
   cause?: unknown;
+}
+
+/**
+ * Brand every GeoadmitError carries, shared through the global symbol
+ * registry: an error thrown by one copy of the package (the CommonJS build,
+ * another installed version) is recognised by another (the ESM build), where
+ * `instanceof` against a different class object would say no.
+ */
+const BRAND: unique symbol = Symbol.for('geoadmit.error') as never;
+
+/** True when `value` carries the brand; reading it can never throw out of here. */
+function branded(value: unknown): boolean {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false;
+  try {
+    return (value as { [BRAND]?: unknown })[BRAND] === true;
+  } catch {
+    return false; // a hostile Proxy
+  }
 }
 
 /**
@@ -77,10 +100,28 @@ export class GeoadmitError extends Error {
     if (context.file !== undefined) this.file = context.file;
     if (context.argument !== undefined) this.argument = context.argument;
     if (context.issues !== undefined) this.issues = context.issues;
+    // Non-enumerable: invisible to JSON, spreading and logging, still read by isGeoadmitError.
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  /**
+   * `instanceof GeoadmitError` also holds for errors from another copy of the
+   * package (ESM and CommonJS builds, two versions installed), by the brand.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return Function.prototype[Symbol.hasInstance].call(this, value) || (this === GeoadmitError && branded(value));
   }
 }
 
-/** True when `value` is a {@link GeoadmitError}, optionally with the given code. */
+/**
+ * True when `value` is a {@link GeoadmitError} from any copy of geoadmit
+ * (the ESM or CommonJS build, another installed version: recognised by the
+ * `Symbol.for('geoadmit.error')` brand, not by `instanceof`), optionally with
+ * the given code.
+ *
+ * @example
+ * catch (e) { if (isGeoadmitError(e, 'E_INVALID_RESTRICTION')) return res.status(422).json({ error: e.code, path: e.path }) }
+ */
 export function isGeoadmitError(value: unknown, code?: ErrorCode): value is GeoadmitError {
-  return value instanceof GeoadmitError && (code === undefined || value.code === code);
+  return branded(value) && (code === undefined || (value as GeoadmitError).code === code);
 }

@@ -10,6 +10,11 @@ import { ErrorCode, GeoadmitError } from '../errors/index.js';
  * @param prefix prefix for the argument name in the error (`audit.`)
  */
 export function assertKnownKeys(options: object, known: readonly string[], where: string, prefix = ''): void {
+  if (options === null || typeof options !== 'object') {
+    throw new GeoadmitError(ErrorCode.InvalidConfig, `${where}: ${prefix === '' ? 'options' : prefix.slice(0, -1)} must be an object`, {
+      argument: prefix === '' ? 'options' : prefix.slice(0, -1),
+    });
+  }
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
     const suggestion = closestName(key, known);

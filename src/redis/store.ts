@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Redis, ReplyError } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
+import { assertKnownKeys } from '../internal/options.js';
 import type { Restriction } from '../restrictions/types.js';
 import type { RestrictionSnapshot, RestrictionStore, RestrictionSubscriber } from '../store/types.js';
 import type { ScriptedRedis } from './internal/connection.js';
 import { connectionOptions, unavailable, whenReady, within, withScripts } from './internal/connection.js';
 import { parseStoredRestriction } from './internal/documents.js';
+import { ioredis } from './internal/ioredis.js';
 import type { LoadedSnapshot, Observed, StoreKeys } from './internal/subscription.js';
 import { observe, Subscription } from './internal/subscription.js';
 import { canonicalVersion, compareVersions } from './internal/versions.js';
@@ -67,6 +69,8 @@ export interface RedisRestrictionStore extends RestrictionStore {
   close(): Promise<void>;
 }
 
+const OPTION_KEYS = ['client', 'url', 'prefix', 'connectTimeoutMs', 'blockMs', 'maxStreamLength', 'onError'] as const;
+
 const DEFAULTS = { prefix: 'geoadmit:', connectTimeoutMs: 2000, blockMs: 5000, maxStreamLength: 10_000 };
 
 /**
@@ -101,6 +105,7 @@ class RedisStore implements RedisRestrictionStore {
   private closed = false;
 
   constructor(options: RedisRestrictionStoreOptions) {
+    assertKnownKeys(options, OPTION_KEYS, 'createRedisRestrictionStore');
     if (options.client !== undefined && options.url !== undefined) {
       throw new GeoadmitError(ErrorCode.InvalidConfig, 'createRedisRestrictionStore: give either "client" or "url", not both', {
         argument: 'url',
@@ -119,7 +124,7 @@ class RedisStore implements RedisRestrictionStore {
     this.keys = { hash: `${prefix}restrictions`, stream: `${prefix}changes`, meta: `${prefix}meta` };
     this.metadata = Object.freeze({ name: 'redis' as const, prefix });
     this.owned = options.client === undefined;
-    const conn = options.client ?? new Redis(options.url ?? 'redis://127.0.0.1:6379', connectionOptions(this.timeoutMs));
+    const conn = options.client ?? new (ioredis().Redis)(options.url ?? 'redis://127.0.0.1:6379', connectionOptions(this.timeoutMs));
     // Connection failures reach callers as E_STORE_UNAVAILABLE; this only keeps ioredis from logging them.
     if (this.owned) conn.on('error', () => undefined);
     this.conn = withScripts(conn);
@@ -221,7 +226,7 @@ class RedisStore implements RedisRestrictionStore {
     } catch (cause) {
       if (cause instanceof GeoadmitError) throw cause;
       // Redis answered with an error: the script did not run.
-      if (cause instanceof ReplyError) throw unavailable(what, cause);
+      if (cause instanceof ioredis().ReplyError) throw unavailable(what, cause);
       // The connection went before the reply: the script ran completely or not at all, but which is unknown.
       const detail = cause instanceof Error ? cause.message : String(cause);
       throw unavailable(what, new Error(`the connection was lost before the reply; the outcome is unknown (${detail})`, { cause }));
@@ -249,11 +254,9 @@ class RedisStore implements RedisRestrictionStore {
 function positive(value: number | undefined, fallback: number, argument: string, min: number): number {
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value < min) {
-    throw new GeoadmitError(
-      ErrorCode.InvalidConfig,
-      `createRedisRestrictionStore: "${argument}" must be an integer of at least ${min}, got ${String(value)}`,
-      { argument },
-    );
+    throw new GeoadmitError(ErrorCode.InvalidConfig, `createRedisRestrictionStore: "${argument}" must be an integer of at least ${min}, got ${String(value)}`, {
+      argument,
+    });
   }
   return value;
 }
