@@ -1,2 +1,5 @@
-/** geoadmit/janus — see SPEC. */
-export {};
+/**
+ * geoadmit/janus — live removal from a Janus VideoRoom (SPEC 14): an
+ * `onRemove` that kicks through Janus's HTTP API.
+ */
+export { janusRemover, defaultJanusId, type JanusId, type JanusOnRemove, type JanusRemoverOptions } from './remover.js';
