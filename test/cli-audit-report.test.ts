@@ -27,7 +27,7 @@ describe('geoadmit audit verify', () => {
   it('verifies an intact log: exit 0', async () => {
     const run = await runCliProcess(['audit', 'verify', log]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^✓ .*audit\.jsonl: 4 events, \d+ lines verified, checkpoint agrees\n$/);
+    expect(run.stdout).toMatch(/^✓ .*audit\.jsonl: 4 events, \d+ lines verified, checkpoint agrees, head \d+:[0-9a-f]{64}\n$/);
     const json = await runCliProcess(['audit', 'verify', log, '--json']);
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, files: [{ ok: true, events: 4, checkpoint: true }] });
   });

@@ -61,7 +61,7 @@ describe('transparency report figures', () => {
     expect(report.decisions).toEqual({ total: 9, admitted: 3, denied: 6 });
     expect(report.otherDenials).toEqual({ joins: 2, byReason: { 'audit-unavailable': 1, rule: 1 } });
     expect(report.unattributed).toEqual({ restrictionIds: 1, joinsDenied: 0, participantsRemoved: 1 });
-    expect(report.audit).toEqual({ events: 19, gaps: 0, eventsDropped: 0, errors: 1 });
+    expect(report.audit).toEqual({ events: 19, gaps: 0, eventsDropped: 0, errors: 1, warnings: 0, warningsByCode: {} });
     expect(report.window).toEqual({ firstEvent: '2024-05-30T10:00:00.000Z', lastEvent: '2024-06-06T00:00:01.000Z' });
     expect(report.method.join(' ')).toMatch(/structurally zero/);
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
@@ -96,8 +96,8 @@ describe('transparency report figures', () => {
     const inMemory = await buildTransparencyReport(events);
     expect(merged.governmentDemands).toEqual(inMemory.governmentDemands);
     expect(merged.sources).toEqual([
-      { name: a, verified: true, events: 10 },
-      { name: b, verified: true, events: 10 },
+      { name: a, verified: true, events: 10, head: { seq: 11, hash: expect.stringMatching(/^[0-9a-f]{64}$/) } },
+      { name: b, verified: true, events: 10, head: { seq: 11, hash: expect.stringMatching(/^[0-9a-f]{64}$/) } },
     ]);
 
     const lines = readFileSync(a, 'utf8').split('\n');

@@ -118,7 +118,7 @@ describe('transparency report streaming', () => {
         `heapUsed ${(before.heapUsed / 2 ** 20).toFixed(0)} -> peak ${(peakHeap / 2 ** 20).toFixed(0)} -> ${(after.heapUsed / 2 ** 20).toFixed(0)} MiB`,
     );
 
-    expect(report.sources).toEqual([{ name: log, verified: true, events: N }]);
+    expect(report.sources).toEqual([{ name: log, verified: true, events: N, head: { seq: N + 1, hash: expect.stringMatching(/^[0-9a-f]{64}$/) } }]);
     const a = report.governmentDemands.byAuthority.find((x) => x.authority === 'Authority A');
     const b = report.governmentDemands.byAuthority.find((x) => x.authority === 'Authority B');
     // Counted by the same rules as event(i).

@@ -297,9 +297,12 @@ export interface AuditVerification {
   head: AuditHead;
   /** With `publicKey`: the last sequence number covered by a valid signature (absent when none is). */
   signedThrough?: number;
-  /** With `publicKey`: the fingerprint of the key that signed (SHA-256 of the SPKI DER, hex). */
+  /** Fingerprint of the key that signed (SHA-256 of the SPKI DER, hex), as the log states it. */
   publicKeyFingerprint?: string;
-  /** With `publicKey`: the signature (base64) over `head`, when the checkpoint file signs the last line. */
+  /**
+   * The checkpoint's signature (base64) over `head`, when it signs the last
+   * line: what a transparency report commits to. Checked only with `publicKey`.
+   */
   signature?: string;
   /** Whether a checkpoint was found and checked (`false`: a cut-off tail could not be detected). */
   checkpoint: boolean;

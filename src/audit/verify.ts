@@ -168,10 +168,6 @@ class ChainChecker {
     return this.#found !== undefined;
   }
 
-  get head(): { seq: number; hash: string } | undefined {
-    return this.#prev;
-  }
-
   result(checkpointFound: boolean): AuditVerification {
     const head = this.#prev ?? { seq: 0, hash: ZERO_HASH };
     const result: AuditVerification = {
@@ -399,14 +395,16 @@ export async function scanAuditLog(
       message: `no checkpoint (${cpFile}): without it a log cut short cannot be told from a complete one`,
     });
   }
-  const result = checker.result(cp.checkpoint !== undefined);
-  const head = checker.head;
-  if (publicKey !== undefined && cp.checkpoint !== undefined && untrusted === undefined && head !== undefined) {
+  if (publicKey !== undefined && cp.checkpoint !== undefined && untrusted === undefined) {
     checker.signedByCheckpoint(cp.checkpoint.seq, cp.checkpoint.publicKeyFingerprint);
-    const signed = checker.result(true);
-    if (signed.signedThrough !== undefined) result.signedThrough = signed.signedThrough;
-    if (signed.publicKeyFingerprint !== undefined) result.publicKeyFingerprint = signed.publicKeyFingerprint;
-    if (cp.checkpoint.seq === head.seq && cp.checkpoint.signature !== undefined) result.signature = cp.checkpoint.signature;
+  }
+  const result = checker.result(cp.checkpoint !== undefined);
+  // The checkpoint's signature over the head is what a report commits to; without
+  // `publicKey` it is passed on unchecked (the report's readers check it).
+  const signed = cp.checkpoint;
+  if (signed?.signature !== undefined && untrusted === undefined && signed.seq === result.head.seq && signed.hash === result.head.hash) {
+    result.signature = signed.signature;
+    if (signed.publicKeyFingerprint !== undefined) result.publicKeyFingerprint ??= signed.publicKeyFingerprint;
   }
   return result;
 }

@@ -131,7 +131,7 @@ class ReportBuilder {
   readonly decisions = { total: 0, admitted: 0, denied: 0 };
   readonly otherDenials = { joins: 0, byReason: {} as Record<string, number> };
   readonly promises = { meetingsEndedBySdk: 0, hostAccountsSuspended: 0, userDataDisclosures: 0 };
-  readonly audit = { events: 0, gaps: 0, eventsDropped: 0, errors: 0 };
+  readonly audit = { events: 0, gaps: 0, eventsDropped: 0, errors: 0, warnings: 0, warningsByCode: {} as Record<string, number> };
   firstEvent: string | undefined;
   lastEvent: string | undefined;
 
@@ -200,6 +200,12 @@ class ReportBuilder {
       case 'error':
         this.audit.errors++;
         break;
+      case 'warning': {
+        const code = str(e.code) ?? 'unknown';
+        this.audit.warnings++;
+        this.audit.warningsByCode[code] = (this.audit.warningsByCode[code] ?? 0) + 1;
+        break;
+      }
     }
   }
 
@@ -461,7 +467,7 @@ class ReportBuilder {
       decisions: { ...this.decisions },
       otherDenials: { joins: this.otherDenials.joins, byReason: sortedRecord(this.otherDenials.byReason) },
       unattributed,
-      audit: { ...this.audit },
+      audit: { ...this.audit, warningsByCode: sortedRecord(this.audit.warningsByCode) },
       method: METHOD,
     };
     if (from !== undefined) report.window.from = from;
@@ -595,10 +601,14 @@ export async function buildTransparencyReport(
   if (paths !== undefined) {
     for (const path of paths) {
       builder.startSource();
-      const result = await scanAuditLog(path, options.key === undefined ? {} : { key: options.key }, (line: AuditLine) =>
-        builder.add(line.event),
-      );
-      const entry: ReportSource = { name: path, verified: result.ok, events: result.events };
+      const verify = {
+        ...(options.key === undefined ? {} : { key: options.key }),
+        ...(options.publicKey === undefined ? {} : { publicKey: options.publicKey }),
+      };
+      const result = await scanAuditLog(path, verify, (line: AuditLine) => builder.add(line.event));
+      const entry: ReportSource = { name: path, verified: result.ok, events: result.events, head: result.head };
+      if (result.signature !== undefined) entry.signature = result.signature;
+      if (result.publicKeyFingerprint !== undefined) entry.publicKeyFingerprint = result.publicKeyFingerprint;
       if (result.problem !== undefined) entry.problem = result.problem;
       if (result.line !== undefined) entry.line = result.line;
       if (result.message !== undefined) entry.message = result.message;

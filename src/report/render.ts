@@ -39,6 +39,11 @@ function markdownBlock(block: Block): string {
       return block.items.map((item) => `- ${flatten(item)}`).join('\n');
     case 'chart':
       return '';
+    case 'command': {
+      // A fence longer than any backtick run in the text, so a file name cannot end it.
+      const fence = '`'.repeat(Math.max(3, ...Array.from(block.text.matchAll(/`+/g), (m) => m[0].length + 1)));
+      return `${fence}sh\n${block.text.split('\n').map(flatten).join('\n')}\n${fence}`;
+    }
     case 'table': {
       const row = (cells: string[]) => `| ${cells.map((c) => md(c)).join(' | ')} |`;
       const rule = `| ${block.numeric.map((n) => (n ? '---:' : '---')).join(' | ')} |`;
@@ -98,6 +103,8 @@ function htmlBlock(block: Block): string {
       return `<ul class="method">${block.items.map((item) => `<li>${htmlWithCode(item)}</li>`).join('')}</ul>`;
     case 'chart':
       return chartSvg(block.title, block.bars);
+    case 'command':
+      return `<pre class="command"><code>${html(block.text)}</code></pre>`;
     case 'table': {
       const cls = (i: number) => (block.numeric[i] ? ' class="n"' : '');
       const head = block.head.map((h, i) => `<th scope="col"${cls(i)}>${html(h)}</th>`).join('');

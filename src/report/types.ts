@@ -1,3 +1,5 @@
+import type { KeyObject } from 'node:crypto';
+import type { AuditHead } from '../audit/types.js';
 import type { AuditEvent } from '../events/types.js';
 
 /** Where a report's events come from: log files (verified first) or events in hand. */
@@ -11,6 +13,8 @@ export interface TransparencyReportOptions {
   to?: string | Date;
   /** HMAC key the logs were written with (see the sink's `key`). */
   key?: string | Uint8Array;
+  /** Public key of signed logs (see the sink's `signingKey`): signatures are then checked before they are committed to. */
+  publicKey?: KeyObject | string;
   /**
    * Distinct meetings are counted exactly up to this many per counter
    * (default 100,000); beyond it a HyperLogLog sketch (about 1% error) takes
@@ -103,6 +107,16 @@ export interface ReportSource {
   problem?: string;
   line?: number;
   message?: string;
+  /**
+   * The commitment: the log's last verified line (sequence number and hash).
+   * `geoadmit audit verify LOG --expect-head SEQ:HASH` fails for a log cut
+   * short or rewritten after the report was published. Absent for events given in memory.
+   */
+  head?: AuditHead;
+  /** Ed25519 signature (base64) of the head, when the log is signed and its checkpoint signs the head. */
+  signature?: string;
+  /** SHA-256 of the signing key's SPKI DER encoding, hex, when the log is signed. */
+  publicKeyFingerprint?: string;
 }
 
 /**
@@ -139,8 +153,12 @@ export interface TransparencyReport {
   otherDenials: { joins: number; byReason: Record<string, number> };
   /** Denials and removals citing restriction ids whose acceptance is not in the log. */
   unattributed: { restrictionIds: number; joinsDenied: number; participantsRemoved: number };
-  /** The audit trail itself. */
-  audit: { events: number; gaps: number; eventsDropped: number; errors: number };
+  /**
+   * The audit trail itself: events, `audit.gap` records and the events they
+   * stand for, error events, and warning events (configuration that quietly
+   * weakens enforcement, e.g. `forwarded-header-untrusted`) with their codes.
+   */
+  audit: { events: number; gaps: number; eventsDropped: number; errors: number; warnings: number; warningsByCode: Record<string, number> };
   /** How the figures were computed, in plain sentences. */
   method: string[];
 }

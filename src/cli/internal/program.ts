@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { runAuditVerify } from './audit.js';
+import { runAuditKeygen, runAuditVerify } from './audit.js';
 import { runBuildDb } from './build-db.js';
 import { runCheck } from './check.js';
 import { type CliContext, CliExitCode, type CommonOptions } from './context.js';
@@ -157,10 +157,22 @@ export function buildProgram(ctx: CliContext, setCode: (code: number) => void): 
       common(audit.command('verify').description('check the hash chain of audit logs; exit 1 when a line was edited, removed or reordered'))
         .argument('<file...>', 'audit log files')
         .option('--key-env <name>', 'environment variable holding the HMAC key the log was written with')
+        .option('--public-key <file>', 'public key (SPKI PEM) of a signed log: every signature must verify')
+        .option('--expect-head <seq:hash>', 'a head published earlier (e.g. in a transparency report): the log must contain it')
         .option('--no-checkpoint', 'ignore the <file>.checkpoint file'),
     ),
-    '  $ geoadmit audit verify audit.jsonl\n  $ AUDIT_KEY=... geoadmit audit verify --key-env AUDIT_KEY audit.jsonl',
+    '  $ geoadmit audit verify audit.jsonl\n  $ AUDIT_KEY=... geoadmit audit verify --key-env AUDIT_KEY audit.jsonl\n' +
+      '  $ geoadmit audit verify audit.jsonl --public-key audit-signing.pub --expect-head 1042:9f86d0…',
   ).action(run((files: string[], options: Parameters<typeof runAuditVerify>[2]) => runAuditVerify(ctx, files, options)));
+  example(
+    withUnusedDb(
+      common(audit.command('keygen').description('make an Ed25519 key pair for signed audit logs')).requiredOption(
+        '--out <dir>',
+        'directory for audit-signing.key (private, mode 0600) and audit-signing.pub (public)',
+      ),
+    ),
+    '  $ geoadmit audit keygen --out /etc/geoadmit',
+  ).action(run((options: Parameters<typeof runAuditKeygen>[1]) => runAuditKeygen(ctx, options)));
 
   return program;
 }

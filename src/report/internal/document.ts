@@ -12,7 +12,9 @@ export type Block =
   | { kind: 'table'; head: string[]; rows: string[][]; numeric: boolean[] }
   | { kind: 'list'; items: string[] }
   | { kind: 'chart'; title: string; bars: { label: string; value: number }[] }
-  | { kind: 'method'; items: string[] };
+  | { kind: 'method'; items: string[] }
+  /** A shell command to copy (from the report's own data: file names are escaped by the renderers). */
+  | { kind: 'command'; text: string };
 
 const FIGURE_HEAD = [
   'Received',
@@ -189,9 +191,70 @@ export function reportBlocks(report: TransparencyReport): Block[] {
     },
     {
       kind: 'paragraph',
-      text: `Audit events: ${report.audit.events}. Gaps recorded: ${report.audit.gaps} (events the sink could not record: ${report.audit.eventsDropped}). Error events: ${report.audit.errors}.`,
+      text: `Audit events: ${report.audit.events}. Gaps recorded: ${report.audit.gaps} (events the sink could not record: ${report.audit.eventsDropped}). Error events: ${report.audit.errors}. Warnings: ${report.audit.warnings}.`,
     },
+    ...warningBlocks(report),
+    ...commitmentBlocks(report),
     { kind: 'heading', level: 2, text: 'Method' },
     { kind: 'method', items: report.method },
   ];
+}
+
+/** What each warning code means, in a sentence a reader outside engineering can follow. */
+const WARNING_TEXT: Record<string, string> = {
+  'forwarded-header-untrusted':
+    'joins arrived through a proxy the service was not told to trust, so their location was unknown and restrictions could not apply to them',
+  'trust-all-proxies': 'the service was configured to believe any forwarded address, which anyone can forge',
+};
+
+function warningBlocks(report: TransparencyReport): Block[] {
+  const codes = Object.entries(report.audit.warningsByCode ?? {});
+  if (codes.length === 0) return [];
+  return [
+    {
+      kind: 'list',
+      items: codes.map(([code, n]) => `${code} × ${n}${WARNING_TEXT[code] === undefined ? '' : `: ${WARNING_TEXT[code]}`}`),
+    },
+  ];
+}
+
+/**
+ * The Commitment section: the head of every log the report was computed from,
+ * and how anyone holding the log and the public key can check it was not cut
+ * short or rewritten since.
+ */
+function commitmentBlocks(report: TransparencyReport): Block[] {
+  const logs = report.sources.filter((s) => s.head !== undefined);
+  const blocks: Block[] = [{ kind: 'heading', level: 2, text: 'Commitment' }];
+  if (logs.length === 0) {
+    blocks.push({ kind: 'paragraph', text: 'This report was computed from events given in memory, not from a log file: there is no log to commit to.' });
+    return blocks;
+  }
+  blocks.push({
+    kind: 'paragraph',
+    text:
+      'This report commits to the exact logs it was computed from: for each log, the sequence number and hash of its last record (the head). ' +
+      'Every record carries the hash of the one before it, so the head stands for the whole log. Where the log is signed, the signature and the ' +
+      'fingerprint of the signing key are given too.',
+  });
+  blocks.push({
+    kind: 'table',
+    head: ['Log', 'Head (SEQ:HASH)', 'Signed', 'Public key fingerprint (SHA-256)'],
+    rows: logs.map((s) => [
+      s.name,
+      `${s.head?.seq ?? 0}:${s.head?.hash ?? ''}`,
+      s.signature === undefined ? 'no' : 'yes',
+      s.publicKeyFingerprint ?? '',
+    ]),
+    numeric: [false, false, false, false],
+  });
+  blocks.push({
+    kind: 'paragraph',
+    text:
+      'How to check: obtain the log and the operator\u2019s public key (audit-signing.pub, whose SHA-256 fingerprint is printed above), then run ' +
+      'geoadmit audit verify LOG --public-key audit-signing.pub --expect-head SEQ:HASH with the head printed above, as below. It succeeds only if the log ' +
+      'still contains that very record and every signature verifies; a log cut short or rewritten after this report was published fails.',
+  });
+  blocks.push({ kind: 'command', text: logs.map((s) => `geoadmit audit verify ${s.name} --public-key audit-signing.pub --expect-head ${s.head?.seq}:${s.head?.hash}`).join('\n') });
+  return blocks;
 }
