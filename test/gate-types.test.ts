@@ -7,6 +7,7 @@ import {
   type Gate,
   type ParticipantRef,
   type Reason,
+  type RestrictionDocument,
   type RestrictResult,
 } from 'geoadmit';
 
@@ -42,5 +43,26 @@ describe('public types of the gate', () => {
     createGate({ geo: new StaticResolver({}), audit: { ip: 'full' } });
     };
     expectTypeOf(mustNotCompile).toBeFunction();
+  });
+});
+
+describe('restriction documents are typed', () => {
+  const gate: Gate = createGate({ geo: new StaticResolver({}) });
+
+  it('refuses a misspelt kind or field at compile time, accepts documents and JSON', () => {
+    const check = () => {
+      // @ts-expect-error a misspelt kind and field do not compile
+      void gate.restrict({ kind: 'takedwn', regoins: ['CN'] });
+      // @ts-expect-error nor does a document without its regions
+      void gate.preview({ id: 'x', authority: { name: 'A', jurisdiction: 'CN' }, scope: { meetings: ['m'] } });
+      // @ts-expect-error nor an initial restriction of an unknown kind
+      createGate({ geo: new StaticResolver({}), restrictions: [{ id: 'x', kind: 'ban', regions: ['CN'], scope: { all: true } }] });
+      void gate.restrict({ id: 'x', authority: { name: 'A', jurisdiction: 'CN' }, regions: ['CN'], scope: { meetings: ['m'] } });
+      const fromJson: unknown = JSON.parse('{}');
+      void gate.restrict(fromJson); // validated at run time
+      const doc: RestrictionDocument = { id: 'y', kind: 'sanctions', authority: { name: 'Ops', jurisdiction: 'US' }, regions: ['CN'], scope: { all: true } };
+      void gate.preview(doc);
+    };
+    expectTypeOf(check).toBeFunction();
   });
 });

@@ -25,6 +25,7 @@ import { type GateSettings, readOptions } from './internal/options.js';
 import { type Registered, RestrictionRegistry } from './internal/registry.js';
 import { Roster, type RosterEntry } from './internal/roster.js';
 import { StoreSync, storeUnavailable } from './internal/sync.js';
+import { ForwardedWarnings, trustAllWarning } from './internal/warnings.js';
 import type { Decision, Gate, GateOptions, Join, MeetingOverview, ParticipantRef, PendingRemoval, RestrictResult } from './types.js';
 
 // Where these types were declared before the split: imports from './gate.js' keep working.
@@ -62,6 +63,7 @@ class GateImpl implements Gate {
   readonly #roster = new Roster();
   readonly #remover: Remover;
   readonly #sync: StoreSync;
+  readonly #warnings: ForwardedWarnings;
   readonly #unhealthySinks = new Map<string, 'deny' | 'buffer'>();
   readonly #cleanups: (() => void)[] = [];
   readonly #ready: Promise<void>;
@@ -89,6 +91,13 @@ class GateImpl implements Gate {
       failure: (entry, text, error) => this.#error('onRemove', text, { meetingId: entry.meetingId, participantId: entry.participantId, error }),
     });
     this.#relayResolverEvents();
+    this.#warnings = new ForwardedWarnings(s.trusted.header, this.#redact);
+    if (s.trusted.trustsEverything) {
+      // After the caller had a chance to attach listeners, like the initial restrictions' events.
+      queueMicrotask(() => {
+        if (!this.#closed) this.#emitter.emit('warning', trustAllWarning(this.#clock()));
+      });
+    }
 
     const given = s.restrictions;
     if (Array.isArray(given)) {
@@ -182,6 +191,10 @@ class GateImpl implements Gate {
   #assess(join: Join): Assessment {
     const now = this.#clock();
     const located = locate(join, this.#geo, this.#s.trusted, this.#s.sources, (text, error) => this.#error('geo', text, error === undefined ? {} : { error }));
+    if (located.client?.untrustedForwarded === true) {
+      const warning = this.#warnings.check(located.client, now);
+      if (warning !== undefined) this.#emitter.emit('warning', warning);
+    }
     const verdict = assess(this.#registry, join, located.location, now, this.#armActivation);
     return { ...located, ...verdict, now, version: this.#registry.version };
   }

@@ -1,4 +1,4 @@
-import type { RedactionMode } from '../address/index.js';
+import type { CdnOption, RedactionMode, TrustedProxiesInput } from '../address/index.js';
 import type { GateEventMap } from '../events/types.js';
 import type { GeoResolver, Location } from '../geo/types.js';
 import type { NormalizedRestriction, Reason, RestrictionDocument } from '../restrictions/types.js';
@@ -92,8 +92,21 @@ export interface GateAuditOptions {
 export interface GateOptions {
   /** Where locations come from. */
   geo: GeoResolver;
-  /** CIDRs of reverse proxies whose forwarded headers are believed. Empty: headers are ignored. */
-  trustedProxies?: readonly string[];
+  /**
+   * Reverse proxies whose forwarded headers are believed: CIDRs, addresses and
+   * the names `'loopback'`, `'linklocal'`, `'uniquelocal'` (a list or one
+   * comma-separated string), or a function `(address, hop) => boolean`.
+   * Empty: headers are ignored (and a `forwarded-header-untrusted` warning says
+   * so when one arrives from a non-global peer). Covering every address warns
+   * `trust-all-proxies` at creation.
+   */
+  trustedProxies?: TrustedProxiesInput;
+  /**
+   * A CDN whose client header is honoured when the hop that sent it is inside
+   * the CDN's ranges: `'cloudflare'` (`CF-Connecting-IP`, ranges shipped with
+   * the package) or `{ header, ranges }`.
+   */
+  cdn?: CdnOption;
   /**
    * Which forwarded header the trusted proxies set: `x-forwarded-for`
    * (default) or RFC 7239 `forwarded`. Only that one is read, so a client

@@ -25,6 +25,7 @@ const KNOWN: readonly (keyof GateOptions)[] = [
   'audit',
   'onRemove',
   'removalTimeoutMs',
+  'cdn',
   'clock',
 ];
 const KNOWN_AUDIT = ['ip', 'hmacKey', 'onFailure'] as const;
@@ -33,7 +34,7 @@ const IP_MODES: readonly RedactionMode[] = ['truncate', 'hmac', 'omit', 'raw'];
 /** The options with defaults filled in. */
 export interface GateSettings {
   geo: GeoResolver;
-  trusted: TrustedProxies | undefined;
+  trusted: TrustedProxies;
   restrictions: readonly unknown[] | RestrictionStore;
   lastKnownRestrictions: readonly unknown[] | undefined;
   rules: readonly Rule[];
@@ -80,10 +81,10 @@ export function readOptions(options: GateOptions): GateSettings {
   const geo = options.geo;
   if (!geo || typeof geo.resolve !== 'function') throw invalid('options.geo must be a GeoResolver (an object with resolve(address))', 'geo');
 
-  const header = options.forwardedHeader;
-  const proxies = options.trustedProxies;
-  const trusted = proxies !== undefined && proxies.length > 0 ? compileTrustedProxies(proxies, header !== undefined ? { header } : {}) : undefined;
-  if (header !== undefined) oneOf(header, ['x-forwarded-for', 'forwarded'], 'x-forwarded-for', 'forwardedHeader');
+  const header = options.forwardedHeader === undefined ? undefined : oneOf(options.forwardedHeader, ['x-forwarded-for', 'forwarded'], 'x-forwarded-for', 'forwardedHeader');
+  // Always compiled, even empty: the resolver then knows which forwarded header to look for when it
+  // warns that one arrived from a proxy nobody trusts, and a CDN alone still needs its ranges.
+  const trusted = compileTrustedProxies(options.trustedProxies ?? [], { ...(header !== undefined ? { header } : {}), ...(options.cdn !== undefined ? { cdn: options.cdn } : {}) });
 
   const rules = list<Rule>(options.rules, 'rules');
   rules.forEach((rule, i) => {
