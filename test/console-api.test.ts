@@ -291,7 +291,7 @@ describe('console API: successes', () => {
     expect(redirect.headers.get('location')).toBe('/console/');
   });
 
-  it('streams events without any address, plus overview updates, and stops listening when the client leaves', async () => {
+  it('streams events without any address plus overview updates, and replays recent events to a later stream', async () => {
     const controller = new AbortController();
     const res = await fetch(`${s.base}api/events`, { headers: AUTH, signal: controller.signal });
     expect(res.status).toBe(200);
@@ -316,8 +316,34 @@ describe('console API: successes', () => {
     await until(/event: restriction\.accepted\n/);
     expect(text).not.toMatch(/"address"|1\.2\.4\.(0|9)"|"peer"/);
     controller.abort();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(s.gate.overview().length).toBeGreaterThan(0);
+
+    // A stream opened later first replays the recent events (still without addresses), then the overview.
+    const later = await fetch(`${s.base}api/events`, { headers: AUTH });
+    const laterReader = later.body!.getReader();
+    let replay = '';
+    while (!/event: overview\n/.test(replay)) {
+      const { value, done } = await laterReader.read();
+      if (done) break;
+      replay += decoder.decode(value, { stream: true });
+    }
+    await laterReader.cancel();
+    const types = [...replay.matchAll(/^event: (\S+)$/gm)].map((m) => m[1]);
+    // Events since the console was created: the join of c-cn, its removal, the acceptance.
+    expect(types).toEqual(['decision', 'removal', 'restriction.accepted', 'overview']);
+    expect(replay).toMatch(/"participantId":"c-cn"/);
+    expect(replay).not.toMatch(/"address"|"peer"/);
+  });
+
+  it('sends heartbeat comments on an idle stream', async () => {
+    await teardown(s);
+    s = await setup({ heartbeatMs: 20 });
+    const controller = new AbortController();
+    const res = await fetch(`${s.base}api/events`, { headers: AUTH, signal: controller.signal });
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!text.includes(': heartbeat')) text += new TextDecoder().decode((await reader.read()).value);
+    controller.abort();
+    expect(text).toMatch(/\n: heartbeat\n\n/);
   });
 });
 

@@ -82,6 +82,8 @@ describe.skipIf(!available)('operator console in a real browser', () => {
     await page.keyboard.press('Enter'); // keyboard operable: submit from the field
     await page.locator('#app').waitFor({ state: 'visible' });
     await expect.poll(() => page.evaluate<number>('sessionStorage.length')).toBe(1);
+    // The report renders in its sandboxed frame from the start.
+    await expect.poll(() => page.frameLocator('#report-frame').locator('h1').first().textContent()).toMatch(/Transparency report/);
     await shot(annotate, '01-signed-in');
   });
 
@@ -165,7 +167,9 @@ describe.skipIf(!available)('operator console in a real browser', () => {
   });
 
   it('lifts the restriction', async ({ annotate }) => {
-    await page.getByRole('button', { name: 'Lift demand-1' }).click();
+    // Keyboard only: focus the button and press Enter.
+    await page.getByRole('button', { name: 'Lift demand-1' }).focus();
+    await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('#restrictions-empty').isVisible()).toBe(true);
     await expect.poll(() => page.locator('#status').textContent()).toMatch(/Lifted demand-1/);
     expect(demo.gate.restrictions()).toEqual([]);

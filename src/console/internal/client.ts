@@ -375,7 +375,10 @@ export function consoleClient(win: ClientWindow): void {
 
   async function record(document: unknown): Promise<void> {
     const answer = await call('POST', 'api/restrictions', { restriction: document, digest: null });
-    const p = make('p', answer.status === 422 ? `Recorded in the audit log as refused (${str(answer.json.error)}).` : `Unexpected answer ${answer.status}: ${refusal(answer)}`);
+    const p = make(
+      'p',
+      answer.status === 422 ? `Recorded in the audit log as refused (${str(answer.json.error)}).` : `Unexpected answer ${answer.status}: ${refusal(answer)}`,
+    );
     panel.append(p);
     say(answer.status === 422 ? 'The refusal was recorded. Nothing else was done.' : 'Unexpected answer.');
   }

@@ -87,17 +87,17 @@ function body(basePath: string, hasReport: boolean): string {
 </fieldset>
 <div id="entry-form">
 <div class="grid">
-<div><label for="f-id">Restriction id</label><input id="f-id" autocomplete="off" placeholder="demand-2020-06-04"></div>
+<div><label for="f-id">Restriction id</label><input id="f-id" autocomplete="off" placeholder="e.g. demand-2020-06-04"></div>
 <div><label for="f-kind">Kind</label><select id="f-kind"><option value="takedown">takedown (authority demand)</option><option value="sanctions">sanctions</option><option value="host-policy">host policy</option></select></div>
-<div><label for="f-authority">Authority name</label><input id="f-authority" autocomplete="off" placeholder="Example Authority"></div>
-<div><label for="f-jurisdiction">Authority jurisdiction</label><input id="f-jurisdiction" autocomplete="off" placeholder="CN"></div>
-<div><label for="f-regions">Regions (ISO codes, comma-separated)</label><input id="f-regions" autocomplete="off" placeholder="CN, CN-XZ"></div>
+<div><label for="f-authority">Authority name</label><input id="f-authority" autocomplete="off" placeholder="e.g. Example Authority"></div>
+<div><label for="f-jurisdiction">Authority jurisdiction</label><input id="f-jurisdiction" autocomplete="off" placeholder="e.g. CN"></div>
+<div><label for="f-regions">Regions (ISO codes, comma-separated)</label><input id="f-regions" autocomplete="off" placeholder="e.g. CN, CN-XZ"></div>
 <div><label for="f-mode">Mode</label><select id="f-mode"><option value="enforce">enforce</option><option value="dry-run">dry-run (report only)</option></select></div>
-<div><label for="f-meetings">Scope: meetings</label><input id="f-meetings" autocomplete="off" placeholder="meeting-A, meeting-B"></div>
-<div><label for="f-hosts">Scope: host accounts</label><input id="f-hosts" autocomplete="off" placeholder="acct-42"></div>
+<div><label for="f-meetings">Scope: meetings</label><input id="f-meetings" autocomplete="off" placeholder="e.g. meeting-A, meeting-B"></div>
+<div><label for="f-hosts">Scope: host accounts</label><input id="f-hosts" autocomplete="off" placeholder="e.g. acct-42"></div>
 <div><label for="f-from">Valid from (UTC, optional)</label><input id="f-from" type="datetime-local"></div>
 <div><label for="f-until">Valid until (UTC, optional)</label><input id="f-until" type="datetime-local"></div>
-<div><label for="f-reference">Reference (optional)</label><input id="f-reference" autocomplete="off" placeholder="letter 2020-117"></div>
+<div><label for="f-reference">Reference (optional)</label><input id="f-reference" autocomplete="off" placeholder="e.g. letter 2020-117"></div>
 </div>
 </div>
 <div id="entry-json" hidden>
