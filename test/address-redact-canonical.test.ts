@@ -31,3 +31,18 @@ describe('truncateCanonical (the gate\'s redaction shortcut)', () => {
     expect(truncateCanonical(address)).toBe(expected);
   });
 });
+
+describe('truncateCanonical on every shape of /48', () => {
+  it.each([
+    ['2001:db8:0:5::1', '2001:db8::/48'],
+    ['2a01:0:0:5::1', '2a01::/48'],
+    ['2a01:0:5:0:1::', '2a01:0:5::/48'],
+    ['2001:db8:5:0:1::', '2001:db8:5::/48'],
+    ['2001:db8::', '2001:db8::/48'],
+    ['2a01::', '2a01::/48'],
+    ['2001:db8:abcd:12:1:2:3:4', '2001:db8:abcd::/48'],
+  ])('%s → %s', (address, expected) => {
+    expect(truncateCanonical(address)).toBe(expected);
+    expect(redactAddress(address, 'truncate')).toBe(expected);
+  });
+});

@@ -8,17 +8,14 @@ export { normalizeAddress, type AddressResult } from './normalize.js';
 export {
   CLOUDFLARE_RANGES,
   compileTrustedProxies,
-  resolveClientAddress,
   type CdnOption,
-  type ClientAddressInput,
-  type ClientAddressResult,
-  type ClientAddressVia,
   type ForwardedHeader,
   type TrustedCdn,
   type TrustedProxies,
   type TrustedProxiesInput,
   type TrustedProxyName,
   type TrustedProxyOptions,
-} from './proxy.js';
+} from './trusted-proxies.js';
+export { resolveClientAddress, type ClientAddressInput, type ClientAddressResult, type ClientAddressVia } from './proxy.js';
 export { parseCidr, type ParsedCidr } from './cidr.js';
 export { redactAddress, type RedactionMode } from './redact.js';

@@ -4,19 +4,7 @@ import { formatIPv6 } from './internal/ipv6.js';
 import { parseLiteral, type LiteralResult } from './internal/literal.js';
 import { normalizeLiteral } from './internal/normalize.js';
 import { toAddressResult, type AddressResult } from './normalize.js';
-import { CompiledTrustedProxies, type ForwardedHeader, type TrustedProxies } from './trusted-proxies.js';
-
-export {
-  CLOUDFLARE_RANGES,
-  compileTrustedProxies,
-  type CdnOption,
-  type ForwardedHeader,
-  type TrustedCdn,
-  type TrustedProxies,
-  type TrustedProxiesInput,
-  type TrustedProxyName,
-  type TrustedProxyOptions,
-} from './trusted-proxies.js';
+import { CompiledTrustedProxies, type compileTrustedProxies, type ForwardedHeader, type TrustedProxies, type TrustedProxyOptions } from './trusted-proxies.js';
 
 /** What a client-address resolution needs from the connection. */
 export interface ClientAddressInput {
