@@ -334,6 +334,19 @@ describe('console API: successes', () => {
     expect(replay).not.toMatch(/"address"|"peer"/);
   });
 
+  it('close() ends the open streams, and events after it reach nobody', async () => {
+    const res = await fetch(`${s.base}api/events`, { headers: AUTH });
+    const reader = res.body!.getReader();
+    await reader.read();
+    s.handler.close();
+    let done = false;
+    while (!done) done = (await reader.read()).done;
+    expect(done).toBe(true);
+    // The gate goes on without the console listening.
+    await s.gate.admit({ meetingId: 'meeting-C', participantId: 'late', peerAddress: '8.8.8.9' });
+    expect(s.gate.participants('meeting-C')).toHaveLength(1);
+  });
+
   it('sends heartbeat comments on an idle stream', async () => {
     await teardown(s);
     s = await setup({ heartbeatMs: 20 });
