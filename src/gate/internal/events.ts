@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { type RedactionMode, redactAddress } from '../../address/index.js';
 import { truncateCanonical } from '../../address/redact.js';
-import { canonicalJson } from '../../audit/internal/canonical.js';
+import { canonicalJson } from '../../internal/canonical-json.js';
 import { ErrorCode, GeoadmitError } from '../../errors/index.js';
 import type {
   DecisionEvent,
