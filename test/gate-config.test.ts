@@ -14,11 +14,15 @@ describe('createGate options', () => {
     ['onremove', 'onRemove'],
     ['cdnn', 'cdn'],
   ])('refuses %s, naming %s', (key, known) => {
-    expect(make({ [key]: 1 })).toThrow(expect.objectContaining({ code: 'E_INVALID_CONFIG', argument: key, message: expect.stringContaining(`did you mean "${known}"`) }));
+    expect(make({ [key]: 1 })).toThrow(
+      expect.objectContaining({ code: 'E_INVALID_CONFIG', argument: key, message: expect.stringContaining(`did you mean "${known}"`) }),
+    );
   });
 
   it('refuses unknown audit keys with the audit. prefix', () => {
-    expect(make({ audit: { ipp: 'omit' } })).toThrow(expect.objectContaining({ code: 'E_INVALID_CONFIG', argument: 'audit.ipp', message: expect.stringContaining('did you mean "audit.ip"') }));
+    expect(make({ audit: { ipp: 'omit' } })).toThrow(
+      expect.objectContaining({ code: 'E_INVALID_CONFIG', argument: 'audit.ipp', message: expect.stringContaining('did you mean "audit.ip"') }),
+    );
   });
 
   it('names a key with no close match without guessing', () => {

@@ -12,7 +12,12 @@ function setup() {
 
 const throwing = (field: string): Join => {
   const j = { ...join('1.2.4.8') } as Record<string, unknown>;
-  Object.defineProperty(j, field, { enumerable: true, get: () => { throw new Error('boom'); } });
+  Object.defineProperty(j, field, {
+    enumerable: true,
+    get: () => {
+      throw new Error('boom');
+    },
+  });
   return j as unknown as Join;
 };
 
@@ -22,7 +27,17 @@ describe('hostile joins', () => {
   cyclic.context = { back: cyclic };
   it.each([
     ['a Proxy', new Proxy(join('1.2.4.8'), {})],
-    ['a Proxy whose traps throw', new Proxy({}, { get: () => { throw new Error('trap'); } })],
+    [
+      'a Proxy whose traps throw',
+      new Proxy(
+        {},
+        {
+          get: () => {
+            throw new Error('trap');
+          },
+        },
+      ),
+    ],
     ['a throwing meetingId getter', throwing('meetingId')],
     ['a throwing headers getter', throwing('headers')],
   ])('%s is refused with E_INVALID_JOIN', async (_, j) => {
@@ -54,12 +69,38 @@ describe('hostile restriction documents', () => {
   const cyclic = { ...takedown() } as Record<string, unknown>;
   cyclic.scope = { meetings: ['m-1'], loop: cyclic };
   const getterId = { ...takedown() } as Record<string, unknown>;
-  Object.defineProperty(getterId, 'id', { enumerable: true, get: () => { throw new Error('boom'); } });
+  Object.defineProperty(getterId, 'id', {
+    enumerable: true,
+    get: () => {
+      throw new Error('boom');
+    },
+  });
   const getterRegions = { ...takedown() } as Record<string, unknown>;
-  Object.defineProperty(getterRegions, 'regions', { enumerable: true, get: () => { throw new Error('boom'); } });
+  Object.defineProperty(getterRegions, 'regions', {
+    enumerable: true,
+    get: () => {
+      throw new Error('boom');
+    },
+  });
   it.each([
     ['a Proxy', new Proxy(takedown(), {})],
-    ['a Proxy whose traps throw', new Proxy({}, { get: () => { throw new Error('trap'); }, ownKeys: () => { throw new Error('trap'); }, getOwnPropertyDescriptor: () => { throw new Error('trap'); } })],
+    [
+      'a Proxy whose traps throw',
+      new Proxy(
+        {},
+        {
+          get: () => {
+            throw new Error('trap');
+          },
+          ownKeys: () => {
+            throw new Error('trap');
+          },
+          getOwnPropertyDescriptor: () => {
+            throw new Error('trap');
+          },
+        },
+      ),
+    ],
     ['a throwing id getter', getterId],
     ['a throwing regions getter', getterRegions],
     ['a cyclic document', cyclic],

@@ -21,7 +21,15 @@ type Command =
   | { op: 'clock'; to: number };
 
 const command: fc.Arbitrary<Command> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ op: fc.constant('admit' as const), meetingId: fc.constantFrom(...MEETINGS), participantId: fc.constantFrom(...PARTICIPANTS), region: fc.constantFrom<Region>('CN', 'HK', 'US') }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant('admit' as const),
+      meetingId: fc.constantFrom(...MEETINGS),
+      participantId: fc.constantFrom(...PARTICIPANTS),
+      region: fc.constantFrom<Region>('CN', 'HK', 'US'),
+    }),
+  },
   {
     weight: 2,
     arbitrary: fc.record(
@@ -36,7 +44,10 @@ const command: fc.Arbitrary<Command> = fc.oneof(
     ),
   },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('lift' as const), which: fc.nat(5) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('leave' as const), meetingId: fc.constantFrom(...MEETINGS), participantId: fc.constantFrom(...PARTICIPANTS) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ op: fc.constant('leave' as const), meetingId: fc.constantFrom(...MEETINGS), participantId: fc.constantFrom(...PARTICIPANTS) }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('clock' as const), to: fc.integer({ min: -3_000, max: 3_000 }) }) },
 );
 
@@ -79,7 +90,16 @@ describe('SPEC 11 under arbitrary interleavings', () => {
         });
         const log: { seq: number; kind: 'decision' | 'leave'; meetingId: string; participantId: string; admitted?: boolean; country?: string }[] = [];
         let seq = 0;
-        gate.on('decision', (e) => log.push({ seq: seq++, kind: 'decision', meetingId: e.meetingId, participantId: e.participantId, admitted: e.outcome === 'admitted', country: e.location.country }));
+        gate.on('decision', (e) =>
+          log.push({
+            seq: seq++,
+            kind: 'decision',
+            meetingId: e.meetingId,
+            participantId: e.participantId,
+            admitted: e.outcome === 'admitted',
+            country: e.location.country,
+          }),
+        );
         const lifecycle: GateEventMap['restriction.accepted' | 'restriction.lifted'][] = [];
         gate.on('restriction.accepted', (e) => lifecycle.push(e));
         gate.on('restriction.lifted', (e) => lifecycle.push(e));
@@ -172,4 +192,3 @@ describe('SPEC 11 under arbitrary interleavings', () => {
     );
   }, 120_000);
 });
-

@@ -34,7 +34,8 @@ function setup(options: Partial<GateOptions> = {}) {
     },
     ...options,
   });
-  for (const t of ['decision', 'removal', 'restriction.accepted', 'restriction.refused', 'restriction.lifted', 'error'] as const) gate.on(t, (e) => events.push(e));
+  for (const t of ['decision', 'removal', 'restriction.accepted', 'restriction.refused', 'restriction.lifted', 'error'] as const)
+    gate.on(t, (e) => events.push(e));
   return { gate, removedCalls, events };
 }
 

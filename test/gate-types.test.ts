@@ -33,14 +33,14 @@ describe('public types of the gate', () => {
   it('refuses calls that must not compile', () => {
     // Type-level only: never called.
     const mustNotCompile = () => {
-    // @ts-expect-error: no such event
-    gate.on('meeting.ended', () => undefined);
-    // @ts-expect-error: a join needs a meeting, a participant and an address
-    void gate.admit({ meetingId: 'm' });
-    // @ts-expect-error: the gate has no operation that ends a meeting or suspends an account
-    void gate.suspendAccount;
-    // @ts-expect-error: audit.ip is one of four modes
-    createGate({ geo: new StaticResolver({}), audit: { ip: 'full' } });
+      // @ts-expect-error: no such event
+      gate.on('meeting.ended', () => undefined);
+      // @ts-expect-error: a join needs a meeting, a participant and an address
+      void gate.admit({ meetingId: 'm' });
+      // @ts-expect-error: the gate has no operation that ends a meeting or suspends an account
+      void gate.suspendAccount;
+      // @ts-expect-error: audit.ip is one of four modes
+      createGate({ geo: new StaticResolver({}), audit: { ip: 'full' } });
     };
     expectTypeOf(mustNotCompile).toBeFunction();
   });

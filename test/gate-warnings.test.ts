@@ -20,7 +20,13 @@ describe('forwarded-header-untrusted', () => {
     const d = await gate.admit(behindProxy('10.1.2.3'));
     expect(d.location.unknown).toBe('non-global');
     expect(warnings).toEqual([
-      { type: 'warning', time: '2020-06-04T00:00:00.000Z', code: 'forwarded-header-untrusted', message: expect.stringContaining('x-forwarded-for'), peer: '10.1.2.0/24' },
+      {
+        type: 'warning',
+        time: '2020-06-04T00:00:00.000Z',
+        code: 'forwarded-header-untrusted',
+        message: expect.stringContaining('x-forwarded-for'),
+        peer: '10.1.2.0/24',
+      },
     ]);
   });
 
@@ -67,7 +73,9 @@ describe('trust-all-proxies', () => {
     const { warnings } = setup({ trustedProxies });
     expect(warnings).toEqual([]);
     await Promise.resolve();
-    expect(warnings).toEqual([{ type: 'warning', time: '2020-06-04T00:00:00.000Z', code: 'trust-all-proxies', message: expect.stringContaining('every address') }]);
+    expect(warnings).toEqual([
+      { type: 'warning', time: '2020-06-04T00:00:00.000Z', code: 'trust-all-proxies', message: expect.stringContaining('every address') },
+    ]);
   });
 
   it('says nothing for an ordinary list', async () => {

@@ -27,7 +27,9 @@ export class SafeEmitter<Events extends object> {
 
   /** Remove one registration of `listener` (the oldest), as EventEmitter's `off` does. */
   off<E extends keyof Events & string>(event: E, listener: (payload: Events[E]) => void): void {
-    this.#registrations.get(event)?.get(listener as Listener)?.[0]?.();
+    this.#registrations
+      .get(event)
+      ?.get(listener as Listener)?.[0]?.();
   }
 
   /** True when anyone listens: lets callers skip building an event nobody reads. */

@@ -109,7 +109,8 @@ class GateImpl implements Gate {
       queueMicrotask(() => {
         for (const r of normalized) {
           const entry = this.#registry.get(r.id);
-          if (entry !== undefined && !this.#closed) this.#emitter.emit('restriction.accepted', acceptedEvent(this.#clock(), r, entry.digest, this.#impact(entry).result, 0));
+          if (entry !== undefined && !this.#closed)
+            this.#emitter.emit('restriction.accepted', acceptedEvent(this.#clock(), r, entry.digest, this.#impact(entry).result, 0));
         }
       });
       this.#isReady = true;
@@ -173,7 +174,8 @@ class GateImpl implements Gate {
   async #admitAsync(join: Join): Promise<Decision> {
     if (!this.#isReady) await this.#ready;
     const assessment = this.#assess(join);
-    const ruled = this.#s.rules.length > 0 ? await runRules(this.#ruleSettings(), join, assessment.location, inScope(this.#registry, join, assessment.now)) : undefined;
+    const ruled =
+      this.#s.rules.length > 0 ? await runRules(this.#ruleSettings(), join, assessment.location, inScope(this.#registry, join, assessment.now)) : undefined;
     this.#assertOpen();
     return this.#commit(join, assessment, ruled);
   }
@@ -217,7 +219,8 @@ class GateImpl implements Gate {
     sortReasons(verdict.dryRun);
     const admitted = reasons.length === 0;
     const { location, address } = a;
-    const decision: Decision = address === undefined ? { admitted, reasons, dryRun: verdict.dryRun, location } : { admitted, reasons, dryRun: verdict.dryRun, location, address };
+    const decision: Decision =
+      address === undefined ? { admitted, reasons, dryRun: verdict.dryRun, location } : { admitted, reasons, dryRun: verdict.dryRun, location, address };
     const redacted = address === undefined ? undefined : this.#redact(address);
     if (admitted) {
       this.#roster.add(join.meetingId, join.participantId, join.hostAccountId, location, redacted);
@@ -300,7 +303,10 @@ class GateImpl implements Gate {
         throw storeUnavailable(this.#sync.store, 'register', r.id, error);
       }
       if (put.conflict) {
-        const error = new GeoadmitError(ErrorCode.InvalidRestriction, `$.id: a restriction with id "${r.id}" is already registered`, { path: '$.id', restrictionId: r.id });
+        const error = new GeoadmitError(ErrorCode.InvalidRestriction, `$.id: a restriction with id "${r.id}" is already registered`, {
+          path: '$.id',
+          restrictionId: r.id,
+        });
         this.#refused(doc, error);
         throw error;
       }
@@ -318,7 +324,10 @@ class GateImpl implements Gate {
     if (typeof id !== 'string') throw new GeoadmitError(ErrorCode.UnknownRestriction, 'lift: id must be a string', { argument: 'id' });
     const entry = this.#registry.get(id);
     if (entry === undefined) {
-      throw new GeoadmitError(ErrorCode.UnknownRestriction, `lift: no restriction with id ${JSON.stringify(id.slice(0, MAX_ID_LENGTH))} is registered`, { argument: 'id', restrictionId: id.slice(0, MAX_ID_LENGTH) });
+      throw new GeoadmitError(ErrorCode.UnknownRestriction, `lift: no restriction with id ${JSON.stringify(id.slice(0, MAX_ID_LENGTH))} is registered`, {
+        argument: 'id',
+        restrictionId: id.slice(0, MAX_ID_LENGTH),
+      });
     }
     let deleted: { version: string };
     try {
@@ -342,7 +351,15 @@ class GateImpl implements Gate {
   #applyRegister(r: NormalizedRestriction, version: string, announce: boolean): Promise<RestrictResult> {
     const now = this.#clock();
     const over = r.validUntil !== undefined && now >= r.validUntil;
-    const entry: Registered = { restriction: r, version, digest: digestOf(r.source), indexed: false, expired: over, cancelExpiry: undefined, cancelActivation: undefined };
+    const entry: Registered = {
+      restriction: r,
+      version,
+      digest: digestOf(r.source),
+      indexed: false,
+      expired: over,
+      cancelExpiry: undefined,
+      cancelActivation: undefined,
+    };
     this.#registry.add(entry);
     // A restriction already over stays listed (and can be lifted) but is never enforced.
     if (!over) {
@@ -431,7 +448,15 @@ class GateImpl implements Gate {
     const geo = this.#geo;
     if (!geo.on) return;
     this.#cleanups.push(
-      geo.on('geo.reloaded', (e) => this.#emitter.emit('geo.reloaded', { type: 'geo.reloaded', time: iso(e.time), source: e.source, file: e.file, ...(e.databaseBuilt ? { databaseBuilt: e.databaseBuilt } : {}) })),
+      geo.on('geo.reloaded', (e) =>
+        this.#emitter.emit('geo.reloaded', {
+          type: 'geo.reloaded',
+          time: iso(e.time),
+          source: e.source,
+          file: e.file,
+          ...(e.databaseBuilt ? { databaseBuilt: e.databaseBuilt } : {}),
+        }),
+      ),
       geo.on('error', (e) => this.#error('geo', e.error.message, { error: e.error, ...(e.file ? { file: e.file } : {}) })),
     );
   }

@@ -53,7 +53,10 @@ export function readJoin(join: unknown): Join {
     if (headers !== undefined) copy.headers = headers as Join['headers'];
     if (context !== undefined) copy.context = context as Join['context'];
   } catch (error) {
-    throw new GeoadmitError(ErrorCode.InvalidJoin, `admit: join could not be read: ${error instanceof Error ? error.message : String(error)}`, { argument: 'join', cause: error });
+    throw new GeoadmitError(ErrorCode.InvalidJoin, `admit: join could not be read: ${error instanceof Error ? error.message : String(error)}`, {
+      argument: 'join',
+      cause: error,
+    });
   }
   checkId(copy.meetingId, 'meetingId', true);
   checkId(copy.participantId, 'participantId', true);
@@ -67,7 +70,9 @@ export function readJoin(join: unknown): Join {
 function checkId(value: unknown, name: string, required: boolean): void {
   if (value === undefined && !required) return;
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH) {
-    throw new GeoadmitError(ErrorCode.InvalidJoin, `admit: join.${name} must be a non-empty string of at most ${MAX_ID_LENGTH} characters`, { argument: `join.${name}` });
+    throw new GeoadmitError(ErrorCode.InvalidJoin, `admit: join.${name} must be a non-empty string of at most ${MAX_ID_LENGTH} characters`, {
+      argument: `join.${name}`,
+    });
   }
 }
 
@@ -177,7 +182,14 @@ export function assess(registry: RestrictionRegistry, join: Join, location: Loca
   return verdict;
 }
 
-function collect(into: Verdict, list: readonly Registered[], location: Location, now: number, meetingSeen: string | undefined, dormant: (entry: Registered) => void): void {
+function collect(
+  into: Verdict,
+  list: readonly Registered[],
+  location: Location,
+  now: number,
+  meetingSeen: string | undefined,
+  dormant: (entry: Registered) => void,
+): void {
   for (let i = 0; i < list.length; i++) {
     const entry = list[i]!;
     const r = entry.restriction;
@@ -252,7 +264,8 @@ export async function runRules(settings: RuleSettings, join: Join, location: Loc
         verdict = await bounded(rule, () => rule.evaluate(ctx), settings.ruleTimeoutMs);
       } catch (error) {
         settings.failed(rule, error);
-        if (settings.onRuleError === 'deny') reasons.push({ code: 'rule', rule: rule.name, message: `rule failed: ${error instanceof Error ? error.message : String(error)}` });
+        if (settings.onRuleError === 'deny')
+          reasons.push({ code: 'rule', rule: rule.name, message: `rule failed: ${error instanceof Error ? error.message : String(error)}` });
         return;
       }
       if (verdict && verdict.deny === true) {

@@ -174,7 +174,10 @@ export class Remover {
    * synchronously for each (skipping entries no longer current, or already
    * being removed); resolves once each has settled or timed out.
    */
-  remove(r: NormalizedRestriction, entries: readonly RosterEntry[]): { started: number; done: Promise<{ removed: ParticipantRef[]; pending: ParticipantRef[] }> } {
+  remove(
+    r: NormalizedRestriction,
+    entries: readonly RosterEntry[],
+  ): { started: number; done: Promise<{ removed: ParticipantRef[]; pending: ParticipantRef[] }> } {
     const waiting: Promise<[RosterEntry, RemovalOutcome]>[] = [];
     for (const entry of entries) {
       if (!this.#host.roster.isCurrent(entry) || this.busy(entry)) continue;
@@ -200,7 +203,11 @@ export class Remover {
         await this.#host.onRemove?.(p.participant, p.decision);
       } catch (error) {
         p.error = errorText(error);
-        this.#host.failure(p.entry, `removing participant '${p.participant.participantId}' from meeting '${p.participant.meetingId}' failed again: ${p.error}`, error);
+        this.#host.failure(
+          p.entry,
+          `removing participant '${p.participant.participantId}' from meeting '${p.participant.meetingId}' failed again: ${p.error}`,
+          error,
+        );
         continue;
       }
       if (this.#pending.get(k) !== p) continue; // left, re-joined or lifted meanwhile
@@ -246,7 +253,11 @@ export class Remover {
           if (timedOut) {
             const p = this.#pending.get(participantKey(entry.meetingId, entry.participantId));
             if (p?.entry === entry) p.error = errorText(error);
-            this.#host.failure(entry, `removing participant '${participant.participantId}' from meeting '${participant.meetingId}' failed after timing out: ${errorText(error)}`, error);
+            this.#host.failure(
+              entry,
+              `removing participant '${participant.participantId}' from meeting '${participant.meetingId}' failed after timing out: ${errorText(error)}`,
+              error,
+            );
           } else resolve(this.#failed(r, entry, participant, decision, error));
         },
       );
@@ -272,11 +283,19 @@ export class Remover {
     const text = errorText(error);
     if (!this.#host.roster.isCurrent(entry)) {
       // Left or re-joined meanwhile: there is nobody to keep pending.
-      this.#host.failure(entry, `removing participant '${participant.participantId}' from meeting '${participant.meetingId}' failed; they have left or re-joined since: ${text}`, error);
+      this.#host.failure(
+        entry,
+        `removing participant '${participant.participantId}' from meeting '${participant.meetingId}' failed; they have left or re-joined since: ${text}`,
+        error,
+      );
       return 'gone';
     }
     this.#pending.set(participantKey(entry.meetingId, entry.participantId), { participant, decision, restrictionId: r.id, error: text, entry });
-    this.#host.failure(entry, `removing participant '${participant.participantId}' from meeting '${participant.meetingId}' failed; it stays pending: ${text}`, error);
+    this.#host.failure(
+      entry,
+      `removing participant '${participant.participantId}' from meeting '${participant.meetingId}' failed; it stays pending: ${text}`,
+      error,
+    );
     this.#host.removal(r.id, entry, decision.reasons, 'pending');
     return 'pending';
   }

@@ -8,13 +8,7 @@ import { type RedactionMode, redactAddress } from '../../address/index.js';
 import { truncateCanonical } from '../../address/redact.js';
 import { canonicalJson } from '../../internal/canonical-json.js';
 import { ErrorCode, GeoadmitError } from '../../errors/index.js';
-import type {
-  DecisionEvent,
-  RemovalEvent,
-  RestrictionAcceptedEvent,
-  RestrictionLiftedEvent,
-  RestrictionRefusedEvent,
-} from '../../events/types.js';
+import type { DecisionEvent, RemovalEvent, RestrictionAcceptedEvent, RestrictionLiftedEvent, RestrictionRefusedEvent } from '../../events/types.js';
 import type { Location } from '../../geo/types.js';
 import { isPlainObject } from '../../internal/objects.js';
 import type { NormalizedRestriction, Reason } from '../../restrictions/types.js';
@@ -133,7 +127,14 @@ export function decisionEvent({ now, join, decision, matchedIds, address, mode }
 }
 
 /** The `removal` event for one roster entry. */
-export function removalEvent(now: number, restrictionId: string, entry: RosterEntry, reasons: Reason[], status: 'removed' | 'pending', mode: RedactionMode): RemovalEvent {
+export function removalEvent(
+  now: number,
+  restrictionId: string,
+  entry: RosterEntry,
+  reasons: Reason[],
+  status: 'removed' | 'pending',
+  mode: RedactionMode,
+): RemovalEvent {
   const event: RemovalEvent = {
     type: 'removal',
     time: iso(now),

@@ -81,18 +81,24 @@ export function readOptions(options: GateOptions): GateSettings {
   const geo = options.geo;
   if (!geo || typeof geo.resolve !== 'function') throw invalid('options.geo must be a GeoResolver (an object with resolve(address))', 'geo');
 
-  const header = options.forwardedHeader === undefined ? undefined : oneOf(options.forwardedHeader, ['x-forwarded-for', 'forwarded'], 'x-forwarded-for', 'forwardedHeader');
+  const header =
+    options.forwardedHeader === undefined ? undefined : oneOf(options.forwardedHeader, ['x-forwarded-for', 'forwarded'], 'x-forwarded-for', 'forwardedHeader');
   // Always compiled, even empty: the resolver then knows which forwarded header to look for when it
   // warns that one arrived from a proxy nobody trusts, and a CDN alone still needs its ranges.
-  const trusted = compileTrustedProxies(options.trustedProxies ?? [], { ...(header !== undefined ? { header } : {}), ...(options.cdn !== undefined ? { cdn: options.cdn } : {}) });
+  const trusted = compileTrustedProxies(options.trustedProxies ?? [], {
+    ...(header !== undefined ? { header } : {}),
+    ...(options.cdn !== undefined ? { cdn: options.cdn } : {}),
+  });
 
   const rules = list<Rule>(options.rules, 'rules');
   rules.forEach((rule, i) => {
-    if (!rule || typeof rule.name !== 'string' || typeof rule.evaluate !== 'function') throw invalid(`rules[${i}] must have a name and an evaluate function`, `rules[${i}]`);
+    if (!rule || typeof rule.name !== 'string' || typeof rule.evaluate !== 'function')
+      throw invalid(`rules[${i}] must have a name and an evaluate function`, `rules[${i}]`);
   });
   const sources = list<LocationSource>(options.locationSources, 'locationSources');
   sources.forEach((source, i) => {
-    if (!source || typeof source.name !== 'string' || typeof source.locate !== 'function') throw invalid(`locationSources[${i}] must have a name and a locate function`, `locationSources[${i}]`);
+    if (!source || typeof source.name !== 'string' || typeof source.locate !== 'function')
+      throw invalid(`locationSources[${i}] must have a name and a locate function`, `locationSources[${i}]`);
   });
 
   const audit = options.audit ?? {};
@@ -100,7 +106,8 @@ export function readOptions(options: GateOptions): GateSettings {
   assertKnownKeys(audit, KNOWN_AUDIT, 'createGate', 'audit.');
   const ipMode = oneOf(audit.ip, IP_MODES, 'truncate', 'audit.ip');
   const hmacKey = audit.hmacKey as string | Uint8Array | undefined;
-  if (hmacKey !== undefined && typeof hmacKey !== 'string' && !(hmacKey instanceof Uint8Array)) throw invalid('audit.hmacKey must be a string or a Uint8Array', 'audit.hmacKey');
+  if (hmacKey !== undefined && typeof hmacKey !== 'string' && !(hmacKey instanceof Uint8Array))
+    throw invalid('audit.hmacKey must be a string or a Uint8Array', 'audit.hmacKey');
   if (ipMode === 'hmac' && (hmacKey === undefined || hmacKey.length === 0)) throw invalid("audit.ip 'hmac' needs audit.hmacKey", 'audit.hmacKey');
 
   if (options.onRemove !== undefined && typeof options.onRemove !== 'function') throw invalid('onRemove must be a function', 'onRemove');

@@ -77,7 +77,11 @@ export class StoreSync {
       if (fallback === undefined) throw storeUnavailable(this.store, 'load restrictions from', undefined, error);
       // Start from the operator's last-known set and keep trying the store in the background.
       for (const r of fallback) if (!this.#host.has(r.id)) this.#host.register(r, '0');
-      this.#host.error('store', `restriction store '${this.store.metadata.name}' unreachable at start; enforcing ${fallback.length} last-known restrictions: ${message(error)}`, { error });
+      this.#host.error(
+        'store',
+        `restriction store '${this.store.metadata.name}' unreachable at start; enforcing ${fallback.length} last-known restrictions: ${message(error)}`,
+        { error },
+      );
       this.#retryLoad(500);
       return;
     }
@@ -101,7 +105,11 @@ export class StoreSync {
         if (version !== undefined) e.version = version;
         this.#host.storeEvent(event, e as never);
         if (event === 'store.regressed') {
-          this.#host.error('store', `restriction store '${store.metadata.name}' lost its history (${msg ?? 'version went backwards'}); still enforcing the ${this.#host.ids().length} restrictions known here — re-seed the store`, {});
+          this.#host.error(
+            'store',
+            `restriction store '${store.metadata.name}' lost its history (${msg ?? 'version went backwards'}); still enforcing the ${this.#host.ids().length} restrictions known here — re-seed the store`,
+            {},
+          );
         }
       },
       onError: (error) => this.#host.error('store', error.message, { error }),
@@ -120,7 +128,12 @@ export class StoreSync {
       this.store.snapshot().then(
         (snapshot) => {
           if (this.#host.closed()) return;
-          this.#host.storeEvent('store.reconnected', { type: 'store.reconnected', time: iso(this.#host.now()), store: this.store.metadata.name, version: snapshot.version });
+          this.#host.storeEvent('store.reconnected', {
+            type: 'store.reconnected',
+            time: iso(this.#host.now()),
+            store: this.store.metadata.name,
+            version: snapshot.version,
+          });
           // The last-known restrictions came from the operator: one missing from the store is a loss to report, not a lift.
           this.#applySnapshot(snapshot, true);
           this.follow(snapshot.version);
