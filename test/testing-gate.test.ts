@@ -108,6 +108,18 @@ describe('createTestGate', () => {
     expect(t.eventsOf('removal')).toEqual([]);
   });
 
+  it('records warnings: a trust-everything proxy list, and a forwarded header from an untrusted private peer', async () => {
+    const trustAll = setup({ trustedProxies: ['0.0.0.0/0', '::/0'] });
+    await Promise.resolve(); // said once listeners can attach
+    expect(trustAll.eventsOf('warning')).toMatchObject([{ type: 'warning', code: 'trust-all-proxies' }]);
+
+    const untrusted = setup();
+    const d = await untrusted.join('m-1', 'p-1', 'CN', { peerAddress: '10.0.0.7', headers: { 'x-forwarded-for': addressIn('CN') } });
+    expect(d.location.unknown).toBe('non-global');
+    expect(untrusted.events.map((e) => e.type)).toEqual(['warning', 'decision']);
+    expect(untrusted.eventsOf('warning')).toMatchObject([{ code: 'forwarded-header-untrusted', peer: expect.stringMatching(/^10\.0\.0\./) }]);
+  });
+
   it('records the removal events of a restriction and the restrictions a gate starts with', async () => {
     const t = setup({ restrictions: [takedownCN] });
     await Promise.resolve(); // initial restrictions are announced once listeners can attach
@@ -154,8 +166,11 @@ describe('createTestGate', () => {
     expect(() => createTestGate({ geo: staticResolver({}), overrides: { '8.8.8.0/24': 'US' } })).toThrow(
       expect.objectContaining({ code: 'E_INVALID_CONFIG', argument: 'overrides' }),
     );
-    // Invalid createGate options are createGate's own errors.
+    // Invalid createGate options are createGate's own errors, unknown keys included.
     expect(() => createTestGate({ restrictions: [{ id: 'x' } as never] })).toThrow(expect.objectContaining({ code: 'E_INVALID_RESTRICTION' }));
+    expect(() => createTestGate({ trustedProxy: ['10.0.0.0/8'] } as never)).toThrow(
+      expect.objectContaining({ code: 'E_INVALID_CONFIG', message: expect.stringContaining('unknown option "trustedProxy"') }),
+    );
   });
 
   it('close() releases everything: no handles left, safe twice, the gate refuses further joins', async () => {
