@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, request, type Server } from 'node:h
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createGate, createJsonlAuditSink, type Gate, type GeoadmitError, type JsonlAuditSink, StaticResolver } from 'geoadmit';
+import { createGate, createJsonlAuditSink, type Gate, type GeoadmitError, InMemoryRestrictionStore, type JsonlAuditSink, StaticResolver } from 'geoadmit';
 import { type ConsoleHandler, createConsole } from 'geoadmit/console';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
@@ -30,10 +30,10 @@ interface Setup {
 
 let s: Setup;
 
-async function setup(options: Partial<Parameters<typeof createConsole>[1]> = {}): Promise<Setup> {
+async function setup(options: Partial<Parameters<typeof createConsole>[1]> = {}, store?: InMemoryRestrictionStore): Promise<Setup> {
   const dir = mkdtempSync(join(tmpdir(), 'geoadmit-console-'));
   const removed: string[] = [];
-  const gate = createGate({ geo: new StaticResolver(GEO), onRemove: (p) => void removed.push(p.participantId) });
+  const gate = createGate({ geo: new StaticResolver(GEO), onRemove: (p) => void removed.push(p.participantId), ...(store ? { restrictions: store } : {}) });
   const sink = createJsonlAuditSink(join(dir, 'audit.jsonl'), { fsync: 'never' });
   sink.attach(gate);
   await gate.admit({ meetingId: 'meeting-A', hostAccountId: 'acct-a', participantId: 'a-us', peerAddress: '8.8.8.8' });
@@ -191,6 +191,22 @@ describe('console API: refusals', () => {
     expect((await api('GET', 'api/nothing')).status).toBe(404);
     expect((await api('PUT', 'api/restrictions')).status).toBe(405);
     expect((await api('GET', 'elsewhere')).status).toBe(404);
+  });
+
+  it('answers 503 E_STORE_UNAVAILABLE when the restriction store cannot be written, and applies nothing', async () => {
+    class DownStore extends InMemoryRestrictionStore {
+      override put(): never {
+        throw new Error('connection refused');
+      }
+    }
+    await teardown(s);
+    s = await setup({}, new DownStore());
+    const preview = await api('POST', 'api/preview', { restriction: CN_DEMAND });
+    expect(preview.status).toBe(200);
+    const res = await api('POST', 'api/restrictions', { restriction: CN_DEMAND, digest: preview.json.digest });
+    expect(res).toMatchObject({ status: 503, json: { error: 'E_STORE_UNAVAILABLE' } });
+    expect(s.gate.restrictions()).toEqual([]);
+    expect(s.removed).toEqual([]);
   });
 
   it('answers 503 with the code when the gate is closed', async () => {
