@@ -3,8 +3,9 @@
  * access tokens, and the media server admits whoever holds one. So the
  * admission decision belongs where the token is minted: no token unless the
  * gate admits. Removal goes the other way: when a restriction removes a
- * present participant, the gate's `onRemove` asks LiveKit to drop them from
- * the room (`RoomServiceClient.removeParticipant`). LiveKit's webhooks tell
+ * present participant, the gate's `onRemove` — geoadmit's `livekitRemover` —
+ * asks LiveKit to drop them from the room (`RoomServiceClient.removeParticipant`;
+ * one LiveKit no longer has counts as removed). LiveKit's webhooks tell
  * the gate when people leave, so its roster stays true.
  *
  * Routes:
@@ -20,13 +21,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGate, type Gate, type GateOptions } from 'geoadmit';
+import { joinFromRequest } from 'geoadmit/http';
+import { livekitRemover, type LiveKitRoomService } from 'geoadmit/livekit';
 import { AccessToken, RoomServiceClient, WebhookReceiver } from 'livekit-server-sdk';
 import { z } from 'zod';
 
-/** The one call the example needs from LiveKit's room service (a fake in tests). */
-export interface RoomRemover {
-  removeParticipant(room: string, identity: string): Promise<void>;
-}
+/** The one call the example needs from LiveKit's room service (`RoomServiceClient`; a recording fake in tests). */
+export type RoomRemover = LiveKitRoomService;
 
 /** Options of {@link createTokenServer}. */
 export interface TokenServerOptions {
@@ -70,20 +71,9 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
   const { livekit } = options;
   // RoomServiceClient speaks HTTP(S) to the same host clients reach over WebSocket.
   const rooms: RoomRemover = options.roomService ?? new RoomServiceClient(livekit.url.replace(/^ws/, 'http'), livekit.apiKey, livekit.apiSecret);
-  const gate = createGate({
-    ...options.gate,
-    onRemove: async (p) => {
-      try {
-        await rooms.removeParticipant(p.meetingId, p.participantId);
-      } catch (error) {
-        // Already gone from the room (left, or the room ended): that is the outcome we wanted.
-        // (The SDK's TwirpError carries the HTTP status but is not exported, so check the field.)
-        if (isNotFound(error)) return;
-        // Anything else leaves the participant pending in the gate (see gate.pendingRemovals / retryRemovals).
-        throw error;
-      }
-    },
-  });
+  // Meeting id = LiveKit room, participant id = LiveKit identity. A failed removal leaves the participant
+  // pending in the gate (see gate.pendingRemovals / retryRemovals).
+  const gate = createGate({ ...options.gate, onRemove: livekitRemover(rooms) });
   const webhooks = new WebhookReceiver(livekit.apiKey, livekit.apiSecret);
 
   async function token(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -98,13 +88,7 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
     if (!parsed.success) return json(res, 400, { message: `invalid request: ${parsed.error.issues[0]?.message ?? 'unrecognised'}` });
     const { room, identity, hostAccountId } = parsed.data;
 
-    const decision = await gate.admit({
-      meetingId: room,
-      participantId: identity,
-      ...(hostAccountId === undefined ? {} : { hostAccountId }),
-      peerAddress: req.socket.remoteAddress ?? '',
-      headers: req.headers,
-    });
+    const decision = await gate.admit(joinFromRequest(req, { meetingId: room, participantId: identity, ...(hostAccountId === undefined ? {} : { hostAccountId }) }));
     if (!decision.admitted) {
       return json(res, 403, { reasons: decision.reasons.map((r) => r.code), message: 'This meeting is not available where you are.' });
     }
@@ -155,10 +139,6 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
       await gate.close();
     },
   };
-}
-
-function isNotFound(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { status?: unknown }).status === 404;
 }
 
 /** The body as text, or `undefined` when it exceeds the cap. */

@@ -1,2 +1,5 @@
-/** geoadmit/livekit — see SPEC. */
-export {};
+/**
+ * geoadmit/livekit — live removal from LiveKit (SPEC 14): an `onRemove` over
+ * `RoomServiceClient.removeParticipant`.
+ */
+export { livekitRemover, type LiveKitOnRemove, type LiveKitRemoverOptions, type LiveKitRoomService } from './remover.js';

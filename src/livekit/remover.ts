@@ -1,0 +1,75 @@
+import { ErrorCode, GeoadmitError } from '../errors/index.js';
+import type { Decision, ParticipantRef } from '../gate/index.js';
+
+/**
+ * The one call geoadmit needs from LiveKit's room service, structurally:
+ * `RoomServiceClient` from `livekit-server-sdk` fits it, and so does anything
+ * with the same method (no dependency on the SDK, not even for types).
+ */
+export interface LiveKitRoomService {
+  removeParticipant(room: string, identity: string): Promise<void>;
+}
+
+/** Options of {@link livekitRemover}. */
+export interface LiveKitRemoverOptions {
+  /** The LiveKit room of a meeting (default: the meeting id). */
+  room?(meetingId: string, participant: ParticipantRef): string;
+  /** The LiveKit identity of a participant (default: the participant id). */
+  identity?(participant: ParticipantRef): string;
+  /**
+   * A participant LiveKit no longer has (HTTP 404 / `not_found`: they left, or
+   * the room ended) counts as removed (`'removed'`, default) or as a failure
+   * that keeps them pending (`'error'`).
+   */
+  absent?: 'removed' | 'error';
+}
+
+/** An `onRemove` for `createGate`. */
+export type LiveKitOnRemove = (participant: ParticipantRef, decision: Decision) => Promise<void>;
+
+/** LiveKit's Twirp errors carry the HTTP status; `TwirpError` itself is not exported by the SDK, so read the fields. */
+function isNotFound(error: unknown): boolean {
+  if (error === null || typeof error !== 'object') return false;
+  const { status, code } = error as { status?: unknown; code?: unknown };
+  return status === 404 || code === 'not_found';
+}
+
+/**
+ * Live removal from LiveKit: returns an `onRemove` that calls
+ * `roomService.removeParticipant(room, identity)` (by default the meeting id
+ * and the participant id). It resolves when LiveKit removed the participant
+ * (or, with `absent: 'removed'`, no longer has them); any other failure
+ * rejects with `GeoadmitError` `E_REMOVAL_FAILED` (the SDK's error as
+ * `cause`), so the gate keeps the participant pending and
+ * `gate.retryRemovals()` tries again.
+ *
+ * @example
+ * import { RoomServiceClient } from 'livekit-server-sdk';
+ * const rooms = new RoomServiceClient('https://my-project.livekit.cloud', apiKey, apiSecret);
+ * const gate = createGate({ geo: await openDefaultResolver(), onRemove: livekitRemover(rooms) });
+ */
+export function livekitRemover(roomService: LiveKitRoomService, options: LiveKitRemoverOptions = {}): LiveKitOnRemove {
+  if (roomService === null || typeof roomService !== 'object' || typeof roomService.removeParticipant !== 'function') {
+    throw new GeoadmitError(ErrorCode.InvalidConfig, "livekitRemover: pass livekit-server-sdk's RoomServiceClient (or an object with removeParticipant(room, identity))", {
+      argument: 'roomService',
+    });
+  }
+  if (options.absent !== undefined && options.absent !== 'removed' && options.absent !== 'error') {
+    throw new GeoadmitError(ErrorCode.InvalidConfig, `livekitRemover: absent must be 'removed' or 'error'`, { argument: 'absent' });
+  }
+  const absent = options.absent ?? 'removed';
+  return async (participant) => {
+    const room = options.room ? options.room(participant.meetingId, participant) : participant.meetingId;
+    const identity = options.identity ? options.identity(participant) : participant.participantId;
+    try {
+      await roomService.removeParticipant(room, identity);
+    } catch (error) {
+      if (absent === 'removed' && isNotFound(error)) return;
+      throw new GeoadmitError(
+        ErrorCode.RemovalFailed,
+        `livekit: removing ${JSON.stringify(identity)} from room ${JSON.stringify(room)} failed: ${(error as Error)?.message ?? String(error)}`,
+        { cause: error },
+      );
+    }
+  };
+}
