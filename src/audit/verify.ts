@@ -192,8 +192,7 @@ class ChainChecker {
   }
 
   #decode(raw: RawLine): DecodedLine {
-    raw.decoded ??=
-      raw.text === undefined ? { kind: 'malformed', message: 'the line is too long' } : decodeLine(raw.text, this.#o.hasher);
+    raw.decoded ??= raw.text === undefined ? { kind: 'malformed', message: 'the line is too long' } : decodeLine(raw.text, this.#o.hasher);
     return raw.decoded;
   }
 
@@ -255,6 +254,10 @@ class ChainChecker {
     if (cp !== undefined && line.seq === cp.seq && line.hash !== cp.hash) {
       return { problem: 'edited', line: n, message: `line ${n} (seq ${line.seq}) differs from the checkpoint's hash` };
     }
+    if (line.event.type === 'audit.checkpoint' && this.#o.publicKey !== undefined) {
+      const bad = this.#checkSigned(line, prev, n);
+      if (bad !== undefined) return bad;
+    }
     const expect = this.#o.expectHead;
     if (expect !== undefined && line.seq === expect.seq) {
       if (line.hash !== expect.hash) {
@@ -265,10 +268,6 @@ class ChainChecker {
         };
       }
       this.#headSeen = true;
-    }
-    if (line.event.type === 'audit.checkpoint' && this.#o.publicKey !== undefined) {
-      const bad = this.#checkSigned(line, prev, n);
-      if (bad !== undefined) return bad;
     }
     this.#prev = { seq: line.seq, hash: line.hash };
     this.#lines++;
@@ -353,11 +352,7 @@ function expectedHead(value: unknown): AuditHead | undefined {
  * Lines after a problem are not handed on.
  * @internal
  */
-export async function scanAuditLog(
-  path: string,
-  options: VerifyAuditLogOptions = {},
-  onLine?: (line: AuditLine) => void,
-): Promise<AuditVerification> {
+export async function scanAuditLog(path: string, options: VerifyAuditLogOptions = {}, onLine?: (line: AuditLine) => void): Promise<AuditVerification> {
   if (typeof options !== 'object' || options === null) {
     throw new GeoadmitError(ErrorCode.InvalidConfig, 'verifyAuditLog: options must be an object', { argument: 'options' });
   }

@@ -498,7 +498,15 @@ class ReportBuilder {
     }
     byAuthority.sort((a, b) => compare(a.authority, b.authority) || compare(a.jurisdiction, b.jurisdiction));
     byJurisdiction.sort((a, b) => compare(a.jurisdiction, b.jurisdiction));
-    const empty: Group = { category, authority: '', jurisdiction: '', authorities: new Set(), periods: new Map(), scoped: new Set(), refusalReasons: new Set() };
+    const empty: Group = {
+      category,
+      authority: '',
+      jurisdiction: '',
+      authorities: new Set(),
+      periods: new Map(),
+      scoped: new Set(),
+      refusalReasons: new Set(),
+    };
     return { total: totalsOf(total ?? empty), periods: periodsOf(total ?? empty), byAuthority, byJurisdiction };
   }
 }
@@ -579,10 +587,7 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<AuditEvent> {
  * const report = await buildTransparencyReport(['node-a/audit.jsonl', 'node-b/audit.jsonl'], { from: '2024-01-01', to: '2024-07-01' });
  * await writeFile('report.html', renderReportHtml(report));
  */
-export async function buildTransparencyReport(
-  source: ReportInput,
-  options: TransparencyReportOptions = {},
-): Promise<TransparencyReport> {
+export async function buildTransparencyReport(source: ReportInput, options: TransparencyReportOptions = {}): Promise<TransparencyReport> {
   const from = toInstant(options.from, 'from');
   const to = toInstant(options.to, 'to');
   const generated = toInstant(options.generatedAt, 'generatedAt') ?? Date.now();
@@ -593,11 +598,7 @@ export async function buildTransparencyReport(
   const builder = new ReportBuilder(from, to, limit);
   const sources: ReportSource[] = [];
   const paths =
-    typeof source === 'string'
-      ? [source]
-      : Array.isArray(source) && source.every((s) => typeof s === 'string')
-        ? (source as readonly string[])
-        : undefined;
+    typeof source === 'string' ? [source] : Array.isArray(source) && source.every((s) => typeof s === 'string') ? (source as readonly string[]) : undefined;
   if (paths !== undefined) {
     for (const path of paths) {
       builder.startSource();

@@ -9,13 +9,15 @@ function flatten(text: string): string {
 
 /** Escape text for Markdown (GitHub flavour): markup characters and raw HTML. */
 function md(text: string): string {
-  return flatten(text)
-    .replace(/[\\`*[\]|#~]/g, (c) => `\\${c}`)
-    // An underscore inside a word never starts emphasis; escaping only the others keeps codes like E_AUDIT_IO readable.
-    .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\\_')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;');
+  return (
+    flatten(text)
+      .replace(/[\\`*[\]|#~]/g, (c) => `\\${c}`)
+      // An underscore inside a word never starts emphasis; escaping only the others keeps codes like E_AUDIT_IO readable.
+      .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\\_')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+  );
 }
 
 function html(text: string): string {

@@ -47,10 +47,7 @@ export function encodeLine(event: object, seq: number, prev: string, hasher: Lin
 }
 
 /** Result of checking one line on its own (not its place in the chain). */
-export type DecodedLine =
-  | { kind: 'ok'; line: AuditLine }
-  | { kind: 'malformed'; message: string }
-  | { kind: 'edited'; line: AuditLine; message: string };
+export type DecodedLine = { kind: 'ok'; line: AuditLine } | { kind: 'malformed'; message: string } | { kind: 'edited'; line: AuditLine; message: string };
 
 /** The fixed tail every line ends with (keys after `event`, sorted). */
 const TAIL = /,"hash":"([0-9a-f]{64})","prev":"([0-9a-f]{64})","seq":([1-9][0-9]{0,15})\}$/;

@@ -238,10 +238,7 @@ const SHAPES: ReadonlyMap<string, Shape> = new Map<string, Shape>([
       reference: scalar,
     }),
   ],
-  [
-    'restriction.lifted',
-    shape({ type: scalar, time: scalar, restrictionId: scalar, digest: scalar, kind: scalar, authority, expired: scalar }),
-  ],
+  ['restriction.lifted', shape({ type: scalar, time: scalar, restrictionId: scalar, digest: scalar, kind: scalar, authority, expired: scalar })],
   ['geo.reloaded', shape({ type: scalar, time: scalar, source: scalar, file: scalar, databaseBuilt: scalar })],
   ['store.disconnected', store],
   ['store.reconnected', store],
@@ -264,10 +261,7 @@ const SHAPES: ReadonlyMap<string, Shape> = new Map<string, Shape>([
   ],
   ['audit.start', shape({ type: scalar, time: scalar, version: scalar, previous })],
   ['audit.gap', shape({ type: scalar, time: scalar, dropped: scalar, from: scalar, to: scalar, types: numberRecord })],
-  [
-    'audit.checkpoint',
-    shape({ type: scalar, time: scalar, seq: scalar, hash: scalar, signature: scalar, publicKeyFingerprint: scalar }),
-  ],
+  ['audit.checkpoint', shape({ type: scalar, time: scalar, seq: scalar, hash: scalar, signature: scalar, publicKeyFingerprint: scalar })],
 ]);
 
 /** Event types with a direct serialiser (tests enumerate them). */

@@ -129,7 +129,9 @@ export async function runAuditKeygen(ctx: CliContext, options: AuditKeygenOption
   } catch (error) {
     const exists = (error as NodeJS.ErrnoException).code === 'EEXIST';
     throw new CliUsageError(
-      exists ? `${privatePath} already exists: refusing to replace a signing key (move it aside first)` : `cannot write ${privatePath}: ${(error as Error).message}`,
+      exists
+        ? `${privatePath} already exists: refusing to replace a signing key (move it aside first)`
+        : `cannot write ${privatePath}: ${(error as Error).message}`,
       [],
       { cause: error },
     );

@@ -60,7 +60,10 @@ function refusalText(total: ReportTotals): string | undefined {
 }
 
 function categoryBlocks(title: string, intro: string, category: ReportCategory, perAuthority: boolean): Block[] {
-  const blocks: Block[] = [{ kind: 'heading', level: 2, text: title }, { kind: 'paragraph', text: intro }];
+  const blocks: Block[] = [
+    { kind: 'heading', level: 2, text: title },
+    { kind: 'paragraph', text: intro },
+  ];
   if (category.byAuthority.length === 0) {
     blocks.push({ kind: 'paragraph', text: 'None in this period.' });
     return blocks;
@@ -68,10 +71,7 @@ function categoryBlocks(title: string, intro: string, category: ReportCategory, 
   blocks.push({
     kind: 'table',
     head: ['Authority', 'Jurisdiction', ...FIGURE_HEAD],
-    rows: [
-      ...category.byAuthority.map((a) => [a.authority, a.jurisdiction, ...figureCells(a.total)]),
-      ['All', '', ...figureCells(category.total)],
-    ],
+    rows: [...category.byAuthority.map((a) => [a.authority, a.jurisdiction, ...figureCells(a.total)]), ['All', '', ...figureCells(category.total)]],
     numeric: numericFlags(2),
   });
   if (!perAuthority) return blocks;
@@ -151,13 +151,7 @@ export function reportBlocks(report: TransparencyReport): Block[] {
       kind: 'table',
       head: ['Decisions', 'Admitted', 'Denied', 'Denied, not by a restriction', 'Denied citing restrictions not in the log'],
       rows: [
-        [
-          report.decisions.total,
-          report.decisions.admitted,
-          report.decisions.denied,
-          report.otherDenials.joins,
-          report.unattributed.joinsDenied,
-        ].map(String),
+        [report.decisions.total, report.decisions.admitted, report.decisions.denied, report.otherDenials.joins, report.unattributed.joinsDenied].map(String),
       ],
       numeric: [true, true, true, true, true],
     },
@@ -240,12 +234,7 @@ function commitmentBlocks(report: TransparencyReport): Block[] {
   blocks.push({
     kind: 'table',
     head: ['Log', 'Head (SEQ:HASH)', 'Signed', 'Public key fingerprint (SHA-256)'],
-    rows: logs.map((s) => [
-      s.name,
-      `${s.head?.seq ?? 0}:${s.head?.hash ?? ''}`,
-      s.signature === undefined ? 'no' : 'yes',
-      s.publicKeyFingerprint ?? '',
-    ]),
+    rows: logs.map((s) => [s.name, `${s.head?.seq ?? 0}:${s.head?.hash ?? ''}`, s.signature === undefined ? 'no' : 'yes', s.publicKeyFingerprint ?? '']),
     numeric: [false, false, false, false],
   });
   blocks.push({
@@ -255,6 +244,9 @@ function commitmentBlocks(report: TransparencyReport): Block[] {
       'geoadmit audit verify LOG --public-key audit-signing.pub --expect-head SEQ:HASH with the head printed above, as below. It succeeds only if the log ' +
       'still contains that very record and every signature verifies; a log cut short or rewritten after this report was published fails.',
   });
-  blocks.push({ kind: 'command', text: logs.map((s) => `geoadmit audit verify ${s.name} --public-key audit-signing.pub --expect-head ${s.head?.seq}:${s.head?.hash}`).join('\n') });
+  blocks.push({
+    kind: 'command',
+    text: logs.map((s) => `geoadmit audit verify ${s.name} --public-key audit-signing.pub --expect-head ${s.head?.seq}:${s.head?.hash}`).join('\n'),
+  });
   return blocks;
 }
