@@ -44,8 +44,8 @@ export interface AddressInOptions {
  * not a region, an index outside 0…253 or not an integer, or an unknown option.
  * @example
  * addressIn('CN');                      // '20.65.0.1'
- * addressIn('US-CA', 3);                // an address of California (index 3)
- * addressIn('DE', { ipv6: true });      // '2a00:5d::1'
+ * addressIn('US-CA', 3);                // '22.26.5.4' (California is US's 5th subdivision)
+ * addressIn('DE', { ipv6: true });      // '2a00:52::1'
  * addressIn('DE', { ipv6: true, index: 2 });
  */
 export function addressIn(region: string, index?: number): string;

@@ -153,7 +153,7 @@ function geoIp2Record(row: Row): MmdbRecord {
  *
  * @example
  * const db = buildGeoIp2Mmdb({ '1.2.4.0/24': { country: 'CN', subdivisions: ['CN-BJ'] }, '8.8.8.0/24': 'US' });
- * const geo = await MaxMindResolver.open([db]);
+ * const geo = MaxMindResolver.fromBuffers([{ name: 'test.mmdb', buffer: db }]);
  */
 export function buildGeoIp2Mmdb(table: GeoTable, options: TestMmdbOptions = {}): Buffer {
   const databaseType = options.databaseType ?? 'GeoIP2-City';

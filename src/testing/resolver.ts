@@ -83,7 +83,7 @@ class TestResolver implements GeoResolver {
  * (`overrides["…"]: …`), as `StaticResolver` does for its table.
  * @example
  * const geo = testResolver({ [addressIn('NL', 9)]: { country: 'NL', anonymizer: { vpn: true } } });
- * geo.resolve(addressIn('US-CA'));  // { country: 'US', subdivisions: ['US-CA'], source: 'synthetic', network: '20.84.6.0/24' }
+ * geo.resolve(addressIn('US-CA'));  // { country: 'US', subdivisions: ['US-CA'], source: 'synthetic', network: '22.26.5.0/24' }
  * geo.resolve(addressIn('NL', 9));  // { country: 'NL', subdivisions: [], anonymizer: true, ... }
  */
 export function testResolver(overrides?: StaticTable): GeoResolver {
