@@ -178,9 +178,18 @@ describe('createTestGate', () => {
       .getActiveResourcesInfo()
       .filter((r) => r !== 'TTYWrap')
       .sort();
-    const t = createTestGate({ restrictions: [{ ...takedownCN, validUntil: new Date(TEST_GATE_START + 86_400_000).toISOString() }] });
+    // Timed restrictions (on the manual clock), an async rule and an async onRemove (bounded by real timers).
+    const slowRule: Rule = { name: 'slow', evaluate: () => new Promise((resolve) => setImmediate(() => resolve(undefined))) };
+    const t = createTestGate({
+      restrictions: [{ ...takedownCN, validUntil: new Date(TEST_GATE_START + 86_400_000).toISOString() }],
+      rules: [slowRule],
+      onRemove: () => new Promise((resolve) => setImmediate(resolve)),
+    });
     await t.join('m-1', 'p-1', 'US');
+    await t.join('m-2', 'p-2', 'CN');
     await t.gate.restrict({ ...takedownCN, id: 'later', validFrom: new Date(TEST_GATE_START + 3_600_000).toISOString() });
+    await t.gate.restrict({ ...takedownCN, id: 'now', scope: { meetings: ['m-2'] } });
+    expect(t.removed).toHaveLength(1);
     await t.close();
     await t.close();
     const after = process
