@@ -16,6 +16,9 @@
  * restriction ids involved, or what a restriction removed, matched and left
  * pending — readable without a debugger.
  *
+ * vitest itself is ESM only, so import this entry from ES module test files
+ * (as vitest runs them); `require('geoadmit/vitest')` gets vitest's own error.
+ *
  * @module
  */
 import { expect } from 'vitest';
