@@ -79,15 +79,11 @@ function trustOf(trusted: TrustedProxies | undefined): Trust {
   };
 }
 
-/**
- * Where the walk ended: the address, how it was reached, and whether the
- * request went on past it while it is not trusted (`undefined`: an untrusted
- * peer, for which the headers are only read if it matters).
- */
+/** Where the walk ended: the address, how it was reached, and whether the header went on past it while it is not trusted. */
 interface WalkEnd {
   readonly end: LiteralResult;
   readonly via: ClientAddressVia;
-  readonly more: boolean | undefined;
+  readonly more: boolean;
 }
 
 /** The trusted-proxy walk of `proxy-addr`, from a trusted peer; a result when it cannot give an address. */
@@ -131,25 +127,28 @@ function cdnClient(input: ClientAddressInput, name: string): ClientAddressResult
 function resolve(input: ClientAddressInput, trusted: TrustedProxies | undefined): ClientAddressResult {
   const peer = parseLiteral(input.peerAddress);
   const trust = trustOf(trusted);
-  let ended: WalkEnd;
-  if (trust.empty || !trust.trustsLiteral(peer, 0)) {
-    ended = { end: peer, via: 'peer', more: undefined };
-  } else {
-    const w = walk(input, peer, trust);
-    if (!('end' in w)) return w;
-    ended = w;
-  }
-  // A CDN's client header counts only from the hop the walk ended at, and only inside the CDN's ranges.
-  if (trust.cdnHeader !== undefined && trust.cdnSent(ended.end)) {
+  if (trust.empty || !trust.trustsLiteral(peer, 0)) return finish(input, trust, peer, 'peer', undefined);
+  const w = walk(input, peer, trust);
+  return 'end' in w ? finish(input, trust, w.end, w.via, w.more) : w;
+}
+
+/**
+ * The result for the address the walk ended at: the CDN's client header when
+ * that address is the CDN's, else the address itself, flagged when it is a
+ * non-global hop nobody trusts that the request went on past (`more`;
+ * `undefined` for an untrusted peer, whose headers are only read if it is
+ * non-global).
+ */
+function finish(input: ClientAddressInput, trust: Trust, end: LiteralResult, via: ClientAddressVia, more: boolean | undefined): ClientAddressResult {
+  if (trust.cdnHeader !== undefined && trust.cdnSent(end)) {
     const fromCdn = cdnClient(input, trust.cdnHeader);
     if (fromCdn !== undefined) return fromCdn;
   }
-  const r = result(ended.end, ended.via);
+  const r = result(end, via);
   if (r.ok && !r.global) {
-    // Only now (a non-global end of the walk) is it worth asking whether the request said more.
-    const more =
-      ended.more ?? (hasHeaderValue(input.headers, trust.header) || (trust.cdnHeader !== undefined && hasHeaderValue(input.headers, trust.cdnHeader)));
-    if (more) r.untrustedForwarded = true;
+    const forwarded =
+      more ?? (hasHeaderValue(input.headers, trust.header) || (trust.cdnHeader !== undefined && hasHeaderValue(input.headers, trust.cdnHeader)));
+    if (forwarded) r.untrustedForwarded = true;
   }
   return r;
 }
