@@ -56,7 +56,15 @@ export type {
 } from './events/index.js';
 
 // Where locations come from (SPEC 3).
-export { normalizeAddress, redactAddress, type AddressResult, type RedactionMode } from './address/index.js';
+export {
+  CLOUDFLARE_RANGES,
+  normalizeAddress,
+  redactAddress,
+  type AddressResult,
+  type CdnOption,
+  type RedactionMode,
+  type TrustedProxiesInput,
+} from './address/index.js';
 export {
   MaxMindLayout,
   MaxMindResolver,
