@@ -44,19 +44,14 @@ export interface DefaultResolverOptions extends MaxMindResolverOptions {
 
 const nodeResolve: PackageResolver = (specifier, base) => createRequire(base).resolve(specifier);
 
-/** This module's own location, in both the ESM and the CommonJS build. */
-function moduleBase(): string {
-  // In the CommonJS build `import.meta` is empty and `__filename` exists; in ESM the reverse.
-  return typeof __filename === 'string' ? __filename : import.meta.url;
-}
-
 /**
  * Where the default database file is: the package is looked up from geoadmit's
  * own install first (a project that installed both) and then from `cwd`.
  * `undefined` when it is not installed.
  */
 export function findDefaultDatabase(cwd: string = process.cwd(), resolvePackage: PackageResolver = nodeResolve): string | undefined {
-  for (const base of [moduleBase(), join(cwd, 'noop.js')]) {
+  // import.meta.url is shimmed in the CommonJS build (tsup.config.ts), so this works in both.
+  for (const base of [import.meta.url, join(cwd, 'noop.js')]) {
     try {
       const pkg = resolvePackage(`${DEFAULT_DB_PACKAGE}/package.json`, base);
       const file = join(dirname(pkg), DEFAULT_DB_FILE);
