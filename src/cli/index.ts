@@ -44,10 +44,30 @@ export async function runCli(argv: readonly string[], io?: Partial<CliIo>): Prom
     return code;
   } catch (error) {
     if (error instanceof CommanderError) return commanderExit(error);
+    if (argv.includes('--json')) {
+      // Machine output asked for: the error is JSON too (on stderr, one object), so a script can read it.
+      ctx.note(JSON.stringify({ error: jsonError(error) }));
+      return CliExitCode.Usage;
+    }
     ctx.note(`geoadmit: ${ctx.err.red(describeError(error))}`);
     if (error instanceof CliUsageError) for (const line of error.details) ctx.note(`  ${line}`);
     else if (error instanceof GeoadmitError && error.issues !== undefined) for (const i of error.issues) ctx.note(`  ${i.path}: ${i.message}`);
     if (ctx.debug && error instanceof Error && error.stack !== undefined) ctx.note(error.stack);
     return CliExitCode.Usage;
   }
+}
+
+/** `{ message, code?, details?, ... }` for `--json` errors: the code of a GeoadmitError, a usage error's structured data. */
+function jsonError(error: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = { message: describeError(error) };
+  if (error instanceof GeoadmitError) {
+    out['code'] = error.code;
+    for (const key of ['path', 'file', 'argument', 'restrictionId', 'issues'] as const) if (error[key] !== undefined) out[key] = error[key];
+  } else if (error instanceof CliUsageError) {
+    const cause = error.cause;
+    out['code'] = cause instanceof GeoadmitError ? cause.code : 'E_USAGE';
+    if (error.details.length > 0) out['details'] = error.details;
+    if (error.data !== undefined) Object.assign(out, error.data);
+  }
+  return out;
 }

@@ -1,30 +1,85 @@
-import { resolve } from 'node:path';
+import { cidrResult, type CompiledCidr } from '../../address/ip.js';
 import { GeoadmitError } from '../../errors/index.js';
 import { writeMmdb, type MmdbEntry, type MmdbRecord } from '../../mmdb/index.js';
 import { canonicalRegion } from '../../restrictions/index.js';
 import { type CliContext, CliExitCode, CliUsageError, count } from './context.js';
 import { splitCsvLine } from './csv.js';
-import { readTextDocument } from './files.js';
+import { outputPath, readTextDocument } from './files.js';
 
 /** Options of `geoadmit build-db`. */
 export interface BuildDbOptions {
   output: string;
   mostSpecificWins?: boolean;
   json?: boolean;
+  /** Accepted and ignored (SPEC 9); never written over. */
+  db?: string[];
 }
 
 /** Problems listed before giving up on a CSV (all are counted). */
-const PROBLEMS_LISTED = 20;
+const PROBLEMS_LISTED = 1000;
 /** Header words that mark a first line as column names rather than data. */
 const HEADER = /^(prefix|cidr|network|ip_prefix|ip[-_ ]?range)$/i;
+
+/** One bad row: its 1-based line number and what is wrong with it. */
+export interface RowProblem {
+  line: number;
+  message: string;
+}
 
 interface Parsed {
   entries: MmdbEntry[];
   /** Input line of each entry, for error messages. */
   lines: number[];
   skipped: { line: number; why: string }[];
+  /** `line N: message`, for the human output. */
   problems: string[];
+  /** The same problems, structured (`--json`). */
+  rows: RowProblem[];
   problemCount: number;
+}
+
+/** A parsed network as a range of integers, for the overlap sweep. */
+interface Span {
+  family: 4 | 6;
+  start: bigint;
+  end: bigint;
+  text: string;
+  line: number;
+}
+
+function spanOf(cidr: CompiledCidr, text: string, line: number): Span {
+  const bits = cidr.ip.family === 4 ? 32 : 128;
+  let start = 0n;
+  if (cidr.ip.family === 4) start = BigInt(cidr.ip.v4 >>> 0);
+  else for (const b of cidr.ip.bytes) start = (start << 8n) | BigInt(b);
+  const size = 1n << BigInt(bits - cidr.prefixLength);
+  return { family: cidr.ip.family, start, end: start + size - 1n, text, line };
+}
+
+/**
+ * Every network that lies inside an earlier-listed wider one (or repeats
+ * one), found in one sorted sweep, so all overlaps are reported in one run
+ * instead of the writer's first.
+ */
+function overlaps(spans: Span[]): RowProblem[] {
+  const sorted = [...spans].sort(
+    (a, b) => a.family - b.family || (a.start < b.start ? -1 : a.start > b.start ? 1 : a.end > b.end ? -1 : a.end < b.end ? 1 : a.line - b.line),
+  );
+  const found: RowProblem[] = [];
+  const open: Span[] = [];
+  for (const span of sorted) {
+    while (open.length > 0 && ((open[open.length - 1] as Span).family !== span.family || (open[open.length - 1] as Span).end < span.start)) open.pop();
+    const outer = open[open.length - 1];
+    if (outer !== undefined) {
+      const [inner, wider] = span.line > outer.line || span.end < outer.end ? [span, outer] : [outer, span];
+      found.push({
+        line: inner.line,
+        message: `${inner.text} overlaps line ${wider.line} (${wider.text}) (pass --most-specific-wins to let the more specific prefix win)`,
+      });
+    }
+    open.push(span);
+  }
+  return found.sort((a, b) => a.line - b.line);
 }
 
 /** Country and subdivision of one row, validated against the ISO lists, or an error text. */
@@ -50,12 +105,14 @@ function regionOf(countryField: string, regionField: string): { country: string;
  * skipped, as is a header row; rows with an empty country (RFC 8805: "do not
  * geolocate") are skipped and reported.
  */
-export function parseGeoCsv(text: string): Parsed {
-  const parsed: Parsed = { entries: [], lines: [], skipped: [], problems: [], problemCount: 0 };
+export function parseGeoCsv(text: string, options: { mostSpecificWins?: boolean } = {}): Parsed {
+  const parsed: Parsed = { entries: [], lines: [], skipped: [], problems: [], rows: [], problemCount: 0 };
+  const listed: RowProblem[] = [];
   const problem = (line: number, message: string): void => {
     parsed.problemCount++;
-    if (parsed.problems.length < PROBLEMS_LISTED) parsed.problems.push(`line ${line}: ${message}`);
+    if (listed.length < PROBLEMS_LISTED) listed.push({ line, message });
   };
+  const spans: Span[] = [];
   const rows = text.split('\n');
   let sawData = false;
   rows.forEach((raw, i) => {
@@ -72,14 +129,23 @@ export function parseGeoCsv(text: string): Parsed {
       parsed.skipped.push({ line: n, why: 'empty country (do not geolocate)' });
       return;
     }
+    // Every check on every row in this one pass: a run reports all bad rows, never one stage at a time.
+    const cidr = cidrResult(prefix);
     const region = regionOf(countryField, regionField);
+    if (!cidr.ok) problem(n, cidr.problem);
     if (typeof region === 'string') return problem(n, region);
+    if (!cidr.ok) return;
+    spans.push(spanOf(cidr.cidr, prefix, n));
     const data: MmdbRecord = { country: { iso_code: region.country } };
     // GeoIP2 stores the part after the hyphen; readers rebuild the full code from the country.
     if (region.subdivision !== undefined) data['subdivisions'] = [{ iso_code: region.subdivision.slice(region.country.length + 1) }];
     parsed.entries.push({ network: prefix, data });
     parsed.lines.push(n);
   });
+  if (options.mostSpecificWins !== true) for (const o of overlaps(spans)) problem(o.line, o.message);
+  listed.sort((a, b) => a.line - b.line);
+  parsed.rows = listed;
+  parsed.problems = listed.map((p) => `line ${p.line}: ${p.message}`);
   return parsed;
 }
 
@@ -100,14 +166,21 @@ function withLineNumbers(message: string, lines: readonly number[]): string {
  * the whole input (exit 2) and nothing is written.
  */
 export async function runBuildDb(ctx: CliContext, path: string, options: BuildDbOptions): Promise<number> {
+  // Before reading anything: -o must not be the CSV itself (by path, symlink or hard link).
+  const out = await outputPath(ctx.cwd, options.output, [path, ...(options.db ?? [])], 'output');
   const text = await readTextDocument(ctx.cwd, path, 'CSV file');
-  const parsed = parseGeoCsv(text);
+  const parsed = parseGeoCsv(text, { mostSpecificWins: options.mostSpecificWins === true });
   if (parsed.problemCount > 0) {
     const more = parsed.problemCount > parsed.problems.length ? [`… and ${parsed.problemCount - parsed.problems.length} more`] : [];
-    throw new CliUsageError(`${path}: ${parsed.problemCount} bad row${parsed.problemCount === 1 ? '' : 's'}; nothing was written`, [...parsed.problems, ...more]);
+    throw new CliUsageError(
+      `${path}: ${parsed.problemCount} bad row${parsed.problemCount === 1 ? '' : 's'}; nothing was written`,
+      [...parsed.problems, ...more],
+      {
+        data: { input: path, problemCount: parsed.problemCount, problems: parsed.rows },
+      },
+    );
   }
   if (parsed.entries.length === 0) throw new CliUsageError(`${path}: no rows with a prefix and a country; nothing was written`);
-  const out = resolve(ctx.cwd, options.output);
   try {
     await writeMmdb(out, parsed.entries, {
       databaseType: 'GeoIP2-City',
@@ -116,7 +189,8 @@ export async function runBuildDb(ctx: CliContext, path: string, options: BuildDb
       overlap: options.mostSpecificWins === true ? 'most-specific-wins' : 'error',
     });
   } catch (error) {
-    if (error instanceof GeoadmitError) throw new CliUsageError(`${path}: ${withLineNumbers(error.message, parsed.lines)}; nothing was written`, [], { cause: error });
+    if (error instanceof GeoadmitError)
+      throw new CliUsageError(`${path}: ${withLineNumbers(error.message, parsed.lines)}; nothing was written`, [], { cause: error });
     throw error;
   }
   if (options.json === true) {

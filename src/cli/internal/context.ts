@@ -40,9 +40,12 @@ export class CliUsageError extends Error {
   override readonly name = 'CliUsageError';
   /** Extra lines printed after the message (e.g. every validation problem). */
   readonly details: readonly string[];
-  constructor(message: string, details: readonly string[] = [], options?: { cause?: unknown }) {
-    super(message, options);
+  /** Structured form of the details, printed under `--json` (e.g. `{ problems: [{ line, message }] }`). */
+  readonly data?: Record<string, unknown>;
+  constructor(message: string, details: readonly string[] = [], options?: { cause?: unknown; data?: Record<string, unknown> }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.details = details;
+    if (options?.data !== undefined) this.data = options.data;
   }
 }
 

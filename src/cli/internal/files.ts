@@ -1,6 +1,7 @@
-import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { notRegularKind } from '../../internal/files.js';
 import { validateRestrictions } from '../../restrictions/index.js';
 import type { NormalizedRestriction, RestrictionProblem } from '../../restrictions/index.js';
@@ -162,4 +163,117 @@ export async function openInput(
   if (path === '-') return { stream: stdin as AsyncIterable<Buffer | string>, size: undefined, name: 'stdin' };
   const { file, size } = await requireFile(cwd, path, what);
   return { stream: createReadStream(file, { highWaterMark: 1 << 16 }), size, name: path };
+}
+
+/** Device and inode of an existing path (symlinks followed), or undefined when it does not exist. */
+async function identity(path: string): Promise<string | undefined> {
+  try {
+    const info = await stat(path);
+    return `${info.dev}:${info.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where an output goes, after checking it is none of the command's inputs:
+ * the same file by path, by symlink or by hard link (device and inode are
+ * compared), so `report a.jsonl -o a.jsonl` cannot replace the log it reads.
+ * Refuses with exit 2 before anything is written. Returns the absolute path
+ * to write (a symlinked output is written through to its target).
+ *
+ * @param inputs every file the command reads (paths as given; `-` is skipped)
+ */
+export async function outputPath(cwd: string, output: string, inputs: readonly string[], what: string): Promise<string> {
+  const target = resolve(cwd, output);
+  const id = await identity(target);
+  if (id !== undefined) {
+    for (const input of inputs) {
+      if (input === '-') continue;
+      if ((await identity(resolve(cwd, input))) === id) {
+        throw new CliUsageError(`${what} ${output} is the input ${input} (the same file); refusing to write over it`);
+      }
+    }
+  }
+  return realpath(target).catch(() => target);
+}
+
+/** True when `target` exists and is not a regular file (a device or FIFO the user means to write to). */
+async function isSpecialFile(target: string): Promise<boolean> {
+  try {
+    const info = await stat(target);
+    return !info.isFile() && !info.isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** A temporary name beside `target`: same directory, so the final rename is atomic. */
+function temporaryBeside(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/**
+ * Write a whole output file atomically: to a temporary file in the same
+ * directory, then renamed into place, so a reader never sees half of it and a
+ * failure leaves any previous file untouched.
+ */
+export async function writeOutputFile(target: string, data: string | Buffer): Promise<void> {
+  if (await isSpecialFile(target)) {
+    // `/dev/stdout`, `/dev/null`, a FIFO: nothing to replace atomically, so written as is.
+    try {
+      await writeFile(target, data);
+      return;
+    } catch (error) {
+      throw new CliUsageError(`cannot write ${target}: ${fsReason(error)}`, [], { cause: error });
+    }
+  }
+  const temporary = temporaryBeside(target);
+  try {
+    await writeFile(temporary, data, { flag: 'wx' });
+    await rename(temporary, target);
+  } catch (error) {
+    await rm(temporary, { force: true }).catch(() => undefined);
+    throw new CliUsageError(`cannot write ${target}: ${fsReason(error)}`, [], { cause: error });
+  }
+}
+
+/** A streamed output file that appears under its name only when {@link AtomicOutput.commit} is called. */
+export interface AtomicOutput {
+  readonly stream: WriteStream;
+  /** Finish writing and rename the temporary file into place. */
+  commit(): Promise<void>;
+  /** Drop the temporary file (after a failure); the target is untouched. */
+  abort(): Promise<void>;
+}
+
+/** Open a streamed output (e.g. `replay --decisions`) written beside `target` and renamed into place at the end. */
+export async function openAtomicOutput(target: string): Promise<AtomicOutput> {
+  // `/dev/null`, `/dev/stdout`, a FIFO: streamed to directly (there is no file to replace).
+  const direct = await isSpecialFile(target);
+  const temporary = direct ? target : temporaryBeside(target);
+  const stream = createWriteStream(temporary, { flags: direct ? 'w' : 'wx' });
+  const finished = new Promise<void>((resolve, reject) => {
+    stream.once('close', resolve);
+    stream.once('error', reject);
+  });
+  finished.catch(() => undefined);
+  return {
+    stream,
+    async commit() {
+      stream.end();
+      try {
+        await finished;
+        if (!direct) await rename(temporary, target);
+      } catch (error) {
+        if (!direct) await rm(temporary, { force: true }).catch(() => undefined);
+        throw new CliUsageError(`cannot write ${target}: ${fsReason(error)}`, [], { cause: error });
+      }
+    },
+    async abort() {
+      stream.destroy();
+      await finished.catch(() => undefined);
+      if (!direct) await rm(temporary, { force: true }).catch(() => undefined);
+    },
+  };
 }

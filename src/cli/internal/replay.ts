@@ -1,6 +1,3 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { resolve } from 'node:path';
-import { finished } from 'node:stream/promises';
 import cliProgress from 'cli-progress';
 import { GeoadmitError } from '../../errors/index.js';
 import type { Decision, Join } from '../../gate/index.js';
@@ -8,7 +5,7 @@ import type { Location } from '../../geo/index.js';
 import { isActive, restrictionInScope, type NormalizedRestriction } from '../../restrictions/index.js';
 import { type CliContext, CliExitCode, type CliOutput, count, writeBounded } from './context.js';
 import { openDatabases } from './db.js';
-import { loadRestrictions, openInput, streamLines } from './files.js';
+import { type AtomicOutput, loadRestrictions, openAtomicOutput, openInput, outputPath, streamLines } from './files.js';
 import { capabilityWarnings, parseAt, setupGate } from './gate-setup.js';
 
 /** Options of `geoadmit replay`. */
@@ -124,12 +121,20 @@ function notAJoin(value: unknown): string | undefined {
   return undefined;
 }
 
-/** Decisions go to a file or, with `-`, to stdout; `undefined` when not asked for. */
-function openDecisions(ctx: CliContext, path: string | undefined): { out: CliOutput; file?: WriteStream } | undefined {
+/**
+ * Decisions go to a file or, with `-`, to stdout; `undefined` when not asked
+ * for. A file must not be any input (exit 2) and appears only when the replay
+ * completes (temporary file renamed into place).
+ */
+async function openDecisions(
+  ctx: CliContext,
+  path: string | undefined,
+  inputs: readonly string[],
+): Promise<{ out: CliOutput; file?: AtomicOutput } | undefined> {
   if (path === undefined) return undefined;
   if (path === '-') return { out: ctx.io.stdout };
-  const file = createWriteStream(resolve(ctx.cwd, path));
-  return { out: file, file };
+  const file = await openAtomicOutput(await outputPath(ctx.cwd, path, inputs, '--decisions file'));
+  return { out: file.stream, file };
 }
 
 /**
@@ -161,7 +166,15 @@ export async function runReplay(ctx: CliContext, path: string, options: ReplayOp
   if (attribution !== undefined) summary.attribution = attribution;
 
   const started = performance.now();
-  const decisions = openDecisions(ctx, options.decisions);
+  let decisions: Awaited<ReturnType<typeof openDecisions>>;
+  try {
+    decisions = await openDecisions(ctx, options.decisions, [path, options.restrictions, ...resolver.databases.map((d) => d.file)]);
+  } catch (error) {
+    await resolver.close();
+    await gate.close();
+    throw error;
+  }
+  let complete = false;
   const bar = options.progress !== false && ctx.io.stderr.isTTY === true ? startProgress(ctx, input.size) : undefined;
   let bytes = 0;
   const malformed = (line: number, error: string): void => {
@@ -231,14 +244,15 @@ export async function runReplay(ctx: CliContext, path: string, options: ReplayOp
         if (wait !== undefined) await wait;
       }
     }
+    complete = true;
   } finally {
     bar?.stop();
-    if (decisions?.file !== undefined) {
-      decisions.file.end();
-      await finished(decisions.file);
+    try {
+      if (decisions?.file !== undefined) await (complete ? decisions.file.commit() : decisions.file.abort());
+    } finally {
+      await gate.close();
+      await resolver.close();
     }
-    await gate.close();
-    await resolver.close();
   }
   summary.restrictions = impacts.map((i) => i.toJSON(at));
   if (options.stats === true) {
@@ -287,13 +301,19 @@ function printSummary(ctx: CliContext, s: ReplaySummary, options: ReplayOptions)
     const verb = r.mode === 'dry-run' ? 'would deny' : 'denies';
     say(`  joins in scope ${count(r.joinsInScope)}, ${verb} ${c.red(count(r.joinsDenied))}`);
     const approx = r.meetingCountsExact ? '' : c.yellow(' (at least: more meetings than --max-meetings)');
-    say(`  meetings reached ${count(r.meetingsReached)}, disturbed ${count(r.meetingsDisturbed)}, left undisturbed ${c.green(count(r.meetingsUndisturbed))}${approx}`);
+    say(
+      `  meetings reached ${count(r.meetingsReached)}, disturbed ${count(r.meetingsDisturbed)}, left undisturbed ${c.green(count(r.meetingsUndisturbed))}${approx}`,
+    );
     const countries = Object.entries(r.deniedByCountry);
     if (countries.length > 0) say(`  denied by country: ${countries.map(([k, v]) => `${k} ${count(v)}`).join(', ')}`);
   }
   if (s.malformed.count > 0) {
     say('');
-    say(c.yellow(`${count(s.malformed.count)} malformed line${s.malformed.count === 1 ? '' : 's'} skipped${s.malformed.count > MALFORMED_LISTED ? ` (first ${MALFORMED_LISTED} listed)` : ''}:`));
+    say(
+      c.yellow(
+        `${count(s.malformed.count)} malformed line${s.malformed.count === 1 ? '' : 's'} skipped${s.malformed.count > MALFORMED_LISTED ? ` (first ${MALFORMED_LISTED} listed)` : ''}:`,
+      ),
+    );
     for (const m of s.malformed.first) say(`  line ${m.line}: ${m.error}`);
   }
   for (const w of s.warnings) ctx.note(ctx.err.yellow(`warning: ${w}`));

@@ -1,10 +1,8 @@
-import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { GeoadmitError } from '../../errors/index.js';
 import { buildTransparencyReport, renderReportHtml, renderReportJson, renderReportMarkdown } from '../../report/index.js';
 import type { TransparencyReport } from '../../report/index.js';
 import { type CliContext, CliExitCode, CliUsageError, keyFromEnv } from './context.js';
-import { requireFile } from './files.js';
+import { outputPath, requireFile, writeOutputFile } from './files.js';
 
 /** Options of `geoadmit report`. */
 export interface ReportOptions {
@@ -15,6 +13,8 @@ export interface ReportOptions {
   keyEnv?: string;
   /** `--json`: the same as `--format json`. */
   json?: boolean;
+  /** Accepted and ignored (SPEC 9); never written over. */
+  db?: string[];
 }
 
 const RENDER: Record<ReportOptions['format'], (report: TransparencyReport) => string> = {
@@ -31,6 +31,9 @@ const RENDER: Record<ReportOptions['format'], (report: TransparencyReport) => st
 export async function runReport(ctx: CliContext, paths: readonly string[], options: ReportOptions): Promise<number> {
   const files: string[] = [];
   for (const path of paths) files.push((await requireFile(ctx.cwd, path, 'audit log')).file);
+  // Checked before any work: -o must not be a log, or the checkpoint beside one, that this report reads.
+  const inputs = [...paths, ...paths.map((p) => `${p}.checkpoint`), ...(options.db ?? [])];
+  const output = options.output === undefined ? undefined : await outputPath(ctx.cwd, options.output, inputs, 'output');
   const key = keyFromEnv(ctx, options.keyEnv);
   let report: TransparencyReport;
   try {
@@ -44,13 +47,9 @@ export async function runReport(ctx: CliContext, paths: readonly string[], optio
     throw error;
   }
   const text = RENDER[options.json === true ? 'json' : options.format](report);
-  if (options.output === undefined) ctx.io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  if (output === undefined) ctx.io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   else {
-    try {
-      await writeFile(resolve(ctx.cwd, options.output), text);
-    } catch (error) {
-      throw new CliUsageError(`cannot write ${options.output}: ${(error as Error).message}`, [], { cause: error });
-    }
+    await writeOutputFile(output, text);
     ctx.note(`wrote ${options.output}`);
   }
   const failed = report.sources.filter((s) => s.verified === false);
