@@ -139,7 +139,7 @@ describe('createTestGate', () => {
     expect(t.removed).toEqual([]);
     expect((await t.join('m-1', 'p-2', 'CN')).admitted).toBe(true);
     t.clock.advance(60_000);
-    await new Promise((resolve) => setImmediate(resolve));
+    // Without an async onRemove of yours, the removals the clock triggers are recorded at once.
     expect(t.removed.map((p) => p.participantId).sort()).toEqual(['p-1', 'p-2']);
     expect((await t.join('m-1', 'p-3', 'CN')).admitted).toBe(false);
     t.clock.advance(60_000);
@@ -160,9 +160,12 @@ describe('createTestGate', () => {
     expect((await overridden.join('m-1', 'q', 'GB')).admitted).toBe(true);
   });
 
-  it('refuses options that are not an object, and overrides beside a geo of your own, before creating anything', () => {
+  it('refuses options that are not an object, overrides beside a geo of your own, and unknown regions in join', async () => {
     expect(() => createTestGate(null as never)).toThrow(GeoadmitError);
     expect(() => createTestGate([] as never)).toThrow(/createTestGate: options must be an object/);
+    const t = setup();
+    await expect(t.join('m', 'p', 'Atlantis')).rejects.toMatchObject({ code: 'E_INVALID_CONFIG', argument: 'region' });
+    expect(t.events).toEqual([]);
     expect(() => createTestGate({ geo: staticResolver({}), overrides: { '8.8.8.0/24': 'US' } })).toThrow(
       expect.objectContaining({ code: 'E_INVALID_CONFIG', argument: 'overrides' }),
     );

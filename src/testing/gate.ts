@@ -115,9 +115,12 @@ export function createTestGate(options: TestGateOptions = {}): TestGate {
     ...gateOptions,
     geo: geo ?? testResolver(overrides),
     clock,
-    onRemove: async (participant, decision) => {
-      await onRemove?.(participant, decision);
-      removed.push({ ...participant });
+    // Synchronous when yours is (or is absent), so a removal the clock triggers is recorded at once.
+    onRemove: (participant, decision) => {
+      const record = () => void removed.push({ ...participant });
+      const pending = onRemove?.(participant, decision);
+      if (pending === undefined || typeof (pending as Promise<void>).then !== 'function') return record();
+      return Promise.resolve(pending).then(record);
     },
   });
   const unsubscribe = EVENT_TYPES.map((type) => gate.on(type, (event: TestGateEvent) => void events.push(event)));
@@ -130,7 +133,8 @@ export function createTestGate(options: TestGateOptions = {}): TestGate {
     removed,
     events,
     eventsOf: <E extends keyof GateEventMap>(type: E) => events.filter((e): e is GateEventMap[E] => e.type === type),
-    join(meetingId, participantId, region, extra = {}) {
+    // async: a region that is not in the table rejects, like every other failure of a join.
+    async join(meetingId, participantId, region, extra = {}) {
       let peerAddress = extra.peerAddress;
       if (peerAddress === undefined) {
         const index = nextIndex.get(region) ?? 0;
