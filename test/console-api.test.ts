@@ -40,7 +40,9 @@ async function setup(options: Partial<Parameters<typeof createConsole>[1]> = {},
   await gate.admit({ meetingId: 'meeting-A', hostAccountId: 'acct-a', participantId: 'a-hk', peerAddress: '202.181.0.1' });
   await gate.admit({ meetingId: 'meeting-B', hostAccountId: 'acct-b', participantId: 'b-cn', peerAddress: '1.2.4.8' });
   await gate.admit({ meetingId: 'meeting-B', hostAccountId: 'acct-b', participantId: 'b-us', peerAddress: '8.8.8.8' });
-  const handler = createConsole(gate, { token: TOKEN, auditLog: join(dir, 'audit.jsonl'), ...options } as Parameters<typeof createConsole>[1]);
+  const handler = createConsole(gate, { token: TOKEN, basePath: '/console', auditLog: join(dir, 'audit.jsonl'), ...options } as Parameters<
+    typeof createConsole
+  >[1]);
   const server = createServer((req, res) => handler(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}${handler.basePath}`;
@@ -460,6 +462,34 @@ describe('createConsole options and mounting', () => {
       handler.close();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      await gate.close();
+    }
+  });
+
+  it('owns every path by default (basePath /) in plain node:http, and follows an Express mount path', async () => {
+    const gate = createGate({ geo: new StaticResolver(GEO) });
+    const handler = createConsole(gate, { token: TOKEN });
+    expect(handler.basePath).toBe('/');
+    const plain = createServer(handler);
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    const { default: express } = await import('express');
+    const app = express();
+    app.use('/ops', handler);
+    const mounted = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => mounted.once('listening', resolve));
+    const at = (server: Server, path: string) => `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`;
+    try {
+      expect((await fetch(at(plain, '/api/overview'), { headers: AUTH })).status).toBe(200);
+      expect(await (await fetch(at(plain, '/'))).text()).toContain('data-base="/"');
+      expect((await fetch(at(mounted, '/ops/api/overview'), { headers: AUTH })).status).toBe(200);
+      // The page learns where the browser reaches the API: under the mount path.
+      expect(await (await fetch(at(mounted, '/ops/'))).text()).toContain('data-base="/ops/"');
+    } finally {
+      handler.close();
+      for (const server of [plain, mounted]) {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
       await gate.close();
     }
   });

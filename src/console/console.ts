@@ -49,7 +49,7 @@ const REFUSAL_STATUS: Partial<Record<string, number>> = {
 export function createConsole(gate: Gate, options: ConsoleOptions): ConsoleHandler {
   const config = checkOptions(gate, options);
   const hub = new EventHub(gate, config.heartbeatMs, config.overviewIntervalMs);
-  const page = new ConsolePage(config.basePath, config.auditLogPath !== undefined);
+  const page = new ConsolePage(config.auditLogPath !== undefined);
   const expected = config.token === undefined ? undefined : sha256(config.token);
 
   const authorized = async (req: IncomingMessage): Promise<boolean> => {
@@ -135,20 +135,17 @@ export function createConsole(gate: Gate, options: ConsoleOptions): ConsoleHandl
   }
 
   const handler = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void => {
-    // Express strips its mount path from req.url and keeps the full one in originalUrl.
-    const raw = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
-    const pathname = raw.split('?', 1)[0] ?? '/';
-    const base = config.basePath;
-    if (pathname !== base.slice(0, -1) && !pathname.startsWith(base)) {
+    const where = locate(req, config.basePath);
+    if (where === undefined) {
       if (next) return next();
-      sendJson(res, 404, { error: 'not-found', message: `the console is mounted under ${base}` });
+      sendJson(res, 404, { error: 'not-found', message: `the console is mounted under ${config.basePath}` });
       return;
     }
+    const { route, external } = where;
     const cors = corsHeaders(req);
-    const route = pathname.slice(base.length);
     const method = req.method ?? 'GET';
     void (async () => {
-      if (method === 'OPTIONS' && route.startsWith('api/') && Object.keys(cors).length > 0) {
+      if (method === 'OPTIONS' && route?.startsWith('api/') === true && Object.keys(cors).length > 0) {
         res.writeHead(204, {
           ...cors,
           'access-control-allow-methods': 'GET, POST, DELETE',
@@ -158,13 +155,13 @@ export function createConsole(gate: Gate, options: ConsoleOptions): ConsoleHandl
         });
         return void res.end();
       }
-      if (pathname === base.slice(0, -1)) {
+      if (route === undefined) {
         // `/console` → `/console/` so the page's relative links resolve.
-        res.writeHead(308, { location: base, 'cache-control': 'no-store' });
+        res.writeHead(308, { location: external, 'cache-control': 'no-store' });
         return void res.end();
       }
-      if (route === '' && (method === 'GET' || method === 'HEAD')) return page.serve(res, method === 'HEAD');
-      if (!route.startsWith('api/')) throw new HttpProblem(404, { error: 'not-found', message: `nothing at ${pathname}` });
+      if (route === '' && (method === 'GET' || method === 'HEAD')) return page.serve(res, method === 'HEAD', external);
+      if (!route.startsWith('api/')) throw new HttpProblem(404, { error: 'not-found', message: `nothing at ${external}${route}` });
       await api(req, res, route.slice('api/'.length), cors);
     })().catch((error: unknown) => answerError(res, error, cors));
   };
@@ -173,6 +170,26 @@ export function createConsole(gate: Gate, options: ConsoleOptions): ConsoleHandl
     basePath: config.basePath,
     close: () => hub.close(),
   });
+}
+
+/**
+ * Where a request falls under `base`: its route below it (`undefined` for the
+ * base without its slash, which redirects) and the base as the browser sees
+ * it. Express mounted at a path (`app.use('/ops', handler)`) strips the mount
+ * from `req.url` and keeps it in `req.baseUrl` and `req.originalUrl`: the
+ * console matches either view, so `basePath` may include the mount or not.
+ */
+function locate(req: IncomingMessage, base: string): { route: string | undefined; external: string } | undefined {
+  const express = req as { baseUrl?: unknown; originalUrl?: unknown };
+  const mount = typeof express.baseUrl === 'string' ? express.baseUrl : '';
+  const views: [string | undefined, string][] = [[req.url, mount + base]];
+  if (typeof express.originalUrl === 'string' && express.originalUrl !== req.url) views.push([express.originalUrl, base]);
+  for (const [url, external] of views) {
+    const pathname = (url ?? '/').split('?', 1)[0] ?? '/';
+    if (pathname.startsWith(base)) return { route: pathname.slice(base.length), external };
+    if (pathname === base.slice(0, -1) && pathname !== '') return { route: undefined, external };
+  }
+  return undefined;
 }
 
 function answerError(res: ServerResponse, error: unknown, cors: Record<string, string>): void {
@@ -279,7 +296,7 @@ function checkOptions(gate: Gate, options: ConsoleOptions): Config {
   }
   if (authorize !== undefined && typeof authorize !== 'function')
     throw invalid('authorize', 'authorize must be a function (req) => boolean | Promise<boolean>');
-  const basePath = options.basePath ?? '/console';
+  const basePath = options.basePath ?? '/';
   if (typeof basePath !== 'string' || !/^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/.test(basePath) || basePath.includes('//')) {
     throw invalid('basePath', 'basePath must be an absolute URL path such as /console');
   }

@@ -27,7 +27,11 @@ export interface ConsoleOptions {
    * and grants nothing.
    */
   authorize?: (req: IncomingMessage) => boolean | Promise<boolean>;
-  /** Where the console is mounted, e.g. `/ops/geoadmit` (default `/console`). The page is `basePath + '/'`. */
+  /**
+   * Where the console is mounted, e.g. `/console` (default `/`: every path is the
+   * console's). The page is `basePath + '/'`, the API `basePath + '/api/…'`. Under
+   * Express `app.use('/console', handler)` the mount path counts as well.
+   */
   basePath?: string;
   /** The audit log behind `GET api/report`: its verification status and transparency report. */
   auditLog?: ConsoleAuditLog;

@@ -49,8 +49,9 @@ td button{margin:0;padding:.2rem .6rem}
 #signin{max-width:28rem}a{color:var(--accent)}
 `;
 
-function body(basePath: string, hasReport: boolean): string {
-  return `<body data-base="${escapeAttr(basePath)}" data-report="${hasReport ? '1' : '0'}">
+/** The page's body; `{{BASE}}` is replaced per request by the base path as the browser sees it. */
+function body(hasReport: boolean): string {
+  return `<body data-base="{{BASE}}" data-report="${hasReport ? '1' : '0'}">
 <header>
 <h1>geoadmit <span>operator console</span></h1>
 <p id="status" role="status" aria-live="polite"></p>
@@ -155,7 +156,7 @@ export class ConsolePage {
   readonly #hasReport: boolean;
   #csp: Promise<string> | undefined;
 
-  constructor(basePath: string, hasReport: boolean) {
+  constructor(hasReport: boolean) {
     this.#hasReport = hasReport;
     this.#html = `<!doctype html>
 <html lang="en">
@@ -166,7 +167,7 @@ export class ConsolePage {
 <title>geoadmit operator console</title>
 <style>${STYLE}</style>
 </head>
-${body(basePath, hasReport)}
+${body(hasReport)}
 <script>${CLIENT_SCRIPT}</script>
 </html>
 `;
@@ -197,15 +198,18 @@ ${body(basePath, hasReport)}
     return this.#csp;
   }
 
-  async serve(res: ServerResponse, headOnly: boolean): Promise<void> {
+  /** Answer with the page; `base` is where the browser reaches the console (e.g. `/console/`). */
+  async serve(res: ServerResponse, headOnly: boolean, base: string): Promise<void> {
     const csp = await this.csp();
+    // The base sits in a data attribute, outside the hashed script and style.
+    const html = this.#html.replace('{{BASE}}', escapeAttr(base));
     res.writeHead(200, {
       ...BASE_HEADERS,
       'content-type': 'text/html; charset=utf-8',
-      'content-length': String(Buffer.byteLength(this.#html)),
+      'content-length': String(Buffer.byteLength(html)),
       'content-security-policy': csp,
     });
-    res.end(headOnly ? undefined : this.#html);
+    res.end(headOnly ? undefined : html);
   }
 
   /** Headers of the HTML report (`api/report?format=html`): its own strict policy, sandboxed. */
