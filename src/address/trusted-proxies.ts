@@ -53,7 +53,7 @@ export type CdnOption = 'cloudflare' | { readonly header: string; readonly range
  *
  * @example
  * // Fresher ranges, fetched by the operator from https://www.cloudflare.com/ips/
- * createGate({ cdn: { header: CLOUDFLARE_RANGES.header, ranges: fresher } })
+ * createGate({ geo, cdn: { header: CLOUDFLARE_RANGES.header, ranges: fresher } })
  */
 export const CLOUDFLARE_RANGES: {
   /** The client header Cloudflare sets, lower case. */
