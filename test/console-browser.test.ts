@@ -167,6 +167,24 @@ describe.skipIf(!available)('operator console in a real browser', () => {
     for (const id of ['guest-A (HK)', 'host-C (HK)', 'guest-B1 (HK)']) expect(demo.clients.get(id)!.received.some((m) => m.type === 'removed')).toBe(false);
   });
 
+  it('shows a capability warning in the preview of a subdivision demand the country database cannot answer; Cancel does nothing', async () => {
+    const doc = {
+      id: 'demand-xz',
+      kind: 'takedown',
+      authority: { name: 'Example Authority', jurisdiction: 'CN' },
+      regions: ['CN-XZ'],
+      scope: { meetings: ['meeting-B'] },
+    };
+    await page.getByLabel('Restriction document (JSON)').fill(JSON.stringify(doc));
+    await page.getByRole('button', { name: 'Preview impact' }).click();
+    const preview = page.locator('#preview');
+    await expect.poll(() => preview.innerText()).toMatch(/Warning: .*subdivision/i);
+    expect(await preview.innerText()).toMatch(/Would remove 0 participant/);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/Cancelled: nothing was done/);
+    expect(demo.gate.restrictions().map((r) => r.id)).toEqual(['demand-1']);
+  });
+
   it('lifts the restriction', async ({ annotate }) => {
     // Keyboard only: focus the button and press Enter.
     await page.getByRole('button', { name: 'Lift demand-1' }).focus();
