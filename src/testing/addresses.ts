@@ -1,5 +1,5 @@
 import { ErrorCode, GeoadmitError } from '../index.js';
-import { canonicalRegion } from '../restrictions/index.js';
+import { canonicalRegion } from '../regions/index.js';
 import { isPlainObject } from '../internal/objects.js';
 import { assertKnownKeys } from '../internal/options.js';
 import { MAX_INDEX, regionAddress, syntheticPlan } from './internal/allocation.js';

@@ -9,9 +9,18 @@
  * - `.mmdb` builders, a `StaticResolver` shortcut and a manual clock.
  * - Matchers for vitest live in `geoadmit/vitest`.
  */
-export * from './mmdb.js';
-export * from './static.js';
-export * from './clock.js';
+// Every export by name, on purpose: each one is a promise to test authors.
+export {
+  buildGeoIp2Mmdb,
+  buildIpLocationDbMmdb,
+  type GeoTable,
+  type GeoTableAnonymous,
+  type GeoTableValue,
+  type IpLocationDbMmdbOptions,
+  type TestMmdbOptions,
+} from './mmdb.js';
+export { staticResolver } from './static.js';
+export { createManualClock, type ManualClock } from './clock.js';
 export { addressIn, testRegions, type AddressInOptions } from './addresses.js';
 export { testResolver, SYNTHETIC_SOURCE } from './resolver.js';
 export { createTestGate, TEST_GATE_START, type TestGate, type TestGateEvent, type TestGateOptions, type TestJoinExtra } from './gate.js';

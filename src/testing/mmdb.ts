@@ -1,6 +1,6 @@
 import { iso31661, iso31662 } from 'iso-3166';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
-import { subdivisionExonyms } from '../geo/internal/iso.js';
+import { subdivisionExonyms } from '../regions/index.js';
 import { buildMmdb, type BuildMmdbOptions, type MmdbRecord } from '../mmdb/index.js';
 
 /** Anonymiser flags of a {@link GeoTable} row, as GeoIP2 names them without the `is_` prefix. */

@@ -1,7 +1,6 @@
-import { iso31661, iso31662 } from 'iso-3166';
+import { iso31662 } from 'iso-3166';
 import type { StaticEntry } from '../../index.js';
-// The folder's barrel, not its files: where region data lives inside the folder may change.
-import { canonicalRegion } from '../../restrictions/index.js';
+import { COUNTRIES, canonicalRegion, parentOfRegion } from '../../regions/index.js';
 
 /**
  * The kit's synthetic address plan. These addresses are NOT where the real
@@ -62,12 +61,10 @@ function countryNumber(code: string): number {
 
 function buildPlan(): SyntheticPlan {
   const regions = new Map<string, SyntheticRegion>();
-  // Kosovo: user-assigned rather than ISO, but a region here (see canonicalRegion).
-  for (const alpha2 of [...iso31661.map((c) => c.alpha2), 'XK']) {
-    if (canonicalRegion(alpha2) !== alpha2 || regions.has(alpha2)) continue;
+  // Sorted so the plan's iteration order (testRegions) does not depend on how the set was built.
+  for (const alpha2 of [...COUNTRIES].sort()) {
     regions.set(alpha2, Object.freeze({ code: alpha2, country: alpha2, subdivisions: Object.freeze([]), k: countryNumber(alpha2), slot: 0 }));
   }
-  const parentOf = new Map(iso31662.map((s) => [s.code, s.parent]));
   // Only canonical codes: an alias (`CN-HK` is `HK`, `NL-AW` is `AW`) is located by its own country's block.
   const codes = iso31662.map((s) => s.code).filter((code) => canonicalRegion(code) === code && regions.has(code.slice(0, 2)));
   codes.sort();
@@ -77,21 +74,17 @@ function buildPlan(): SyntheticPlan {
     const country = code.slice(0, 2);
     slot = country === previousCountry ? slot + 1 : 1;
     previousCountry = country;
-    regions.set(code, Object.freeze({ code, country, subdivisions: Object.freeze(chainOf(code, country, parentOf)), k: countryNumber(country), slot }));
+    regions.set(code, Object.freeze({ code, country, subdivisions: Object.freeze(chainOf(code, country)), k: countryNumber(country), slot }));
   }
   return { regions };
 }
 
-/** `code` with its ISO 3166-2 ancestors below `country`, most general first (`['GB-ENG', 'GB-LND']`). */
-function chainOf(code: string, country: string, parentOf: ReadonlyMap<string, string>): string[] {
+/** `code` with its ISO 3166-2 ancestors inside `country`, most general first (`['FR-ARA', 'FR-01']`). */
+function chainOf(code: string, country: string): string[] {
   const chain = [code];
-  let parent = parentOf.get(code);
   // The ISO hierarchy is at most three levels deep; the bound guards against a cycle in the data.
-  for (let depth = 0; depth < 8 && parent !== undefined && parent !== country; depth++) {
-    const canonical = canonicalRegion(parent);
-    if (canonical === undefined || !canonical.startsWith(`${country}-`)) break;
-    chain.unshift(canonical);
-    parent = parentOf.get(parent);
+  for (let parent = parentOfRegion(code), depth = 0; parent?.startsWith(`${country}-`) && depth < 8; parent = parentOfRegion(parent), depth++) {
+    chain.unshift(parent);
   }
   return chain;
 }
