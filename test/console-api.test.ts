@@ -238,13 +238,18 @@ describe('console API: successes', () => {
     const preview = await api('POST', 'api/preview', { restriction: CN_DEMAND });
     expect(preview.status).toBe(200);
     expect(preview.json).toMatchObject({
+      mode: 'enforce',
       matched: [{ meetingId: 'meeting-B', participantId: 'b-cn', hostAccountId: 'acct-b' }],
+      wouldRemove: [{ meetingId: 'meeting-B', participantId: 'b-cn', hostAccountId: 'acct-b' }],
       meetingsReached: ['meeting-A', 'meeting-B'],
       meetingsUndisturbed: ['meeting-A'],
       warnings: [],
       active: true,
     });
     expect(preview.json.digest).toMatch(/^[0-9a-f]{16}$/);
+    expect(preview.json).not.toHaveProperty('removed');
+    const dryRun = await api('POST', 'api/preview', { restriction: { ...CN_DEMAND, mode: 'dry-run' } });
+    expect(dryRun.json).toMatchObject({ mode: 'dry-run', matched: [{ participantId: 'b-cn' }], wouldRemove: [] });
     expect(s.gate.restrictions()).toEqual([]);
     expect(s.removed).toEqual([]);
 
@@ -392,7 +397,7 @@ async function expectMounted(origin: string): Promise<void> {
 }
 
 describe('createConsole options and mounting', () => {
-  it('refuses neither or both of token and authorize, unknown keys, a short token and a bad basePath', () => {
+  it('refuses neither or both of token and authorize, unknown keys, an empty or unsendable token and a bad basePath', () => {
     const gate = createGate({ geo: new StaticResolver({}) });
     const code = (fn: () => unknown): string | undefined => {
       try {
@@ -405,7 +410,8 @@ describe('createConsole options and mounting', () => {
     expect(code(() => createConsole(gate, {}))).toBe('E_INVALID_CONFIG:token');
     expect(code(() => createConsole(gate, { token: TOKEN, authorize: () => true }))).toBe('E_INVALID_CONFIG:authorize');
     expect(code(() => createConsole(gate, { token: TOKEN, basepath: '/x' } as never))).toBe('E_INVALID_CONFIG:basepath');
-    expect(code(() => createConsole(gate, { token: 'short' }))).toBe('E_INVALID_CONFIG:token');
+    expect(code(() => createConsole(gate, { token: '' }))).toBe('E_INVALID_CONFIG:token');
+    expect(code(() => createConsole(gate, { token: 'two words' }))).toBe('E_INVALID_CONFIG:token');
     expect(code(() => createConsole(gate, { token: TOKEN, basePath: 'console' }))).toBe('E_INVALID_CONFIG:basePath');
     expect(code(() => createConsole(gate, { token: TOKEN, cors: { origin: '*' } }))).toBe('E_INVALID_CONFIG:cors');
     expect(code(() => createConsole(gate, { token: TOKEN, maxBodyBytes: -1 }))).toBe('E_INVALID_CONFIG:maxBodyBytes');

@@ -78,7 +78,7 @@ export function createConsole(gate: Gate, options: ConsoleOptions): ConsoleHandl
     }
     if (route === 'preview' && method === 'POST') {
       const body = await restrictionBody(req, config.maxBodyBytes, false);
-      return sendJson(res, 200, impact(await gate.preview(body.restriction as Document)), cors);
+      return sendJson(res, 200, impact(await gate.preview(body.restriction as Document), false), cors);
     }
     if (route === 'restrictions' && method === 'POST') {
       const body = await restrictionBody(req, config.maxBodyBytes, true);
@@ -97,7 +97,7 @@ export function createConsole(gate: Gate, options: ConsoleOptions): ConsoleHandl
         });
       }
       const result = await gate.restrict(body.restriction as Document);
-      return sendJson(res, 201, impact(result), cors);
+      return sendJson(res, 201, impact(result, true), cors);
     }
     if (route.startsWith('restrictions/') && method === 'DELETE') {
       const id = decode(route.slice('restrictions/'.length));
@@ -225,19 +225,24 @@ function listed(r: NormalizedRestriction): Record<string, unknown> {
   };
 }
 
-/** What an operator needs from a preview or a registration. */
-function impact(result: RestrictResult): Record<string, unknown> {
-  return {
+/**
+ * What an operator needs from a preview (`applied: false`) or a registration:
+ * `matched` is who the restriction covers among present participants,
+ * `wouldRemove` (preview) who of them an enforce-mode restriction inside its
+ * window removes, `removed` / `pending` (registration) what happened.
+ */
+function impact(result: RestrictResult, applied: boolean): Record<string, unknown> {
+  const common = {
     restriction: result.restriction.source,
     digest: result.digest,
+    mode: result.restriction.mode,
     active: result.active,
     matched: result.matched,
-    removed: result.removed,
-    pending: result.pending,
-    meetingsReached: result.meetingsReached,
-    meetingsUndisturbed: result.meetingsUndisturbed,
-    warnings: result.warnings,
   };
+  const meetings = { meetingsReached: result.meetingsReached, meetingsUndisturbed: result.meetingsUndisturbed, warnings: result.warnings };
+  if (applied) return { ...common, removed: result.removed, pending: result.pending, ...meetings };
+  const removes = result.restriction.mode === 'enforce' && result.active;
+  return { ...common, wouldRemove: removes ? result.matched : [], ...meetings };
 }
 
 async function restrictionBody(req: IncomingMessage, limit: number, needDigest: boolean): Promise<{ restriction: unknown; digest?: unknown }> {
@@ -291,8 +296,9 @@ function checkOptions(gate: Gate, options: ConsoleOptions): Config {
   if ((token === undefined) === (authorize === undefined)) {
     throw invalid(token === undefined ? 'token' : 'authorize', 'give exactly one of token and authorize (the API is never left open)');
   }
-  if (token !== undefined && (typeof token !== 'string' || token.length < 16 || /\s/.test(token))) {
-    throw invalid('token', 'token must be a string of at least 16 characters without spaces (use 32 random bytes, base64url)');
+  // No length floor (the operator picks the token), but it must be sendable as a bearer token.
+  if (token !== undefined && (typeof token !== 'string' || !/^[\x21-\x7e]+$/.test(token))) {
+    throw invalid('token', 'token must be a non-empty string of visible ASCII characters without spaces (use 32 random bytes, base64url)');
   }
   if (authorize !== undefined && typeof authorize !== 'function')
     throw invalid('authorize', 'authorize must be a function (req) => boolean | Promise<boolean>');

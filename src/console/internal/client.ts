@@ -339,8 +339,20 @@ export function consoleClient(win: ClientWindow): void {
     const r = answer.json;
     previewed = { document, digest: str(r.digest) };
     const h = make('h3', 'Preview — nothing has been done yet');
-    const intro = make('p', r.active === false ? 'This restriction is not active now (outside its window): nobody would be removed now.' : '');
-    const removedH = make('h4', `Would remove ${arr(r.matched).length} participant(s)`);
+    const intro = make(
+      'p',
+      r.active === false
+        ? 'This restriction is not active now (outside its window): nobody would be removed now.'
+        : r.mode === 'dry-run'
+          ? 'Dry run: matches are reported in decisions and the audit log; nobody is removed or denied.'
+          : '',
+    );
+    const removedH = make(
+      'h4',
+      r.mode === 'dry-run' || r.active === false
+        ? `Matches ${arr(r.matched).length} participant(s)`
+        : `Would remove ${arr(r.wouldRemove).length} participant(s)`,
+    );
     const reached = make('p', `Meetings reached: ${meetingList(r.meetingsReached)}`);
     const undisturbed = make('p', `Meetings left undisturbed: ${meetingList(r.meetingsUndisturbed)}`, 'undisturbed');
     const warnings = arr(r.warnings).map((w) => make('p', `Warning: ${str(w)}`, 'warning'));
