@@ -221,4 +221,12 @@ describe.skipIf(!available)('operator console in a real browser', () => {
     expect(await page.evaluate<string>(label)).toBe('"By country"');
     await shot(annotate, '08-phone');
   });
+
+  it('follows the dark colour scheme', async ({ annotate }) => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    const background = await page.evaluate<string>('getComputedStyle(document.body).backgroundColor');
+    expect(background).toBe('rgb(13, 17, 23)');
+    await shot(annotate, '09-dark');
+  });
 });

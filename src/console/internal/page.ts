@@ -8,8 +8,8 @@ import { BASE_HEADERS } from './http.js';
 export const CLIENT_SCRIPT = `"use strict";(${consoleClient.toString()})(window);`;
 
 const STYLE = `
-:root{color-scheme:light dark;--fg:#1b1f24;--mute:#57606a;--bg:#fff;--panel:#f6f8fa;--line:#d0d7de;--accent:#0b5cad;--ok:#1a7f37;--bad:#b42318;--warn:#8a5a00;font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
-@media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--mute:#9da7b3;--bg:#0d1117;--panel:#161b22;--line:#30363d;--accent:#58a6ff;--ok:#3fb950;--bad:#f85149;--warn:#d29922}}
+:root{color-scheme:light dark;--fg:#1b1f24;--mute:#57606a;--bg:#fff;--panel:#f6f8fa;--line:#d0d7de;--accent:#0b5cad;--ok:#1a7f37;--bad:#b42318;--warn:#8a5a00;--on-accent:#fff;font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
+@media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--mute:#9da7b3;--bg:#0d1117;--panel:#161b22;--line:#30363d;--accent:#58a6ff;--ok:#3fb950;--bad:#f85149;--warn:#d29922;--on-accent:#0d1117}}
 *{box-sizing:border-box}body{margin:0;color:var(--fg);background:var(--bg)}
 header{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem 1rem;padding:.75rem 1rem;border-bottom:1px solid var(--line);background:var(--panel)}
 header h1{font-size:1.15rem;margin:0;flex:1 1 auto}header h1 span{color:var(--mute);font-weight:400}
@@ -30,7 +30,7 @@ fieldset{border:0;padding:0;margin:0 0 .25rem;display:flex;flex-wrap:wrap;gap:.2
 fieldset label{display:flex;align-items:center;gap:.35rem;font-weight:400;margin:0}fieldset input{width:auto}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(12rem,1fr));gap:0 .75rem}
 button{font:inherit;font-weight:600;padding:.45rem .9rem;border-radius:6px;border:1px solid var(--line);background:var(--panel);color:var(--fg);cursor:pointer;margin:.6rem .4rem 0 0}
-button.primary{background:var(--accent);border-color:var(--accent);color:#fff}button.danger{background:var(--bad);border-color:var(--bad);color:#fff}
+button.primary{background:var(--accent);border-color:var(--accent);color:var(--on-accent)}button.danger{background:var(--bad);border-color:var(--bad);color:var(--on-accent)}
 td button{margin:0;padding:.2rem .6rem}
 :focus-visible{outline:3px solid var(--accent);outline-offset:2px}
 #preview{margin-top:1rem;padding:.75rem;border:2px solid var(--accent);border-radius:8px}#preview:focus{outline:none}
