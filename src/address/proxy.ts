@@ -1,4 +1,4 @@
-import { cutRight, forwardedHops, hasHeaderValue, headerLines, MAX_HOPS, trimOws, xffHops, type HopList } from './internal/forwarded.js';
+import { cutRight, forwardedHops, hasHeaderValue, headerLines, isBlank, MAX_HOPS, trimOws, xffHops, type HopList } from './internal/forwarded.js';
 import { formatIPv4 } from './internal/ipv4.js';
 import { formatIPv6 } from './internal/ipv6.js';
 import { parseLiteral, type LiteralResult } from './internal/literal.js';
@@ -90,7 +90,7 @@ interface WalkEnd {
 function walk(input: ClientAddressInput, peer: LiteralResult, trust: Trust): WalkEnd | ClientAddressResult {
   const header = trust.header;
   const cut = cutRight(headerLines(input.headers, header));
-  if (/^[ \t]*$/.test(cut.text) && !cut.truncated) return { end: peer, via: 'peer', more: false };
+  if (!cut.truncated && isBlank(cut.text)) return { end: peer, via: 'peer', more: false };
   const list = hopsOf(header, cut.text);
   if ('problem' in list) return invalid(`${header} header ${list.problem}`, header);
   const beyond = cut.truncated || list.truncated;

@@ -38,6 +38,8 @@ export function headerLines(headers: Readonly<Record<string, HeaderValue>> | und
  * header costs no more than a small one.
  */
 export function cutRight(lines: readonly string[]): { text: string; truncated: boolean } {
+  // One short line (nearly every request): nothing to join or cut.
+  if (lines.length === 1 && (lines[0] as string).length <= MAX_HEADER_LENGTH) return { text: lines[0] as string, truncated: false };
   let start = lines.length;
   let total = 0;
   while (start > 0 && total <= MAX_HEADER_LENGTH) {
@@ -64,13 +66,20 @@ export function hasHeaderValue(headers: Readonly<Record<string, HeaderValue>> | 
   for (const key of Object.keys(headers)) {
     if (key.length !== name.length || key.toLowerCase() !== name) continue;
     const value = headers[key];
-    if (typeof value === 'string' && !BLANK.test(value)) return true;
-    if (Array.isArray(value) && value.some((v) => typeof v === 'string' && !BLANK.test(v))) return true;
+    if (typeof value === 'string' && !isBlank(value)) return true;
+    if (Array.isArray(value) && value.some((v) => typeof v === 'string' && !isBlank(v))) return true;
   }
   return false;
 }
 
-const BLANK = /^[ \t]*$/;
+/** True when `text` is empty or only optional whitespace (SP / HTAB); stops at the first other character. */
+export function isBlank(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09) return false;
+  }
+  return true;
+}
 
 /** Strip optional whitespace (SP / HTAB) around a list member. */
 export function trimOws(s: string): string {
