@@ -25,6 +25,7 @@ const CASES = [
   { id: '4', file: '4-enforcement.mjs', node: ['--max-old-space-size=4096'] },
   { id: '5', file: '5-resolver-memory.mjs' },
   { id: '6', file: '6-surroundings.mjs' },
+  { id: '7', file: '7-audit.mjs' },
 ];
 
 /** Newest modification time under a directory (for "is dist older than src?"). */

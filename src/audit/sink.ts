@@ -16,7 +16,8 @@ import type {
   JsonlAuditSinkOptions,
 } from './types.js';
 import { resolveFs } from './internal/fs.js';
-import { checkpointPath, decodeLine, encodeLine, type LineHasher, lineHasher, parseCheckpoint, ZERO_HASH } from './internal/record.js';
+import { checkpointPath, decodeLine, encodeLine, encodeSerialised, type LineHasher, lineHasher, parseCheckpoint, ZERO_HASH } from './internal/record.js';
+import { serialiseRecord } from './internal/serialise.js';
 import { type CheckpointSigner, checkpointMac, checkpointSigner, privateSigningKey } from './internal/signing.js';
 
 /** Every event a gate emits; `satisfies` makes the compiler flag a type added to GateEventMap but not here. */
@@ -61,10 +62,28 @@ const BATCH_EVENTS = 512;
 /** A signed checkpoint at least this often while events arrive. */
 const SIGN_INTERVAL_MS = 60_000;
 
-type QueueEntry =
-  | { kind: 'event'; event: object }
-  | { kind: 'gap'; dropped: number; from: string; to: string; types: Record<string, number> }
-  | { kind: 'sign' };
+/** Events the sink could not keep (buffer full), recorded by one `audit.gap` line where they were lost. */
+class GapEntry {
+  dropped = 1;
+  readonly from: string;
+  to: string;
+  readonly types: Record<string, number>;
+  constructor(time: string, type: string) {
+    this.from = time;
+    this.to = time;
+    this.types = { [type]: 1 };
+  }
+}
+
+/** A signed checkpoint record asked for (timer, close, exit). */
+const SIGN = Object.freeze({ sign: true });
+
+/**
+ * What waits to be written: an event already serialised (canonical JSON,
+ * taken when it was recorded, so a caller changing the object afterwards
+ * changes nothing), a gap, or a signature.
+ */
+type QueueEntry = string | GapEntry | typeof SIGN;
 
 type LineKind = 'event' | 'gap' | 'start' | 'sign';
 
@@ -337,7 +356,7 @@ class Sink implements JsonlAuditSink {
     this.#syncFlush();
     // Whatever is still queued now is lost with the sink: say so rather than resolve as if it were recorded.
     const unwritten = this.#bufferedEvents;
-    const dropped = this.#queue.reduce((n, entry) => (entry.kind === 'gap' ? n + entry.dropped : n), 0);
+    const dropped = this.#queue.reduce((n: number, entry) => (entry instanceof GapEntry ? n + entry.dropped : n), 0);
     this.#closed = true;
     clearInterval(this.#tickTimer);
     if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
@@ -486,7 +505,7 @@ class Sink implements JsonlAuditSink {
     // Full while failing: the disk may be back, so try before dropping anything.
     if (this.#bufferedEvents >= this.#c.bufferLimit && !this.#healthy) this.#drain();
     if (this.#healthy || this.#bufferedEvents < this.#c.bufferLimit) {
-      this.#queue.push({ kind: 'event', event: recordOf(event) });
+      this.#queue.push(serialiseRecord(recordOf(event)));
       this.#bufferedEvents++;
       return;
     }
@@ -495,12 +514,12 @@ class Sink implements JsonlAuditSink {
     this.#droppedInOutage++;
     const time = typeof event.time === 'string' ? event.time : new Date(this.#c.clock()).toISOString();
     const tailEntry = this.#queue.at(-1);
-    if (tailEntry?.kind === 'gap') {
+    if (tailEntry instanceof GapEntry) {
       tailEntry.dropped++;
       tailEntry.to = time;
       tailEntry.types[event.type] = (tailEntry.types[event.type] ?? 0) + 1;
     } else {
-      this.#queue.push({ kind: 'gap', dropped: 1, from: time, to: time, types: { [event.type]: 1 } });
+      this.#queue.push(new GapEntry(time, event.type));
     }
   }
 
@@ -518,9 +537,9 @@ class Sink implements JsonlAuditSink {
   /** Ask for a signed checkpoint record after the lines recorded so far (when anything is unsigned). */
   #requestSignature(): void {
     if (this.#closed || this.#c.signer === undefined) return;
-    if (this.#unsignedLines === 0 && this.#queue.every((e) => e.kind === 'sign')) return;
-    if (this.#queue.at(-1)?.kind === 'sign') return;
-    this.#queue.push({ kind: 'sign' });
+    if (this.#unsignedLines === 0 && this.#queue.every((e) => e === SIGN)) return;
+    if (this.#queue.at(-1) === SIGN) return;
+    this.#queue.push(SIGN);
   }
 
   #now(): string {
@@ -545,8 +564,8 @@ class Sink implements JsonlAuditSink {
     let consumed = 0;
     let start = false;
     const limit = this.#c.maxBytes === undefined ? BATCH_BYTES : Math.min(BATCH_BYTES, Math.max(1, this.#c.maxBytes - this.#bytes));
-    const add = (record: object, lineKind: LineKind): void => {
-      const line = encodeLine(record, seq + 1, hash, hasher);
+    const add = (record: object | string, lineKind: LineKind): void => {
+      const line = typeof record === 'string' ? encodeSerialised(record, seq + 1, hash, hasher) : encodeLine(record, seq + 1, hash, hasher);
       seq = line.seq;
       hash = line.hash;
       kind = lineKind;
@@ -586,11 +605,9 @@ class Sink implements JsonlAuditSink {
       while (consumed < this.#queue.length && length < limit) {
         const entry = this.#queue[consumed] as QueueEntry;
         consumed++;
-        if (entry.kind === 'event') {
-          add(entry.event, 'event');
-          events++;
-          if (signer !== undefined && this.#unsignedEvents >= this.#c.checkpointEvery) sign();
-        } else if (entry.kind === 'gap') {
+        if (entry === SIGN) {
+          sign();
+        } else if (entry instanceof GapEntry) {
           const gap: AuditGapRecord = {
             type: 'audit.gap',
             time: this.#now(),
@@ -601,8 +618,10 @@ class Sink implements JsonlAuditSink {
           };
           add(gap, 'gap');
           gaps++;
-        } else {
-          sign();
+        } else if (typeof entry === 'string') {
+          add(entry, 'event');
+          events++;
+          if (signer !== undefined && this.#unsignedEvents >= this.#c.checkpointEvery) sign();
         }
       }
     }

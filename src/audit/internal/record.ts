@@ -41,7 +41,11 @@ function lineOf(eventJson: string, hash: string, prev: string, seq: number): str
 
 /** Encode one record as a line, chained to `prev`. */
 export function encodeLine(event: object, seq: number, prev: string, hasher: LineHasher): EncodedLine {
-  const eventJson = serialiseRecord(event);
+  return encodeSerialised(serialiseRecord(event), seq, prev, hasher);
+}
+
+/** Encode a record already in canonical JSON as a line, chained to `prev`. */
+export function encodeSerialised(eventJson: string, seq: number, prev: string, hasher: LineHasher): EncodedLine {
   const hash = hasher(bodyOf(eventJson, prev, seq));
   return { seq, hash, text: `${lineOf(eventJson, hash, prev, seq)}\n` };
 }

@@ -33,6 +33,8 @@ interface Shape {
   readonly writers: readonly Writer[];
   /** key → index in `keys`. */
   readonly index: ReadonlyMap<string, number>;
+  /** The last own-key list seen and its plan (see {@link planOf}). */
+  last?: { keys: readonly string[]; plan: readonly number[] };
 }
 
 function shape(fields: Record<string, Writer>): Shape {
@@ -49,31 +51,45 @@ function hasToJson(value: object): boolean {
   return typeof (value as { toJSON?: unknown }).toJSON === 'function';
 }
 
-/** Present-key flags, reused (writers do not nest deeper than the shapes below, one level at a time). */
-const scratch: Uint8Array[] = [new Uint8Array(32), new Uint8Array(32), new Uint8Array(32)];
-let depth = 0;
+/**
+ * The indices (into the shape's sorted keys) of an object's own keys, in
+ * canonical order; `undefined` when it has a key outside the shape. The gate
+ * builds each event type with the same keys in the same order, so the plan
+ * for the last key list seen is kept and reused when the next one is equal.
+ */
+function planOf(own: readonly string[], s: Shape): readonly number[] | undefined {
+  const last = s.last;
+  if (last !== undefined && last.keys.length === own.length) {
+    let same = true;
+    for (let i = 0; i < own.length; i++) {
+      if (last.keys[i] !== own[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return last.plan;
+  }
+  const plan: number[] = [];
+  for (const key of own) {
+    const at = s.index.get(key);
+    if (at === undefined) return undefined;
+    plan.push(at);
+  }
+  plan.sort((a, b) => a - b);
+  s.last = { keys: own, plan };
+  return plan;
+}
 
 function writeShape(value: object, s: Shape): string {
-  const own = Object.keys(value);
-  const present = scratch[depth];
-  if (present === undefined || own.length > 32) {
+  const plan = planOf(Object.keys(value), s);
+  if (plan === undefined) {
     irregular = true;
     return '';
   }
-  present.fill(0, 0, s.keys.length);
-  for (let i = 0; i < own.length; i++) {
-    const at = s.index.get(own[i] as string);
-    if (at === undefined) {
-      irregular = true;
-      return '';
-    }
-    present[at] = 1;
-  }
-  depth++;
   let out = '{';
   let first = true;
-  for (let i = 0; i < s.keys.length; i++) {
-    if (present[i] === 0) continue;
+  for (let k = 0; k < plan.length; k++) {
+    const i = plan[k] as number;
     const v = (value as Record<string, unknown>)[s.keys[i] as string];
     // JSON drops undefined and function members from objects.
     if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
@@ -81,15 +97,22 @@ function writeShape(value: object, s: Shape): string {
     out += first ? s.quoted[i] + text : `,${s.quoted[i]}${text}`;
     first = false;
   }
-  depth--;
   return `${out}}`;
+}
+
+/** Characters JSON escapes (and lone surrogates, which it writes as escapes): strings without them are quoted as they are. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** `JSON.stringify` of a string, without its escaping pass for the common case of nothing to escape. */
+function quote(v: string): string {
+  return v.length < 256 && !NEEDS_ESCAPE.test(v) ? `"${v}"` : JSON.stringify(v);
 }
 
 /** A primitive; an object or array outside a known shape is irregular. */
 const scalar: Writer = (v) => {
   switch (typeof v) {
     case 'string':
-      return JSON.stringify(v);
+      return quote(v);
     case 'number':
       return Number.isFinite(v) ? String(v) : 'null';
     case 'boolean':
@@ -139,7 +162,7 @@ const numberRecord: Writer = (v) => {
   for (const key of Object.keys(v).sort()) {
     const n = (v as Record<string, unknown>)[key];
     if (n === undefined || typeof n === 'function' || typeof n === 'symbol') continue;
-    out += `${first ? '' : ','}${JSON.stringify(key)}:${scalar(n)}`;
+    out += `${first ? '' : ','}${quote(key)}:${scalar(n)}`;
     first = false;
   }
   return `${out}}`;
