@@ -281,6 +281,8 @@ describe('console API: successes', () => {
     const report = res.json.report as { governmentDemands: { total: { restrictionsRefused: number } }; promises: { meetingsEndedBySdk: number } };
     expect(report.promises.meetingsEndedBySdk).toBe(0);
     expect(report.governmentDemands.total.restrictionsRefused).toBeGreaterThanOrEqual(0);
+    const both = await api('GET', 'api/report?html=1');
+    expect(String(both.json.html)).toMatch(/^<!doctype html>/i);
     const html = await api('GET', 'api/report?format=html');
     expect(html.status).toBe(200);
     expect(html.headers.get('content-type')).toMatch(/^text\/html/);

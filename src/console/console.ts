@@ -111,6 +111,18 @@ export function createConsole(gate: Gate, options: ConsoleOptions): ConsoleHandl
     throw new HttpProblem(404, { error: 'not-found', message: `no route api/${route}` });
   }
 
+  // One read of the log serves every request that arrives while it runs (a page reloads its report after events).
+  let reading: Promise<{ verification: Awaited<ReturnType<typeof verifyAuditLog>>; report: Awaited<ReturnType<typeof buildTransparencyReport>> }> | undefined;
+  const readLog = (path: string) => {
+    reading ??= (async () => ({
+      verification: await verifyAuditLog(path, config.verifyOptions),
+      report: await buildTransparencyReport(path, config.reportOptions),
+    }))().finally(() => {
+      reading = undefined;
+    });
+    return reading;
+  };
+
   async function report(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>): Promise<void> {
     if (config.auditLogPath === undefined) {
       throw new HttpProblem(404, {
@@ -118,10 +130,9 @@ export function createConsole(gate: Gate, options: ConsoleOptions): ConsoleHandl
         message: 'no audit log is configured: pass createConsole(gate, { auditLog: path }) to see its verification and transparency report',
       });
     }
-    const verification = await verifyAuditLog(config.auditLogPath, config.verifyOptions);
-    const built = await buildTransparencyReport(config.auditLogPath, config.reportOptions);
-    const format = new URL(req.url ?? '/', 'http://console.invalid').searchParams.get('format');
-    if (format === 'html') {
+    const { verification, report: built } = await readLog(config.auditLogPath);
+    const query = new URL(req.url ?? '/', 'http://console.invalid').searchParams;
+    if (query.get('format') === 'html') {
       const html = renderReportHtml(built);
       res.writeHead(200, {
         ...page.reportHeaders(),
@@ -131,7 +142,9 @@ export function createConsole(gate: Gate, options: ConsoleOptions): ConsoleHandl
       res.end(html);
       return;
     }
-    sendJson(res, 200, { verification, report: built }, cors);
+    // `?html=1`: the rendered page too, so the console shows it without reading the log twice.
+    const html = query.get('html') === '1' ? { html: renderReportHtml(built) } : {};
+    sendJson(res, 200, { verification, report: built, ...html }, cors);
   }
 
   const handler = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void => {

@@ -481,7 +481,7 @@ export function consoleClient(win: ClientWindow): void {
       verification.textContent = 'No audit log is configured for this console (createConsole option auditLog).';
       return;
     }
-    const answer = await call('GET', 'api/report');
+    const answer = await call('GET', 'api/report?html=1');
     if (answer.status !== 200) {
       verification.textContent = `The report is unavailable: ${refusal(answer)}`;
       return;
@@ -514,12 +514,12 @@ export function consoleClient(win: ClientWindow): void {
       dl.append(div);
     }
     el('report-summary').replaceChildren(dl);
-    const html = await win.fetch(`${base}api/report?format=html`, { headers: { authorization: `Bearer ${token}` }, cache: 'no-store' });
-    if (html.ok) {
-      const text = await html.text();
+    const text = str(answer.json.html);
+    if (text !== '') {
       el('report-frame').srcdoc = text;
       el('report-frame').hidden = false;
       const link = el('report-download');
+      if (link.href.startsWith('blob:')) win.URL.revokeObjectURL(link.href);
       link.href = win.URL.createObjectURL(new win.Blob([text], { type: 'text/html' }));
       link.hidden = false;
     }
