@@ -127,7 +127,7 @@ export interface TrustedProxies {
  * must not become a "trusted proxy" (or a CDN edge) by using a tunnel address
  * that embeds a trusted IPv4 address.
  */
-export function trustKey(ip: IpValue): IpValue {
+function trustKey(ip: IpValue): IpValue {
   if (ip.family === 4) return ip;
   const v4 = mappedIPv4(ip.bytes);
   return v4 >= 0 ? { family: 4, v4 } : ip;
