@@ -1,6 +1,7 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, test, vi } from 'vitest';
 import { GeoadmitError } from '../src/errors/index.js';
 import { OverlayResolver, parseGeofeed, StaticResolver, type GeoResolver, type Location } from '../src/geo/index.js';
+import { staticResolver } from '../src/testing/index.js';
 
 const FEED = `# corrections, RFC 8805
 192.0.2.0/24,US,US-CA,San Francisco,
@@ -71,7 +72,12 @@ describe('OverlayResolver', () => {
       resolve: (): Location => ({ subdivisions: [], source: 'broken', unknown: 'lookup-error' }),
     };
     expect(new OverlayResolver([broken, base]).resolve('1.2.4.8')).toMatchObject({ unknown: 'lookup-error', source: 'broken' });
-    const throwing: GeoResolver = { ...broken, resolve: () => { throw new Error('boom'); } };
+    const throwing: GeoResolver = {
+      ...broken,
+      resolve: () => {
+        throw new Error('boom');
+      },
+    };
     expect(new OverlayResolver([throwing, base]).resolve('1.2.4.8')).toMatchObject({ unknown: 'lookup-error', source: 'broken' });
   });
 
@@ -97,5 +103,16 @@ describe('OverlayResolver', () => {
   it('refuses an empty or bogus layer list', () => {
     expect(() => new OverlayResolver([])).toThrow(GeoadmitError);
     expect(() => new OverlayResolver([base, {} as never])).toThrow(/layers\[1\]/);
+  });
+});
+
+describe('OverlayResolver capabilities are the AND of its layers', () => {
+  test('a correction line with a subdivision does not hide that the database has none', () => {
+    const corrections = StaticResolver.fromGeofeed('1.2.4.0/24,CN,CN-BJ,,\n');
+    const db = staticResolver({ '1.2.0.0/16': 'CN' });
+    expect(corrections.capabilities.subdivisions).toBe(true);
+    expect(new OverlayResolver([corrections, db]).capabilities).toEqual({ countries: true, subdivisions: false, anonymizers: false });
+    const rich = staticResolver({ '1.2.0.0/16': { country: 'CN', subdivisions: ['CN-BJ'], anonymizer: false } });
+    expect(new OverlayResolver([corrections, rich]).capabilities).toEqual({ countries: true, subdivisions: true, anonymizers: false });
   });
 });

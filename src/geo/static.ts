@@ -1,7 +1,7 @@
 import { classify, compileCidr, echo, parseLiteral, PrefixTable } from '../address/ip.js';
 import { GeoadmitError } from '../errors/index.js';
 import { assertKnownKeys } from '../internal/options.js';
-import { canonicalRegion, countryOfRegion } from '../restrictions/regions.js';
+import { canonicalRegion, countryOfRegion, regionSuggestion } from '../regions/index.js';
 import type { GeoCapabilities, GeoResolver, GeoResolverMetadata, Location } from './types.js';
 import { unknownLocation } from './location.js';
 
@@ -34,6 +34,12 @@ export type StaticTable = Readonly<Record<string, StaticEntry>>;
 export interface StaticResolverOptions {
   /** `metadata.name` and `Location.source` of answers. Default `static`. */
   name?: string;
+}
+
+/** ` (did you mean "GB"?)` for a code people commonly mean something by (`UK`), else nothing. */
+function meantHint(code: string): string {
+  const meant = regionSuggestion(code);
+  return meant.length === 0 ? '' : ` (did you mean ${meant.map((c) => `"${c}"`).join(' or ')}?)`;
 }
 
 const STATIC_OPTION_KEYS = ['name'] as const;
@@ -97,7 +103,8 @@ function entryLocation(entry: unknown, network: string, source: string, where: s
   const fields = record as { country?: unknown; subdivisions?: unknown; anonymizer?: unknown; anonymous?: unknown };
   const { country, subdivisions = [] } = fields;
   const cc = countryCode(country);
-  if (cc === undefined) throw configError(where, 'country must be an ISO 3166-1 alpha-2 code such as "CN"');
+  if (cc === undefined)
+    throw configError(where, `country must be an ISO 3166-1 alpha-2 code such as "CN"${typeof country === 'string' ? meantHint(country) : ''}`);
   if (!Array.isArray(subdivisions)) throw configError(where, 'subdivisions must be an array of ISO 3166-2 codes');
   const subs: string[] = [];
   subdivisions.forEach((s: unknown, i) => {
@@ -294,7 +301,7 @@ export function parseGeofeed(csvText: string): GeofeedEntry[] {
       throw fail((error as Error).message);
     }
     const country = countryText === '' ? undefined : countryCode(countryText);
-    if (countryText !== '' && country === undefined) throw fail(`country ${echo(countryText)} is not an ISO 3166-1 alpha-2 code`);
+    if (countryText !== '' && country === undefined) throw fail(`country ${echo(countryText)} is not an ISO 3166-1 alpha-2 code${meantHint(countryText)}`);
     let region: string | undefined;
     if (regionText !== '') {
       if (!SUBDIVISION.test(regionText.toUpperCase())) throw fail(`region ${echo(regionText)} is not a full ISO 3166-2 code such as "US-CA"`);

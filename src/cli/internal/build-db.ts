@@ -1,7 +1,7 @@
 import { cidrResult, type CompiledCidr } from '../../address/ip.js';
 import { GeoadmitError } from '../../errors/index.js';
 import { writeMmdb, type MmdbEntry, type MmdbRecord } from '../../mmdb/index.js';
-import { canonicalRegion } from '../../restrictions/index.js';
+import { canonicalRegion, regionSuggestion } from '../../regions/index.js';
 import { type CliContext, CliExitCode, CliUsageError, count } from './context.js';
 import { splitCsvLine } from './csv.js';
 import { outputPath, readTextDocument } from './files.js';
@@ -85,7 +85,11 @@ function overlaps(spans: Span[]): RowProblem[] {
 /** Country and subdivision of one row, validated against the ISO lists, or an error text. */
 function regionOf(countryField: string, regionField: string): { country: string; subdivision?: string } | string {
   const country = canonicalRegion(countryField);
-  if (country === undefined || country.includes('-')) return `country ${JSON.stringify(countryField)} is not an ISO 3166-1 alpha-2 code`;
+  if (country === undefined || country.includes('-')) {
+    const meant = regionSuggestion(countryField);
+    const hint = meant.length === 0 ? '' : ` (did you mean ${meant.map((c) => `"${c}"`).join(' or ')}?)`;
+    return `country ${JSON.stringify(countryField)} is not an ISO 3166-1 alpha-2 code${hint}`;
+  }
   if (regionField === '') return { country };
   // Geofeeds write the full ISO 3166-2 code (`US-CA`); simple tables may write only the part after the hyphen.
   const full = regionField.includes('-') ? regionField : `${country}-${regionField}`;

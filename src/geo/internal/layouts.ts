@@ -1,5 +1,5 @@
 import type { GeoCapabilities } from '../types.js';
-import { isCountryCode, looksLikeAlpha2, subdivisionByName, subdivisionCode } from './iso.js';
+import { isCountryCode, looksLikeAlpha2, subdivisionByName, subdivisionCode } from '../../regions/index.js';
 
 /**
  * Record layouts the MaxMind resolver understands. Detected per file from the
@@ -198,7 +198,8 @@ export class LayoutEvidence {
       if (mapped.country !== undefined && Array.isArray(subs)) {
         // Subdivisions known only by name (DB-IP) count towards name coverage.
         for (const sub of subs.slice(0, 8)) {
-          if (isObject(sub) && subdivisionCode(mapped.country, sub['iso_code']) === undefined && isObject(sub['names'])) this.#name(mapped.country, sub['names']['en']);
+          if (isObject(sub) && subdivisionCode(mapped.country, sub['iso_code']) === undefined && isObject(sub['names']))
+            this.#name(mapped.country, sub['names']['en']);
         }
       }
       const traits = rec['traits'];
@@ -232,9 +233,7 @@ export class LayoutEvidence {
 }
 
 /** Outcome of layout detection. */
-export type LayoutDetection =
-  | { ok: true; layout: MaxMindLayout; capabilities: GeoCapabilities }
-  | { ok: false; kind: string };
+export type LayoutDetection = { ok: true; layout: MaxMindLayout; capabilities: GeoCapabilities } | { ok: false; kind: string };
 
 /**
  * Decide a database's layout from its `database_type` and the evidence of its

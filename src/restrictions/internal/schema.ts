@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { canonicalRegion, subdivisionsWithSuffix } from '../regions.js';
+import { canonicalRegion, regionSuggestion, subdivisionsWithSuffix } from '../../regions/index.js';
 
 /** Caps against hostile documents: far above any real order, far below what hurts. */
 export const LIMITS = Object.freeze({
@@ -20,6 +20,11 @@ export function show(value: string): string {
  */
 export function regionCodeProblem(code: string): string | undefined {
   if (canonicalRegion(code) !== undefined) return undefined;
+  // A code people commonly mean something by (UK, EL, ...) before any guess at a bare subdivision suffix.
+  const meant = regionSuggestion(code);
+  if (meant.length > 0) {
+    return `unknown region code ${show(code)} (did you mean ${meant.map((c) => `"${c}"`).join(' or ')}? ${show(code)} is not an ISO 3166 code)`;
+  }
   const bare = /^-?([A-Za-z0-9]{1,3})$/.exec(code);
   if (bare !== null) {
     const candidates = subdivisionsWithSuffix(bare[1] as string);
@@ -35,7 +40,10 @@ export function regionCodeProblem(code: string): string | undefined {
 }
 
 const text = (max: number) =>
-  z.string().min(1, { error: 'must not be empty' }).max(max, { error: `is too long (at most ${max} characters)` });
+  z
+    .string()
+    .min(1, { error: 'must not be empty' })
+    .max(max, { error: `is too long (at most ${max} characters)` });
 
 const regionCode = z.string().superRefine((value, ctx) => {
   const problem = regionCodeProblem(value);
@@ -88,7 +96,10 @@ export const restrictionSchema = z.strictObject({
   validUntil: instant.optional(),
   unknownLocation: choice(['admit', 'deny'] as const).optional(),
   anonymizers: choice(['admit', 'deny'] as const).optional(),
-  reference: z.string().max(LIMITS.reference, { error: `is too long (at most ${LIMITS.reference} characters)` }).optional(),
+  reference: z
+    .string()
+    .max(LIMITS.reference, { error: `is too long (at most ${LIMITS.reference} characters)` })
+    .optional(),
 });
 
 /** A document that passed {@link restrictionSchema}. */

@@ -1,7 +1,7 @@
 import type { core } from 'zod';
 import { ErrorCode } from '../../errors/index.js';
 import { isPlainObject, plainDataSnapshot } from '../../internal/objects.js';
-import { canonicalRegion, regionContains } from '../regions.js';
+import { canonicalRegion, regionContains } from '../../regions/index.js';
 import type { NormalizedRestriction, Restriction, RestrictionKind, ValidateRestrictionOptions } from '../types.js';
 import { LIMITS, restrictionSchema, show, type ParsedRestriction } from './schema.js';
 

@@ -1,15 +1,15 @@
-import { iso31661, iso31662 } from 'iso-3166';
-import { canonicalSubdivision } from './replaced-codes.js';
+import { iso31662 } from 'iso-3166';
+import { COUNTRIES } from './codes.js';
+import { canonicalSubdivision } from './replaced.js';
 
 /**
- * Country codes a database may put in `Location.country`: ISO 3166-1 assigned
- * alpha-2 codes plus `XK` (Kosovo, user-assigned but used by every major
- * database; dropping it would misreport Kosovo as "no physical country").
- * Pseudo-codes such as `EU`, `AP`, `A1`, `ZZ` or `--` do not name a country.
+ * True when `code` is an alpha-2 code a database may put in
+ * `Location.country`: ISO 3166-1 assigned codes plus `XK` (Kosovo,
+ * user-assigned but used by every major database; dropping it would
+ * misreport Kosovo as "no physical country"). Pseudo-codes such as `EU`,
+ * `AP`, `A1`, `ZZ` or `--` do not name a country. One list with region
+ * validation ({@link COUNTRIES}).
  */
-const COUNTRIES: ReadonlySet<string> = new Set([...iso31661.map((c) => c.alpha2), 'XK']);
-
-/** True when `code` is an alpha-2 code that names a country (see {@link COUNTRIES}). */
 export function isCountryCode(code: unknown): code is string {
   return typeof code === 'string' && COUNTRIES.has(code);
 }
@@ -61,12 +61,52 @@ export function normaliseName(name: string): string {
  * not the State of México (MX-MEX), "Kyiv City" not Kyiv Oblast.
  */
 const TRAILING_WORDS = new Set([
-  'sheng', 'shi', 'zizhiqu', 'huizu', 'zhuangzu', 'uygur', 'uyghur', 'uighur', 'weiwuer', 'tebiexingzhengqu', 'sar',
-  'oblast', 'oblasti', 'oblys', 'oblysy', 'krai', 'kray', 'kraj', 'okrug', 'respublika', 'republic', 'autonomous', 'avtonomna',
-  'avtonomnyy', 'avtonomnaya', 'province', 'provincia', 'prefecture', 'state', 'region', 'municipality', 'county',
-  'governorate', 'department', 'territory',
+  'sheng',
+  'shi',
+  'zizhiqu',
+  'huizu',
+  'zhuangzu',
+  'uygur',
+  'uyghur',
+  'uighur',
+  'weiwuer',
+  'tebiexingzhengqu',
+  'sar',
+  'oblast',
+  'oblasti',
+  'oblys',
+  'oblysy',
+  'krai',
+  'kray',
+  'kraj',
+  'okrug',
+  'respublika',
+  'republic',
+  'autonomous',
+  'avtonomna',
+  'avtonomnyy',
+  'avtonomnaya',
+  'province',
+  'provincia',
+  'prefecture',
+  'state',
+  'region',
+  'municipality',
+  'county',
+  'governorate',
+  'department',
+  'territory',
 ]);
-const LEADING_PHRASES = ['autonomous republic of ', 'avtonomna respublika ', 'republic of ', 'respublika ', 'province of ', 'state of ', 'city of ', 'region of '];
+const LEADING_PHRASES = [
+  'autonomous republic of ',
+  'avtonomna respublika ',
+  'republic of ',
+  'respublika ',
+  'province of ',
+  'state of ',
+  'city of ',
+  'region of ',
+];
 
 /** `name` (already {@link normaliseName}d) without administrative words; may be empty. */
 export function stripAdministrative(name: string): string {

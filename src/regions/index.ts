@@ -1,0 +1,28 @@
+/**
+ * ISO 3166 region data, in one place below geo and restrictions: which codes
+ * are countries and subdivisions, their canonical forms (case, replaced codes,
+ * territories with their own alpha-2 code), containment, what a user probably
+ * meant by a code that is not one, and the subdivision names databases use.
+ * Internal: the public API re-exports `canonicalRegion`, `isRegion` and
+ * `regionContains` from restrictions.
+ *
+ * @module
+ */
+export {
+  canonicalLocationCode,
+  canonicalRegion,
+  containsCanonical,
+  COUNTRIES,
+  countryOfRegion,
+  countryOfSubdivision,
+  isCountryRegion,
+  isRegion,
+  parentOfRegion,
+  regionContains,
+  subdivisionsWithSuffix,
+  territoryAliases,
+  territoryParents,
+} from './codes.js';
+export { isCountryCode, looksLikeAlpha2, normaliseName, stripAdministrative, subdivisionByName, subdivisionCode, subdivisionExonyms } from './names.js';
+export { canonicalSubdivision, replacedSubdivisionCodes } from './replaced.js';
+export { regionSuggestion } from './suggestions.js';
