@@ -23,6 +23,27 @@ export async function joinSetup(size, restrictions = [cnTakedown()]) {
   return { buffer, addresses, resolver, gate, naive };
 }
 
+/**
+ * A run(n) function of joins with participant churn (SPEC 16): every join has
+ * a participant id never used before, and every admitted participant leaves
+ * right after, so each meeting has one participant at a time. The joins'
+ * meetings, accounts and addresses are `joins`', in order, wrapping.
+ */
+export function churnCycler(joins, gate) {
+  let i = 0;
+  let n = 0;
+  const len = joins.length;
+  return async (count) => {
+    for (let k = 0; k < count; k++) {
+      const j = joins[i];
+      const participantId = `churn-${n++}`;
+      const d = await gate.admit({ meetingId: j.meetingId, hostAccountId: j.hostAccountId, participantId, peerAddress: j.peerAddress });
+      if (d.admitted) gate.leave(j.meetingId, participantId);
+      if (++i === len) i = 0;
+    }
+  };
+}
+
 /** run(n) functions that walk `items` in order, wrapping, each with its own cursor. */
 export function cycler(items, step) {
   let i = 0;

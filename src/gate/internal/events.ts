@@ -80,23 +80,6 @@ function auditNetwork(network: string, mode: RedactionMode): string | undefined 
   return truncateCanonical(network.slice(0, slash));
 }
 
-// The audit form of a location depends only on the location object and the mode; resolvers hand out
-// one frozen object per database record, so the copy is made once per record, not once per join.
-// One cache per mode: a resolver may serve gates with different `audit.ip` settings.
-const auditCaches = new Map<RedactionMode, WeakMap<Location, Location>>();
-
-function cachedAuditLocation(l: Location, mode: RedactionMode): Location {
-  if (!Object.isFrozen(l)) return auditLocation(l, mode);
-  let cache = auditCaches.get(mode);
-  if (cache === undefined) auditCaches.set(mode, (cache = new WeakMap()));
-  let out = cache.get(l);
-  if (out === undefined) {
-    out = Object.freeze(auditLocation(l, mode)) as Location;
-    cache.set(l, out);
-  }
-  return out;
-}
-
 /** Everything a decision event carries besides the decision itself. */
 export interface DecisionFacts {
   now: number;
@@ -119,7 +102,7 @@ export function decisionEvent({ now, join, decision, matchedIds, address, mode }
     reasons: decision.reasons,
     dryRun: decision.dryRun,
     restrictionIds: matchedIds,
-    location: mode === 'raw' ? auditLocation(decision.location, mode) : cachedAuditLocation(decision.location, mode),
+    location: auditLocation(decision.location, mode),
   };
   if (join.hostAccountId !== undefined) event.hostAccountId = join.hostAccountId;
   if (address !== undefined) event.address = address;
