@@ -274,7 +274,7 @@ describe('console API: successes', () => {
 
   it('serves the report as JSON with the verification, and as HTML on request', async () => {
     await api('POST', 'api/restrictions', { restriction: { ...CN_DEMAND, regions: ['HK'] }, digest: null });
-    await s.sink.flush?.();
+    await s.sink.flush();
     const res = await api('GET', 'api/report');
     expect(res.status).toBe(200);
     expect(res.json.verification).toMatchObject({ ok: true });
@@ -288,6 +288,25 @@ describe('console API: successes', () => {
     expect(html.headers.get('content-type')).toMatch(/^text\/html/);
     expect(html.headers.get('content-security-policy')).toMatch(/sandbox/);
     expect(html.text).toMatch(/^<!doctype html>/i);
+  });
+
+  it('takes the audit sink itself as auditLog and flushes it before reporting', async () => {
+    await teardown(s);
+    s = await setup();
+    const handler = createConsole(s.gate, { token: TOKEN, basePath: '/sink', auditLog: s.sink });
+    const server = createServer(handler);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      await s.gate.restrict({ ...CN_DEMAND, id: 'by-sink', kind: 'takedown' as const });
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/sink/api/report`, { headers: AUTH });
+      const body = (await res.json()) as { verification: { ok: boolean }; report: { governmentDemands: { total: { restrictionsAccepted: number } } } };
+      expect(body.verification.ok).toBe(true);
+      expect(body.report.governmentDemands.total.restrictionsAccepted).toBe(1);
+    } finally {
+      handler.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('serves the page without a token, with a strict CSP whose hashes match its one script and style', async () => {

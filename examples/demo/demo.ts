@@ -256,7 +256,7 @@ export async function startConsoleDemo(options: { port?: number } = {}): Promise
   const token = randomBytes(24).toString('base64url');
   let handler: ReturnType<typeof createConsole> | undefined;
   const world = await startWorld((req, res, next) => (handler ? handler(req, res, next) : next()), options.port ?? 0);
-  handler = createConsole(world.gate, { token, basePath: '/console', auditLog: world.auditPath });
+  handler = createConsole(world.gate, { token, basePath: '/console', auditLog: world.sink });
   for (const p of PEOPLE) await join1(world, p);
   return {
     url: `${world.server.adminUrl}/console/`,

@@ -9,7 +9,8 @@ import type { NormalizedRestriction } from '../restrictions/types.js';
 import { EventHub } from './internal/events.js';
 import { bearerMatches, HttpProblem, readJsonBody, sendJson, sendProblem, sha256 } from './internal/http.js';
 import { ConsolePage } from './internal/page.js';
-import type { ConsoleHandler, ConsoleOptions } from './types.js';
+import type { ConsoleAuditLog, ConsoleHandler, ConsoleOptions } from './types.js';
+import type { JsonlAuditSink } from '../audit/types.js';
 
 /** The gate checks the document at run time: the API hands it over as received. */
 type Document = Parameters<Gate['restrict']>[0];
@@ -114,10 +115,14 @@ export function createConsole(gate: Gate, options: ConsoleOptions): ConsoleHandl
   // One read of the log serves every request that arrives while it runs (a page reloads its report after events).
   let reading: Promise<{ verification: Awaited<ReturnType<typeof verifyAuditLog>>; report: Awaited<ReturnType<typeof buildTransparencyReport>> }> | undefined;
   const readLog = (path: string) => {
-    reading ??= (async () => ({
-      verification: await verifyAuditLog(path, config.verifyOptions),
-      report: await buildTransparencyReport(path, config.reportOptions),
-    }))().finally(() => {
+    reading ??= (async () => {
+      // A sink that cannot flush still has a log to report on: its verified prefix.
+      await config.flush?.().catch(() => undefined);
+      return {
+        verification: await verifyAuditLog(path, config.verifyOptions),
+        report: await buildTransparencyReport(path, config.reportOptions),
+      };
+    })().finally(() => {
       reading = undefined;
     });
     return reading;
@@ -289,6 +294,7 @@ interface Config {
   token: string | undefined;
   basePath: string;
   auditLogPath: string | undefined;
+  flush: (() => Promise<void>) | undefined;
   verifyOptions: Parameters<typeof verifyAuditLog>[1];
   reportOptions: Parameters<typeof buildTransparencyReport>[1];
   cors: { origin: string } | undefined;
@@ -323,13 +329,19 @@ function checkOptions(gate: Gate, options: ConsoleOptions): Config {
   let auditLogPath: string | undefined;
   let verifyOptions: Config['verifyOptions'];
   let reportOptions: Config['reportOptions'];
+  let flush: (() => Promise<void>) | undefined;
   if (typeof log === 'string' && log !== '') auditLogPath = log;
-  else if (isPlainObject(log as unknown) && typeof log === 'object' && typeof log.path === 'string' && log.path !== '') {
-    assertKnownKeys(log, ['path', 'verify', 'report'], 'createConsole: auditLog', 'auditLog.');
+  else if (typeof log === 'object' && log !== null && 'flush' in log && typeof log.flush === 'function' && typeof log.path === 'string') {
+    // A sink: report on its file, once what it holds in memory is written.
     auditLogPath = log.path;
-    verifyOptions = log.verify;
-    reportOptions = log.report;
-  } else if (log !== undefined) throw invalid('auditLog', 'auditLog must be a path or { path, verify?, report? }');
+    flush = () => log.flush();
+  } else if (isPlainObject(log as unknown) && typeof log === 'object' && typeof log.path === 'string' && log.path !== '') {
+    assertKnownKeys(log, ['path', 'verify', 'report'], 'createConsole: auditLog', 'auditLog.');
+    const withOptions = log as Exclude<ConsoleAuditLog, string | JsonlAuditSink>;
+    auditLogPath = withOptions.path;
+    verifyOptions = withOptions.verify;
+    reportOptions = withOptions.report;
+  } else if (log !== undefined) throw invalid('auditLog', 'auditLog must be a path, an audit sink (createJsonlAuditSink) or { path, verify?, report? }');
   const cors = options.cors;
   if (cors !== undefined) {
     if (!isPlainObject(cors as unknown) || typeof cors.origin !== 'string' || !/^https?:\/\/[^/\s]+$/.test(cors.origin)) {
@@ -341,6 +353,7 @@ function checkOptions(gate: Gate, options: ConsoleOptions): Config {
     token,
     basePath: basePath.endsWith('/') ? basePath : `${basePath}/`,
     auditLogPath,
+    flush,
     verifyOptions,
     reportOptions,
     cors,

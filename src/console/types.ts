@@ -1,10 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { VerifyAuditLogOptions } from '../audit/types.js';
+import type { JsonlAuditSink, VerifyAuditLogOptions } from '../audit/types.js';
 import type { TransparencyReportOptions } from '../report/types.js';
 
-/** The audit log the console reports on: a path, or a path with the options to verify and report it. */
+/**
+ * The audit log the console reports on: a path, the sink writing it (flushed
+ * before each report, so the report includes what was just decided), or a
+ * path with the options to verify and report it (e.g. an HMAC `key`).
+ */
 export type ConsoleAuditLog =
   | string
+  | JsonlAuditSink
   | {
       /** The JSON Lines audit log (`createJsonlAuditSink`'s path). */
       path: string;
