@@ -13,7 +13,7 @@ export interface JanusEvent {
   janus: string;
   sender?: number;
   transaction?: string;
-  plugindata?: { plugin: string; data: Record<string, any> };
+  plugindata?: { plugin: string; data: PluginData };
   [key: string]: unknown;
 }
 
@@ -30,9 +30,20 @@ export class JanusError extends Error {
 
 const REQUEST_TIMEOUT_MS = 5000;
 
-async function post(url: string, body: Record<string, unknown>): Promise<Record<string, any>> {
+/** A Janus answer to a POST: `success` (with `data.id` for create / attach, `plugindata` for messages), `ack` or `error`. */
+interface JanusAnswer {
+  janus: string;
+  data?: { id: number };
+  error?: { code: number; reason: string };
+  plugindata?: { plugin: string; data: PluginData };
+}
+
+/** A plugin's answer; errors carry `error_code` and `error`. */
+type PluginData = Record<string, unknown> & { error_code?: number; error?: string };
+
+async function post(url: string, body: Record<string, unknown>): Promise<JanusAnswer> {
   const response = await fetch(url, { method: 'POST', body: JSON.stringify(body), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-  const answer = (await response.json()) as Record<string, any>;
+  const answer = (await response.json()) as JanusAnswer;
   if (answer.janus === 'error') throw new JanusError(`Janus: ${answer.error?.reason}`, answer.error?.code);
   return answer;
 }
@@ -46,7 +57,8 @@ export class JanusSession {
   /** Set when Janus no longer knows this session (it restarted, or the session timed out). */
   lost = false;
 
-  private constructor(
+  /** Wraps a session Janus already created (use {@link JanusSession.create} to create one). */
+  constructor(
     readonly url: string,
     readonly id: number,
   ) {
@@ -56,25 +68,25 @@ export class JanusSession {
   /** Create a session on the Janus at `url` (the REST base, e.g. `http://127.0.0.1:8088/janus`). */
   static async create(url: string): Promise<JanusSession> {
     const answer = await post(url, { janus: 'create', transaction: randomUUID() });
-    return new JanusSession(url, answer.data.id as number);
+    return new JanusSession(url, (answer.data as { id: number }).id);
   }
 
   /** Attach a plugin; resolves to the handle id. */
   async attach(plugin: string): Promise<number> {
     const answer = await post(`${this.url}/${this.id}`, { janus: 'attach', plugin, transaction: randomUUID() });
-    return answer.data.id as number;
+    return (answer.data as { id: number }).id;
   }
 
   /** A synchronous plugin request (`listparticipants`, `kick`, `create`...): resolves to the plugin's data. */
-  async request(handle: number, body: Record<string, unknown>): Promise<Record<string, any>> {
+  async request(handle: number, body: Record<string, unknown>): Promise<Record<string, unknown>> {
     const answer = await post(`${this.url}/${this.id}/${handle}`, { janus: 'message', body, transaction: randomUUID() });
-    const data = answer.plugindata?.data as Record<string, any> | undefined;
+    const data = answer.plugindata?.data;
     if (data?.error_code !== undefined) throw new JanusError(`Janus plugin: ${data.error}`, data.error_code);
     return data ?? {};
   }
 
   /** An asynchronous plugin request (`join`): resolves to the event that answers it. */
-  async send(handle: number, body: Record<string, unknown>): Promise<Record<string, any>> {
+  async send(handle: number, body: Record<string, unknown>): Promise<Record<string, unknown>> {
     const transaction = randomUUID();
     const answered = new Promise<JanusEvent>((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -2,7 +2,7 @@ import type { Gate } from '../gate/index.js';
 import type { Decision } from '../gate/types.js';
 import { admitRequest, defaultOnError, reportError } from './internal/admit.js';
 import { type NodeResponseLike, sendJson } from './internal/respond.js';
-import { joinFromRequest, type JoinIds, type NodeRequestLike } from './join.js';
+import { type ApplicationFields, joinFromRequest, type JoinIds, type NodeRequestLike } from './join.js';
 
 /** What an adapter's `join` callback returns: the ids of the join (sync or async). */
 export type JoinIdsResult = JoinIds | Promise<JoinIds>;
@@ -25,7 +25,7 @@ export interface AdmissionMiddlewareOptions<Req extends NodeRequestLike = Expres
 }
 
 /** An Express or Connect request, loosely: any fields your `join` reads (`params`, `body`, `user`, ...). */
-export type ExpressLikeRequest = NodeRequestLike & { geoadmit?: Decision } & Record<string, any>;
+export type ExpressLikeRequest = NodeRequestLike & { geoadmit?: Decision } & ApplicationFields;
 
 /** An Express / Connect middleware function. */
 export type AdmissionMiddleware<Req extends NodeRequestLike = ExpressLikeRequest> = (

@@ -4,13 +4,10 @@ import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import { admitRequest, reportError } from './internal/admit.js';
 import { ANSWER_HEADERS } from './internal/respond.js';
 import type { JoinIdsResult } from './express.js';
-import { joinFromRequest, type NodeRequestLike } from './join.js';
+import { type ApplicationFields, joinFromRequest, type NodeRequestLike } from './join.js';
 
 /** A Fastify request, structurally: its Node request (`raw`) and whatever your `join` reads (`params`, `body`, `user`, ...). */
-export type FastifyRequestLike = { readonly raw: NodeRequestLike; geoadmit?: Decision | null; log?: { error(obj: unknown, msg?: string): void } } & Record<
-  string,
-  any
->;
+export type FastifyRequestLike = { readonly raw: NodeRequestLike; geoadmit?: Decision | null; log?: { error(obj: unknown, msg?: string): void } } & ApplicationFields;
 
 /** A Fastify reply, structurally. */
 export interface FastifyReplyLike {
@@ -21,13 +18,13 @@ export interface FastifyReplyLike {
 
 /** The part of a Fastify instance the plugin uses. */
 export interface FastifyInstanceLike {
-  addHook(name: 'onRequest' | 'preHandler', hook: (request: any, reply: any) => Promise<unknown>): unknown;
+  addHook(name: 'onRequest' | 'preHandler', hook: FastifyAdmissionHook): unknown;
   decorateRequest(name: string, value: unknown): unknown;
   hasRequestDecorator(name: string): boolean;
 }
 
 /** The hook the plugin installs (also usable per route: `{ preHandler: fastifyAdmissionHook(gate, opts) }`). */
-export type FastifyAdmissionHook = (request: any, reply: any) => Promise<unknown>;
+export type FastifyAdmissionHook = (request: FastifyRequestLike, reply: FastifyReplyLike) => Promise<unknown>;
 
 /** Options of {@link fastifyAdmission} (`fastify.register(fastifyAdmission, { gate, join })`). */
 export interface FastifyAdmissionOptions<Req extends FastifyRequestLike = FastifyRequestLike> {
@@ -64,13 +61,14 @@ export function fastifyAdmissionHook<Req extends FastifyRequestLike = FastifyReq
   options: Pick<FastifyAdmissionOptions<Req>, 'join' | 'onError'>,
 ): FastifyAdmissionHook {
   const onError = options.onError ?? logError;
-  return async (request: Req, reply: FastifyReplyLike) => {
-    const outcome = await admitRequest(gate, () => options.join(request), (ids) => joinFromRequest(request.raw, ids));
+  return async (request, reply) => {
+    // Fastify hands every hook its own request type; `Req` is how the application chose to read it.
+    const outcome = await admitRequest(gate, () => options.join(request as Req), (ids) => joinFromRequest(request.raw, ids));
     if (outcome.admitted) {
       request.geoadmit = outcome.decision;
       return;
     }
-    if (outcome.status === 500) reportError(onError, outcome.error, request);
+    if (outcome.status === 500) reportError(onError, outcome.error, request as Req);
     let answer = reply.code(outcome.status);
     for (const [name, value] of Object.entries(ANSWER_HEADERS)) answer = answer.header(name, value);
     answer.send(outcome.body);
@@ -79,7 +77,7 @@ export function fastifyAdmissionHook<Req extends FastifyRequestLike = FastifyReq
   };
 }
 
-function plugin(fastify: FastifyInstanceLike, options: FastifyAdmissionOptions<any>, done: (error?: Error) => void): void {
+function plugin(fastify: FastifyInstanceLike, options: FastifyAdmissionOptions, done: (error?: Error) => void): void {
   if (options === null || typeof options !== 'object' || typeof options.gate?.admit !== 'function' || typeof options.join !== 'function') {
     done(new GeoadmitError(ErrorCode.InvalidConfig, 'fastifyAdmission: register it with { gate, join } options', { argument: 'options' }));
     return;

@@ -4,17 +4,17 @@ import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import { admitRequest, defaultOnError, reportError } from './internal/admit.js';
 import { ANSWER_HEADERS } from './internal/respond.js';
 import type { JoinIdsResult } from './express.js';
-import { joinFromRequest, type FetchRequestLike, type NodeRequestLike } from './join.js';
+import { type ApplicationFields, joinFromRequest, type FetchRequestLike, type NodeRequestLike } from './join.js';
 
 /**
  * A Hono `Context`, structurally: the Fetch request (`c.req.raw`), the
  * runtime's bindings (`c.env`) and `c.set` for handing the decision on.
  */
 export type HonoContextLike = {
-  readonly req: { readonly raw: FetchRequestLike } & Record<string, any>;
+  readonly req: { readonly raw: FetchRequestLike } & ApplicationFields;
   readonly env?: unknown;
   set(key: 'geoadmit', value: Decision): void;
-} & Record<string, any>;
+} & ApplicationFields;
 
 /** What Hono's `c.get('geoadmit')` returns after {@link honoAdmission}: type your app as `new Hono<{ Variables: GeoadmitVariables }>()`. */
 export interface GeoadmitVariables {

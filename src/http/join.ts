@@ -18,6 +18,13 @@ export interface FetchRequestLike {
   };
 }
 
+/**
+ * The fields an application's `join` reads from its framework's request
+ * (`params`, `body`, `user`, ...), which geoadmit cannot know: deliberately loose.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the application's own request fields, typed by its framework, not by geoadmit
+export type ApplicationFields = Record<string, any>;
+
 /** The ids of a join: which meeting, which participant (your own identifiers). */
 export interface JoinIds {
   meetingId: string;

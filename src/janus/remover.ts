@@ -134,7 +134,7 @@ export function janusRemover(options: JanusRemoverOptions): JanusOnRemove {
       if (options.secret !== undefined) kick.secret = options.secret;
       if (options.adminKey !== undefined) kick.admin_key = options.adminKey;
       const answer = await janusPost(connection, `/${session}/${handle}`, `kick of ${who}`, { janus: 'message', body: kick });
-      const data = answer.plugindata?.data as { videoroom?: string; error_code?: number; error?: string } | undefined;
+      const data = answer.plugindata?.data;
       if (data?.videoroom === 'success') return;
       if (data?.error_code === NO_SUCH_FEED && absent === 'removed') return;
       const code = Number(data?.error_code);

@@ -22,6 +22,14 @@ export interface JanusConnection {
   timeoutMs: number;
 }
 
+/** The fields of a Janus answer the remover reads. */
+export interface JanusAnswer {
+  janus?: string;
+  error?: { code?: number; reason?: string };
+  data?: { id?: unknown };
+  plugindata?: { plugin?: string; data?: { videoroom?: string; error_code?: number; error?: string } };
+}
+
 /** A failure Janus reported (core or plugin), kept as the error's `cause`. */
 export class JanusReply extends Error {
   override readonly name = 'JanusReply';
@@ -48,7 +56,7 @@ function stringify(body: Record<string, unknown>): string {
 }
 
 /** POST one Janus request to `url + path`; resolves to Janus's JSON answer when it is not an error. */
-export async function janusPost(connection: JanusConnection, path: string, step: string, body: Record<string, unknown>): Promise<Record<string, any>> {
+export async function janusPost(connection: JanusConnection, path: string, step: string, body: Record<string, unknown>): Promise<JanusAnswer> {
   const message: Record<string, unknown> = { ...body, transaction: randomUUID() };
   if (connection.apiSecret !== undefined) message.apisecret = connection.apiSecret;
   if (connection.token !== undefined) message.token = connection.token;
@@ -69,9 +77,9 @@ export async function janusPost(connection: JanusConnection, path: string, step:
       error,
     );
   }
-  let answer: Record<string, any>;
+  let answer: JanusAnswer;
   try {
-    answer = (await response.json()) as Record<string, any>;
+    answer = (await response.json()) as JanusAnswer;
   } catch (error) {
     throw removalError(`janus: ${step} got HTTP ${response.status} without a JSON answer from ${connection.url}`, error);
   }
@@ -87,10 +95,10 @@ export async function janusPost(connection: JanusConnection, path: string, step:
 }
 
 /** The `data.id` of a `create` or `attach` answer. */
-export function createdId(answer: Record<string, any>, step: string): number {
+export function createdId(answer: JanusAnswer, step: string): number {
   const id = answer.data?.id;
-  if (!Number.isSafeInteger(id) || id <= 0) throw removalError(`janus: ${step} answered without a usable id`);
-  return id as number;
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) throw removalError(`janus: ${step} answered without a usable id`);
+  return id;
 }
 
 /** The message of an error's innermost cause (fetch wraps ECONNREFUSED in "fetch failed"). */
