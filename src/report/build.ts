@@ -1,7 +1,13 @@
-import { scanAuditLog } from '../audit/verify.js';
 import type { AuditLine } from '../audit/types.js';
+import { scanAuditLog } from '../audit/verify.js';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import type { AuditEvent } from '../events/types.js';
+import { type Acceptance, Acceptances, type Ref } from './internal/acceptances.js';
+import { type Category, decodeEvent, type Owner, type ReportEvent } from './internal/decode.js';
+import { DistinctCounter } from './internal/distinct.js';
+import { emptyFigures, type Figures, type Group, Groups } from './internal/groups.js';
+import { METHOD } from './internal/method.js';
+import { Tallies, WINDOW } from './internal/tallies.js';
 import type {
   AuthorityReport,
   JurisdictionReport,
@@ -14,88 +20,8 @@ import type {
   TransparencyReport,
   TransparencyReportOptions,
 } from './types.js';
-import { DistinctCounter } from './internal/distinct.js';
-import { METHOD } from './internal/method.js';
 
-type Category = 'takedown' | 'sanctions' | 'host-policy';
-
-/**
- * Event types that would record a meeting ended, an account suspended or
- * user data handed over. The SDK has no operation that emits them; the
- * report still counts them from the log rather than printing constants.
- */
-const MEETING_ENDED_TYPES: ReadonlySet<string> = new Set(['meeting.ended', 'meeting.terminated']);
-const ACCOUNT_SUSPENDED_TYPES: ReadonlySet<string> = new Set(['account.suspended', 'host.suspended']);
-const DATA_DISCLOSED_TYPES: ReadonlySet<string> = new Set(['data.disclosed', 'data.exported']);
-
-const TOTAL = '*';
 const MAX_REFUSAL_REASONS = 20;
-const SEP = '\u0000';
-
-interface Figures extends Omit<ReportFigures, 'meetingsAffected' | 'meetingsAffectedEstimated'> {
-  meetings: DistinctCounter | undefined;
-}
-
-/** One group (authority, jurisdiction or whole category): figures per period and for the window. */
-interface Group {
-  category: Category;
-  authority: string;
-  jurisdiction: string;
-  authorities: Set<string>;
-  periods: Map<string, Figures>;
-  scoped: Set<string>;
-  refusalReasons: Set<string>;
-}
-
-/** Whom a restriction acceptance's figures count for. */
-interface Owner {
-  category: Category;
-  authority: string;
-  jurisdiction: string;
-}
-
-/** Denials and removals citing one set of restriction ids, per period. */
-interface Tally {
-  joinsDenied: number;
-  joinsDeniedDryRun: number;
-  removed: number;
-  pending: number;
-  meetings: DistinctCounter | undefined;
-}
-
-function emptyFigures(): Figures {
-  return {
-    restrictionsReceived: 0,
-    restrictionsAccepted: 0,
-    restrictionsDryRun: 0,
-    restrictionsRefused: 0,
-    refusals: {},
-    restrictionsLifted: 0,
-    meetingsUndisturbed: 0,
-    joinsDenied: 0,
-    joinsDeniedDryRun: 0,
-    participantsRemoved: 0,
-    removalsPending: 0,
-    meetings: undefined,
-  };
-}
-
-/** Log content is hostile: read a string field or nothing. */
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
-
-function strings(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-}
-
-function num(value: unknown): number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0;
-}
-
-function categoryOf(kind: unknown): Category {
-  return kind === 'sanctions' || kind === 'host-policy' ? kind : 'takedown';
-}
 
 function toInstant(value: string | Date | undefined, argument: string): number | undefined {
   if (value === undefined) return undefined;
@@ -106,28 +32,20 @@ function toInstant(value: string | Date | undefined, argument: string): number |
   return ms;
 }
 
+/**
+ * The report in one pass: each event is decoded once ({@link decodeEvent}),
+ * acceptances and lifts are followed across nodes' logs ({@link Acceptances}),
+ * denials and removals are tallied by the restrictions they cite
+ * ({@link Tallies}) and attributed to authority, jurisdiction and category
+ * groups ({@link Groups}) once every acceptance has been seen.
+ */
 class ReportBuilder {
   readonly #from: number | undefined;
   readonly #to: number | undefined;
   readonly #limit: number;
-  readonly #groups = new Map<string, Group>();
-  /** Acceptance key (see {@link ReportBuilder.#acceptanceKey}) → the groups its figures count in. */
-  readonly #acceptances = new Map<string, Owner>();
-  /** restrictionId → its first acceptance in any log: for citations a log records without the acceptance. */
-  readonly #byId = new Map<string, Owner>();
-  readonly #acceptedSeen = new Set<string>();
-  readonly #liftedSeen = new Set<string>();
-  /** In the log being read: restrictionId → the acceptance in force (its key and digest). */
-  #current = new Map<string, { key: string; digest: string }>();
-  /** In the log being read: lifts seen per restrictionId + digest. */
-  #generations = new Map<string, number>();
-  /**
-   * Removals counted, by (acceptance, meeting, participant): the tallies that
-   * count it as pending until a `removed` event for it arrives, or null.
-   */
-  readonly #removals = new Map<string, Tally[] | null>();
-  /** cite key (JSON array of the restrictions a denial or removal cites, see {@link ReportBuilder.#ref}) → period → tally. */
-  readonly #tallies = new Map<string, Map<string, Tally>>();
+  readonly #groups = new Groups();
+  readonly #acceptances = new Acceptances();
+  readonly #tallies: Tallies;
   readonly decisions = { total: 0, admitted: 0, denied: 0 };
   readonly otherDenials = { joins: 0, byReason: {} as Record<string, number> };
   readonly promises = { meetingsEndedBySdk: 0, hostAccountsSuspended: 0, userDataDisclosures: 0 };
@@ -139,308 +57,146 @@ class ReportBuilder {
     this.#from = from;
     this.#to = to;
     this.#limit = limit;
+    this.#tallies = new Tallies(limit);
   }
 
   /** A new log starts: which acceptance is in force is known per log (each node records what it enforces). */
   startSource(): void {
-    this.#current = new Map();
-    this.#generations = new Map();
+    this.#acceptances.startLog();
+  }
+
+  #inWindow(ms: number): boolean {
+    if (this.#from === undefined && this.#to === undefined) return true;
+    if (Number.isNaN(ms)) return false;
+    return !((this.#from !== undefined && ms < this.#from) || (this.#to !== undefined && ms >= this.#to));
   }
 
   /** Take one event (or one of the log's own records). */
-  add(event: object): void {
-    const e = event as Record<string, unknown>;
-    const type = str(e.type) ?? '';
+  add(raw: object): void {
+    const e = decodeEvent(raw);
     // Acceptances and lifts are followed also before the window: attribution and identity depend on them.
-    let key = '';
-    if (type === 'restriction.accepted') key = this.#learn(e);
-    else if (type === 'restriction.lifted') key = this.#unlearn(e);
-    const time = str(e.time);
-    const ms = time === undefined ? Number.NaN : Date.parse(time);
-    if (this.#from !== undefined || this.#to !== undefined) {
-      if (Number.isNaN(ms)) return;
-      if (this.#from !== undefined && ms < this.#from) return;
-      if (this.#to !== undefined && ms >= this.#to) return;
-    }
-    const period = Number.isNaN(ms) ? 'unknown' : new Date(ms).toISOString().slice(0, 7);
-    if (!Number.isNaN(ms)) {
-      const iso = new Date(ms).toISOString();
+    let acceptance: Acceptance | undefined;
+    if (e.type === 'accepted') acceptance = this.#acceptances.accept(e.restrictionId, e.digest, e.owner);
+    else if (e.type === 'lifted') acceptance = this.#acceptances.lift(e.restrictionId, e.digest, e.owner);
+    if (!this.#inWindow(e.ms)) return;
+    let period = 'unknown';
+    if (!Number.isNaN(e.ms)) {
+      const iso = new Date(e.ms).toISOString();
+      period = iso.slice(0, 7);
       if (this.firstEvent === undefined || iso < this.firstEvent) this.firstEvent = iso;
       if (this.lastEvent === undefined || iso > this.lastEvent) this.lastEvent = iso;
     }
-    if (type === 'audit.gap') {
+    if (e.type === 'meta') return;
+    if (e.type === 'gap') {
       this.audit.gaps++;
-      this.audit.eventsDropped += num(e.dropped);
+      this.audit.eventsDropped += e.dropped;
       return;
     }
-    if (type === 'audit.start') return;
     this.audit.events++;
-    if (MEETING_ENDED_TYPES.has(type)) this.promises.meetingsEndedBySdk++;
-    if (ACCOUNT_SUSPENDED_TYPES.has(type)) this.promises.hostAccountsSuspended++;
-    if (DATA_DISCLOSED_TYPES.has(type)) this.promises.userDataDisclosures++;
-    switch (type) {
+    this.#count(e, period, acceptance);
+  }
+
+  #count(e: ReportEvent, period: string, acceptance: Acceptance | undefined): void {
+    switch (e.type) {
       case 'decision':
         this.#decision(e, period);
         break;
       case 'removal':
-        this.#removal(e, period);
+        this.#tallies.removal(this.#acceptances.ref(e.restrictionId), e.meetingId, e.participantId, e.pending, period);
         break;
-      case 'restriction.accepted':
-        this.#accepted(e, key, period);
+      case 'accepted':
+        this.#accepted(e, acceptance as Acceptance, period);
         break;
-      case 'restriction.refused':
+      case 'refused':
         this.#refused(e, period);
         break;
-      case 'restriction.lifted':
+      case 'lifted': {
         // Every node records the lift of a restriction it enforced: it counts once.
-        if (this.#liftedSeen.has(key)) break;
-        this.#liftedSeen.add(key);
-        this.#each(categoryOf(e.kind), e.authority, period, (f) => f.restrictionsLifted++);
+        const lifted = acceptance as Acceptance;
+        if (lifted.liftCounted) break;
+        lifted.liftCounted = true;
+        this.#groups.each(e.owner, period, (f) => f.restrictionsLifted++);
+        break;
+      }
+      case 'promise':
+        this.promises[e.figure]++;
         break;
       case 'error':
         this.audit.errors++;
         break;
-      case 'warning': {
-        const code = str(e.code) ?? 'unknown';
+      case 'warning':
         this.audit.warnings++;
-        this.audit.warningsByCode[code] = (this.audit.warningsByCode[code] ?? 0) + 1;
+        this.audit.warningsByCode[e.code] = (this.audit.warningsByCode[e.code] ?? 0) + 1;
         break;
-      }
     }
   }
 
-  /**
-   * What identifies one acceptance across nodes' logs: the restriction id, its
-   * document digest (absent in logs written before digests were recorded: the
-   * id alone then) and how many times this log saw that id and digest lifted
-   * before (the same document accepted again after a lift is a new acceptance).
-   */
-  #acceptanceKey(id: string, digest: string): string {
-    const generation = this.#generations.get(JSON.stringify([id, digest])) ?? 0;
-    return JSON.stringify([id, digest, generation]);
-  }
-
-  #learn(e: Record<string, unknown>): string {
-    const id = str(e.restrictionId) ?? '';
-    const digest = str(e.digest) ?? '';
-    const key = this.#acceptanceKey(id, digest);
-    const { authority, jurisdiction } = authorityOf(e.authority, categoryOf(e.kind));
-    const owner: Owner = { category: categoryOf(e.kind), authority, jurisdiction };
-    if (!this.#acceptances.has(key)) this.#acceptances.set(key, owner);
-    if (!this.#byId.has(id)) this.#byId.set(id, owner);
-    this.#current.set(id, { key, digest });
-    return key;
-  }
-
-  #unlearn(e: Record<string, unknown>): string {
-    const id = str(e.restrictionId) ?? '';
-    const current = this.#current.get(id);
-    // A lift without a digest (older logs) lifts whatever this log has in force under that id.
-    const digest = str(e.digest) ?? current?.digest ?? '';
-    const pair = JSON.stringify([id, digest]);
-    const generation = this.#generations.get(pair) ?? 0;
-    if (current === undefined || current.digest !== digest) {
-      // Not in force here: a repeat of a lift already seen (events of several nodes merged into one
-      // stream in time order), so it is that lift's generation, the one before.
-      return JSON.stringify([id, digest, Math.max(0, generation - 1)]);
-    }
-    const key = JSON.stringify([id, digest, generation]);
-    this.#generations.set(pair, generation + 1);
-    this.#current.delete(id);
-    return key;
-  }
-
-  /**
-   * How a denial or removal in the log being read refers to a restriction: by
-   * the acceptance in force in this log, else (the log does not hold it) by id.
-   */
-  #ref(id: string): string {
-    const current = this.#current.get(id);
-    return current === undefined ? JSON.stringify([id]) : JSON.stringify([id, current.key]);
-  }
-
-  #accepted(e: Record<string, unknown>, key: string, period: string): void {
-    const first = !this.#acceptedSeen.has(key);
-    this.#acceptedSeen.add(key);
-    const dryRun = e.mode === 'dry-run';
-    const scope = (typeof e.scope === 'object' && e.scope !== null ? e.scope : {}) as Record<string, unknown>;
-    const scoped = strings(scope.meetings);
-    const groups = this.#each(categoryOf(e.kind), e.authority, period, (f) => {
+  #accepted(e: Extract<ReportEvent, { type: 'accepted' }>, acceptance: Acceptance, period: string): void {
+    const first = !acceptance.counted;
+    acceptance.counted = true;
+    const groups = this.#groups.each(e.owner, period, (f) => {
       // Each node's acceptance reports its own roster; the restriction itself counts once.
-      f.meetingsUndisturbed += num(e.meetingsUndisturbed);
+      f.meetingsUndisturbed += e.meetingsUndisturbed;
       if (!first) return;
       f.restrictionsReceived++;
       f.restrictionsAccepted++;
-      if (dryRun) f.restrictionsDryRun++;
+      if (e.dryRun) f.restrictionsDryRun++;
     });
-    for (const group of groups) for (const m of scoped) group.scoped.add(m);
+    for (const group of groups) for (const m of e.scopedMeetings) group.scoped.add(m);
   }
 
-  #refused(e: Record<string, unknown>, period: string): void {
-    const code = str(e.code) ?? 'unknown';
-    const reason = str(e.reason);
-    const groups = this.#each(categoryOf(e.kind), e.authority, period, (f) => {
+  #refused(e: Extract<ReportEvent, { type: 'refused' }>, period: string): void {
+    const groups = this.#groups.each(e.owner, period, (f) => {
       f.restrictionsReceived++;
       f.restrictionsRefused++;
-      f.refusals[code] = (f.refusals[code] ?? 0) + 1;
+      f.refusals[e.code] = (f.refusals[e.code] ?? 0) + 1;
     });
-    if (reason === undefined) return;
+    if (e.reason === undefined) return;
     for (const group of groups) {
-      if (group.refusalReasons.size < MAX_REFUSAL_REASONS) group.refusalReasons.add(`${code}: ${reason.slice(0, 300)}`);
+      if (group.refusalReasons.size < MAX_REFUSAL_REASONS) group.refusalReasons.add(`${e.code}: ${e.reason.slice(0, 300)}`);
     }
   }
 
-  #decision(e: Record<string, unknown>, period: string): void {
+  #decision(e: Extract<ReportEvent, { type: 'decision' }>, period: string): void {
     this.decisions.total++;
-    const meetingId = str(e.meetingId) ?? '';
-    const denied = e.outcome === 'denied';
-    if (denied) this.decisions.denied++;
+    if (e.denied) this.decisions.denied++;
     else this.decisions.admitted++;
-    const reasons = Array.isArray(e.reasons) ? (e.reasons as unknown[]) : [];
-    if (denied) {
-      const ids = new Set<string>();
-      const other = new Set<string>();
-      for (const r of reasons) {
-        if (typeof r !== 'object' || r === null) continue;
-        const reason = r as Record<string, unknown>;
-        const id = str(reason.restrictionId);
-        if (id !== undefined) ids.add(id);
-        else other.add(str(reason.code) ?? 'unknown');
-      }
-      if (ids.size > 0) {
-        const t = this.#tally(this.#refs(ids), period);
-        for (const tally of t) {
-          tally.joinsDenied++;
-          (tally.meetings ??= new DistinctCounter(this.#limit)).add(meetingId);
-        }
-      }
-      if (other.size > 0) {
-        this.otherDenials.joins++;
-        for (const code of other) this.otherDenials.byReason[code] = (this.otherDenials.byReason[code] ?? 0) + 1;
-      }
+    if (e.cited.size > 0) this.#tallies.denied(this.#refs(e.cited), period, e.meetingId);
+    if (e.otherCodes.size > 0) {
+      this.otherDenials.joins++;
+      for (const code of e.otherCodes) this.otherDenials.byReason[code] = (this.otherDenials.byReason[code] ?? 0) + 1;
     }
-    const dry = new Set<string>();
-    for (const r of Array.isArray(e.dryRun) ? (e.dryRun as unknown[]) : []) {
-      const id = typeof r === 'object' && r !== null ? str((r as Record<string, unknown>).restrictionId) : undefined;
-      if (id !== undefined) dry.add(id);
-    }
-    if (dry.size > 0) for (const tally of this.#tally(this.#refs(dry), period)) tally.joinsDeniedDryRun++;
+    if (e.dryRun.size > 0) this.#tallies.deniedDryRun(this.#refs(e.dryRun), period);
   }
 
-  #refs(ids: Set<string>): string[] {
-    return [...ids].map((id) => this.#ref(id));
-  }
-
-  /**
-   * A participant counts as removed once per restriction acceptance, meeting
-   * and participant, however many events record it; a `pending` removal
-   * (`onRemove` failed) stops counting as pending once a `removed` event for
-   * it follows (the gate's retry succeeded).
-   */
-  #removal(e: Record<string, unknown>, period: string): void {
-    const id = str(e.restrictionId);
-    if (id === undefined) return;
-    const ref = this.#ref(id);
-    const key = JSON.stringify([ref, str(e.meetingId) ?? '', str(e.participantId) ?? '']);
-    const pending = e.status === 'pending';
-    const seen = this.#removals.get(key);
-    if (seen !== undefined) {
-      if (seen !== null && !pending) {
-        for (const tally of seen) tally.pending--;
-        this.#removals.set(key, null);
-      }
-      return;
-    }
-    const tallies = this.#tally([ref], period);
-    for (const tally of tallies) {
-      tally.removed++;
-      if (pending) tally.pending++;
-      (tally.meetings ??= new DistinctCounter(this.#limit)).add(str(e.meetingId) ?? '');
-    }
-    this.#removals.set(key, pending ? tallies : null);
-  }
-
-  /** The period and window tallies for a set of cited restrictions (refs). */
-  #tally(refs: string[], period: string): [Tally, Tally] {
-    const key = JSON.stringify([...new Set(refs)].sort());
-    let byPeriod = this.#tallies.get(key);
-    if (byPeriod === undefined) {
-      byPeriod = new Map();
-      this.#tallies.set(key, byPeriod);
-    }
-    const get = (p: string): Tally => {
-      let t = byPeriod.get(p);
-      if (t === undefined) {
-        t = { joinsDenied: 0, joinsDeniedDryRun: 0, removed: 0, pending: 0, meetings: undefined };
-        byPeriod.set(p, t);
-      }
-      return t;
-    };
-    return [get(period), get(TOTAL)];
-  }
-
-  #group(key: string, category: Category, authority: string, jurisdiction: string): Group {
-    let g = this.#groups.get(key);
-    if (g === undefined) {
-      g = { category, authority, jurisdiction, authorities: new Set(), periods: new Map(), scoped: new Set(), refusalReasons: new Set() };
-      this.#groups.set(key, g);
-    }
-    return g;
-  }
-
-  /** The three groups an authority's figures count in: itself, its jurisdiction, its category. */
-  #groupsOf(category: Category, authority: string, jurisdiction: string): Group[] {
-    const a = this.#group(`a${SEP}${category}${SEP}${authority}${SEP}${jurisdiction}`, category, authority, jurisdiction);
-    const j = this.#group(`j${SEP}${category}${SEP}${jurisdiction}`, category, '', jurisdiction);
-    j.authorities.add(authority);
-    const c = this.#group(`c${SEP}${category}`, category, '', '');
-    return [a, j, c];
-  }
-
-  #figures(group: Group, period: string): Figures {
-    let f = group.periods.get(period);
-    if (f === undefined) {
-      f = emptyFigures();
-      group.periods.set(period, f);
-    }
-    return f;
-  }
-
-  #each(category: Category, rawAuthority: unknown, period: string, apply: (f: Figures) => void): Group[] {
-    const { authority, jurisdiction } = authorityOf(rawAuthority, category);
-    const groups = this.#groupsOf(category, authority, jurisdiction);
-    for (const g of groups) {
-      apply(this.#figures(g, period));
-      apply(this.#figures(g, TOTAL));
-    }
-    return groups;
+  #refs(ids: ReadonlySet<string>): Ref[] {
+    return [...ids].map((id) => this.#acceptances.ref(id));
   }
 
   /** Attribute the tallies to groups, now that every acceptance has been seen. */
   #attribute(): { restrictionIds: number; joinsDenied: number; participantsRemoved: number } {
     const unknownIds = new Set<string>();
     const unattributed = { restrictionIds: 0, joinsDenied: 0, participantsRemoved: 0 };
-    for (const [key, byPeriod] of this.#tallies) {
+    for (const set of this.#tallies.sets()) {
       const targets = new Set<Group>();
       let unknown = false;
-      for (const ref of JSON.parse(key) as string[]) {
-        const [id = '', acceptance] = JSON.parse(ref) as [string, string?];
-        const r = acceptance === undefined ? this.#byId.get(id) : this.#acceptances.get(acceptance);
-        if (r === undefined) {
+      for (const ref of set.refs) {
+        const owner: Owner | undefined = this.#acceptances.ownerOf(ref);
+        if (owner === undefined) {
           unknown = true;
-          unknownIds.add(id);
+          unknownIds.add(ref.restrictionId);
           continue;
         }
-        for (const g of this.#groupsOf(r.category, r.authority, r.jurisdiction)) targets.add(g);
+        for (const g of this.#groups.of(owner)) targets.add(g);
       }
-      for (const [period, t] of byPeriod) {
-        if (unknown && period === TOTAL) {
+      for (const [period, t] of set.periods) {
+        if (unknown && period === WINDOW) {
           unattributed.joinsDenied += t.joinsDenied;
           unattributed.participantsRemoved += t.removed;
         }
         // A join citing several restrictions of one group counts once for that group.
         for (const g of targets) {
-          const f = this.#figures(g, period);
+          const f = g.figures(period);
           f.joinsDenied += t.joinsDenied;
           f.joinsDeniedDryRun += t.joinsDeniedDryRun;
           f.participantsRemoved += t.removed;
@@ -478,36 +234,22 @@ class ReportBuilder {
   }
 
   #category(category: Category): ReportCategory {
-    const byAuthority: AuthorityReport[] = [];
-    const byJurisdiction: JurisdictionReport[] = [];
-    let total: Group | undefined;
-    for (const [key, g] of this.#groups) {
-      if (g.category !== category) continue;
-      if (key.startsWith('a')) {
-        byAuthority.push({ authority: g.authority, jurisdiction: g.jurisdiction, total: totalsOf(g), periods: periodsOf(g) });
-      } else if (key.startsWith('j')) {
-        byJurisdiction.push({
-          jurisdiction: g.jurisdiction,
-          authorities: [...g.authorities].sort(),
-          total: totalsOf(g),
-          periods: periodsOf(g),
-        });
-      } else {
-        total = g;
-      }
-    }
+    const groups = this.#groups.category(category);
+    const byAuthority: AuthorityReport[] = groups.authorities.map((g) => ({
+      authority: g.authority,
+      jurisdiction: g.jurisdiction,
+      total: totalsOf(g),
+      periods: periodsOf(g),
+    }));
+    const byJurisdiction: JurisdictionReport[] = groups.jurisdictions.map((g) => ({
+      jurisdiction: g.jurisdiction,
+      authorities: [...g.authorities].sort(),
+      total: totalsOf(g),
+      periods: periodsOf(g),
+    }));
     byAuthority.sort((a, b) => compare(a.authority, b.authority) || compare(a.jurisdiction, b.jurisdiction));
     byJurisdiction.sort((a, b) => compare(a.jurisdiction, b.jurisdiction));
-    const empty: Group = {
-      category,
-      authority: '',
-      jurisdiction: '',
-      authorities: new Set(),
-      periods: new Map(),
-      scoped: new Set(),
-      refusalReasons: new Set(),
-    };
-    return { total: totalsOf(total ?? empty), periods: periodsOf(total ?? empty), byAuthority, byJurisdiction };
+    return { total: totalsOf(groups.total), periods: periodsOf(groups.total), byAuthority, byJurisdiction };
   }
 }
 
@@ -521,12 +263,6 @@ function sortedRecord(record: Record<string, number>): Record<string, number> {
   return out;
 }
 
-function authorityOf(raw: unknown, category: Category): { authority: string; jurisdiction: string } {
-  const a = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-  const fallback = category === 'host-policy' ? '(host)' : '(not stated)';
-  return { authority: str(a.name) ?? fallback, jurisdiction: str(a.jurisdiction) ?? '' };
-}
-
 function publicFigures(f: Figures): ReportFigures {
   const { meetings, ...rest } = f;
   return {
@@ -538,7 +274,7 @@ function publicFigures(f: Figures): ReportFigures {
 }
 
 function totalsOf(g: Group): ReportTotals {
-  const f = g.periods.get(TOTAL) ?? emptyFigures();
+  const f = g.periods.get(WINDOW) ?? emptyFigures();
   let undisturbed: number | null = 0;
   for (const m of g.scoped) {
     const hit = f.meetings === undefined ? false : f.meetings.has(m);
@@ -557,10 +293,9 @@ function totalsOf(g: Group): ReportTotals {
 }
 
 function periodsOf(g: Group): ReportPeriod[] {
-  return [...g.periods.entries()]
-    .filter(([p]) => p !== TOTAL)
-    .sort(([a], [b]) => compare(a, b))
-    .map(([period, f]) => ({ period, figures: publicFigures(f) }));
+  const out: ReportPeriod[] = [];
+  for (const [period, f] of g.periods) if (period !== WINDOW) out.push({ period, figures: publicFigures(f) });
+  return out.sort((a, b) => compare(a.period, b.period));
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<AuditEvent> {
