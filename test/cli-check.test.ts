@@ -44,28 +44,57 @@ describe('geoadmit check', () => {
 
   it('honours X-Forwarded-For only from a trusted proxy', async () => {
     const trusted = await runCliProcess([
-      'check', '--restrictions', restrictions, '--meeting', 'm-1001',
-      '--peer', '10.0.0.5', '--xff', `${ADDR.CN1}, 10.0.0.9`, '--trusted-proxy', '10.0.0.0/8', '--json',
+      'check',
+      '--restrictions',
+      restrictions,
+      '--meeting',
+      'm-1001',
+      '--peer',
+      '10.0.0.5',
+      '--xff',
+      `${ADDR.CN1}, 10.0.0.9`,
+      '--trusted-proxy',
+      '10.0.0.0/8',
+      '--json',
     ]);
     expect(trusted.code).toBe(1);
     expect(JSON.parse(trusted.stdout)).toMatchObject({ admitted: false, address: ADDR.CN1 });
 
     const untrusted = await runCliProcess([
-      'check', '--restrictions', restrictions, '--meeting', 'm-1001',
-      '--peer', ADDR.US, '--xff', ADDR.CN1, '--trusted-proxy', '10.0.0.0/8', '--json',
+      'check',
+      '--restrictions',
+      restrictions,
+      '--meeting',
+      'm-1001',
+      '--peer',
+      ADDR.US,
+      '--xff',
+      ADDR.CN1,
+      '--trusted-proxy',
+      '10.0.0.0/8',
+      '--json',
     ]);
     expect(untrusted.code).toBe(0);
     expect(JSON.parse(untrusted.stdout)).toMatchObject({ admitted: true, address: ADDR.US, location: { country: 'US' } });
   });
 
   it('refuses an invalid address given on the command line as bad input: exit 2, one line, like lookup', async () => {
-    for (const args of [['--ip', '0x7f.1'], ['--ip', '01.2.4.8'], ['--peer', '10.0.0.5\u0007', '--xff', '1.2.4.8', '--trusted-proxy', '10.0.0.0/8']]) {
+    for (const args of [
+      ['--ip', '0x7f.1'],
+      ['--ip', '01.2.4.8'],
+      ['--peer', '10.0.0.5\u0007', '--xff', '1.2.4.8', '--trusted-proxy', '10.0.0.0/8'],
+    ]) {
       const run = await runCliProcess(['check', '--restrictions', restrictions, '--meeting', 'm-1001', ...args, '--json']);
       expect(run.code, args.join(' ')).toBe(2);
       expect(run.stdout).toBe('');
       const lines = run.stderr.trim().split('\n');
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(new RegExp(`^geoadmit: ${args[0]} ".*" is not a valid address: `));
+      // Under --json the one line is a JSON object (issue 14: --json errors are JSON too).
+      expect(JSON.parse(lines[0] as string).error.message).toMatch(new RegExp(`^${args[0]} ".*" is not a valid address: `));
+      const plain = await runCliProcess(['check', '--restrictions', restrictions, '--meeting', 'm-1001', ...args]);
+      expect(plain.code).toBe(2);
+      expect(plain.stderr.trim().split('\n')).toHaveLength(1);
+      expect(plain.stderr).toMatch(new RegExp(`^geoadmit: ${args[0]} ".*" is not a valid address: `));
     }
     const lookup = await runCliProcess(['lookup', '0x7f.1']);
     expect(lookup.code).toBe(2);
@@ -73,7 +102,18 @@ describe('geoadmit check', () => {
 
   it('a forwarded header that is not an address is the gate\u2019s business: unknown location, admitted by default', async () => {
     const run = await runCliProcess([
-      'check', '--restrictions', restrictions, '--meeting', 'm-1001', '--peer', '10.0.0.5', '--xff', '01.2.4.8', '--trusted-proxy', '10.0.0.0/8', '--json',
+      'check',
+      '--restrictions',
+      restrictions,
+      '--meeting',
+      'm-1001',
+      '--peer',
+      '10.0.0.5',
+      '--xff',
+      '01.2.4.8',
+      '--trusted-proxy',
+      '10.0.0.0/8',
+      '--json',
     ]);
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ admitted: true, location: { unknown: 'invalid-address' } });

@@ -76,9 +76,7 @@ describe('validateRestriction: valid documents', () => {
   });
 
   it('canonicalises and deduplicates regions and scope lists', () => {
-    const r = validateRestriction(
-      setup({ regions: ['cn', 'CN', 'CN-22', 'cn-jl', 'CN-XZ'], scope: { meetings: ['a', 'b', 'a'], hostAccounts: ['x', 'x'] } }),
-    );
+    const r = validateRestriction(setup({ regions: ['cn', 'CN', 'CN-22', 'cn-jl', 'CN-XZ'], scope: { meetings: ['a', 'b', 'a'], hostAccounts: ['x', 'x'] } }));
     expect(r.regions).toEqual(['CN', 'CN-JL', 'CN-XZ']);
     expect(r.scope.meetings).toEqual(['a', 'b']);
     expect(r.scope.hostAccounts).toEqual(['x']);
@@ -105,7 +103,15 @@ describe('validateRestriction: valid documents', () => {
     );
     expect(s.kind).toBe('sanctions');
     expect(s.scope.all).toBe(true);
-    const h = validateRestriction({ id: 'h', kind: 'host-policy', regions: ['US'], scope: { hostAccounts: ['a'] }, mode: 'dry-run', unknownLocation: 'deny', anonymizers: 'deny' });
+    const h = validateRestriction({
+      id: 'h',
+      kind: 'host-policy',
+      regions: ['US'],
+      scope: { hostAccounts: ['a'] },
+      mode: 'dry-run',
+      unknownLocation: 'deny',
+      anonymizers: 'deny',
+    });
     expect(h).toMatchObject({ kind: 'host-policy', mode: 'dry-run', unknownLocation: 'deny', anonymizers: 'deny' });
     expect(h.authority).toBeUndefined();
     const w = validateRestriction(setup({ validFrom: '2020-06-01T08:00:00+08:00', validUntil: '2020-06-01T00:00:01.5Z' }));
@@ -186,13 +192,19 @@ describe('validateRestriction: invalid documents (code and JSON path)', () => {
     ['all: false', { kind: 'sanctions', scope: { all: false } }, '$.scope.all', /must be true/],
     ['all with meetings', { kind: 'sanctions', scope: { all: true, meetings: ['m'] } }, '$.scope', /cannot be combined/],
     ['unknown mode', { mode: 'enforcing' }, '$.mode', /one of "enforce", "dry-run"/],
-    ['validFrom without timezone', { validFrom: '2020-06-01T00:00:00' }, '$.validFrom', /ISO 8601 instant with a time zone/],
-    ['validFrom date only', { validFrom: '2020-06-01' }, '$.validFrom', /ISO 8601/],
+    ['validFrom without timezone', { validFrom: '2020-06-01T00:00:00' }, '$.validFrom', /date and time with a time zone/],
+    ['validFrom an impossible date', { validFrom: '2020-02-30' }, '$.validFrom', /ISO 8601 date/],
+    ['validFrom a time without seconds or zone', { validFrom: '2020-06-01T08:00' }, '$.validFrom', /with a time zone/],
     ['validUntil impossible date', { validUntil: '2020-02-30T00:00:00Z' }, '$.validUntil', /ISO 8601/],
     ['validUntil as a number', { validUntil: 1591315200000 }, '$.validUntil', /must be a string, not a number/],
     ['validUntil before validFrom', { validFrom: '2020-06-05T00:00:00Z', validUntil: '2020-06-01T00:00:00Z' }, '$.validUntil', /after validFrom/],
     ['validUntil equal to validFrom', { validFrom: '2020-06-05T00:00:00Z', validUntil: '2020-06-05T00:00:00Z' }, '$.validUntil', /after validFrom/],
-    ['validUntil before validFrom across offsets', { validFrom: '2020-06-05T00:00:00Z', validUntil: '2020-06-05T07:00:00+08:00' }, '$.validUntil', /after validFrom/],
+    [
+      'validUntil before validFrom across offsets',
+      { validFrom: '2020-06-05T00:00:00Z', validUntil: '2020-06-05T07:00:00+08:00' },
+      '$.validUntil',
+      /after validFrom/,
+    ],
     ['unknown unknownLocation', { unknownLocation: 'maybe' }, '$.unknownLocation', /one of "admit", "deny"/],
     ['unknown anonymizers', { anonymizers: true }, '$.anonymizers', /one of "admit", "deny"/],
     ['reference too long', { reference: 'x'.repeat(4097) }, '$.reference', /at most 4096/],
@@ -236,5 +248,17 @@ describe('validateRestriction: invalid documents (code and JSON path)', () => {
     const err = refusal(setup({ kind: 'sanctions', regions: Array.from({ length: 1000 }, () => 'XX') }));
     expect(err.issues!.length).toBeLessThanOrEqual(100);
     expect(err.message).toMatch(/and 999 more problems/);
+  });
+});
+
+describe('one date rule everywhere (issue 14)', () => {
+  it('a date-only validFrom / validUntil is midnight UTC, as check --at and report --from read it', () => {
+    const r = validateRestriction(setup({ validFrom: '2020-06-01', validUntil: '2020-06-05' }));
+    expect(r.validFrom).toBe(Date.UTC(2020, 5, 1));
+    expect(r.validUntil).toBe(Date.UTC(2020, 5, 5));
+  });
+
+  it('windows compare across the two forms', () => {
+    expect(() => validateRestriction(setup({ validFrom: '2020-06-05', validUntil: '2020-06-04T23:59:59Z' }))).toThrow(/validUntil: must be after validFrom/);
   });
 });

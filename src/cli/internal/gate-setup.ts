@@ -2,13 +2,14 @@ import { createGate, type Gate, type Reason } from '../../gate/index.js';
 import type { GeoResolver } from '../../geo/index.js';
 import { describeCapabilityGaps, type NormalizedRestriction } from '../../restrictions/index.js';
 import { CliUsageError } from './context.js';
+import { INSTANT_RULE, parseInstant } from '../../internal/time.js';
 
 /** Parse `--at`: an ISO 8601 instant (or anything `Date` reads unambiguously as one), default now. */
 export function parseAt(value: string | undefined): number {
   if (value === undefined) return Date.now();
-  // Only ISO-like text: Date.parse accepts locale-dependent spellings we should not guess at.
-  const ms = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value) ? Date.parse(value) : NaN;
-  if (!Number.isFinite(ms)) throw new CliUsageError(`--at: ${JSON.stringify(value)} is not an ISO 8601 date or instant (e.g. 2020-06-04T00:00:00Z)`);
+  // The one date rule of restriction windows too: a date (midnight UTC) or a date-time with a zone.
+  const ms = parseInstant(value);
+  if (ms === undefined) throw new CliUsageError(`--at: ${JSON.stringify(value)} is not ${INSTANT_RULE}`);
   return ms;
 }
 

@@ -1,4 +1,5 @@
 import { GeoadmitError } from '../../errors/index.js';
+import { INSTANT_RULE, parseInstant } from '../../internal/time.js';
 import { buildTransparencyReport, renderReportHtml, renderReportJson, renderReportMarkdown } from '../../report/index.js';
 import type { TransparencyReport } from '../../report/index.js';
 import { type CliContext, CliExitCode, CliUsageError, keyFromEnv } from './context.js';
@@ -34,6 +35,12 @@ export async function runReport(ctx: CliContext, paths: readonly string[], optio
   // Checked before any work: -o must not be a log, or the checkpoint beside one, that this report reads.
   const inputs = [...paths, ...paths.map((p) => `${p}.checkpoint`), ...(options.db ?? [])];
   const output = options.output === undefined ? undefined : await outputPath(ctx.cwd, options.output, inputs, 'output');
+  for (const [flag, value] of [
+    ['--from', options.from],
+    ['--to', options.to],
+  ] as const) {
+    if (value !== undefined && parseInstant(value) === undefined) throw new CliUsageError(`${flag}: ${JSON.stringify(value)} is not ${INSTANT_RULE}`);
+  }
   const key = keyFromEnv(ctx, options.keyEnv);
   let report: TransparencyReport;
   try {

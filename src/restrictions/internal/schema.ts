@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { INSTANT_RULE, parseInstant } from '../../internal/time.js';
 import { canonicalRegion, regionSuggestion, subdivisionsWithSuffix } from '../../regions/index.js';
 
 /** Caps against hostile documents: far above any real order, far below what hurts. */
@@ -60,9 +61,9 @@ const idList = z
   .min(1, { error: 'must not be empty (omit it instead)' })
   .max(LIMITS.scopeIds, { error: `has too many entries (at most ${LIMITS.scopeIds})` });
 
-const instant = z.iso.datetime({
-  offset: true,
-  error: 'must be an ISO 8601 instant with a time zone, e.g. "2020-06-01T00:00:00Z"',
+// One date rule for documents, --at and report periods (src/internal/time.ts).
+const instant = z.string({ error: `must be ${INSTANT_RULE}` }).refine((value) => parseInstant(value) !== undefined, {
+  error: `must be ${INSTANT_RULE}`,
 });
 
 const choice = <const T extends readonly [string, ...string[]]>(values: T) =>

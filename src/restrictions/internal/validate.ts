@@ -1,6 +1,7 @@
 import type { core } from 'zod';
 import { ErrorCode } from '../../errors/index.js';
 import { isPlainObject, plainDataSnapshot } from '../../internal/objects.js';
+import { parseInstant } from '../../internal/time.js';
 import { canonicalRegion, regionContains } from '../../regions/index.js';
 import type { NormalizedRestriction, Restriction, RestrictionKind, ValidateRestrictionOptions } from '../types.js';
 import { LIMITS, restrictionSchema, show, type ParsedRestriction } from './schema.js';
@@ -132,8 +133,8 @@ function crossFieldIssues(raw: Record<string, unknown>, options: ValidateRestric
   const from = own(raw, 'validFrom');
   const until = own(raw, 'validUntil');
   if (typeof from === 'string' && typeof until === 'string') {
-    const a = Date.parse(from);
-    const b = Date.parse(until);
+    const a = parseInstant(from) ?? Number.NaN;
+    const b = parseInstant(until) ?? Number.NaN;
     if (Number.isFinite(a) && Number.isFinite(b) && b <= a) add(['validUntil'], `must be after validFrom (${show(from)})`);
   }
 
@@ -189,8 +190,8 @@ function normalize(doc: ParsedRestriction, kind: RestrictionKind): NormalizedRes
     });
   }
   if (allow !== undefined) out.allowRegions = canonicalList(allow);
-  if (doc.validFrom !== undefined) out.validFrom = Date.parse(doc.validFrom);
-  if (doc.validUntil !== undefined) out.validUntil = Date.parse(doc.validUntil);
+  if (doc.validFrom !== undefined) out.validFrom = parseInstant(doc.validFrom) as number; // checked by the schema
+  if (doc.validUntil !== undefined) out.validUntil = parseInstant(doc.validUntil) as number;
   if (doc.reference !== undefined) out.reference = doc.reference;
   return Object.freeze(out);
 }
