@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { verifyAuditLog } from '../audit/index.js';
+import type { JsonlAuditSink } from '../audit/types.js';
 import { ErrorCode, GeoadmitError, isGeoadmitError } from '../errors/index.js';
 import type { Gate, RestrictResult } from '../gate/index.js';
 import { assertKnownKeys } from '../internal/options.js';
@@ -10,7 +11,6 @@ import { EventHub } from './internal/events.js';
 import { bearerMatches, HttpProblem, readJsonBody, sendJson, sendProblem, sha256 } from './internal/http.js';
 import { ConsolePage } from './internal/page.js';
 import type { ConsoleAuditLog, ConsoleHandler, ConsoleOptions } from './types.js';
-import type { JsonlAuditSink } from '../audit/types.js';
 
 /** The gate checks the document at run time: the API hands it over as received. */
 type Document = Parameters<Gate['restrict']>[0];
