@@ -191,7 +191,9 @@ describe('console API: refusals', () => {
     expect(unknown.json.error).toBe('E_UNKNOWN_RESTRICTION');
     expect((await api('DELETE', 'api/restrictions/%E0%A4%A')).status).toBe(400);
     expect((await api('GET', 'api/nothing')).status).toBe(404);
-    expect((await api('PUT', 'api/restrictions')).status).toBe(405);
+    const wrongMethod = await api('PUT', 'api/restrictions');
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('GET, POST');
     expect((await api('GET', 'elsewhere')).status).toBe(404);
   });
 

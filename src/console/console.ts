@@ -17,6 +17,9 @@ type Document = Parameters<Gate['restrict']>[0];
 
 const KNOWN_OPTIONS = ['token', 'authorize', 'basePath', 'auditLog', 'cors', 'maxBodyBytes', 'heartbeatMs', 'overviewIntervalMs'] as const;
 
+/** The methods of each API route, for 405 answers. */
+const ALLOWED: Partial<Record<string, string>> = { overview: 'GET', restrictions: 'GET, POST', preview: 'POST', events: 'GET', report: 'GET' };
+
 /** Statuses of the gate's refusals: the document was understood and refused (422), or the store is down (503). */
 const REFUSAL_STATUS: Partial<Record<string, number>> = {
   [ErrorCode.InvalidRestriction]: 422,
@@ -107,8 +110,10 @@ export function createConsole(gate: Gate, options: ConsoleOptions): ConsoleHandl
     }
     if (route === 'events' && method === 'GET') return hub.open(res, cors);
     if (route === 'report' && method === 'GET') return report(req, res, cors);
-    const known = ['overview', 'restrictions', 'preview', 'events', 'report'].includes(route) || route.startsWith('restrictions/');
-    if (known) throw new HttpProblem(405, { error: 'method-not-allowed', message: `${method} is not supported on api/${route}` });
+    const allow = ALLOWED[route] ?? (route.startsWith('restrictions/') ? 'DELETE' : undefined);
+    if (allow !== undefined) {
+      throw new HttpProblem(405, { error: 'method-not-allowed', message: `${method} is not supported on api/${route} (use ${allow})` }, { allow });
+    }
     throw new HttpProblem(404, { error: 'not-found', message: `no route api/${route}` });
   }
 

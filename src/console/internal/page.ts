@@ -58,6 +58,7 @@ function body(hasReport: boolean): string {
 <button id="signout" type="button" hidden>Sign out</button>
 </header>
 <main>
+<noscript><p class="error">The console needs JavaScript (its one script is part of this page; nothing is loaded from elsewhere).</p></noscript>
 <section id="signin" aria-labelledby="signin-h">
 <h2 id="signin-h">Sign in</h2>
 <form id="signin-form">
