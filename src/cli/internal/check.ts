@@ -3,7 +3,8 @@ import type { Decision, Join } from '../../gate/index.js';
 import { type CliContext, CliExitCode, CliUsageError } from './context.js';
 import { openDatabases } from './db.js';
 import { loadRestrictions } from './files.js';
-import { capabilityWarnings, formatReason, parseAt, setupGate } from './gate-setup.js';
+import { restrictionInScope } from '../../restrictions/index.js';
+import { capabilityWarnings, formatReason, inactiveNotes, parseAt, setupGate } from './gate-setup.js';
 
 /** Options of `geoadmit check`. */
 export interface CheckOptions {
@@ -74,16 +75,23 @@ export async function runCheck(ctx: CliContext, options: CheckOptions): Promise<
     await resolver.close();
   }
   const warnings = capabilityWarnings(resolver, restrictions);
+  // Only the restrictions that would apply to this join: their window is why it was admitted.
+  const inactive = inactiveNotes(
+    restrictions.filter((r) => restrictionInScope(r, join.meetingId, join.hostAccountId)),
+    at,
+  );
   if (options.json === true) {
     ctx.printJson({
       meetingId: join.meetingId,
       ...decision,
       at: new Date(at).toISOString(),
+      ...(inactive.length > 0 ? { notes: inactive } : {}),
       ...(warnings.length > 0 ? { warnings } : {}),
       ...(attribution === undefined ? {} : { attribution }),
     });
   } else {
     printDecision(ctx, join, decision);
+    for (const n of inactive) ctx.print(`  ${ctx.out.yellow('note')}: ${n}`);
     for (const w of warnings) ctx.note(ctx.err.yellow(`warning: ${w}`));
     if (attribution !== undefined) ctx.note(ctx.err.dim(attribution));
   }

@@ -1,6 +1,6 @@
 import { createGate, type Gate, type Reason } from '../../gate/index.js';
 import type { GeoResolver } from '../../geo/index.js';
-import { describeCapabilityGaps, type NormalizedRestriction } from '../../restrictions/index.js';
+import { describeCapabilityGaps, isActive, type NormalizedRestriction } from '../../restrictions/index.js';
 import { CliUsageError } from './context.js';
 import { INSTANT_RULE, parseInstant } from '../../internal/time.js';
 
@@ -37,4 +37,21 @@ export function formatReason(reason: Reason): string {
     (f) => f !== undefined,
   );
   return facts.length === 0 ? reason.code : `${reason.code} (${facts.join(', ')})`;
+}
+
+/**
+ * `restriction X is not active at T (its window starts at ...)` for each
+ * restriction whose window does not contain `at`: without it, `check` says
+ * ADMITTED with no hint that the order has expired or not yet begun.
+ */
+export function inactiveNotes(restrictions: readonly NormalizedRestriction[], at: number): string[] {
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  const notes: string[] = [];
+  for (const r of restrictions) {
+    if (isActive(r, at)) continue;
+    const why =
+      r.validFrom !== undefined && at < r.validFrom ? `its window starts at ${iso(r.validFrom)}` : `its window ended at ${iso(r.validUntil as number)}`;
+    notes.push(`restriction ${r.id} is not active at ${iso(at)} (${why}; use --at to evaluate another instant)`);
+  }
+  return notes;
 }

@@ -76,11 +76,15 @@ export async function runLookup(ctx: CliContext, inputs: readonly string[], opti
   } finally {
     await resolver.close();
   }
+  // The attribution goes with output that shows database data: not when every address was refused,
+  // non-global or absent from the database.
+  const usedData = results.some((r) => r.location.source.startsWith('mmdb:'));
+  const credit = usedData ? attribution : undefined;
   if (options.json === true) {
-    ctx.printJson({ results, ...(attribution === undefined ? {} : { attribution }) });
+    ctx.printJson({ results, ...(credit === undefined ? {} : { attribution: credit }) });
   } else {
     for (const r of results) ctx.print(describeLocation(ctx, r));
-    if (attribution !== undefined) ctx.note(ctx.err.dim(attribution));
+    if (credit !== undefined) ctx.note(ctx.err.dim(credit));
   }
   return invalid ? CliExitCode.Usage : CliExitCode.Ok;
 }

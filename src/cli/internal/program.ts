@@ -27,14 +27,18 @@ function common(cmd: Command): Command {
   return cmd.option('--json', 'machine-readable JSON output').option('--debug', 'print stack traces on errors').option('--no-color', 'never color the output');
 }
 
+/**
+ * A repeatable option collecting its values into a list (empty by default).
+ * The default is described once, in words: commander would otherwise append
+ * "(default: [])" to a description that already says what the default is.
+ */
+function repeatable(flags: string, description: string, defaultDescription = 'none'): Option {
+  return new Option(flags, description).argParser(collect).default([], defaultDescription);
+}
+
 /** `--db` on every command that reads geolocation data. */
 function withDb(cmd: Command): Command {
-  return cmd.option(
-    '--db <path>',
-    `MaxMind DB (.mmdb) file; repeat to layer databases (default: the ${DEFAULT_DB_PACKAGE} package when installed)`,
-    collect,
-    [],
-  );
+  return cmd.addOption(repeatable('--db <path>', 'MaxMind DB (.mmdb) file; repeat to layer databases', `the ${DEFAULT_DB_PACKAGE} package when installed`));
 }
 
 /**
@@ -42,7 +46,7 @@ function withDb(cmd: Command): Command {
  * command `--db`, so scripts can pass it uniformly; these accept and ignore it.
  */
 function withUnusedDb(cmd: Command): Command {
-  return cmd.option('--db <path>', 'accepted for uniformity with the other commands; this one needs no geo data (ignored)', collect, []);
+  return cmd.addOption(repeatable('--db <path>', 'accepted for uniformity with the other commands; this one needs no geo data (ignored)'));
 }
 
 /**
@@ -91,19 +95,18 @@ export function buildProgram(ctx: CliContext, setCode: (code: number) => void): 
       .option('--participant <id>', 'participant id', 'cli')
       .option('--ip <addr>', "participant's address (the socket peer)")
       .option('--peer <addr>', 'socket peer address, when it is a proxy (use with --xff / --forwarded)')
-      .option('--xff <value>', 'X-Forwarded-For header value (repeatable)', collect, [])
-      .option('--forwarded <value>', 'RFC 7239 Forwarded header value (repeatable)', collect, [])
-      .option('--trusted-proxy <cidr>', 'CIDR whose forwarded headers are believed (repeatable)', collect, [])
-      .option('--at <time>', 'evaluate restrictions at this ISO 8601 instant (default: now)'),
+      .addOption(repeatable('--xff <value>', 'X-Forwarded-For header value (repeatable)'))
+      .addOption(repeatable('--forwarded <value>', 'RFC 7239 Forwarded header value (repeatable)'))
+      .addOption(repeatable('--trusted-proxy <cidr>', 'CIDR whose forwarded headers are believed (repeatable)'))
+      .option('--at <time>', 'evaluate restrictions at this instant: a date (midnight UTC) or a date-time with a zone (default: now)'),
     '  $ geoadmit check --restrictions orders.json --meeting m-1001 --ip 1.2.4.8\n' +
       '  $ geoadmit check --restrictions orders.json --meeting m-1001 --peer 10.0.0.5 --xff 1.2.4.8 --trusted-proxy 10.0.0.0/8',
   ).action(run((options: Parameters<typeof runCheck>[1]) => runCheck(ctx, options)));
 
   example(
-    withDb(common(program.command('validate').description('list every problem in a restrictions file with its JSON path; exit 1 if any'))).argument(
-      '<restrictions.json>',
-      'restrictions JSON (an array or one document)',
-    ),
+    withDb(common(program.command('validate').description('list every problem in a restrictions file with its JSON path; exit 1 if any')))
+      .argument('<restrictions.json>', 'restrictions JSON (an array or one document)')
+      .option('--at <time>', 'say which restrictions are not active at this instant (a date, or a date-time with a zone; default: now)'),
     '  $ geoadmit validate orders.json',
   ).action(run((file: string, options: Parameters<typeof runValidate>[2]) => runValidate(ctx, file, options)));
 
@@ -118,8 +121,8 @@ export function buildProgram(ctx: CliContext, setCode: (code: number) => void): 
       .argument('<joins.jsonl>', 'join log, one JSON join per line as admit() takes it; - for stdin')
       .requiredOption('--restrictions <file>', 'restrictions JSON (an array or one document)')
       .option('--decisions <file>', 'write each decision as JSON Lines to this file (- for stdout; the summary then goes to stderr)')
-      .option('--at <time>', 'evaluate restrictions at this ISO 8601 instant (default: now)')
-      .option('--trusted-proxy <cidr>', 'CIDR whose forwarded headers are believed (repeatable)', collect, [])
+      .option('--at <time>', 'evaluate restrictions at this instant: a date (midnight UTC) or a date-time with a zone (default: now)')
+      .addOption(repeatable('--trusted-proxy <cidr>', 'CIDR whose forwarded headers are believed (repeatable)'))
       .option('--max-meetings <n>', 'distinct meetings counted exactly per restriction (beyond: lower bounds)', positiveInteger, 100_000)
       .option('--max-line-bytes <n>', 'longer lines are counted as malformed', positiveInteger, 65_536)
       .option('--no-progress', 'no progress bar even on a terminal')

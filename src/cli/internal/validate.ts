@@ -2,11 +2,13 @@ import { validateRestrictions } from '../../restrictions/index.js';
 import { type CliContext, CliExitCode, count } from './context.js';
 import { findDefaultDatabase, openDatabases } from './db.js';
 import { formatProblem, readJsonDocument } from './files.js';
-import { capabilityWarnings } from './gate-setup.js';
+import { capabilityWarnings, inactiveNotes, parseAt } from './gate-setup.js';
 
 /** Options of `geoadmit validate`. */
 export interface ValidateOptions {
   db: string[];
+  /** Instant the windows are described at (default now). */
+  at?: string;
   json?: boolean;
 }
 
@@ -27,6 +29,8 @@ export async function runValidate(ctx: CliContext, path: string, options: Valida
     await opened.resolver.close();
   }
   const total = Array.isArray(doc) ? doc.length : 1;
+  const at = parseAt(options.at);
+  const notes = inactiveNotes(valid, at);
   if (options.json === true) {
     ctx.printJson({
       file: path,
@@ -34,11 +38,14 @@ export async function runValidate(ctx: CliContext, path: string, options: Valida
       valid: valid.length,
       problems,
       warnings,
+      at: new Date(at).toISOString(),
+      notes,
     });
   } else {
     const c = ctx.out;
     for (const p of problems) ctx.print(`${c.red('✗')} ${formatProblem(p)}`);
     for (const w of warnings) ctx.print(`${c.yellow('!')} warning: ${w}`);
+    for (const n of notes) ctx.print(`${c.yellow('!')} note: ${n}`);
     const verdict = problems.length === 0 ? c.green('valid') : c.red(`${count(problems.length)} problem${problems.length === 1 ? '' : 's'}`);
     ctx.print(`${path}: ${count(total)} restriction${total === 1 ? '' : 's'}, ${count(valid.length)} valid; ${verdict}`);
   }
