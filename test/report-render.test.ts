@@ -14,7 +14,10 @@ async function setup(extra: AuditEvent[] = []) {
 /** The figure cells of the Markdown table row whose first cell is `name`. */
 function mdRow(md: string, name: string): string[] {
   const line = md.split('\n').find((l) => l.startsWith(`| ${name} |`));
-  return (line ?? '').split('|').slice(1, -1).map((c) => c.trim());
+  return (line ?? '')
+    .split('|')
+    .slice(1, -1)
+    .map((c) => c.trim());
 }
 
 /** The cells of the HTML table row whose header cell is `name`. */
@@ -30,9 +33,18 @@ describe('transparency report rendering', () => {
     const mps = report.governmentDemands.byAuthority.find((a) => a.authority === 'Ministry of Public Security');
     const t = mps?.total;
     const expected = [
-      'Ministry of Public Security', 'CN', t?.restrictionsReceived, t?.restrictionsAccepted, t?.restrictionsDryRun,
-      t?.restrictionsRefused, t?.restrictionsLifted, t?.meetingsAffected, t?.meetingsUndisturbed, t?.joinsDenied,
-      t?.joinsDeniedDryRun, t?.participantsRemoved,
+      'Ministry of Public Security',
+      'CN',
+      t?.restrictionsReceived,
+      t?.restrictionsAccepted,
+      t?.restrictionsDryRun,
+      t?.restrictionsRefused,
+      t?.restrictionsLifted,
+      t?.meetingsAffected,
+      t?.meetingsUndisturbed,
+      t?.joinsDenied,
+      t?.joinsDeniedDryRun,
+      t?.participantsRemoved,
     ].map(String);
     expect(mdRow(md, 'Ministry of Public Security')).toEqual(expected);
     expect(htmlRow(html, 'Ministry of Public Security')).toEqual(expected);
@@ -46,14 +58,36 @@ describe('transparency report rendering', () => {
     expect(md).toMatch(/## Government demands[\s\S]*## Sanctions[\s\S]*## Host policies/);
   });
 
-  it('HTML is one self-contained, phone-friendly page with a chart per authority', async () => {
+  it('HTML is one self-contained, phone-friendly page with a chart per measure and a monthly trend', async () => {
     const { report, html } = await setup();
     expect(html.startsWith('<!doctype html>')).toBe(true);
     expect(html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
     expect(html).toMatch(/@media \(max-width:/);
     expect(html).not.toMatch(/<script|<link|<img|src=|url\(|@import|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
-    const authorities = report.governmentDemands.byAuthority.length + report.sanctions.byAuthority.length;
-    expect(html.match(/<svg /g)).toHaveLength(authorities);
+    // Four measures per category with issuers, each on its own scale; government demands span May and June: two trend charts.
+    const categories = [report.governmentDemands, report.sanctions, report.hostPolicies].filter((c) => c.byAuthority.length > 0);
+    expect(html.match(/<svg /g)).toHaveLength(categories.length * 4 + 2);
+    const captions = [...html.matchAll(/<figcaption>([^<]*)<\/figcaption>/g)].map((m) => m[1]);
+    expect(captions.slice(0, 6)).toEqual([
+      'Demands received',
+      'People kept out of meetings (joins denied)',
+      'People removed from meetings',
+      'Meetings affected',
+      'Demands received per month',
+      'People kept out of meetings per month',
+    ]);
+    expect(html).toMatch(/<text x="0" y="0" class="l">May 2024<\/text>[\s\S]*June 2024/);
+  });
+
+  it('reads as plain language: human dates with the ISO time in a tooltip, sentences instead of jargon', async () => {
+    const { md, html } = await setup();
+    expect(html).toContain('<time datetime="2024-07-01T00:00:00.000Z" title="2024-07-01T00:00:00.000Z">1 July 2024, 00:00 UTC</time>');
+    expect(md).toContain('Generated 1 July 2024, 00:00 UTC.');
+    expect(md).not.toMatch(/Meetings named in scope/);
+    expect(md).toMatch(/Its orders named 3 meetings; in \d+ of them nobody was kept out or removed\./);
+    expect(md).toMatch(/2 issuers sent 4 demands\. 2 were accepted \(1 only as a test, never enforced\) and 2 refused\./);
+    expect(md).toMatch(/2 refusals were because the demands reached beyond the issuer’s own jurisdiction: nothing was done\./);
+    expect(html).toContain('thead th{background:var(--head);white-space:nowrap}');
   });
 
   it('escapes hostile strings from the log: a <script> authority renders inert', async () => {

@@ -1,5 +1,5 @@
 import type { TransparencyReport } from './types.js';
-import { type Block, reportBlocks } from './internal/document.js';
+import { type Block, humanDate, reportBlocks } from './internal/document.js';
 
 // Log text is hostile: control characters and line breaks become spaces so a
 // value cannot start a new Markdown block or table row.
@@ -35,6 +35,8 @@ function markdownBlock(block: Block): string {
       return `${'#'.repeat(block.level)} ${md(block.text)}`;
     case 'paragraph':
       return md(block.text);
+    case 'dated':
+      return md(block.parts.map((part) => (typeof part === 'string' ? part : humanDate(part.iso))).join(''));
     case 'list':
       return block.items.map((item) => `- ${md(item)}`).join('\n');
     case 'method':
@@ -74,6 +76,13 @@ const BAR_ROW = 26;
 const LABEL_WIDTH = 170;
 const CHART_WIDTH = 520;
 
+/** Labels longer than the label column are shortened; the whole label is in a tooltip. */
+function label(text: string): string {
+  const short = text.length > 26 ? `${text.slice(0, 25)}\u2026` : text;
+  return `<text x="0" y="0" class="l">${short === text ? '' : `<title>${html(text)}</title>`}${html(short)}</text>`;
+}
+
+/** One measure, on its own scale: a horizontal bar per label, the value beside it. */
 function chartSvg(title: string, bars: { label: string; value: number }[]): string {
   const max = Math.max(1, ...bars.map((b) => b.value));
   const room = CHART_WIDTH - LABEL_WIDTH - 70;
@@ -82,13 +91,13 @@ function chartSvg(title: string, bars: { label: string; value: number }[]): stri
     const y = i * BAR_ROW + 4;
     const w = b.value === 0 ? 0 : Math.max(2, Math.round((b.value / max) * room));
     return (
-      `<text x="0" y="${y + 15}" class="l">${html(b.label)}</text>` +
+      `<g transform="translate(0 ${y + 15})">${label(b.label)}</g>` +
       `<rect x="${LABEL_WIDTH}" y="${y + 3}" width="${w}" height="16" rx="2" fill="#3b6ea8"></rect>` +
       `<text x="${LABEL_WIDTH + w + 6}" y="${y + 15}" class="v">${b.value}</text>`
     );
   });
   return (
-    `<figure class="chart"><svg role="img" aria-label="${html(title)}" viewBox="0 0 ${CHART_WIDTH} ${height}" ` +
+    `<figure class="chart"><figcaption>${html(title)}</figcaption><svg role="img" aria-label="${html(title)}" viewBox="0 0 ${CHART_WIDTH} ${height}" ` +
     `xmlns="http://www.w3.org/2000/svg"><title>${html(title)}</title>${rows.join('')}</svg></figure>`
   );
 }
@@ -99,6 +108,12 @@ function htmlBlock(block: Block): string {
       return `<h${block.level}>${html(block.text)}</h${block.level}>`;
     case 'paragraph':
       return `<p>${html(block.text)}</p>`;
+    case 'dated':
+      return `<p>${block.parts
+        .map((part) =>
+          typeof part === 'string' ? html(part) : `<time datetime="${html(part.iso)}" title="${html(part.iso)}">${html(humanDate(part.iso))}</time>`,
+        )
+        .join('')}</p>`;
     case 'list':
       return `<ul>${block.items.map((item) => `<li>${html(item)}</li>`).join('')}</ul>`;
     case 'method':
@@ -127,9 +142,15 @@ h1{font-size:1.6rem;margin:.5rem 0}h2{font-size:1.3rem;margin-top:2rem;border-bo
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;margin:.5rem 0}
 table{border-collapse:collapse;font-size:.9rem;min-width:100%}
 th,td{border:1px solid var(--line);padding:.3rem .5rem;text-align:left;vertical-align:top}
-thead th{background:var(--head)}
+thead th{background:var(--head);white-space:nowrap}
+td.n{white-space:nowrap}
+time{text-decoration:underline dotted;cursor:help}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,22rem),1fr));gap:.5rem 1.5rem}
+.chart figcaption{font-weight:600;font-size:.95rem}
+pre.command{white-space:pre-wrap;word-break:break-all;background:var(--head);padding:.5rem;border-radius:4px}
+p,li{max-width:48rem}
 .n{text-align:right;font-variant-numeric:tabular-nums}
-.chart{margin:.5rem 0;max-width:34rem}.chart svg{width:100%;height:auto}
+.chart{margin:.5rem 0;min-width:0}.chart svg{width:100%;height:auto}
 .chart .l{font-size:13px;fill:var(--fg)}.chart .v{font-size:13px;fill:var(--mute)}
 code{font-size:.9em}
 @media (max-width:40rem){body{padding:.6rem;font-size:15px}table{font-size:.8rem}th,td{padding:.25rem .35rem}}
@@ -142,7 +163,22 @@ code{font-size:.9em}
  * tables. Every string from the log is escaped.
  */
 export function renderReportHtml(report: TransparencyReport): string {
-  const body = reportBlocks(report).map(htmlBlock).join('\n');
+  const parts: string[] = [];
+  let charts: string[] = [];
+  // Consecutive charts sit side by side where the screen is wide enough.
+  const endCharts = (): void => {
+    if (charts.length > 0) parts.push(`<div class="charts">${charts.join('')}</div>`);
+    charts = [];
+  };
+  for (const block of reportBlocks(report)) {
+    if (block.kind === 'chart') charts.push(htmlBlock(block));
+    else {
+      endCharts();
+      parts.push(htmlBlock(block));
+    }
+  }
+  endCharts();
+  const body = parts.join('\n');
   return `<!doctype html>
 <html lang="en">
 <head>

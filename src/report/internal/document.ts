@@ -9,6 +9,8 @@ import type { ReportCategory, ReportFigures, ReportTotals, TransparencyReport } 
 export type Block =
   | { kind: 'heading'; level: 1 | 2 | 3; text: string }
   | { kind: 'paragraph'; text: string }
+  /** A sentence with instants in it: shown as human dates (HTML: the ISO 8601 time in a tooltip). */
+  | { kind: 'dated'; parts: (string | { iso: string })[] }
   | { kind: 'table'; head: string[]; rows: string[][]; numeric: boolean[] }
   | { kind: 'list'; items: string[] }
   | { kind: 'chart'; title: string; bars: { label: string; value: number }[] }
@@ -59,7 +61,78 @@ function refusalText(total: ReportTotals): string | undefined {
   return `Refused: ${codes.map(([code, n]) => `${code} × ${n}`).join(', ')}.`;
 }
 
-function categoryBlocks(title: string, intro: string, category: ReportCategory, perAuthority: boolean): Block[] {
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** `2024-06-03T10:00:00.000Z` → `3 June 2024, 10:00 UTC` (every reader's calendar, no locale guessing). */
+export function humanDate(iso: string): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  const d = new Date(ms);
+  const time = `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
+  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}, ${time} UTC`;
+}
+
+/** `2024-06` → `June 2024`. */
+function humanMonth(period: string): string {
+  const m = /^(\d{4})-(\d{2})$/.exec(period);
+  return m === null ? period : `${MONTHS[Number(m[2]) - 1] ?? m[2]} ${m[1]}`;
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** One sentence a reader outside engineering can follow: what a category's figures mean. */
+function categorySummary(noun: { one: string; many: string }, category: ReportCategory): string {
+  const t = category.total;
+  const authorities = category.byAuthority.length;
+  const parts = [
+    `${plural(authorities, 'issuer', 'issuers')} sent ${plural(t.restrictionsReceived, noun.one, noun.many)}.`,
+    `${t.restrictionsAccepted} ${t.restrictionsAccepted === 1 ? 'was' : 'were'} accepted${t.restrictionsDryRun > 0 ? ` (${t.restrictionsDryRun} only as a test, never enforced)` : ''} and ${t.restrictionsRefused} refused.`,
+  ];
+  const outside = t.refusals.E_OUT_OF_JURISDICTION ?? 0;
+  if (outside > 0) {
+    parts.push(
+      `${plural(outside, 'refusal was', 'refusals were')} because the ${outside === 1 ? 'demand' : 'demands'} reached beyond the issuer\u2019s own jurisdiction: nothing was done.`,
+    );
+  }
+  parts.push(
+    `Because of them, people were kept out of a meeting ${plural(t.joinsDenied, 'time', 'times')} and ${plural(t.participantsRemoved, 'person', 'people')} already in a meeting ${t.participantsRemoved === 1 ? 'was' : 'were'} removed, in ${plural(t.meetingsAffected, 'meeting', 'meetings')}${t.meetingsAffectedEstimated ? ' (estimated)' : ''}.`,
+  );
+  return parts.join(' ');
+}
+
+/** One chart per measure, each on its own scale: bars per issuer. */
+function measureCharts(category: ReportCategory, noun: string): Block[] {
+  const measures: [string, (f: ReportFigures) => number][] = [
+    [`${noun} received`, (f) => f.restrictionsReceived],
+    ['People kept out of meetings (joins denied)', (f) => f.joinsDenied],
+    ['People removed from meetings', (f) => f.participantsRemoved],
+    ['Meetings affected', (f) => f.meetingsAffected],
+  ];
+  return measures.map(([title, value]) => ({
+    kind: 'chart' as const,
+    title,
+    bars: category.byAuthority.map((a) => ({ label: a.jurisdiction === '' ? a.authority : `${a.authority} (${a.jurisdiction})`, value: value(a.total) })),
+  }));
+}
+
+/** A monthly trend, one chart per measure, when the window spans more than one month. */
+function trendCharts(category: ReportCategory, noun: string): Block[] {
+  const months = category.periods.filter((p) => p.period !== 'unknown');
+  if (months.length < 2) return [];
+  const measures: [string, (f: ReportFigures) => number][] = [
+    [`${noun} received per month`, (f) => f.restrictionsReceived],
+    ['People kept out of meetings per month', (f) => f.joinsDenied],
+  ];
+  return measures.map(([title, value]) => ({
+    kind: 'chart' as const,
+    title,
+    bars: months.map((p) => ({ label: humanMonth(p.period), value: value(p.figures) })),
+  }));
+}
+
+function categoryBlocks(title: string, intro: string, noun: { one: string; many: string }, category: ReportCategory, perAuthority: boolean): Block[] {
   const blocks: Block[] = [
     { kind: 'heading', level: 2, text: title },
     { kind: 'paragraph', text: intro },
@@ -68,6 +141,9 @@ function categoryBlocks(title: string, intro: string, category: ReportCategory, 
     blocks.push({ kind: 'paragraph', text: 'None in this period.' });
     return blocks;
   }
+  const capital = noun.many[0]?.toUpperCase() + noun.many.slice(1);
+  blocks.push({ kind: 'paragraph', text: categorySummary(noun, category) });
+  blocks.push(...measureCharts(category, capital), ...trendCharts(category, capital));
   blocks.push({
     kind: 'table',
     head: ['Authority', 'Jurisdiction', ...FIGURE_HEAD],
@@ -86,29 +162,17 @@ function categoryBlocks(title: string, intro: string, category: ReportCategory, 
     const name = a.jurisdiction === '' ? a.authority : `${a.authority} (${a.jurisdiction})`;
     blocks.push({ kind: 'heading', level: 3, text: name });
     blocks.push({
-      kind: 'chart',
-      title: name,
-      bars: [
-        { label: 'Received', value: a.total.restrictionsReceived },
-        { label: 'Accepted', value: a.total.restrictionsAccepted },
-        { label: 'Refused', value: a.total.restrictionsRefused },
-        { label: 'Meetings affected', value: a.total.meetingsAffected },
-        { label: 'Joins denied', value: a.total.joinsDenied },
-        { label: 'Participants removed', value: a.total.participantsRemoved },
-      ],
-    });
-    blocks.push({
       kind: 'table',
       head: ['Month', ...FIGURE_HEAD],
-      rows: a.periods.map((p) => [p.period, ...figureCells(p.figures)]),
+      rows: a.periods.map((p) => [humanMonth(p.period), ...figureCells(p.figures)]),
       numeric: numericFlags(1),
     });
     const scoped =
       a.total.scopedMeetings === 0
         ? undefined
-        : `Meetings named in scope: ${a.total.scopedMeetings}; of those without any denial or removal: ${
-            a.total.scopedMeetingsUndisturbed ?? 'not known exactly (estimated counts)'
-          }.`;
+        : a.total.scopedMeetingsUndisturbed === null
+          ? `Its orders named ${plural(a.total.scopedMeetings, 'meeting', 'meetings')}; how many of them went on undisturbed is not known exactly (the counts were estimated).`
+          : `Its orders named ${plural(a.total.scopedMeetings, 'meeting', 'meetings')}; in ${a.total.scopedMeetingsUndisturbed} of them nobody was kept out or removed.`;
     for (const text of [refusalText(a.total), scoped]) if (text !== undefined) blocks.push({ kind: 'paragraph', text });
     if (a.total.refusalReasons.length > 0) blocks.push({ kind: 'list', items: a.total.refusalReasons });
   }
@@ -118,15 +182,18 @@ function categoryBlocks(title: string, intro: string, category: ReportCategory, 
 /** Lay out a report. */
 export function reportBlocks(report: TransparencyReport): Block[] {
   const w = report.window;
-  const window =
+  const window: (string | { iso: string })[] =
     w.from !== undefined || w.to !== undefined
-      ? `Window: ${w.from ?? 'the first event'} to ${w.to ?? 'the last event'} (end exclusive).`
-      : 'Window: the whole log.';
-  const span = w.firstEvent === undefined ? 'No events in the window.' : `Events from ${w.firstEvent} to ${w.lastEvent ?? w.firstEvent}.`;
+      ? [' It covers ', w.from === undefined ? 'the first event' : { iso: w.from }, ' up to ', w.to === undefined ? 'the last event' : { iso: w.to }, '.']
+      : [' It covers the whole log.'];
+  const span: (string | { iso: string })[] =
+    w.firstEvent === undefined
+      ? [' No events were recorded in that time.']
+      : [' The events counted run from ', { iso: w.firstEvent }, ' to ', { iso: w.lastEvent ?? w.firstEvent }, '.'];
   const p = report.promises;
   return [
     { kind: 'heading', level: 1, text: 'Transparency report' },
-    { kind: 'paragraph', text: `Generated ${report.generatedAt}. ${window} ${span}` },
+    { kind: 'dated', parts: ['Generated ', { iso: report.generatedAt }, '.', ...window, ...span] },
     { kind: 'heading', level: 2, text: 'Promises, counted from the log' },
     {
       kind: 'table',
@@ -141,11 +208,18 @@ export function reportBlocks(report: TransparencyReport): Block[] {
     ...categoryBlocks(
       'Government demands',
       'Takedown demands by authorities. A demand may only reach participants inside the authority\u2019s own jurisdiction.',
+      { one: 'demand', many: 'demands' },
       report.governmentDemands,
       true,
     ),
-    ...categoryBlocks('Sanctions', 'The operator\u2019s own legal obligations, reported apart from government demands.', report.sanctions, true),
-    ...categoryBlocks('Host policies', 'Hosts\u2019 own choices for their meetings.', report.hostPolicies, false),
+    ...categoryBlocks(
+      'Sanctions',
+      'The operator\u2019s own legal obligations, reported apart from government demands.',
+      { one: 'sanctions order', many: 'sanctions orders' },
+      report.sanctions,
+      true,
+    ),
+    ...categoryBlocks('Host policies', 'Hosts\u2019 own choices for their meetings.', { one: 'policy', many: 'policies' }, report.hostPolicies, false),
     { kind: 'heading', level: 2, text: 'Joins' },
     {
       kind: 'table',
