@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createGate, isGeoadmitError, StaticResolver } from 'geoadmit';
 import { defaultJanusId, janusRemover } from 'geoadmit/janus';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +69,34 @@ describe('janusRemover options', () => {
       }
       expect(isGeoadmitError(error, 'E_INVALID_CONFIG'), JSON.stringify(options)).toBe(true);
       expect(error).toMatchObject({ argument });
+    }
+  });
+});
+
+describe('janusRemover credentials', () => {
+  it('sends URL credentials as Basic authorization (for a proxy in front of Janus) and never shows them in errors', async () => {
+    const seen: { url?: string; authorization?: string; apisecret?: unknown }[] = [];
+    // A stand-in for an authenticating proxy that refuses the request as Janus would refuse a bad api_secret.
+    const proxy = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { apisecret?: unknown };
+      seen.push({ url: req.url ?? '', authorization: req.headers.authorization ?? '', apisecret: body.apisecret });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ janus: 'error', error: { code: 403, reason: 'Unauthorized request (wrong or missing secret/token)' } }));
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = proxy.address() as AddressInfo;
+      const error = await rejection(janusRemover({ url: `http://ops:s3cr%40t@127.0.0.1:${port}/janus/`, apiSecret: 'api-secret' })(ref(5), decision));
+      expect(isGeoadmitError(error, 'E_REMOVAL_FAILED')).toBe(true);
+      expect(error.message).toBe('janus: create session refused: Unauthorized request (wrong or missing secret/token) (Janus error 403)');
+      expect(seen).toEqual([{ url: '/janus', authorization: `Basic ${Buffer.from('ops:s3cr@t').toString('base64')}`, apisecret: 'api-secret' }]);
+      const closed = await freePort();
+      const down = await rejection(janusRemover({ url: `http://ops:s3cr%40t@127.0.0.1:${closed}/janus` })(ref(5), decision));
+      expect(down.message).toContain(`http://127.0.0.1:${closed}/janus`);
+      expect(down.message).not.toMatch(/ops|s3cr/);
+    } finally {
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
     }
   });
 });

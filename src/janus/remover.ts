@@ -22,7 +22,9 @@ export interface JanusRemoverOptions {
   /**
    * The Janus room of a meeting. Default: the meeting id itself, as a number
    * when it is a decimal integer (Janus's default numeric room ids), else as
-   * a string (rooms with `string_ids`).
+   * a string. With `string_ids = true` in Janus's VideoRoom configuration,
+   * pass `room: (id) => id` (and `participant: (p) => p.participantId`) so
+   * numeric-looking ids stay strings.
    */
   room?(meetingId: string, participant: ParticipantRef): JanusId | Promise<JanusId>;
   /**
@@ -112,7 +114,15 @@ function validId(value: unknown): value is JanusId {
  */
 export function janusRemover(options: JanusRemoverOptions): JanusOnRemove {
   checkOptions(options);
-  const connection: JanusConnection = { url: options.url.replace(/\/+$/, ''), timeoutMs: options.timeoutMs ?? 5000 };
+  // Credentials in the URL (for a proxy in front of Janus) travel as Basic authorization: fetch refuses
+  // them in URLs, and error messages reach gate events and audit logs, where they must never appear.
+  const parsed = new URL(options.url);
+  const basic = parsed.username || parsed.password ? `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}` : undefined;
+  parsed.username = '';
+  parsed.password = '';
+  const url = parsed.href.replace(/\/+$/, '');
+  const connection: JanusConnection = { url, timeoutMs: options.timeoutMs ?? 5000 };
+  if (basic !== undefined) connection.authorization = `Basic ${Buffer.from(basic, 'utf8').toString('base64')}`;
   if (options.apiSecret !== undefined) connection.apiSecret = options.apiSecret;
   if (options.token !== undefined) connection.token = options.token;
   const absent = options.absent ?? 'removed';

@@ -12,8 +12,10 @@ export type JanusId = number | bigint | string;
 
 /** Where and how to talk to Janus. */
 export interface JanusConnection {
-  /** Base URL of the REST transport, e.g. `http://127.0.0.1:8088/janus`. */
+  /** Base URL of the REST transport, e.g. `http://127.0.0.1:8088/janus`, without credentials (error messages show it). */
   url: string;
+  /** An `authorization` header for a proxy in front of Janus (from credentials given in the URL). */
+  authorization?: string;
   /** Janus's core `api_secret` (sent as `apisecret`), when configured. */
   apiSecret?: string;
   /** A Janus stored-token (`token_auth`), when configured. */
@@ -64,7 +66,7 @@ export async function janusPost(connection: JanusConnection, path: string, step:
   try {
     response = await fetch(`${connection.url}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: connection.authorization === undefined ? { 'content-type': 'application/json' } : { 'content-type': 'application/json', authorization: connection.authorization },
       body: stringify(message),
       signal: AbortSignal.timeout(connection.timeoutMs),
     });
