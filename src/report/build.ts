@@ -78,7 +78,8 @@ class ReportBuilder {
     let acceptance: Acceptance | undefined;
     if (e.type === 'accepted') acceptance = this.#acceptances.accept(e.restrictionId, e.digest, e.owner);
     else if (e.type === 'lifted') acceptance = this.#acceptances.lift(e.restrictionId, e.digest, e.owner);
-    if (!this.#inWindow(e.ms)) return;
+    // The log's records about itself (start, signed checkpoints) carry the time they were written, not an event's.
+    if (e.type === 'meta' || !this.#inWindow(e.ms)) return;
     let period = 'unknown';
     if (!Number.isNaN(e.ms)) {
       const iso = new Date(e.ms).toISOString();
@@ -86,7 +87,6 @@ class ReportBuilder {
       if (this.firstEvent === undefined || iso < this.firstEvent) this.firstEvent = iso;
       if (this.lastEvent === undefined || iso > this.lastEvent) this.lastEvent = iso;
     }
-    if (e.type === 'meta') return;
     if (e.type === 'gap') {
       this.audit.gaps++;
       this.audit.eventsDropped += e.dropped;

@@ -1,0 +1,124 @@
+/**
+ * The HTML transparency report as a reader sees it: rendered by headless
+ * Chromium (playwright-core) at desktop and phone widths. Screenshots go to
+ * test-output/report/ (git-ignored).
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type BrowserContext, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTransparencyReport, createJsonlAuditSink, generateAuditSigningKeys, renderReportHtml } from 'geoadmit';
+import { scenario } from './fixtures/audit/scenario.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const required = process.env.GEOADMIT_REQUIRE_CHROMIUM === '1';
+const available = existsSync(CHROMIUM);
+if (!available && required) throw new Error(`GEOADMIT_REQUIRE_CHROMIUM=1 but ${CHROMIUM} is missing (apt-get install chromium)`);
+if (!available) console.warn(`report-browser tests skipped: ${CHROMIUM} is not installed (apt-get install chromium)`);
+
+const shots = fileURLToPath(new URL('../test-output/report/', import.meta.url));
+
+describe.skipIf(!available)('the HTML transparency report in a real browser', () => {
+  let browser: BrowserContext;
+  let dir: string;
+  let page: string;
+
+  beforeAll(async () => {
+    mkdirSync(shots, { recursive: true });
+    dir = mkdtempSync(join(tmpdir(), 'geoadmit-report-browser-'));
+    // A signed log of the shared scenario (May and June): the report has a Commitment section with a signature.
+    const log = join(dir, 'audit.jsonl');
+    const sink = createJsonlAuditSink(log, { fsync: 'never', signingKey: generateAuditSigningKeys().privateKey });
+    for (const event of scenario()) sink.write(event);
+    await sink.close();
+    const report = await buildTransparencyReport(log, { generatedAt: '2024-07-01T00:00:00Z' });
+    page = join(dir, 'report.html');
+    writeFileSync(page, renderReportHtml(report));
+    browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const [name, viewport] of [
+    ['desktop', { width: 1280, height: 900 }],
+    ['phone', { width: 390, height: 844 }],
+  ] as const) {
+    it(`${name}: no horizontal overflow, headers on one line, dates readable, the Commitment section visible`, async ({ annotate }) => {
+      const tab = await browser.newPage();
+      await tab.setViewportSize(viewport);
+      const problems: string[] = [];
+      tab.on('pageerror', (e) => problems.push(e.message));
+      tab.on('console', (m) => {
+        if (m.type() === 'error') problems.push(m.text());
+      });
+      await tab.goto(pathToFileURL(page).href);
+      const shot = join(shots, `report-${name}.png`);
+      await tab.screenshot({ path: shot, fullPage: true });
+      await annotate(`screenshot: ${shot}`, 'screenshot');
+
+      const layout = await tab.evaluate(() => {
+        const doc = document.documentElement;
+        const heads = [...document.querySelectorAll('thead th')].map((th) => {
+          const style = getComputedStyle(th);
+          const line = Number.parseFloat(style.lineHeight) || Number.parseFloat(style.fontSize) * 1.5;
+          const padding = Number.parseFloat(style.paddingTop) + Number.parseFloat(style.paddingBottom);
+          return { text: th.textContent ?? '', lines: Math.round((th.getBoundingClientRect().height - padding) / line) };
+        });
+        const commitment = [...document.querySelectorAll('h2')].find((h) => h.textContent === 'Commitment');
+        const times = [...document.querySelectorAll('time')].map((t) => ({ text: t.textContent ?? '', title: t.getAttribute('title') ?? '' }));
+        // Wide tables scroll inside their own box; the page itself never scrolls sideways.
+        const overflowing = [...document.body.querySelectorAll('body > *')]
+          .filter((el) => el.getBoundingClientRect().right > doc.clientWidth + 1)
+          .map((el) => el.tagName);
+        return {
+          scrollWidth: doc.scrollWidth,
+          clientWidth: doc.clientWidth,
+          heads,
+          overflowing,
+          commitment: commitment === undefined ? undefined : commitment.getBoundingClientRect().height,
+          times,
+          charts: document.querySelectorAll('figure.chart svg').length,
+        };
+      });
+      expect(problems).toEqual([]);
+      expect(layout.scrollWidth).toBeLessThanOrEqual(layout.clientWidth);
+      expect(layout.overflowing).toEqual([]);
+      expect(layout.heads.length).toBeGreaterThan(10);
+      for (const head of layout.heads) expect(head, head.text).toMatchObject({ lines: 1 });
+      expect(layout.times[0]).toEqual({ text: '1 July 2024, 00:00 UTC', title: '2024-07-01T00:00:00.000Z' });
+      // The span is the events' own times, not when the log wrote its own records.
+      expect(layout.times.slice(1).map((t) => t.text)).toEqual(['30 May 2024, 10:00 UTC', '6 June 2024, 00:00 UTC']);
+      expect(layout.charts).toBeGreaterThanOrEqual(4);
+
+      // The Commitment section is there and can be scrolled to and read: the head and the command.
+      expect(layout.commitment).toBeGreaterThan(0);
+      const section = tab.locator('h2', { hasText: 'Commitment' });
+      await section.scrollIntoViewIfNeeded();
+      await expect(section.isVisible()).resolves.toBe(true);
+      const command = tab.locator('pre.command');
+      await expect(command.isVisible()).resolves.toBe(true);
+      const text = (await command.textContent()) ?? '';
+      expect(text).toMatch(/^geoadmit audit verify .*audit\.jsonl --public-key audit-signing\.pub --expect-head \d+:[0-9a-f]{64}$/);
+      const box = await command.boundingBox();
+      expect((box?.x ?? 0) + (box?.width ?? 0)).toBeLessThanOrEqual(viewport.width);
+      await tab.close();
+    });
+  }
+});
