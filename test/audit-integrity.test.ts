@@ -1,9 +1,9 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type AuditVerification, createJsonlAuditSink, generateAuditSigningKeys, verifyAuditLog } from 'geoadmit';
+import { type AuditVerification, buildTransparencyReport, createJsonlAuditSink, generateAuditSigningKeys, verifyAuditLog } from 'geoadmit';
 import { canonicalJson } from '../src/audit/internal/canonical.js';
-import { decision, tempDir } from './fixtures/audit/helpers.js';
+import { decision, fakeSource, tempDir } from './fixtures/audit/helpers.js';
 
 let cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -357,5 +357,40 @@ describe('verification answers', () => {
     await sink.close();
     const result: AuditVerification = await verifyAuditLog(log);
     expect(result).toMatchObject({ ok: true, checkpoint: false, events: 1 });
+  });
+});
+
+describe('warning events', () => {
+  it("the sink records the gate's warning events and the report counts them in its audit section", async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const log = t.file('audit.jsonl');
+    const sink = createJsonlAuditSink(log, { fsync: 'never' });
+    const source = fakeSource();
+    sink.attach(source);
+    const warning = (code: 'forwarded-header-untrusted' | 'trust-all-proxies', peer?: string) => ({
+      type: 'warning' as const,
+      time: '2024-06-01T00:00:00.000Z',
+      code,
+      message: `${code}: check trustedProxies`,
+      ...(peer === undefined ? {} : { peer }),
+    });
+    source.emit('warning', warning('forwarded-header-untrusted', '10.0.0.0'));
+    source.emit('warning', warning('forwarded-header-untrusted', '10.1.0.0'));
+    source.emit('warning', warning('trust-all-proxies'));
+    source.emit('decision', decision(1));
+    await sink.close();
+    const recorded = readFileSync(log, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as Line).event);
+    expect(recorded.filter((e) => e.type === 'warning')).toEqual([
+      warning('forwarded-header-untrusted', '10.0.0.0'),
+      warning('forwarded-header-untrusted', '10.1.0.0'),
+      warning('trust-all-proxies'),
+    ]);
+    expect(await verifyAuditLog(log)).toMatchObject({ ok: true, events: 4 });
+    const report = await buildTransparencyReport(log);
+    expect(report.audit).toMatchObject({ events: 4, warnings: 3, warningsByCode: { 'forwarded-header-untrusted': 2, 'trust-all-proxies': 1 } });
   });
 });
