@@ -1,0 +1,248 @@
+/**
+ * Every example in README.md runs, so the README cannot drift from the code
+ * again (issue 14: its `check` example said DENIED where the command said
+ * ADMITTED).
+ *
+ * - Shell (` ```sh `, ` ```bash `, ` ```console `): each line that runs
+ *   `geoadmit` (also `npx geoadmit`, after `VAR=value` assignments, or at the
+ *   end of a pipe) runs in bash against the CLI built from source, in a
+ *   directory holding the files the examples name (built below from the
+ *   README's own restriction document). A `console` transcript's command must
+ *   exit as shown (`(exit N)`, else 0) and print the same first word; a
+ *   recipe must be valid usage (exit 0 or 1, never 2).
+ * - TypeScript (` ```ts `): every block is type-checked against the package
+ *   (the same path mapping as the tests). Snippets leave their surroundings
+ *   undeclared (`geo`, `app`, ...), so only errors about the package's API
+ *   count: a renamed export, a misspelt option, a wrong argument.
+ * - A block preceded by `<!-- not-run: reason -->` is listed here as skipped
+ *   with its reason (for snippets that need a server or a media server).
+ */
+import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import ts from 'typescript';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGate, createJsonlAuditSink, StaticResolver } from 'geoadmit';
+import { cliPath, makeTempDir } from './helpers/cli.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+
+interface Block {
+  lang: string;
+  /** 1-based line of the opening fence. */
+  line: number;
+  code: string;
+  /** Reason given in a `<!-- not-run: reason -->` comment just before the fence. */
+  notRun?: string;
+}
+
+function readmeBlocks(): Block[] {
+  const lines = README.split('\n');
+  const blocks: Block[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^```(\w*)\s*$/.exec(lines[i] as string);
+    if (open === null) continue;
+    let end = i + 1;
+    while (end < lines.length && !(lines[end] as string).startsWith('```')) end++;
+    let before = i - 1;
+    while (before >= 0 && (lines[before] as string).trim() === '') before--;
+    const marker = before >= 0 ? /^<!--\s*not-run(?::\s*(.*?))?\s*-->$/.exec((lines[before] as string).trim()) : null;
+    const block: Block = { lang: open[1] ?? '', line: i + 1, code: lines.slice(i + 1, end).join('\n') };
+    if (marker !== null) block.notRun = marker[1] ?? 'no reason given';
+    blocks.push(block);
+    i = end;
+  }
+  return blocks;
+}
+
+const BLOCKS = readmeBlocks();
+
+interface ShellCommand {
+  line: number;
+  command: string;
+  /** `console` transcripts: the exit code shown and the first word of the output shown. */
+  expect?: { code: number; firstWord: string | undefined };
+}
+
+/** A line that runs geoadmit: optional `VAR=value`s, then `geoadmit` / `npx geoadmit`, or `... | geoadmit`. */
+const RUNS_GEOADMIT = /^(?:[A-Z_][A-Z0-9_]*=\S*\s+)*(?:npx\s+)?geoadmit\s|\|\s*(?:npx\s+)?geoadmit\s/;
+
+function shellCommands(block: Block): ShellCommand[] {
+  const lines = block.code.split('\n');
+  const out: ShellCommand[] = [];
+  if (block.lang === 'console') {
+    for (let i = 0; i < lines.length; i++) {
+      const text = lines[i] as string;
+      if (!text.startsWith('$ ')) continue;
+      const command = text.slice(2);
+      let j = i + 1;
+      const shown: string[] = [];
+      while (j < lines.length && !(lines[j] as string).startsWith('$ ')) shown.push(lines[j++] as string);
+      const exit = shown.map((l) => /^\(exit (\d+)\)$/.exec(l.trim())).find((m) => m !== null);
+      const first = shown.find((l) => l.trim() !== '' && !/^\(exit \d+\)$/.test(l.trim()));
+      if (RUNS_GEOADMIT.test(`${command} `))
+        out.push({ line: block.line + 1 + i, command, expect: { code: exit == null ? 0 : Number(exit[1]), firstWord: first?.trim().split(/\s+/)[0] } });
+    }
+    return out;
+  }
+  lines.forEach((text, i) => {
+    const command = text.replace(/\s+#\s.*$/, '').trim();
+    if (command.startsWith('#') || !RUNS_GEOADMIT.test(`${command} `)) return;
+    out.push({ line: block.line + 1 + i, command });
+  });
+  return out;
+}
+
+const tmp = makeTempDir('geoadmit-readme-');
+const work = join(tmp.dir, 'work');
+afterAll(() => tmp.cleanup());
+
+/** The README's own restriction document (the ```json block under "Restrictions"). */
+function readmeRestriction(): Record<string, unknown> {
+  const json = BLOCKS.find((b) => b.lang === 'json' && b.code.includes('"authority"'));
+  if (json === undefined) throw new Error('README has no restriction document');
+  return JSON.parse(json.code) as Record<string, unknown>;
+}
+
+/** Files the README's shell examples name, made with the package itself. */
+beforeAll(async () => {
+  mkdirSync(work, { recursive: true });
+  const bin = join(tmp.dir, 'bin');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'geoadmit'), `#!/bin/sh\nexec "${process.execPath}" "${cliPath()}" "$@"\n`);
+  chmodSync(join(bin, 'geoadmit'), 0o755);
+
+  const order = readmeRestriction();
+  const put = (name: string, content: string | Buffer): void => writeFileSync(join(work, name), content);
+  put('order-a.json', JSON.stringify(order, null, 2));
+  put('new-order.json', JSON.stringify(order, null, 2));
+  put('orders.json', JSON.stringify([order, { ...order, id: 'req-2020-06-04-b', regions: ['CN', 'HK'] }], null, 2));
+  const joins = [
+    { meetingId: 'm-1001', participantId: 'p-1', peerAddress: '1.2.4.8' },
+    { meetingId: 'm-1001', participantId: 'p-2', peerAddress: '8.8.8.8' },
+    { meetingId: 'm-2002', participantId: 'p-3', peerAddress: '1.2.4.9', hostAccountId: 'acct-42' },
+    { meetingId: 'm-3003', participantId: 'p-4', peerAddress: '8.8.4.4' },
+  ];
+  const log = `${joins.map((j) => JSON.stringify(j)).join('\n')}\noops\n`;
+  put('joins.jsonl', log);
+  put('joins.jsonl.gz', gzipSync(log));
+  put('feed.csv', '81.2.69.0/24,GB,GB-ENG,London,\n36.110.0.0/16,CN,CN-XZ,,\n');
+
+  const keys = generateKeyPairSync('ed25519');
+  put('audit-signing.pub', keys.publicKey.export({ type: 'spki', format: 'pem' }) as string);
+  const clock = () => Date.parse('2020-06-04T10:00:00Z');
+  for (const [name, signed] of [
+    ['audit.jsonl', true],
+    ['node-a.jsonl', false],
+    ['node-b.jsonl', false],
+  ] as const) {
+    const gate = createGate({ geo: new StaticResolver({ '1.2.4.0/24': 'CN', '8.8.8.0/24': 'US' }), clock });
+    const sink = createJsonlAuditSink(join(work, name), { fsync: 'never', clock, ...(signed ? { signingKey: keys.privateKey } : {}) });
+    sink.attach(gate);
+    await gate.restrict({ ...order, id: `req-${name}` });
+    await gate.admit({ meetingId: 'm-1001', participantId: 'p-1', peerAddress: '1.2.4.8' });
+    await sink.close();
+    await gate.close();
+  }
+});
+
+function run(command: string): { code: number | null; output: string; stdout: string } {
+  const result = spawnSync('bash', ['-c', command.replace(/\bnpx\s+geoadmit\b/g, 'geoadmit')], {
+    cwd: work,
+    encoding: 'utf8',
+    env: { ...process.env, PATH: `${join(tmp.dir, 'bin')}:${process.env['PATH'] ?? ''}`, NO_COLOR: '1', FORCE_COLOR: undefined },
+    timeout: 60_000,
+  });
+  return { code: result.status, output: `${result.stdout}${result.stderr}`, stdout: result.stdout };
+}
+
+describe('README shell examples run', () => {
+  const commands = BLOCKS.filter((b) => ['sh', 'bash', 'console', 'shell'].includes(b.lang) && b.notRun === undefined).flatMap(shellCommands);
+
+  it('finds the examples', () => {
+    expect(commands.length).toBeGreaterThan(5);
+  });
+
+  it.each(commands.map((c) => [`line ${c.line}: ${c.command}`, c] as const))('%s', (_name, c) => {
+    const result = run(c.command);
+    if (c.expect !== undefined) {
+      expect(result.code, result.output).toBe(c.expect.code);
+      if (c.expect.firstWord !== undefined) expect(result.stdout.trim().split(/\s+/)[0], result.output).toBe(c.expect.firstWord);
+    } else {
+      // A recipe: valid usage against the example files (findings, exit 1, are fine).
+      expect([0, 1], result.output).toContain(result.code);
+    }
+  });
+});
+
+/** Diagnostics that only say a snippet's surroundings are left out (free names, implicit any, unused). */
+const SURROUNDINGS = new Set([1108, 2304, 2552, 2582, 7005, 7006, 7031, 7034, 6133, 6192, 6196, 2454, 1375, 1378, 18004]);
+
+describe('README TypeScript examples type-check against the package', () => {
+  const tsBlocks = BLOCKS.filter((b) => (b.lang === 'ts' || b.lang === 'typescript') && b.notRun === undefined);
+  let diagnostics: Map<number, string[]>;
+  let canaryCodes: number[] = [];
+
+  beforeAll(() => {
+    const config = ts.readConfigFile(join(ROOT, 'tsconfig.json'), ts.sys.readFile);
+    const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, ROOT);
+    const options: ts.CompilerOptions = { ...parsed.options, noEmit: true, noUnusedLocals: false, noUnusedParameters: false };
+    // Virtual files inside the repository, so `geoadmit` and installed packages resolve as in the tests.
+    const dir = join(ROOT, '.tmp', 'readme-ts');
+    const files = new Map(tsBlocks.map((b) => [join(dir, `line-${b.line}.ts`), `${b.code}\nexport {};\n`]));
+    // A canary the checker must fault, so a broken set-up cannot pass every block silently.
+    files.set(
+      join(dir, 'canary.ts'),
+      "import { createGat } from 'geoadmit';\nimport { createGate } from 'geoadmit';\ncreateGate({ geo, trustedProxy: [] });\nexport {};\n",
+    );
+    const host = ts.createCompilerHost(options);
+    const { fileExists, readFile, getSourceFile } = host;
+    host.fileExists = (f) => files.has(f) || fileExists.call(host, f);
+    host.readFile = (f) => files.get(f) ?? readFile.call(host, f);
+    host.getSourceFile = (f, lang, ...rest) => {
+      const text = files.get(f);
+      return text === undefined ? getSourceFile.call(host, f, lang, ...rest) : ts.createSourceFile(f, text, lang, true);
+    };
+    const program = ts.createProgram([...files.keys()], options, host);
+    diagnostics = new Map();
+    for (const b of tsBlocks) {
+      const file = program.getSourceFile(join(dir, `line-${b.line}.ts`));
+      const found = [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)]
+        .filter((d) => !SURROUNDINGS.has(d.code))
+        .map((d) => {
+          const at = d.file !== undefined && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line : 0;
+          return `README line ${b.line + 1 + at}: TS${d.code} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
+        });
+      diagnostics.set(b.line, found);
+    }
+    const canary = program.getSourceFile(join(dir, 'canary.ts'));
+    canaryCodes = program
+      .getSemanticDiagnostics(canary)
+      .map((d) => d.code)
+      .filter((c) => !SURROUNDINGS.has(c));
+  }, 120_000);
+
+  it('finds the examples, and the checker faults a misspelt export and a misspelt option', () => {
+    expect(tsBlocks.length).toBeGreaterThan(5);
+    expect(canaryCodes).toEqual(expect.arrayContaining([2724]));
+    expect(canaryCodes.some((c) => c === 2353 || c === 2561)).toBe(true);
+  });
+
+  it.each(tsBlocks.map((b) => [`line ${b.line}`, b] as const))('%s', (_name, b) => {
+    expect(diagnostics.get(b.line)).toEqual([]);
+  });
+});
+
+describe('README blocks marked not-run', () => {
+  const skipped = BLOCKS.filter((b) => b.notRun !== undefined);
+  it.each(skipped.length === 0 ? [['(none)', undefined] as const] : skipped.map((b) => [`line ${b.line}: ${b.notRun}`, b] as const))(
+    '%s carries a reason',
+    (_name, b) => {
+      if (b !== undefined) expect(b.notRun).not.toBe('no reason given');
+    },
+  );
+});
