@@ -189,7 +189,8 @@ describeWithJanus('janusRemover against a real Janus VideoRoom', () => {
     const closed = await freePort();
     const down = await rejection(janusRemover({ url: `http://127.0.0.1:${closed}/janus`, secret: ROOM.secret })(ref(erin.id), decision));
     expect(isGeoadmitError(down, 'E_REMOVAL_FAILED')).toBe(true);
-    expect(down.message).toMatch(new RegExp(`cannot reach http://127\\.0\\.0\\.1:${closed}/janus \\(create session\\): .*ECONNREFUSED`));
+    // (ECONNREFUSED normally; the port was free a moment ago, so do not insist on the exact cause.)
+    expect(down.message).toMatch(new RegExp(`^janus: cannot reach http://127\\.0\\.0\\.1:${closed}/janus \\(create session\\): .+`));
   });
 
   it('as a gate onRemove: a failed kick leaves the participant pending, retryRemovals kicks them', async () => {
