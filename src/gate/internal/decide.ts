@@ -41,17 +41,16 @@ export function readJoin(join: unknown): Join {
   let copy: Join;
   try {
     const j = join as Record<string, unknown>;
-    const headers = j.headers;
-    const context = j.context;
+    // One shape for every join (absent fields as undefined): the hot path stays monomorphic.
+    // Hostile headers (getters that throw, proxies) are read, guarded, when locating: an unknown location, not a refusal.
     copy = {
       meetingId: j.meetingId as string,
       participantId: j.participantId as string,
       peerAddress: j.peerAddress as string,
+      hostAccountId: j.hostAccountId as string | undefined,
+      headers: j.headers as Join['headers'],
+      context: j.context as Join['context'],
     };
-    if (j.hostAccountId !== undefined) copy.hostAccountId = j.hostAccountId as string;
-    // Hostile headers (getters that throw, proxies) are read, guarded, when locating: an unknown location, not a refusal.
-    if (headers !== undefined) copy.headers = headers as Join['headers'];
-    if (context !== undefined) copy.context = context as Join['context'];
   } catch (error) {
     throw new GeoadmitError(ErrorCode.InvalidJoin, `admit: join could not be read: ${error instanceof Error ? error.message : String(error)}`, {
       argument: 'join',

@@ -62,7 +62,7 @@ export function impactOf(r: NormalizedRestriction, roster: Roster, now: number, 
     const visit = (meetingId: string, hostFilter: string | undefined): void => {
       let hit = false;
       let any = false;
-      for (const entry of roster.participants(meetingId)) {
+      for (const entry of roster.entriesOf(meetingId)) {
         if (hostFilter !== undefined && entry.hostAccountId !== hostFilter && !r.scope.meetings.includes(meetingId)) continue;
         any = true;
         if (active && reasonFor(r, entry.location) !== undefined) {
@@ -104,7 +104,7 @@ export function impactOf(r: NormalizedRestriction, roster: Roster, now: number, 
 }
 
 function* allEntries(roster: Roster): Generator<Iterable<RosterEntry>> {
-  for (const m of roster.meetingIds()) yield roster.participants(m);
+  for (const m of roster.meetingIds()) yield roster.entriesOf(m);
 }
 
 /** How one removal ended, as far as the caller waiting on it is concerned. */
@@ -178,21 +178,33 @@ export class Remover {
     r: NormalizedRestriction,
     entries: readonly RosterEntry[],
   ): { started: number; done: Promise<{ removed: ParticipantRef[]; pending: ParticipantRef[] }> } {
-    const waiting: Promise<[RosterEntry, RemovalOutcome]>[] = [];
+    const started: RosterEntry[] = [];
+    const outcomes: RemovalOutcome[] = [];
+    const waiting: Promise<void>[] = [];
     for (const entry of entries) {
       if (!this.#host.roster.isCurrent(entry) || this.busy(entry)) continue;
-      waiting.push(this.#removeOne(r, entry).then((outcome) => [entry, outcome]));
+      const at = started.push(entry) - 1;
+      const outcome = this.#removeOne(r, entry);
+      // A synchronous onRemove (the common case with tens of thousands removed) settles without a promise.
+      if (typeof outcome === 'string') outcomes[at] = outcome;
+      else
+        waiting.push(
+          outcome.then((o) => {
+            outcomes[at] = o;
+          }),
+        );
     }
-    const done = Promise.all(waiting).then((outcomes) => {
+    const collect = () => {
       const removed: ParticipantRef[] = [];
       const pending: ParticipantRef[] = [];
-      for (const [entry, outcome] of outcomes) {
-        if (outcome === 'removed') removed.push(ref(entry));
-        else if (outcome === 'pending') pending.push(ref(entry));
+      for (let i = 0; i < started.length; i++) {
+        if (outcomes[i] === 'removed') removed.push(ref(started[i]!));
+        else if (outcomes[i] === 'pending') pending.push(ref(started[i]!));
       }
       return { removed, pending };
-    });
-    return { started: waiting.length, done };
+    };
+    const done = waiting.length === 0 ? Promise.resolve(collect()) : Promise.all(waiting).then(collect);
+    return { started: started.length, done };
   }
 
   /** Calls `onRemove` again for every pending removal; resolves to those that now succeeded. */
@@ -219,7 +231,7 @@ export class Remover {
     return done;
   }
 
-  #removeOne(r: NormalizedRestriction, entry: RosterEntry): Promise<RemovalOutcome> {
+  #removeOne(r: NormalizedRestriction, entry: RosterEntry): RemovalOutcome | Promise<RemovalOutcome> {
     const reason = reasonFor(r, entry.location);
     const decision: Decision = { admitted: false, reasons: reason ? [reason] : [], dryRun: [], location: entry.location };
     const participant = ref(entry);
@@ -227,10 +239,10 @@ export class Remover {
     try {
       result = this.#host.onRemove?.(participant, decision);
     } catch (error) {
-      return Promise.resolve(this.#failed(r, entry, participant, decision, error));
+      return this.#failed(r, entry, participant, decision, error);
     }
     if (result === undefined || result === null || typeof (result as Promise<void>).then !== 'function') {
-      return Promise.resolve(this.#succeeded(r, entry, decision, false));
+      return this.#succeeded(r, entry, decision, false);
     }
     this.#inFlight.add(entry);
     return new Promise<RemovalOutcome>((resolve) => {

@@ -72,6 +72,22 @@ export function auditLocation(l: Location, mode: RedactionMode): Location {
  */
 function auditNetwork(network: string, mode: RedactionMode): string | undefined {
   if (mode === 'raw') return network;
+  // Databases answer from a bounded set of prefixes and resolvers hand out the same strings: remember them.
+  const cache = mode === 'truncate' ? truncatedNetworks : hiddenNetworks;
+  const known = cache.get(network);
+  if (known !== undefined) return known === NONE ? undefined : known;
+  const out = networkAsAllowed(network, mode);
+  if (cache.size >= MAX_CACHED_NETWORKS) cache.clear();
+  cache.set(network, out ?? NONE);
+  return out;
+}
+
+const NONE = '';
+const MAX_CACHED_NETWORKS = 65_536;
+const truncatedNetworks = new Map<string, string>();
+const hiddenNetworks = new Map<string, string>();
+
+function networkAsAllowed(network: string, mode: RedactionMode): string | undefined {
   const slash = network.lastIndexOf('/');
   const length = slash < 0 ? Number.NaN : Number(network.slice(slash + 1));
   const limit = network.includes(':') ? 48 : 24;

@@ -27,6 +27,7 @@ interface Slot extends RosterEntry {
 type Meeting = Slot | Map<string, Slot>;
 
 const NO_COUNTRY = '';
+const EMPTY: readonly RosterEntry[] = Object.freeze([]);
 
 /**
  * Present participants, indexed by meeting, by host account, and by
@@ -82,9 +83,12 @@ export class Roster {
         ]),
       );
     }
-    this.#link(slot);
+    if (previous !== undefined && previous.country === slot.country) this.#replace(previous, slot);
+    else {
+      if (previous !== undefined) this.#unlink(previous);
+      this.#link(slot);
+    }
     if (previous !== undefined) {
-      this.#unlink(previous);
       // The common re-join: same host account, so the host index already counts this participant.
       if (previous.hostAccountId === hostAccountId) return slot;
       this.#unindexHost(previous);
@@ -161,6 +165,13 @@ export class Roster {
     return meeting instanceof Map ? [...meeting.values()] : [meeting];
   }
 
+  /** The participants of one meeting, live (no copy): do not change the roster while iterating. */
+  entriesOf(meetingId: string): Iterable<RosterEntry> {
+    const meeting = this.#meetings.get(meetingId);
+    if (meeting === undefined) return EMPTY;
+    return meeting instanceof Map ? meeting.values() : [meeting];
+  }
+
   /** How many participants a meeting has. */
   meetingSize(meetingId: string): number {
     const meeting = this.#meetings.get(meetingId);
@@ -197,6 +208,17 @@ export class Roster {
     slot.next = head;
     if (head !== undefined) head.prev = slot;
     this.#countries.set(slot.country, slot);
+  }
+
+  /** Puts `slot` where `old` was in its country's list (a re-join from the same country: no map work). */
+  #replace(old: Slot, slot: Slot): void {
+    slot.prev = old.prev;
+    slot.next = old.next;
+    if (old.prev !== undefined) old.prev.next = slot;
+    else this.#countries.set(slot.country, slot);
+    if (old.next !== undefined) old.next.prev = slot;
+    old.prev = undefined;
+    old.next = undefined;
   }
 
   #unlink(slot: Slot): void {
