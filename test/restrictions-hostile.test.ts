@@ -114,6 +114,8 @@ describe('hostile objects are refused with E_INVALID_RESTRICTION, never a bare E
     const { error } = refusal(setup({ scope }));
     expect(error.path).toBe('$.scope.self');
     expect(error.message).toMatch(/cycle/);
+    // The id is still named when it can be read without running the document's code.
+    expect(error.restrictionId).toBe('req-1');
   });
 
   it('class instances and Dates are not plain data', () => {

@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import type { core } from 'zod';
 import { ErrorCode } from '../../errors/index.js';
 import { isPlainObject, plainDataSnapshot } from '../../internal/objects.js';
@@ -197,6 +198,18 @@ function normalize(doc: ParsedRestriction, kind: RestrictionKind): NormalizedRes
 }
 
 /**
+ * The id of a refused document when it can be read without running any of
+ * its code (an own data property of a non-Proxy object), so the refusal
+ * still names the restriction.
+ */
+function readableId(raw: unknown): string | undefined {
+  if (raw === null || typeof raw !== 'object' || types.isProxy(raw)) return undefined;
+  const d = Object.getOwnPropertyDescriptor(raw, 'id');
+  const id: unknown = d === undefined || 'get' in d ? undefined : d.value;
+  return typeof id === 'string' && id.length > 0 && id.length <= LIMITS.string ? id : undefined;
+}
+
+/**
  * Check one document completely: schema, cross-field rules, duplicate id,
  * then (only when all of that passed) jurisdictional containment.
  */
@@ -205,7 +218,12 @@ export function checkDocument(raw: unknown, options: ValidateRestrictionOptions 
   // in milliseconds, before the schema reads anything; the schema then sees only the plain copy.
   const snapshot = plainDataSnapshot(raw, DOCUMENT_LIMITS);
   if (!snapshot.ok) {
-    return { issues: [{ path: snapshot.path, message: `the document is not acceptable plain data: ${snapshot.message}`, code: ErrorCode.InvalidRestriction }] };
+    const result: DocResult = {
+      issues: [{ path: snapshot.path, message: `the document is not acceptable plain data: ${snapshot.message}`, code: ErrorCode.InvalidRestriction }],
+    };
+    const id = readableId(raw);
+    if (id !== undefined) result.id = id;
+    return result;
   }
   const doc = snapshot.value;
   if (!isPlainObject(doc)) {
