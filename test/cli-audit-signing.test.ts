@@ -50,7 +50,8 @@ describe('geoadmit audit verify with --public-key and --expect-head', () => {
     const cut = join(tmp.dir, 'cut.jsonl');
     const lines = readFileSync(log, 'utf8').trimEnd().split('\n');
     // Cut back to the last signed record before the end, with a checkpoint signed for it (all authentic material).
-    const keep = lines.findLastIndex((l, i) => i < lines.length - 1 && l.includes('"type":"audit.checkpoint"'));
+    let keep = lines.length - 2;
+    while (keep > 0 && !(lines[keep] as string).includes('"type":"audit.checkpoint"')) keep--;
     writeFileSync(cut, `${lines.slice(0, keep + 1).join('\n')}\n`);
     const run = await runCliProcess(['audit', 'verify', cut, '--public-key', pub, '--expect-head', head, '--no-checkpoint']);
     expect(run.code).toBe(1);

@@ -20,6 +20,17 @@ if (!available) console.warn(`report-browser tests skipped: ${CHROMIUM} is not i
 
 const shots = fileURLToPath(new URL('../test-output/report/', import.meta.url));
 
+/** What the page measures of itself. */
+interface Layout {
+  scrollWidth: number;
+  clientWidth: number;
+  heads: { text: string; lines: number }[];
+  overflowing: string[];
+  commitment: number | undefined;
+  times: { text: string; title: string }[];
+  charts: number;
+}
+
 describe.skipIf(!available)('the HTML transparency report in a real browser', () => {
   let browser: BrowserContext;
   let dir: string;
@@ -73,7 +84,8 @@ describe.skipIf(!available)('the HTML transparency report in a real browser', ()
       await tab.screenshot({ path: shot, fullPage: true });
       await annotate(`screenshot: ${shot}`, 'screenshot');
 
-      const layout = await tab.evaluate(() => {
+      // A string expression: this file is type-checked without the DOM library.
+      const layout = await tab.evaluate<Layout>(`(() => {
         const doc = document.documentElement;
         const heads = [...document.querySelectorAll('thead th')].map((th) => {
           const style = getComputedStyle(th);
@@ -96,7 +108,7 @@ describe.skipIf(!available)('the HTML transparency report in a real browser', ()
           times,
           charts: document.querySelectorAll('figure.chart svg').length,
         };
-      });
+      })()`);
       expect(problems).toEqual([]);
       expect(layout.scrollWidth).toBeLessThanOrEqual(layout.clientWidth);
       expect(layout.overflowing).toEqual([]);
