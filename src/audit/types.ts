@@ -159,7 +159,12 @@ export interface JsonlAuditSink {
    * function that detaches (and tells the source this sink no longer blocks it).
    */
   attach(source: AuditEventSource): () => void;
-  /** Append one event. Never throws for I/O failures (they become `error` events); throws `E_CLOSED` after `close`. */
+  /**
+   * Record one event: it is serialised at once (later changes to the object
+   * change nothing) and written with the other events of this event-loop turn
+   * (see {@link FsyncMode}). Never throws for I/O failures (they become
+   * `error` events); throws `E_CLOSED` after `close`.
+   */
   write(event: AuditEvent): void;
   /** Write what is buffered, fsync and update the checkpoint. Rejects with `E_AUDIT_IO` if writing still fails. */
   flush(): Promise<void>;
