@@ -2,10 +2,7 @@ import type { Gate } from '../gate/index.js';
 import type { Decision } from '../gate/types.js';
 import { admitRequest, defaultOnError, reportError } from './internal/admit.js';
 import { type NodeResponseLike, sendJson } from './internal/respond.js';
-import { type ApplicationFields, joinFromRequest, type JoinIds, type NodeRequestLike } from './join.js';
-
-/** What an adapter's `join` callback returns: the ids of the join (sync or async). */
-export type JoinIdsResult = JoinIds | Promise<JoinIds>;
+import { type ApplicationFields, joinFromRequest, type JoinIdsResult, type NodeRequestLike } from './join.js';
 
 /** Options of {@link admissionMiddleware}. */
 export interface AdmissionMiddlewareOptions<Req extends NodeRequestLike = ExpressLikeRequest> {

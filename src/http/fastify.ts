@@ -3,8 +3,7 @@ import type { Decision } from '../gate/types.js';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import { admitRequest, reportError } from './internal/admit.js';
 import { ANSWER_HEADERS } from './internal/respond.js';
-import type { JoinIdsResult } from './express.js';
-import { type ApplicationFields, joinFromRequest, type NodeRequestLike } from './join.js';
+import { type ApplicationFields, joinFromRequest, type JoinIdsResult, type NodeRequestLike } from './join.js';
 
 /** A Fastify request, structurally: its Node request (`raw`) and whatever your `join` reads (`params`, `body`, `user`, ...). */
 export type FastifyRequestLike = { readonly raw: NodeRequestLike; geoadmit?: Decision | null; log?: { error(obj: unknown, msg?: string): void } } & ApplicationFields;

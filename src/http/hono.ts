@@ -3,8 +3,7 @@ import type { Decision } from '../gate/types.js';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import { admitRequest, defaultOnError, reportError } from './internal/admit.js';
 import { ANSWER_HEADERS } from './internal/respond.js';
-import type { JoinIdsResult } from './express.js';
-import { type ApplicationFields, joinFromRequest, type FetchRequestLike, type NodeRequestLike } from './join.js';
+import { type ApplicationFields, joinFromRequest, type JoinIdsResult, type FetchRequestLike, type NodeRequestLike } from './join.js';
 
 /**
  * A Hono `Context`, structurally: the Fetch request (`c.req.raw`), the

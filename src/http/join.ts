@@ -34,6 +34,9 @@ export interface JoinIds {
   context?: Record<string, unknown>;
 }
 
+/** What an adapter's `join` callback returns: the ids of the join (sync or async). */
+export type JoinIdsResult = JoinIds | Promise<JoinIds>;
+
 /** {@link JoinIds} plus the peer address, which a Fetch API server has to supply. */
 export interface JoinRequestIds extends JoinIds {
   /**
