@@ -143,7 +143,7 @@ beforeAll(async () => {
     const gate = createGate({ geo: new StaticResolver({ '1.2.4.0/24': 'CN', '8.8.8.0/24': 'US' }), clock });
     const sink = createJsonlAuditSink(join(work, name), { fsync: 'never', clock, ...(signed ? { signingKey: keys.privateKey } : {}) });
     sink.attach(gate);
-    await gate.restrict({ ...order, id: `req-${name}` });
+    await gate.restrict({ ...order, id: `req-${name}` } as unknown);
     await gate.admit({ meetingId: 'm-1001', participantId: 'p-1', peerAddress: '1.2.4.8' });
     await sink.close();
     await gate.close();
