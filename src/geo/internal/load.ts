@@ -211,6 +211,7 @@ function* loadSteps(buffer: Buffer, file: string, options: LoadOptions): Generat
     if (nodesLeft < 0) throw corrupt(file, 'its records decode to far more values than its size allows (pointer fan-out)');
   };
   let count = 0;
+  yield; // after the tree walk, before decoding
   for (const pointer of dataPointers) {
     if ((++count & 0x3ff) === 0 && sliceOver()) yield;
     let rec: unknown;
@@ -242,6 +243,7 @@ function* loadSteps(buffer: Buffer, file: string, options: LoadOptions): Generat
     );
   }
   const mapper = mapperFor(detection.layout);
+  yield; // the jump tables below are a slice of their own
   const tree = new SearchTree(buffer, nodeCount, recordSize, ipVersion, treeSize, markerAt);
   // Mapped records per data pointer, filled from the check's decoding so the first lookups are hits.
   const memo = new TwoGenerationMemo<MappedRecord>(cacheSize * 2);
