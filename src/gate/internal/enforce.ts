@@ -41,17 +41,16 @@ export function impactOf(r: NormalizedRestriction, roster: Roster, now: number, 
   const undisturbed: string[] = [];
   if (r.scope.all) {
     const hit = new Set<string>();
-    const countries = countriesOnly(r);
-    // Bound to a few countries: visit only participants located there (a 1M roster, a few thousand in CN).
-    const candidates = countries === undefined ? allEntries(roster) : countries.map((c) => roster.inCountry(c));
+    const visit = (entry: RosterEntry): void => {
+      if (reasonFor(r, entry.location) === undefined) return;
+      entries.push(entry);
+      hit.add(entry.meetingId);
+    };
     if (active) {
-      for (const list of candidates) {
-        for (const entry of list) {
-          if (reasonFor(r, entry.location) === undefined) continue;
-          entries.push(entry);
-          hit.add(entry.meetingId);
-        }
-      }
+      const countries = countriesOnly(r);
+      // Bound to a few countries: visit only participants located there (a 1M roster, a few thousand in CN).
+      if (countries !== undefined) for (const c of countries) roster.forEachInCountry(c, visit);
+      else for (const m of roster.meetingIds()) for (const entry of roster.entriesOf(m)) visit(entry);
     }
     for (const m of roster.meetingIds()) {
       reached.push(m);
@@ -103,10 +102,6 @@ export function impactOf(r: NormalizedRestriction, roster: Roster, now: number, 
   };
 }
 
-function* allEntries(roster: Roster): Generator<Iterable<RosterEntry>> {
-  for (const m of roster.meetingIds()) yield roster.entriesOf(m);
-}
-
 /** How one removal ended, as far as the caller waiting on it is concerned. */
 export type RemovalOutcome = 'removed' | 'pending' | 'gone';
 
@@ -145,7 +140,8 @@ export class Remover {
 
   /** Whether a removal is under way or pending for this entry. */
   busy(entry: RosterEntry): boolean {
-    return this.#inFlight.has(entry) || this.#pending.get(participantKey(entry.meetingId, entry.participantId))?.entry === entry;
+    if (this.#inFlight.has(entry)) return true;
+    return this.#pending.size > 0 && this.#pending.get(participantKey(entry.meetingId, entry.participantId))?.entry === entry;
   }
 
   pending(): PendingRemoval[] {
@@ -178,13 +174,14 @@ export class Remover {
     r: NormalizedRestriction,
     entries: readonly RosterEntry[],
   ): { started: number; done: Promise<{ removed: ParticipantRef[]; pending: ParticipantRef[] }> } {
-    const started: RosterEntry[] = [];
+    const started: ParticipantRef[] = [];
     const outcomes: RemovalOutcome[] = [];
     const waiting: Promise<void>[] = [];
     for (const entry of entries) {
       if (!this.#host.roster.isCurrent(entry) || this.busy(entry)) continue;
-      const at = started.push(entry) - 1;
-      const outcome = this.#removeOne(r, entry);
+      const participant = ref(entry);
+      const at = started.push(participant) - 1;
+      const outcome = this.#removeOne(r, entry, participant);
       // A synchronous onRemove (the common case with tens of thousands removed) settles without a promise.
       if (typeof outcome === 'string') outcomes[at] = outcome;
       else
@@ -198,8 +195,8 @@ export class Remover {
       const removed: ParticipantRef[] = [];
       const pending: ParticipantRef[] = [];
       for (let i = 0; i < started.length; i++) {
-        if (outcomes[i] === 'removed') removed.push(ref(started[i]!));
-        else if (outcomes[i] === 'pending') pending.push(ref(started[i]!));
+        if (outcomes[i] === 'removed') removed.push(started[i]!);
+        else if (outcomes[i] === 'pending') pending.push(started[i]!);
       }
       return { removed, pending };
     };
@@ -231,10 +228,9 @@ export class Remover {
     return done;
   }
 
-  #removeOne(r: NormalizedRestriction, entry: RosterEntry): RemovalOutcome | Promise<RemovalOutcome> {
+  #removeOne(r: NormalizedRestriction, entry: RosterEntry, participant: ParticipantRef): RemovalOutcome | Promise<RemovalOutcome> {
     const reason = reasonFor(r, entry.location);
     const decision: Decision = { admitted: false, reasons: reason ? [reason] : [], dryRun: [], location: entry.location };
-    const participant = ref(entry);
     let result: void | Promise<void>;
     try {
       result = this.#host.onRemove?.(participant, decision);
@@ -277,9 +273,9 @@ export class Remover {
   }
 
   #succeeded(r: NormalizedRestriction, entry: RosterEntry, decision: Decision, late: boolean): RemovalOutcome {
-    const k = participantKey(entry.meetingId, entry.participantId);
-    const p = this.#pending.get(k);
     if (late) {
+      const k = participantKey(entry.meetingId, entry.participantId);
+      const p = this.#pending.get(k);
       // Settled after being reported pending: record it only if that pending removal still stands.
       if (p?.entry !== entry) return 'gone';
       this.#pending.delete(k);

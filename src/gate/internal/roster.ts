@@ -75,13 +75,11 @@ export class Roster {
       previous = meeting;
       this.#meetings.set(meetingId, slot);
     } else {
-      this.#meetings.set(
-        meetingId,
-        new Map([
-          [meeting.participantId, meeting],
-          [participantId, slot],
-        ]),
-      );
+      // The second participant: the meeting gets a map (built with set, not from an array of pairs).
+      const map = new Map<string, Slot>();
+      map.set(meeting.participantId, meeting);
+      map.set(participantId, slot);
+      this.#meetings.set(meetingId, map);
     }
     if (previous !== undefined && previous.country === slot.country) this.#replace(previous, slot);
     else {
@@ -192,8 +190,15 @@ export class Roster {
   }
 
   /** Every present participant whose effective country is `country` (undefined: unknown locations). */
-  *inCountry(country: string | undefined): Generator<RosterEntry> {
-    for (let slot = this.#countries.get(country ?? NO_COUNTRY); slot !== undefined; slot = slot.next) yield slot;
+  inCountry(country: string | undefined): RosterEntry[] {
+    const out: RosterEntry[] = [];
+    this.forEachInCountry(country, (e) => out.push(e));
+    return out;
+  }
+
+  /** Calls `fn` for every present participant whose effective country is `country`; do not change the roster meanwhile. */
+  forEachInCountry(country: string | undefined, fn: (entry: RosterEntry) => void): void {
+    for (let slot = this.#countries.get(country ?? NO_COUNTRY); slot !== undefined; slot = slot.next) fn(slot);
   }
 
   clear(): void {
