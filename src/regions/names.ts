@@ -233,7 +233,7 @@ export function subdivisionByName(country: string, name: unknown): string | unde
     const exact = index.exact.get(key);
     if (exact === null) return undefined;
     if (exact !== undefined) return canonicalSubdivision(exact);
-    const exonym = exonyms !== undefined && Object.prototype.hasOwnProperty.call(exonyms, key) ? exonyms[key] : undefined;
+    const exonym = exonyms !== undefined && Object.hasOwn(exonyms, key) ? exonyms[key] : undefined;
     if (exonym !== undefined) return exonym;
   }
   const loose = index.loose.get(stripped);

@@ -96,7 +96,7 @@ const REPLACED: Readonly<Record<string, string>> = Object.freeze({
  */
 export function canonicalSubdivision(code: string): string {
   // Own-property check: a code such as `__proto__` must never hit Object.prototype.
-  return Object.prototype.hasOwnProperty.call(REPLACED, code) ? (REPLACED[code] as string) : code;
+  return Object.hasOwn(REPLACED, code) ? (REPLACED[code] as string) : code;
 }
 
 /** The replaced-code table itself (old code → current code), for documentation and validation. */

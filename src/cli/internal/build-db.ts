@@ -119,33 +119,42 @@ export function parseGeoCsv(text: string, options: { mostSpecificWins?: boolean 
   const spans: Span[] = [];
   const rows = text.split('\n');
   let sawData = false;
-  rows.forEach((raw, i) => {
+  for (const [i, raw] of rows.entries()) {
     const n = i + 1;
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (line.trim() === '' || line.trimStart().startsWith('#')) return;
+    if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
     const fields = splitCsvLine(line);
-    if (typeof fields === 'string') return problem(n, fields);
+    if (typeof fields === 'string') {
+      problem(n, fields);
+      continue;
+    }
     const [prefix = '', countryField = '', regionField = ''] = fields.map((f) => f.trim());
-    if (!sawData && HEADER.test(prefix)) return;
+    if (!sawData && HEADER.test(prefix)) continue;
     sawData = true;
-    if (fields.length < 2) return problem(n, 'expected at least two columns: prefix,country');
+    if (fields.length < 2) {
+      problem(n, 'expected at least two columns: prefix,country');
+      continue;
+    }
     if (countryField === '') {
       parsed.skipped.push({ line: n, why: 'empty country (do not geolocate)' });
-      return;
+      continue;
     }
     // Every check on every row in this one pass: a run reports all bad rows, never one stage at a time.
     const cidr = cidrResult(prefix);
     const region = regionOf(countryField, regionField);
     if (!cidr.ok) problem(n, cidr.problem);
-    if (typeof region === 'string') return problem(n, region);
-    if (!cidr.ok) return;
+    if (typeof region === 'string') {
+      problem(n, region);
+      continue;
+    }
+    if (!cidr.ok) continue;
     spans.push(spanOf(cidr.cidr, prefix, n));
     const data: MmdbRecord = { country: { iso_code: region.country } };
     // GeoIP2 stores the part after the hyphen; readers rebuild the full code from the country.
     if (region.subdivision !== undefined) data['subdivisions'] = [{ iso_code: region.subdivision.slice(region.country.length + 1) }];
     parsed.entries.push({ network: prefix, data });
     parsed.lines.push(n);
-  });
+  }
   if (options.mostSpecificWins !== true) for (const o of overlaps(spans)) problem(o.line, o.message);
   listed.sort((a, b) => a.line - b.line);
   parsed.rows = listed;

@@ -45,7 +45,7 @@ export function formatPath(root: string, path: readonly PropertyKey[]): string {
 
 /** Own properties only: a polluted `Object.prototype` must not supply fields. */
 function own(obj: Record<string, unknown>, key: string): unknown {
-  return Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
+  return Object.hasOwn(obj, key) ? obj[key] : undefined;
 }
 
 function typeName(value: unknown): string {
