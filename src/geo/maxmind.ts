@@ -15,7 +15,12 @@ import { TwoGenerationMemo } from './internal/memo.js';
 
 export { MaxMindLayout } from './internal/layouts.js';
 
-/** The file-system seam the resolver reads through (tests stub it; defaults to `node:fs/promises`). */
+/**
+ * The file-system seam the resolver reads through (tests stub it). The
+ * default stats each path before opening it and refuses anything that is not
+ * a regular file (a FIFO would block the read forever, `/dev/zero` never
+ * ends), then opens it non-blocking and checks again through the handle.
+ */
 export interface MaxMindFs {
   /** Read a whole file. Rejections with `code: 'ENOENT'` (or any other) become `E_DB_NOT_FOUND`. */
   readFile(path: string): Promise<Buffer>;
@@ -237,8 +242,11 @@ export class MaxMindResolver implements GeoResolver {
 
   /**
    * Read, check and open one or more databases (in layering order). Rejects
-   * with `GeoadmitError`: `E_DB_NOT_FOUND` (missing/unreadable), `E_DB_CORRUPT`
-   * (truncated, damaged, not an `.mmdb`), `E_DB_WRONG_KIND` (ASN,
+   * with `GeoadmitError`: `E_INVALID_CONFIG` (an unknown option key, naming
+   * the closest known one), `E_DB_NOT_FOUND` (missing, unreadable, or not a
+   * regular file: FIFO, device, directory), `E_DB_CORRUPT` (truncated,
+   * damaged, not an `.mmdb`, or data whose decoding would take unbounded work:
+   * pointer cycles or fan-out), `E_DB_WRONG_KIND` (ASN,
    * connection-type, ISP, domain; or only Anonymous-IP databases), each with
    * `file` set.
    */
