@@ -26,6 +26,7 @@ const CASES = [
   { id: '5', file: '5-resolver-memory.mjs' },
   { id: '6', file: '6-surroundings.mjs' },
   { id: '7', file: '7-audit.mjs' },
+  { id: '8', file: '8-hostile.mjs' },
 ];
 
 /** Newest modification time under a directory (for "is dist older than src?"). */

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { GeoadmitError, MaxMindResolver } from 'geoadmit';
-import { cycleMmdb, fanOutMmdb, metadataFanOutMmdb, soundMmdb } from './helpers/crafted-mmdb.js';
+import { cycleMmdb, fanOutMmdb, metadataFanOutMmdb, soundMmdb } from '../bench/lib/crafted-mmdb.mjs';
 import { makeTempDir, runCliProcess } from './helpers/cli.js';
 import { GEOLITE2_COUNTRY } from './helpers/fixtures.js';
 

@@ -1,0 +1,18 @@
+/** Types for crafted-mmdb.mjs (hand-assembled hostile MaxMind DB files). */
+export declare const enc: {
+  str(s: string): number[];
+  uint16(n: number): number[];
+  uint32(n: number): number[];
+  uint64(n: number): number[];
+  map(pairs: readonly (readonly [string, number[]])[]): number[];
+  array(items: readonly number[][]): number[];
+  ptr(offset: number): number[];
+};
+/** A ~400-byte database whose one record decodes to 2^levels nodes. */
+export declare function fanOutMmdb(levels?: number): Buffer;
+/** A database whose record holds a value that points back at itself. */
+export declare function cycleMmdb(): Buffer;
+/** A database whose metadata map carries a pointer fan-out. */
+export declare function metadataFanOutMmdb(levels?: number): Buffer;
+/** The same shape without the attack: opens and answers CN. */
+export declare function soundMmdb(): Buffer;
