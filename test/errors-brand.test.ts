@@ -14,6 +14,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 describe('isGeoadmitError recognises errors from any copy of the package (SPEC 12)', () => {
   it('an error built by a second instance of the module is recognised, by isGeoadmitError and by instanceof', async () => {
     vi.resetModules();
+    // @ts-expect-error -- the query makes Vite load a second, independent instance of the module
     const second = (await import('../src/errors/index.js?second-copy')) as typeof import('../src/errors/index.js');
     expect(second.GeoadmitError).not.toBe(GeoadmitError);
     const foreign = new second.GeoadmitError('E_INVALID_RESTRICTION', 'from the other copy', { path: '$.regions' });
