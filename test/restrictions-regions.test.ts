@@ -44,8 +44,31 @@ describe('canonicalRegion / isRegion', () => {
   });
 
   it.each([
-    'XX', 'XZ', 'ZZ', 'EU', 'AP', 'UK', 'A1', '--', '', 'C', 'CHN', 'US-', '-CA', 'US-ZZ', 'US-CAL', 'US_CA',
-    ' CN', 'CN ', 'CN\n', 'ＣＮ', 'US-CA-1', '__proto__', 'constructor', 'toString', 'CN-99',
+    'XX',
+    'XZ',
+    'ZZ',
+    'EU',
+    'AP',
+    'UK',
+    'A1',
+    '--',
+    '',
+    'C',
+    'CHN',
+    'US-',
+    '-CA',
+    'US-ZZ',
+    'US-CAL',
+    'US_CA',
+    ' CN',
+    'CN ',
+    'CN\n',
+    'ＣＮ',
+    'US-CA-1',
+    '__proto__',
+    'constructor',
+    'toString',
+    'CN-99',
   ])('rejects %j', (code) => {
     expect(canonicalRegion(code)).toBeUndefined();
     expect(isRegion(code)).toBe(false);
@@ -173,7 +196,7 @@ describe('locationMatchesRegion property', () => {
   };
   const countries = iso31661.filter((c) => c.state === 'assigned').map((c) => c.alpha2);
 
-  it('matches iff the region contains the location\'s most specific code', () => {
+  it("matches iff the region contains the location's most specific code", () => {
     const scenario = fc.constantFrom(...countries).chain((country) => {
       const own = iso31662.filter((s) => s.code.startsWith(`${country}-`)).map((s) => s.code);
       const where = own.length === 0 ? fc.constant(undefined) : fc.option(fc.constantFrom(...own), { nil: undefined });
