@@ -12,6 +12,7 @@ import { canonicalRegion, isActive, matchRestriction } from '../../restrictions/
 import { effectiveCountry } from '../../restrictions/regions.js';
 import type { NormalizedRestriction, Reason } from '../../restrictions/types.js';
 import type { Join, LocationSource, Rule, RuleVerdict } from '../types.js';
+import { message } from './events.js';
 import type { Registered, RestrictionRegistry } from './registry.js';
 
 /** Longest identifier a join may carry. */
@@ -52,7 +53,7 @@ export function readJoin(join: unknown): Join {
       context: j.context as Join['context'],
     };
   } catch (error) {
-    throw new GeoadmitError(ErrorCode.InvalidJoin, `admit: join could not be read: ${error instanceof Error ? error.message : String(error)}`, {
+    throw new GeoadmitError(ErrorCode.InvalidJoin, `admit: join could not be read: ${message(error)}`, {
       argument: 'join',
       cause: error,
     });
@@ -120,7 +121,7 @@ export function locate(join: Join, geo: GeoResolver, trusted: TrustedProxies | u
     try {
       evidence = source.locate(join, location);
     } catch (error) {
-      problem(`location source '${source.name}' threw: ${error instanceof Error ? error.message : String(error)}`, error);
+      problem(`location source '${source.name}' threw: ${message(error)}`, error);
       continue;
     }
     if (evidence === undefined || evidence === null) continue;
@@ -265,8 +266,7 @@ export async function runRules(settings: RuleSettings, join: Join, location: Loc
         verdict = await bounded(rule, () => rule.evaluate(ctx), settings.ruleTimeoutMs);
       } catch (error) {
         settings.failed(rule, error);
-        if (settings.onRuleError === 'deny')
-          reasons.push({ code: 'rule', rule: rule.name, message: `rule failed: ${error instanceof Error ? error.message : String(error)}` });
+        if (settings.onRuleError === 'deny') reasons.push({ code: 'rule', rule: rule.name, message: `rule failed: ${message(error)}` });
         return;
       }
       if (verdict && verdict.deny === true) {

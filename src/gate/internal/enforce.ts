@@ -8,6 +8,7 @@ import type { GeoCapabilities } from '../../geo/types.js';
 import type { NormalizedRestriction, Reason } from '../../restrictions/types.js';
 import type { Decision, ParticipantRef, PendingRemoval, RestrictResult } from '../types.js';
 import { reasonFor } from './decide.js';
+import { message } from './events.js';
 import { countriesOnly } from './registry.js';
 import type { Roster, RosterEntry } from './roster.js';
 
@@ -211,7 +212,7 @@ export class Remover {
       try {
         await this.#host.onRemove?.(p.participant, p.decision);
       } catch (error) {
-        p.error = errorText(error);
+        p.error = message(error);
         this.#host.failure(
           p.entry,
           `removing participant '${p.participant.participantId}' from meeting '${p.participant.meetingId}' failed again: ${p.error}`,
@@ -260,10 +261,10 @@ export class Remover {
           this.#inFlight.delete(entry);
           if (timedOut) {
             const p = this.#pending.get(participantKey(entry.meetingId, entry.participantId));
-            if (p?.entry === entry) p.error = errorText(error);
+            if (p?.entry === entry) p.error = message(error);
             this.#host.failure(
               entry,
-              `removing participant '${participant.participantId}' from meeting '${participant.meetingId}' failed after timing out: ${errorText(error)}`,
+              `removing participant '${participant.participantId}' from meeting '${participant.meetingId}' failed after timing out: ${message(error)}`,
               error,
             );
           } else resolve(this.#failed(r, entry, participant, decision, error));
@@ -288,7 +289,7 @@ export class Remover {
 
   #failed(r: NormalizedRestriction, entry: RosterEntry, participant: ParticipantRef, decision: Decision, error: unknown): RemovalOutcome {
     this.#inFlight.delete(entry);
-    const text = errorText(error);
+    const text = message(error);
     if (!this.#host.roster.isCurrent(entry)) {
       // Left or re-joined meanwhile: there is nobody to keep pending.
       this.#host.failure(
@@ -307,8 +308,4 @@ export class Remover {
     this.#host.removal(r.id, entry, decision.reasons, 'pending');
     return 'pending';
   }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
