@@ -1,6 +1,6 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type AuditVerification, buildTransparencyReport, createJsonlAuditSink, generateAuditSigningKeys, verifyAuditLog } from 'geoadmit';
 import { canonicalJson } from '../src/audit/internal/canonical.js';
 import { decision, fakeSource, tempDir } from './fixtures/audit/helpers.js';
@@ -264,9 +264,8 @@ describe('signing: when checkpoints are written', () => {
     expect(sink.stats().signatures).toBe(0);
     now += 61_000;
     sink.write(decision(2));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    // A minute passed with events unsigned: the timer signed them.
-    expect(sink.stats().signatures).toBe(1);
+    // A minute passed with events unsigned: the timer signs them.
+    await vi.waitFor(() => expect(sink.stats().signatures).toBe(1), { timeout: 5000, interval: 5 });
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(sink.stats().signatures).toBe(1);
     sink.write(decision(3));
