@@ -37,6 +37,11 @@ describe('the CLI never writes over its own inputs (SPEC 12)', () => {
       expect(run.stderr).toMatch(/is the input .*audit\.jsonl.* \(the same file\); refusing to write over it/);
       expect(snapshot(inputs)).toEqual(before);
     }
+    // The checkpoint path of a log is refused even before a checkpoint exists there.
+    const fresh = write('fresh.jsonl', readFileSync(log, 'utf8'));
+    const noCheckpoint = await runCliProcess(['report', fresh, '-o', `${fresh}.checkpoint`]);
+    expect(noCheckpoint.code).toBe(2);
+    expect(readdirSync(tmp.dir)).not.toContain('fresh.jsonl.checkpoint');
     // A relative spelling of the same path is the same file.
     const relative = await runCliProcess(['report', log, '-o', 'audit.jsonl'], { cwd: tmp.dir });
     expect(relative.code).toBe(2);

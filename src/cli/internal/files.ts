@@ -187,12 +187,12 @@ async function identity(path: string): Promise<string | undefined> {
 export async function outputPath(cwd: string, output: string, inputs: readonly string[], what: string): Promise<string> {
   const target = resolve(cwd, output);
   const id = await identity(target);
-  if (id !== undefined) {
-    for (const input of inputs) {
-      if (input === '-') continue;
-      if ((await identity(resolve(cwd, input))) === id) {
-        throw new CliUsageError(`${what} ${output} is the input ${input} (the same file); refusing to write over it`);
-      }
+  for (const input of inputs) {
+    if (input === '-') continue;
+    const path = resolve(cwd, input);
+    // By name even when it does not exist yet (a log's checkpoint the next run would read), else by device and inode.
+    if (path === target || (id !== undefined && (await identity(path)) === id)) {
+      throw new CliUsageError(`${what} ${output} is the input ${input} (the same file); refusing to write over it`);
     }
   }
   return realpath(target).catch(() => target);
