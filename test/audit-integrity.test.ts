@@ -1,7 +1,15 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type AuditVerification, buildTransparencyReport, createJsonlAuditSink, generateAuditSigningKeys, verifyAuditLog } from 'geoadmit';
+import {
+  type AuditVerification,
+  buildTransparencyReport,
+  createGate,
+  createJsonlAuditSink,
+  generateAuditSigningKeys,
+  StaticResolver,
+  verifyAuditLog,
+} from 'geoadmit';
 import { canonicalJson } from '../src/audit/internal/canonical.js';
 import { decision, fakeSource, tempDir } from './fixtures/audit/helpers.js';
 
@@ -391,5 +399,19 @@ describe('warning events', () => {
     expect(await verifyAuditLog(log)).toMatchObject({ ok: true, events: 4 });
     const report = await buildTransparencyReport(log);
     expect(report.audit).toMatchObject({ events: 4, warnings: 3, warningsByCode: { 'forwarded-header-untrusted': 2, 'trust-all-proxies': 1 } });
+  });
+
+  it('a real gate trusting every proxy: the sink attached right after creation records its trust-all-proxies warning', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const log = t.file('audit.jsonl');
+    const gate = createGate({ geo: new StaticResolver({ '1.2.4.0/24': 'CN' }), trustedProxies: ['0.0.0.0/0'] });
+    const sink = createJsonlAuditSink(log, { fsync: 'never' });
+    sink.attach(gate);
+    await new Promise((resolve) => setImmediate(resolve));
+    await sink.close();
+    await gate.close?.();
+    const report = await buildTransparencyReport(log);
+    expect(report.audit.warningsByCode).toEqual({ 'trust-all-proxies': 1 });
   });
 });
