@@ -11,8 +11,6 @@ function setup(options: Partial<Parameters<typeof createGate>[0]> = {}) {
   return { gate, decisions, errors };
 }
 
-
-
 describe('admit: restriction matching', () => {
   it('denies a participant in the restricted country and admits others', async () => {
     const { gate } = setup({ restrictions: [takedown()] });
@@ -101,7 +99,13 @@ describe('admit: unknown locations', () => {
   });
 
   it('gives lookup-error when the resolver throws, never an exception', async () => {
-    const geo = { metadata: { name: 'broken' }, capabilities: { countries: true, subdivisions: false, anonymizers: false }, resolve: () => { throw new Error('damaged tree'); } };
+    const geo = {
+      metadata: { name: 'broken' },
+      capabilities: { countries: true, subdivisions: false, anonymizers: false },
+      resolve: () => {
+        throw new Error('damaged tree');
+      },
+    };
     const gate = createGate({ geo });
     const d = await gate.admit(join('8.8.8.8'));
     expect(d.admitted).toBe(true);
@@ -128,10 +132,7 @@ describe('admit: anonymizers and host policies', () => {
 
   it('a host policy cannot lift a takedown', async () => {
     const { gate } = setup({
-      restrictions: [
-        takedown(),
-        { id: 'allow', kind: 'host-policy', allowRegions: ['CN', 'US'], scope: { meetings: ['m-1'] } },
-      ],
+      restrictions: [takedown(), { id: 'allow', kind: 'host-policy', allowRegions: ['CN', 'US'], scope: { meetings: ['m-1'] } }],
     });
     expect((await gate.admit(join('1.2.4.8'))).admitted).toBe(false);
   });
@@ -247,7 +248,13 @@ describe('rules', () => {
 
   it('sees the join, its location and the restrictions in scope', async () => {
     let seen: Parameters<Rule['evaluate']>[0] | undefined;
-    const spy: Rule = { name: 'spy', evaluate: (ctx) => { seen = ctx; return undefined; } };
+    const spy: Rule = {
+      name: 'spy',
+      evaluate: (ctx) => {
+        seen = ctx;
+        return undefined;
+      },
+    };
     const { gate } = setup({ rules: [spy], restrictions: [takedown(), takedown({ id: 'other', scope: { meetings: ['m-9'] } })] });
     await gate.admit(join('8.8.8.8'));
     expect(seen?.location.country).toBe('US');
@@ -256,7 +263,12 @@ describe('rules', () => {
   });
 
   it('a throwing, rejecting or hanging rule is an error event and denies by default', async () => {
-    const throwing: Rule = { name: 'throws', evaluate: () => { throw new Error('boom'); } };
+    const throwing: Rule = {
+      name: 'throws',
+      evaluate: () => {
+        throw new Error('boom');
+      },
+    };
     const rejecting: Rule = { name: 'rejects', evaluate: () => Promise.reject(new Error('nope')) };
     const hanging: Rule = { name: 'hangs', evaluate: () => new Promise(() => undefined) };
     const { gate, errors } = setup({ rules: [throwing, rejecting, hanging], ruleTimeoutMs: 50 });
@@ -267,7 +279,12 @@ describe('rules', () => {
   });
 
   it("onRuleError: 'admit' ignores a failing rule", async () => {
-    const throwing: Rule = { name: 'throws', evaluate: () => { throw new Error('boom'); } };
+    const throwing: Rule = {
+      name: 'throws',
+      evaluate: () => {
+        throw new Error('boom');
+      },
+    };
     const { gate, errors } = setup({ rules: [throwing], onRuleError: 'admit' });
     expect((await gate.admit(join('8.8.8.8'))).admitted).toBe(true);
     expect(errors).toHaveLength(1);
@@ -277,7 +294,12 @@ describe('rules', () => {
 describe('location sources', () => {
   it('the first source with a country replaces the IP location', async () => {
     const dialIn = { name: 'dial-in', locate: (j: Join) => (j.context?.dialIn === '+86' ? { country: 'CN', subdivisions: [], source: 'dial-in' } : undefined) };
-    const broken = { name: 'broken', locate: () => { throw new Error('x'); } };
+    const broken = {
+      name: 'broken',
+      locate: () => {
+        throw new Error('x');
+      },
+    };
     const { gate, errors } = setup({ locationSources: [broken, dialIn], restrictions: [takedown()] });
     const d: Decision = await gate.admit(join('10.0.0.5', { context: { dialIn: '+86' } }));
     expect(d.admitted).toBe(false);
@@ -290,7 +312,9 @@ describe('location sources', () => {
 describe('events', () => {
   it('a throwing listener does not stop the others or the decision', async () => {
     const { gate, decisions, errors } = setup();
-    gate.on('decision', () => { throw new Error('listener bug'); });
+    gate.on('decision', () => {
+      throw new Error('listener bug');
+    });
     const seen: unknown[] = [];
     gate.on('decision', (e) => seen.push(e));
     expect((await gate.admit(join('8.8.8.8'))).admitted).toBe(true);

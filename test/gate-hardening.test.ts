@@ -15,10 +15,10 @@ import {
 import { createManualClock } from 'geoadmit/testing';
 import { GEOLITE2_COUNTRY, join, STATIC_TABLE, takedown } from './helpers/fixtures.js';
 
-
 function record(gate: ReturnType<typeof createGate>) {
   const events: GateEventMap[keyof GateEventMap][] = [];
-  for (const t of ['decision', 'removal', 'restriction.accepted', 'restriction.refused', 'restriction.lifted', 'error'] as const) gate.on(t, (e) => events.push(e));
+  for (const t of ['decision', 'removal', 'restriction.accepted', 'restriction.refused', 'restriction.lifted', 'error'] as const)
+    gate.on(t, (e) => events.push(e));
   return events;
 }
 
@@ -157,7 +157,17 @@ describe('plugins', () => {
 describe('hostile header objects', () => {
   it('headers whose getters throw give an unknown location, not an exception', async () => {
     const gate = createGate({ geo: new StaticResolver(STATIC_TABLE as never), trustedProxies: ['10.0.0.0/8'] });
-    const headers = new Proxy({}, { get: () => { throw new Error('trap'); }, ownKeys: () => { throw new Error('trap'); } });
+    const headers = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('trap');
+        },
+        ownKeys: () => {
+          throw new Error('trap');
+        },
+      },
+    );
     const d = await gate.admit(join('10.0.0.1', { headers: headers as never }));
     expect(d.admitted).toBe(true);
     expect(d.location.unknown).toBe('invalid-address');
@@ -170,10 +180,18 @@ class HeldFeedStore implements RestrictionStore {
   #held = true;
   #waiting: { subscriber: RestrictionSubscriber; change: RestrictionChange }[] = [];
   constructor(readonly inner: InMemoryRestrictionStore) {}
-  snapshot() { return this.inner.snapshot(); }
-  put(r: Parameters<RestrictionStore['put']>[0]) { return this.inner.put(r); }
-  delete(id: string) { return this.inner.delete(id); }
-  compareVersions(a: string, b: string) { return this.inner.compareVersions(a, b); }
+  snapshot() {
+    return this.inner.snapshot();
+  }
+  put(r: Parameters<RestrictionStore['put']>[0]) {
+    return this.inner.put(r);
+  }
+  delete(id: string) {
+    return this.inner.delete(id);
+  }
+  compareVersions(a: string, b: string) {
+    return this.inner.compareVersions(a, b);
+  }
   subscribe(from: string, subscriber: RestrictionSubscriber) {
     return this.inner.subscribe(from, {
       onChange: (change) => (this.#held ? this.#waiting.push({ subscriber, change }) : subscriber.onChange(change)),

@@ -21,7 +21,6 @@ function setup(options: Partial<GateOptions> = {}) {
   return { gate, removedCalls, events };
 }
 
-
 async function fill(gate: ReturnType<typeof createGate>, meetingId: string, ips: string[], hostAccountId?: string) {
   let i = 0;
   for (const peerAddress of ips) {
@@ -45,7 +44,11 @@ describe('restrict on a running meeting', () => {
     expect(gate.participants('m-1')).toHaveLength(9_997);
     expect(gate.participants('m-2')).toHaveLength(2);
     expect(events.filter((e) => e.type === 'removal')).toHaveLength(3);
-    const accepted = events.find((e) => e.type === 'restriction.accepted') as unknown as { meetingsReached: number; meetingsUndisturbed: number; removed: number };
+    const accepted = events.find((e) => e.type === 'restriction.accepted') as unknown as {
+      meetingsReached: number;
+      meetingsUndisturbed: number;
+      removed: number;
+    };
     expect(accepted).toMatchObject({ meetingsReached: 1, meetingsUndisturbed: 0, removed: 3 });
   });
 
@@ -61,7 +64,7 @@ describe('restrict on a running meeting', () => {
     expect(events.find((e) => e.type === 'restriction.accepted')).toMatchObject({ meetingsReached: 1, meetingsUndisturbed: 1 });
   });
 
-  it('an account-scoped takedown reaches that account\'s running meetings and no others', async () => {
+  it("an account-scoped takedown reaches that account's running meetings and no others", async () => {
     const { gate } = setup();
     await fill(gate, 'd-1', ['1.2.4.8', '8.8.8.8'], 'acct-d');
     await fill(gate, 'd-2', ['223.5.5.5', '202.181.0.1'], 'acct-d');
@@ -86,7 +89,13 @@ describe('restrict on a running meeting', () => {
     const { gate } = setup();
     await fill(gate, 'a', ['1.2.4.8', '8.8.8.8']);
     await fill(gate, 'b', ['2001:da8::1']);
-    const result = await gate.restrict({ id: 's', kind: 'sanctions', authority: { name: 'Operator compliance', jurisdiction: 'US' }, regions: ['CN'], scope: { all: true } });
+    const result = await gate.restrict({
+      id: 's',
+      kind: 'sanctions',
+      authority: { name: 'Operator compliance', jurisdiction: 'US' },
+      regions: ['CN'],
+      scope: { all: true },
+    });
     expect(result.removed).toHaveLength(2);
     expect(gate.size).toBe(1);
   });
@@ -146,7 +155,12 @@ describe('onRemove failures', () => {
     expect(result.pending.map((p) => p.participantId)).toEqual(['m-1-p0']);
     expect(gate.pendingRemovals().map((p) => p.participant.participantId)).toEqual(['m-1-p0']);
     expect(events.some((e) => e.type === 'error' && (e as { participantId?: string }).participantId === 'm-1-p0')).toBe(true);
-    expect(gate.participants('m-1').map((p) => p.participantId).sort()).toEqual(['m-1-p0', 'm-1-p2']);
+    expect(
+      gate
+        .participants('m-1')
+        .map((p) => p.participantId)
+        .sort(),
+    ).toEqual(['m-1-p0', 'm-1-p2']);
     failFor = '';
     expect((await gate.retryRemovals()).map((p) => p.participantId)).toEqual(['m-1-p0']);
     expect(gate.pendingRemovals()).toEqual([]);

@@ -53,15 +53,17 @@ const docArb = (i: number) =>
       unknownLocation: fc.constantFrom('admit' as const, 'deny' as const),
       anonymizers: fc.constantFrom('admit' as const, 'deny' as const),
     })
-    .map(({ allow, regions, scope, mode, unknownLocation, anonymizers }): Doc => ({
-      id: `r${i}`,
-      kind: allow ? 'host-policy' : 'sanctions',
-      ...(allow ? { allowRegions: regions } : { regions, authority: { name: 'Operator', jurisdiction: 'US' } }),
-      scope,
-      mode,
-      unknownLocation,
-      anonymizers,
-    }));
+    .map(
+      ({ allow, regions, scope, mode, unknownLocation, anonymizers }): Doc => ({
+        id: `r${i}`,
+        kind: allow ? 'host-policy' : 'sanctions',
+        ...(allow ? { allowRegions: regions } : { regions, authority: { name: 'Operator', jurisdiction: 'US' } }),
+        scope,
+        mode,
+        unknownLocation,
+        anonymizers,
+      }),
+    );
 
 // The reference model: written from SPEC section 4 alone, independently of the gate.
 function inRegion(loc: (typeof WORLD)[string], region: string): boolean {

@@ -62,7 +62,12 @@ describe('the founding scenario (real GeoLite2 data)', () => {
       // IPv4-mapped spelling of a mainland address is not a way around it.
       expect((await join(gate, m, 'cn-mapped', `::ffff:${ADDR.CN1}`)).admitted).toBe(false);
     }
-    expect(gate.participants('B').map((p) => p.participantId).sort()).toEqual(['hk', 'host', 'us']);
+    expect(
+      gate
+        .participants('B')
+        .map((p) => p.participantId)
+        .sort(),
+    ).toEqual(['hk', 'host', 'us']);
   });
 
   it('3. meeting D under acct-d: an account-scoped takedown denies mainland participants of any of its meetings', async () => {
@@ -77,7 +82,12 @@ describe('the founding scenario (real GeoLite2 data)', () => {
 
   it('4. a demand that targets HK or US participants is refused and recorded', async () => {
     const { gate, events } = recordingGate();
-    for (const [id, regions] of [['demand-hk', ['HK']], ['demand-us', ['US']], ['demand-mixed', ['CN', 'HK']], ['demand-cn-hk', ['CN-HK']]] as const) {
+    for (const [id, regions] of [
+      ['demand-hk', ['HK']],
+      ['demand-us', ['US']],
+      ['demand-mixed', ['CN', 'HK']],
+      ['demand-cn-hk', ['CN-HK']],
+    ] as const) {
       const error = await gate.restrict({ id, authority: AUTHORITY, regions, scope: { meetings: ['A', 'B'] } }).catch((e: unknown) => e);
       expect(error, id).toBeInstanceOf(GeoadmitError);
       expect((error as GeoadmitError).code).toBe('E_OUT_OF_JURISDICTION');
@@ -125,6 +135,8 @@ describe('subdivision restrictions (built city database) and capability warnings
     expect((await join(gate, 'm', 'zj', '223.5.5.5')).admitted).toBe(true);
     expect((await join(gate, 'm', 'ca', '8.8.8.8')).reasons).toEqual([{ code: 'region-restricted', restrictionId: 'ca', region: 'US-CA' }]);
     expect((await join(gate, 'm', 'ny', '9.9.9.9')).admitted).toBe(true);
-    await expect(gate.restrict({ id: 'ca-2', authority: { name: 'California', jurisdiction: 'US-CA' }, regions: ['US'], scope: { meetings: ['m'] } })).rejects.toMatchObject({ code: 'E_OUT_OF_JURISDICTION' });
+    await expect(
+      gate.restrict({ id: 'ca-2', authority: { name: 'California', jurisdiction: 'US-CA' }, regions: ['US'], scope: { meetings: ['m'] } }),
+    ).rejects.toMatchObject({ code: 'E_OUT_OF_JURISDICTION' });
   });
 });

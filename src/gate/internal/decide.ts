@@ -151,7 +151,7 @@ function checkEvidence(evidence: unknown, sourceName: string): Location | undefi
   if (Array.isArray(evidence.subdivisions)) {
     for (const s of evidence.subdivisions) {
       const code = typeof s === 'string' ? canonicalRegion(s) : undefined;
-      if (code !== undefined && code.startsWith(`${country}-`)) subdivisions.push(code);
+      if (code?.startsWith(`${country}-`)) subdivisions.push(code);
     }
   }
   const location: Location = { country, subdivisions, source: typeof evidence.source === 'string' ? evidence.source.slice(0, 256) : sourceName };
