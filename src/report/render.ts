@@ -72,13 +72,13 @@ export function renderReportJson(report: TransparencyReport): string {
   return `${JSON.stringify(report, null, 2)}\n`;
 }
 
-const BAR_ROW = 26;
-const LABEL_WIDTH = 170;
-const CHART_WIDTH = 520;
+const BAR_ROW = 28;
+const LABEL_WIDTH = 190;
+const CHART_WIDTH = 440;
 
 /** Labels longer than the label column are shortened; the whole label is in a tooltip. */
 function label(text: string): string {
-  const short = text.length > 26 ? `${text.slice(0, 25)}\u2026` : text;
+  const short = text.length > 22 ? `${text.slice(0, 21)}\u2026` : text;
   return `<text x="0" y="0" class="l">${short === text ? '' : `<title>${html(text)}</title>`}${html(short)}</text>`;
 }
 
@@ -151,7 +151,7 @@ pre.command{white-space:pre-wrap;word-break:break-all;background:var(--head);pad
 p,li{max-width:48rem}
 .n{text-align:right;font-variant-numeric:tabular-nums}
 .chart{margin:.5rem 0;min-width:0}.chart svg{width:100%;height:auto}
-.chart .l{font-size:13px;fill:var(--fg)}.chart .v{font-size:13px;fill:var(--mute)}
+.chart .l{font-size:15px;fill:var(--fg)}.chart .v{font-size:15px;fill:var(--mute)}
 code{font-size:.9em}
 @media (max-width:40rem){body{padding:.6rem;font-size:15px}table{font-size:.8rem}th,td{padding:.25rem .35rem}}
 `;
