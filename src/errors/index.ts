@@ -120,7 +120,8 @@ export class GeoadmitError extends Error {
  * the given code.
  *
  * @example
- * catch (e) { if (isGeoadmitError(e, 'E_INVALID_RESTRICTION')) return res.status(422).json({ error: e.code, path: e.path }) }
+ * try { await gate.restrict(doc) }
+ * catch (e) { if (isGeoadmitError(e, 'E_INVALID_RESTRICTION')) res.status(422).json({ error: e.code, path: e.path }) }
  */
 export function isGeoadmitError(value: unknown, code?: ErrorCode): value is GeoadmitError {
   return branded(value) && (code === undefined || (value as GeoadmitError).code === code);
