@@ -180,7 +180,9 @@ export function assess(registry: RestrictionRegistry, join: Join, location: Loca
   // For host-account lists: a meeting already matched through the meeting index is not counted twice.
   collect(verdict, registry.forHost(join.hostAccountId), location, now, join.meetingId, dormant);
   collect(verdict, registry.forAllAlways(), location, now, undefined, dormant);
-  if (location.country !== undefined) collect(verdict, registry.forAllInCountry(effectiveCountry(location)), location, now, undefined, dormant);
+  if (location.country !== undefined && registry.hasCountryBound) {
+    collect(verdict, registry.forAllInCountry(effectiveCountry(location)), location, now, undefined, dormant);
+  }
   return verdict;
 }
 

@@ -140,6 +140,11 @@ export class RestrictionRegistry {
    * Indexed `{ all: true }` restrictions that can only match a location in
    * `country` (the location's effective country, see `effectiveCountry`).
    */
+  /** Whether any `{ all: true }` restriction is indexed by country (else a join need not work out its country). */
+  get hasCountryBound(): boolean {
+    return this.#allByCountry.size > 0;
+  }
+
   forAllInCountry(country: string | undefined): readonly Registered[] {
     return country === undefined ? EMPTY : (this.#allByCountry.get(country) ?? EMPTY);
   }

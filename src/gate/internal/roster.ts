@@ -241,9 +241,8 @@ export class Roster {
     if (byMeeting === undefined) return;
     const count = (byMeeting.get(entry.meetingId) ?? 0) - 1;
     if (count > 0) byMeeting.set(entry.meetingId, count);
-    else {
-      byMeeting.delete(entry.meetingId);
-      if (byMeeting.size === 0) this.#hosts.delete(entry.hostAccountId);
-    }
+    // An account's map stays when it empties: its next meeting reuses it instead of allocating one per join
+    // (one small map per host account ever seen; accounts come from the server, not from clients).
+    else byMeeting.delete(entry.meetingId);
   }
 }
