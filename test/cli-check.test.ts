@@ -86,11 +86,9 @@ describe('geoadmit check', () => {
     ]) {
       const run = await runCliProcess(['check', '--restrictions', restrictions, '--meeting', 'm-1001', ...args, '--json']);
       expect(run.code, args.join(' ')).toBe(2);
-      expect(run.stdout).toBe('');
-      const lines = run.stderr.trim().split('\n');
-      expect(lines).toHaveLength(1);
-      // Under --json the one line is a JSON object (issue 14: --json errors are JSON too).
-      expect(JSON.parse(lines[0] as string).error.message).toMatch(new RegExp(`^${args[0]} ".*" is not a valid address: `));
+      // Under --json the error is a JSON object on stdout, where the result would have been (issue 14).
+      expect(run.stderr).toBe('');
+      expect(JSON.parse(run.stdout).error.message).toMatch(new RegExp(`^${args[0]} ".*" is not a valid address: `));
       const plain = await runCliProcess(['check', '--restrictions', restrictions, '--meeting', 'm-1001', ...args]);
       expect(plain.code).toBe(2);
       expect(plain.stderr.trim().split('\n')).toHaveLength(1);

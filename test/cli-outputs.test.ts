@@ -103,12 +103,12 @@ describe('build-db reports every bad row in one run', () => {
     expect(run.stderr).toMatch(/line 8: 2001:db8:1::\/48 overlaps line 7 \(2001:db8::\/32\)/);
   });
 
-  it('--json: the refusal is one JSON object with every problem and its line', async () => {
+  it('--json: the refusal is one JSON object on stdout with every problem and its line', async () => {
     const csv = write('bad-json.csv', '1.2.3.0/24,ZZ\n1.2.4.0/24,US\n1.2.4.0/24,CN\n');
     const run = await runCliProcess(['build-db', csv, '-o', at('bad-json.mmdb'), '--json']);
     expect(run.code).toBe(2);
-    expect(run.stdout).toBe('');
-    const out = JSON.parse(run.stderr) as { error: Record<string, unknown> };
+    expect(run.stderr).toBe('');
+    const out = JSON.parse(run.stdout) as { error: Record<string, unknown> };
     expect(out.error).toMatchObject({
       code: 'E_USAGE',
       message: expect.stringMatching(/2 bad rows; nothing was written/),
@@ -123,6 +123,6 @@ describe('build-db reports every bad row in one run', () => {
   it('--json errors of other commands are JSON too, with the library error code', async () => {
     const run = await runCliProcess(['lookup', '--db', at('missing.mmdb'), '1.2.4.8', '--json']);
     expect(run.code).toBe(2);
-    expect(JSON.parse(run.stderr)).toEqual({ error: expect.objectContaining({ code: 'E_DB_NOT_FOUND', message: expect.stringMatching(/does not exist/) }) });
+    expect(JSON.parse(run.stdout)).toEqual({ error: expect.objectContaining({ code: 'E_DB_NOT_FOUND', message: expect.stringMatching(/does not exist/) }) });
   });
 });

@@ -45,8 +45,8 @@ export async function runCli(argv: readonly string[], io?: Partial<CliIo>): Prom
   } catch (error) {
     if (error instanceof CommanderError) return commanderExit(error);
     if (argv.includes('--json')) {
-      // Machine output asked for: the error is JSON too (on stderr, one object), so a script can read it.
-      ctx.note(JSON.stringify({ error: jsonError(error) }));
+      // Machine output asked for: the error is JSON too, on stdout where the result would have been.
+      ctx.printJson({ error: jsonError(error) });
       return CliExitCode.Usage;
     }
     ctx.note(`geoadmit: ${ctx.err.red(describeError(error))}`);
