@@ -1,6 +1,6 @@
 import { isAbsolute, relative } from 'node:path';
 import { normalizeAddress } from '../../address/index.js';
-import type { Location } from '../../geo/index.js';
+import { type Location, unknownLocation } from '../../geo/index.js';
 import { type CliContext, CliExitCode } from './context.js';
 import { answeringDatabase, openDatabases } from './db.js';
 
@@ -58,15 +58,17 @@ export async function runLookup(ctx: CliContext, inputs: readonly string[], opti
   const { resolver, attribution } = await openDatabases(ctx.cwd, options.db);
   const results: LookupResult[] = [];
   let invalid = false;
+  let lookedUp = false;
   try {
     for (const input of inputs) {
       const n = normalizeAddress(input);
       if (!n.ok) {
         invalid = true;
-        results.push({ input, location: { subdivisions: [], source: 'unknown', unknown: 'invalid-address' }, why: n.detail });
+        results.push({ input, location: unknownLocation('invalid-address'), why: n.detail });
         continue;
       }
-      const location: Location = n.global ? resolver.resolve(n.address) : { subdivisions: [], source: 'unknown', unknown: 'non-global' };
+      const location: Location = n.global ? resolver.resolve(n.address) : unknownLocation('non-global');
+      lookedUp ||= n.global;
       const result: LookupResult = { input, address: n.address, family: n.family, location };
       const db = answeringDatabase(resolver, location);
       if (db !== undefined) result.database = db;
@@ -76,10 +78,8 @@ export async function runLookup(ctx: CliContext, inputs: readonly string[], opti
   } finally {
     await resolver.close();
   }
-  // The attribution goes with output that shows database data: not when every address was refused,
-  // non-global or absent from the database.
-  const usedData = results.some((r) => r.location.source.startsWith('mmdb:'));
-  const credit = usedData ? attribution : undefined;
+  // The attribution goes with output that consulted the data: not when every address was refused or non-global.
+  const credit = lookedUp ? attribution : undefined;
   if (options.json === true) {
     ctx.printJson({ results, ...(credit === undefined ? {} : { attribution: credit }) });
   } else {
