@@ -151,3 +151,12 @@ describe('hostile objects are refused with E_INVALID_RESTRICTION, never a bare E
     expect(error.message).toMatch(/unknown field "__proto__"/);
   });
 });
+
+describe('plainDataSnapshot counts what JSON.stringify would write', () => {
+  it('sizes agree for plain ASCII data, and the copy is equal to the input', async () => {
+    const { plainDataSnapshot } = await import('../src/internal/objects.js');
+    const doc = { id: 'req-1', n: [1, 2.5, -3, 1e21, 0], flags: { a: true, b: false, c: null }, nested: [{ x: 'y' }, []], s: '' };
+    const snap = plainDataSnapshot(doc, { maxBytes: 1 << 20, maxListLength: 10 });
+    expect(snap).toEqual({ ok: true, value: doc, bytes: JSON.stringify(doc).length });
+  });
+});

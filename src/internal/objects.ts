@@ -36,7 +36,7 @@ export interface SnapshotRefusal {
   readonly message: string;
 }
 
-/** A copy of plain data, and its size serialised (approximate: strings counted unescaped). */
+/** A copy of plain data, and its size serialised (JSON.stringify's length, with strings counted unescaped). */
 export interface SnapshotCopy {
   readonly ok: true;
   readonly value: unknown;
@@ -91,7 +91,7 @@ export function plainDataSnapshot(value: unknown, limits: SnapshotLimits): Snaps
         return v;
       case 'number':
         if (!Number.isFinite(v)) return refuse('not-plain', `${String(v)} is not a JSON number`);
-        spend(v === 0 ? 1 : Math.ceil(Math.log10(Math.abs(v) + 1)) + 2);
+        spend(String(v).length);
         return v;
       case 'boolean':
         spend(v ? 4 : 5);
@@ -152,12 +152,12 @@ export function plainDataSnapshot(value: unknown, limits: SnapshotLimits): Snaps
     }
     const keys = Object.keys(o);
     if (keys.length > limits.maxListLength) refuse('too-long', `an object with ${keys.length} keys (at most ${limits.maxListLength})`);
-    spend(2);
+    spend(2 + Math.max(0, keys.length - 1));
     // Null prototype: a key named __proto__ is stored as data, never as the prototype.
     const out = Object.create(null) as Record<string, unknown>;
     for (const key of keys) {
       path.push(key);
-      spend(key.length + 4);
+      spend(key.length + 3);
       out[key] = copy(property(o, key), depth + 1);
       path.pop();
     }
