@@ -15,7 +15,7 @@ const PARTICIPANTS = ['p-1', 'p-2', 'p-3'] as const;
 
 type Command =
   | { op: 'admit'; meetingId: string; participantId: string; region: Region }
-  | { op: 'restrict'; meetings: string[]; region: 'CN' | 'HK'; startsIn?: number; dryRun: boolean }
+  | { op: 'restrict'; meetings: string[]; everywhere: boolean; region: 'CN' | 'HK'; startsIn?: number; dryRun: boolean }
   | { op: 'lift'; which: number }
   | { op: 'leave'; meetingId: string; participantId: string }
   | { op: 'clock'; to: number };
@@ -36,11 +36,13 @@ const command: fc.Arbitrary<Command> = fc.oneof(
       {
         op: fc.constant('restrict' as const),
         meetings: fc.subarray([...MEETINGS], { minLength: 1 }),
+        // `{ all: true }` sanctions exercise the roster's per-country index.
+        everywhere: fc.boolean(),
         region: fc.constantFrom<'CN' | 'HK'>('CN', 'HK'),
         startsIn: fc.integer({ min: -2_000, max: 2_000 }),
         dryRun: fc.boolean(),
       },
-      { requiredKeys: ['op', 'meetings', 'region', 'dryRun'] },
+      { requiredKeys: ['op', 'meetings', 'everywhere', 'region', 'dryRun'] },
     ),
   },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('lift' as const), which: fc.nat(5) }) },
@@ -75,7 +77,7 @@ function steppingClock() {
 describe('SPEC 11 under arbitrary interleavings', () => {
   it('holds its guarantees after every run', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.scheduler(), fc.array(command, { minLength: 1, maxLength: 14 }), fc.boolean(), async (s, commands, failSome) => {
+      fc.asyncProperty(fc.scheduler(), fc.array(command, { minLength: 1, maxLength: 20 }), fc.boolean(), async (s, commands, failSome) => {
         const clock = steppingClock();
         let removeCalls = 0;
         const gate = createGate({
@@ -117,14 +119,15 @@ describe('SPEC 11 under arbitrary interleavings', () => {
                 return;
               case 'restrict': {
                 const id = `r-${i}`;
-                const doc: RestrictionDocument = {
+                const common = {
                   id,
-                  authority: { name: 'Authority', jurisdiction: c.region },
                   regions: [c.region],
-                  scope: { meetings: c.meetings },
-                  mode: c.dryRun ? 'dry-run' : 'enforce',
+                  mode: c.dryRun ? ('dry-run' as const) : ('enforce' as const),
                   ...(c.startsIn !== undefined ? { validFrom: new Date(T0 + c.startsIn).toISOString() } : {}),
                 };
+                const doc: RestrictionDocument = c.everywhere
+                  ? { ...common, kind: 'sanctions', authority: { name: 'Operator compliance', jurisdiction: 'US' }, scope: { all: true } }
+                  : { ...common, authority: { name: 'Authority', jurisdiction: c.region }, scope: { meetings: c.meetings } };
                 docs.set(id, doc);
                 restricted.push(id);
                 await gate.restrict(doc);
@@ -182,13 +185,13 @@ describe('SPEC 11 under arbitrary interleavings', () => {
           const region = last?.country;
           for (const r of registered.values()) {
             const active = (r.validFrom === undefined || now >= r.validFrom) && (r.validUntil === undefined || now < r.validUntil);
-            if (!active || r.mode !== 'enforce' || !r.scope.meetings.includes(p.meetingId)) continue;
+            if (!active || r.mode !== 'enforce' || !(r.scope.all || r.scope.meetings.includes(p.meetingId))) continue;
             expect(r.regions.includes(region ?? '')).toBe(false);
           }
         }
         await gate.close();
       }),
-      { numRuns: 300 },
+      { numRuns: 500 },
     );
   }, 120_000);
 });
