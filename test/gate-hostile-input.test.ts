@@ -116,3 +116,23 @@ describe('hostile restriction documents', () => {
     expect(preview).toMatchObject({ code: 'E_INVALID_RESTRICTION' });
   });
 });
+
+describe('hostile header objects', () => {
+  it('headers whose getters throw give an unknown location, not an exception', async () => {
+    const gate = createGate({ geo: new StaticResolver(STATIC_TABLE as never), trustedProxies: ['10.0.0.0/8'] });
+    const headers = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('trap');
+        },
+        ownKeys: () => {
+          throw new Error('trap');
+        },
+      },
+    );
+    const d = await gate.admit(join('10.0.0.1', { headers: headers as never }));
+    expect(d.admitted).toBe(true);
+    expect(d.location.unknown).toBe('invalid-address');
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createGate, StaticResolver, type RedactionMode } from 'geoadmit';
-import { STATIC_TABLE } from './helpers/fixtures.js';
+import { join, recordEvents, STATIC_TABLE } from './helpers/fixtures.js';
 
 const CLIENTS = ['1.2.4.8', '202.181.0.77', '8.8.8.8', '2001:da8:1234:5678::9', '192.168.7.9', '81.2.69.201'];
 
@@ -52,5 +52,24 @@ describe('audit address redaction', () => {
   it('raw is an explicit opt-in and shows the normalised address', async () => {
     const serialised = await scenario('raw');
     expect(serialised).toContain('"1.2.4.8"');
+  });
+});
+
+describe('audit prefixes', () => {
+  const single = new StaticResolver({ '1.2.4.8/32': 'CN', '2001:da8::1/128': 'CN', '8.8.8.0/24': 'US' });
+  it.each([
+    ['truncate', '1.2.4.0/24', '2001:da8::/48'],
+    ['hmac', undefined, undefined],
+    ['omit', undefined, undefined],
+    ['raw', '1.2.4.8/32', '2001:da8::1/128'],
+  ] as const)('a single-address table entry never reveals the address under %s', async (ip, v4, v6) => {
+    const gate = createGate({ geo: single, audit: { ip, hmacKey: 'k' } });
+    const events = recordEvents(gate);
+    await gate.admit(join('1.2.4.8', { participantId: 'a' }));
+    await gate.admit(join('2001:da8::1', { participantId: 'b' }));
+    await gate.admit(join('8.8.8.8', { participantId: 'c' }));
+    const networks = events.flatMap((e) => (e.type === 'decision' ? [e.location.network] : []));
+    expect(networks).toEqual([v4, v6, '8.8.8.0/24']);
+    if (ip !== 'raw') expect(JSON.stringify(events)).not.toMatch(/1\.2\.4\.8|2001:da8::1\b/);
   });
 });

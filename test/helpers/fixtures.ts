@@ -1,14 +1,11 @@
 import { createRequire } from 'node:module';
-import type { Join } from 'geoadmit';
+import type { Gate, GateEventMap, Join } from 'geoadmit';
 import { dirname, join as joinPath } from 'node:path';
 
 const require = createRequire(import.meta.url);
 
 /** The installed real GeoLite2 country database (IPv4 + IPv6). */
-export const GEOLITE2_COUNTRY = joinPath(
-  dirname(require.resolve('@ip-location-db/geolite2-country-mmdb/package.json')),
-  'geolite2-country.mmdb',
-);
+export const GEOLITE2_COUNTRY = joinPath(dirname(require.resolve('@ip-location-db/geolite2-country-mmdb/package.json')), 'geolite2-country.mmdb');
 
 /** Real addresses used across tests (checked against GeoLite2 in the resolver tests). */
 export const ADDR = {
@@ -45,4 +42,13 @@ export function takedown(over: Record<string, unknown> = {}) {
 /** A join to meeting m-1 whose participant id names its address, with overrides. */
 export function join(peerAddress: string, over: Partial<Join> = {}): Join {
   return { meetingId: 'm-1', participantId: `p-${peerAddress}`, peerAddress, ...over };
+}
+
+/** Every decision, removal, restriction and error event of `gate`, in order. */
+export function recordEvents(gate: Gate): GateEventMap[keyof GateEventMap][] {
+  const events: GateEventMap[keyof GateEventMap][] = [];
+  for (const t of ['decision', 'removal', 'restriction.accepted', 'restriction.refused', 'restriction.lifted', 'error'] as const) {
+    gate.on(t, (e) => events.push(e));
+  }
+  return events;
 }
