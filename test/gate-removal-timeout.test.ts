@@ -125,3 +125,16 @@ describe('removalTimeoutMs', () => {
     expect(calls).toBe(1);
   });
 });
+
+describe('closing with removals in flight', () => {
+  it('stops waiting: restrict resolves with them pending, and no timer outlives the gate', async () => {
+    const { gate, removals } = setup({ onRemove: () => new Promise<void>(() => {}) });
+    await gate.admit(join('1.2.4.8'));
+    const restricting = gate.restrict(takedown());
+    await tick();
+    await gate.close();
+    const result = await restricting;
+    expect(result.pending).toEqual([{ meetingId: 'm-1', participantId: 'p-1.2.4.8' }]);
+    expect(removals.map((e) => e.status)).toEqual(['pending']);
+  });
+});

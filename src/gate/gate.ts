@@ -478,6 +478,7 @@ class GateImpl implements Gate {
     if (this.#closed) return;
     this.#closed = true;
     this.#sync.close();
+    this.#remover.close();
     for (const cleanup of this.#cleanups.splice(0)) cleanup();
     this.#registry.clear();
   }

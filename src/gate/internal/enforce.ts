@@ -134,6 +134,8 @@ export class Remover {
   readonly #pending = new Map<string, Pending>();
   // Entries with an onRemove in flight: a second restriction covering them does not call it again.
   readonly #inFlight = new WeakSet<RosterEntry>();
+  // Gives up on each onRemove still unsettled (their timers are ref'd): called at close.
+  readonly #waiting = new Set<(why: string) => void>();
 
   constructor(host: RemoverHost) {
     this.#host = host;
@@ -205,6 +207,11 @@ export class Remover {
     return { started: started.length, done };
   }
 
+  /** The gate closed: removals still waiting on `onRemove` stop waiting (pending), so no timer outlives the gate. */
+  close(): void {
+    for (const giveUp of [...this.#waiting]) giveUp('the gate closed before onRemove settled');
+  }
+
   /** Calls `onRemove` again for every pending removal; resolves to those that now succeeded. */
   async retry(): Promise<ParticipantRef[]> {
     const done: ParticipantRef[] = [];
@@ -244,20 +251,26 @@ export class Remover {
     this.#inFlight.add(entry);
     return new Promise<RemovalOutcome>((resolve) => {
       let timedOut = false;
-      // Ref'd: a restrict waiting on it resolves even when nothing else keeps the process alive.
-      const timer = setTimeout(() => {
+      const giveUp = (why: string): void => {
+        clearTimeout(timer);
+        this.#waiting.delete(giveUp);
         timedOut = true;
-        resolve(this.#failed(r, entry, participant, decision, new Error(`onRemove did not settle within ${this.#host.removalTimeoutMs} ms`)));
-      }, this.#host.removalTimeoutMs);
+        resolve(this.#failed(r, entry, participant, decision, new Error(why)));
+      };
+      // Ref'd: a restrict waiting on it resolves even when nothing else keeps the process alive.
+      const timer = setTimeout(() => giveUp(`onRemove did not settle within ${this.#host.removalTimeoutMs} ms`), this.#host.removalTimeoutMs);
+      this.#waiting.add(giveUp);
       Promise.resolve(result).then(
         () => {
           clearTimeout(timer);
+          this.#waiting.delete(giveUp);
           this.#inFlight.delete(entry);
           const outcome = this.#succeeded(r, entry, decision, timedOut);
           if (!timedOut) resolve(outcome);
         },
         (error: unknown) => {
           clearTimeout(timer);
+          this.#waiting.delete(giveUp);
           this.#inFlight.delete(entry);
           if (timedOut) {
             const p = this.#pending.get(participantKey(entry.meetingId, entry.participantId));
