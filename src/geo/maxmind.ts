@@ -11,7 +11,7 @@ import { loadDatabase, loadDatabaseAsync } from './internal/load.js';
 import { unknownLocation } from './location.js';
 import type { LoadedDatabase } from './internal/load.js';
 import type { MappedRecord, MaxMindLayout } from './internal/layouts.js';
-import { TwoGenerationMemo } from './internal/memo.js';
+import { DirectAnswerMemo } from './internal/memo.js';
 
 export { MaxMindLayout } from './internal/layouts.js';
 
@@ -86,7 +86,7 @@ interface ResolverState {
    * is (with more layers an answer depends on all of them). New per
    * generation, so a reload never serves an old answer.
    */
-  readonly answers: TwoGenerationMemo<SlotAnswer> | undefined;
+  readonly answers: DirectAnswerMemo<Location> | undefined;
 }
 
 const INVALID = unknownLocation('invalid-address');
@@ -94,13 +94,6 @@ const NOT_FOUND = unknownLocation('not-in-database');
 const NOT_FOUND_NOT_ANONYMOUS = unknownLocation('not-in-database', false);
 const LOOKUP_ERROR = unknownLocation('lookup-error');
 const NON_GLOBAL = unknownLocation('non-global');
-
-/** A memoised IPv4 answer: valid for an address whose first `prefix` bits equal `net`. */
-interface SlotAnswer {
-  readonly net: number;
-  readonly prefix: number;
-  readonly location: Location;
-}
 
 /**
  * Bound on memoised IPv4 answers per database generation. An answer is one
@@ -148,7 +141,7 @@ function buildState(layers: readonly LoadedDatabase[]): ResolverState {
     databases: Object.freeze(
       layers.map((l) => Object.freeze({ file: l.file, databaseType: l.databaseType, layout: l.layout, buildDate: l.buildDate, ipVersion: l.ipVersion })),
     ),
-    answers: layers.length === 1 && locationLayers.length === 1 ? new TwoGenerationMemo<SlotAnswer>(ANSWER_MEMO_SIZE) : undefined,
+    answers: layers.length === 1 && locationLayers.length === 1 ? new DirectAnswerMemo<Location>(ANSWER_MEMO_SIZE) : undefined,
   });
 }
 
@@ -407,7 +400,7 @@ export class MaxMindResolver implements GeoResolver {
    * even a database whose tree reaches one slot by two paths cannot make it
    * answer with another network.
    */
-  private lookupSingle4(answers: TwoGenerationMemo<SlotAnswer>, db: LoadedDatabase, v4: number): Location {
+  private lookupSingle4(answers: DirectAnswerMemo<Location>, db: LoadedDatabase, v4: number): Location {
     const tree = db.tree;
     const hit = tree.walk4(v4);
     // A database that can flag anonymisers says "not flagged" for addresses it has no record of.
@@ -415,8 +408,8 @@ export class MaxMindResolver implements GeoResolver {
     const prefix = tree.depth;
     const net = prefix === 0 ? 0 : (v4 & (0xffffffff << (32 - prefix))) >>> 0;
     const slot = tree.slot;
-    const memo = answers.get(slot);
-    if (memo !== undefined && memo.prefix === prefix && memo.net === net) return memo.location;
+    const memo = answers.get(slot, net, prefix);
+    if (memo !== undefined) return memo;
     let rec: MappedRecord;
     try {
       rec = db.recordAt(hit);
@@ -424,7 +417,7 @@ export class MaxMindResolver implements GeoResolver {
       return LOOKUP_ERROR;
     }
     const location = makeLocation(db, rec, ipv4NetworkText(v4, prefix), rec.anonymizer === true ? true : db.capabilities.anonymizers ? false : undefined);
-    if (memo === undefined) answers.set(slot, { net, prefix, location });
+    answers.set(slot, net, prefix, location);
     return location;
   }
 

@@ -72,29 +72,35 @@ export function auditLocation(l: Location, mode: RedactionMode): Location {
  */
 function auditNetwork(network: string, mode: RedactionMode): string | undefined {
   if (mode === 'raw') return network;
-  // Databases answer from a bounded set of prefixes and resolvers hand out the same strings: remember them.
-  const cache = mode === 'truncate' ? truncatedNetworks : hiddenNetworks;
-  const known = cache.get(network);
-  if (known !== undefined) return known === NONE ? undefined : known;
-  const out = networkAsAllowed(network, mode);
-  if (cache.size >= MAX_CACHED_NETWORKS) cache.clear();
-  cache.set(network, out ?? NONE);
+  // Most answers are networks no finer than the limit: read the length off the text, no allocation, no map.
+  const slash = network.lastIndexOf('/');
+  const length = slash < 0 ? -1 : prefixLength(network, slash + 1);
+  if (length >= 0 && length <= (network.includes(':') ? 48 : 24)) return network;
+  if (mode !== 'truncate' || length < 0) return undefined;
+  // Finer prefixes come from a bounded set of table entries and resolvers hand out the same strings: remember them.
+  const known = truncatedNetworks.get(network);
+  if (known !== undefined) return known;
+  const out = truncateCanonical(network.slice(0, slash)) as string;
+  if (truncatedNetworks.size >= MAX_CACHED_NETWORKS) truncatedNetworks.clear();
+  truncatedNetworks.set(network, out);
   return out;
 }
 
-const NONE = '';
+/** The decimal prefix length from `at` to the end of `text` (at most three digits), or -1. */
+function prefixLength(text: string, at: number): number {
+  const end = text.length;
+  if (end === at || end - at > 3) return -1;
+  let n = 0;
+  for (let i = at; i < end; i++) {
+    const d = text.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
 const MAX_CACHED_NETWORKS = 65_536;
 const truncatedNetworks = new Map<string, string>();
-const hiddenNetworks = new Map<string, string>();
-
-function networkAsAllowed(network: string, mode: RedactionMode): string | undefined {
-  const slash = network.lastIndexOf('/');
-  const length = slash < 0 ? Number.NaN : Number(network.slice(slash + 1));
-  const limit = network.includes(':') ? 48 : 24;
-  if (length <= limit) return network;
-  if (mode !== 'truncate' || slash < 0) return undefined;
-  return truncateCanonical(network.slice(0, slash));
-}
 
 /** Everything a decision event carries besides the decision itself. */
 export interface DecisionFacts {

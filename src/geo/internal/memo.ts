@@ -39,3 +39,45 @@ export class TwoGenerationMemo<V> {
     return this.#young.size + this.#old.size;
   }
 }
+
+/**
+ * A direct-mapped memo of IPv4 answers: `size` (a power of two) ways, each
+ * holding the record slot, network and prefix length an answer is valid for
+ * in typed arrays, and the answer. Setting overwrites whatever the way held.
+ *
+ * Why not {@link TwoGenerationMemo} here: answers are looked up for every
+ * IPv4 join; a Map read, a Map write and a key/answer object per miss cost
+ * more than the walk they save when addresses seldom repeat (participants
+ * from all over the address space), and the dropped generations were
+ * garbage the collector had to promote first. A way is checked against the
+ * address (slot, network and prefix), never trusted.
+ */
+export class DirectAnswerMemo<V> {
+  readonly #mask: number;
+  readonly #slot: Int32Array;
+  readonly #net: Uint32Array;
+  readonly #prefix: Uint8Array;
+  readonly #value: (V | undefined)[];
+
+  constructor(size: number) {
+    this.#mask = size - 1;
+    this.#slot = new Int32Array(size).fill(-1);
+    this.#net = new Uint32Array(size);
+    this.#prefix = new Uint8Array(size);
+    this.#value = new Array<V | undefined>(size).fill(undefined);
+  }
+
+  /** The answer for record `slot` reached at `prefix` bits by an address in `net`, if held. */
+  get(slot: number, net: number, prefix: number): V | undefined {
+    const i = slot & this.#mask;
+    return this.#slot[i] === slot && this.#net[i] === net && this.#prefix[i] === prefix ? this.#value[i] : undefined;
+  }
+
+  set(slot: number, net: number, prefix: number, value: V): void {
+    const i = slot & this.#mask;
+    this.#slot[i] = slot;
+    this.#net[i] = net;
+    this.#prefix[i] = prefix;
+    this.#value[i] = value;
+  }
+}
