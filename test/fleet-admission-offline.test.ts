@@ -1,7 +1,24 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import { expect, test } from 'vitest';
 import { eventually, join, useFleet } from './helpers/fleet/cluster.js';
 import { describeWithRedis, takedown, waitForBlocked } from './helpers/redis-server.js';
+
+/**
+ * MONITOR through `redis-cli` (installed with redis-server): ioredis's own monitor mode can
+ * misroute a MONITOR line that arrives in the same packet as the `+OK` that starts it
+ * ("Command queue state error") when the machine is busy.
+ */
+function monitorCommands(url: string, onCommand: (words: string[]) => void): () => void {
+  const { hostname, port } = new URL(url);
+  const child = spawn('redis-cli', ['-h', hostname, '-p', port, 'monitor'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    const words = [...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!);
+    if (words.length > 0) onCommand(words);
+  });
+  return () => child.kill();
+}
 
 /** `cmdstat_<name>:calls=<n>` lines of INFO commandstats, as a map. */
 function commandCalls(info: string): Map<string, number> {
@@ -20,13 +37,17 @@ describeWithRedis('fleet: the admission path does not touch Redis', () => {
     await node.call('restrict', { doc: takedown('req-1', 'm-0') });
 
     const admin = new Redis(redis.url);
-    const monitor = await admin.monitor();
+    const seen: string[] = [];
+    const stopMonitor = monitorCommands(redis.url, (words) => seen.push(words.slice(0, 2).join(' ').toLowerCase()));
     fleet.cleanup(() => {
-      monitor.disconnect();
+      stopMonitor();
       admin.disconnect();
     });
-    const seen: string[] = [];
-    monitor.on('monitor', (_time: string, args: string[]) => seen.push(args.slice(0, 2).join(' ').toLowerCase()));
+    // redis-cli connects on its own schedule: knock until MONITOR shows it is listening.
+    await eventually(async () => {
+      await admin.ping('monitor-ready');
+      return seen.includes('ping monitor-ready');
+    }, 'redis-cli MONITOR to start');
     // MONITOR streams commands in execution order: a PING of our own marks where a window ends.
     const fence = async (name: string) => {
       await admin.ping(name);
