@@ -18,7 +18,10 @@ describeWithRedis('Redis restriction store behind gates', () => {
     const events: string[] = [];
     const gate = createGate({ geo: new StaticResolver(STATIC_TABLE as never), restrictions: store, onRemove: (p) => void removed.push(p) });
     for (const t of ['store.disconnected', 'store.reconnected', 'store.regressed', 'error'] as const) gate.on(t, (e) => events.push(e.type));
-    cleanup.push(() => store.close(), () => gate.close());
+    cleanup.push(
+      () => store.close(),
+      () => gate.close(),
+    );
     await gate.ready();
     return { gate, store, removed, events };
   }

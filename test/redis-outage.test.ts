@@ -1,15 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterEach, expect, test } from 'vitest';
 import { createRedisRestrictionStore, type RedisRestrictionStore } from 'geoadmit/redis';
-import {
-  describeWithRedis,
-  freePort,
-  recorder,
-  startRedis,
-  takedown,
-  waitFor,
-  type TestRedis,
-} from './helpers/redis-server.js';
+import { describeWithRedis, freePort, recorder, startRedis, takedown, waitFor, type TestRedis } from './helpers/redis-server.js';
 
 describeWithRedis('Redis restriction store: outages', () => {
   const cleanup: (() => Promise<void> | void)[] = [];

@@ -72,9 +72,7 @@ describeWithRedis('Redis restriction store: reads and writes', () => {
     expect(store.compareVersions('0', '0-0')).toBe(0); // a bare <ms> is <ms>-0, as Redis reads it
     expect(store.compareVersions('7', '6-99')).toBeGreaterThan(0);
     for (const bad of ['', '1-', '1-2-3', '-1-0', '1.5-0', ' 1-0', '0x1-0', '18446744073709551616-0', '١-0']) {
-      expect(() => store.compareVersions(bad, '0-0')).toThrowError(
-        expect.objectContaining({ code: 'E_INVALID_CONFIG', argument: 'a' }),
-      );
+      expect(() => store.compareVersions(bad, '0-0')).toThrowError(expect.objectContaining({ code: 'E_INVALID_CONFIG', argument: 'a' }));
     }
   });
 
@@ -206,14 +204,10 @@ describeWithRedis('Redis restriction store: reads and writes', () => {
       [{ prefix: 3 }, 'prefix'],
     ] as const;
     for (const [options, argument] of bad) {
-      expect(() => createRedisRestrictionStore(options as never)).toThrowError(
-        expect.objectContaining({ code: 'E_INVALID_CONFIG', argument }),
-      );
+      expect(() => createRedisRestrictionStore(options as never)).toThrowError(expect.objectContaining({ code: 'E_INVALID_CONFIG', argument }));
     }
     const store = setup('args:');
-    expect(() => store.subscribe('latest', recorder().subscriber)).toThrowError(
-      expect.objectContaining({ code: 'E_INVALID_CONFIG', argument: 'fromVersion' }),
-    );
+    expect(() => store.subscribe('latest', recorder().subscriber)).toThrowError(expect.objectContaining({ code: 'E_INVALID_CONFIG', argument: 'fromVersion' }));
     return expect(store.put({ ...takedown('x'), id: '' })).rejects.toMatchObject({ code: 'E_INVALID_RESTRICTION', path: '$.id' });
   });
 });

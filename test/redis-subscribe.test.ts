@@ -107,7 +107,7 @@ describeWithRedis('Redis restriction store: subscriptions', () => {
     const lost = recorder();
     const offs = [store.subscribe(versions[3] as string, kept.subscriber), store.subscribe(versions[1] as string, lost.subscriber)];
     await waitFor(() => kept.changes.length === 2 && lost.snapshots.length === 1, 'catch-up and resync');
-    offs.forEach((off) => off());
+    for (const off of offs) off();
     expect(kept.changes.map((c) => c.id)).toEqual(['p4', 'p5']);
     expect(kept.snapshots).toEqual([]);
     expect(lost.snapshots[0]?.restrictions).toHaveLength(6);
@@ -125,12 +125,9 @@ describeWithRedis('Redis restriction store: subscriptions', () => {
     // o2's entry is trimmed, but nothing after it: continue without a snapshot.
     const justBehind = recorder();
     const tooFar = recorder();
-    const offs = [
-      store.subscribe(versions[2] as string, justBehind.subscriber),
-      store.subscribe(versions[1] as string, tooFar.subscriber),
-    ];
+    const offs = [store.subscribe(versions[2] as string, justBehind.subscriber), store.subscribe(versions[1] as string, tooFar.subscriber)];
     await waitFor(() => justBehind.changes.length === 3 && tooFar.snapshots.length === 1, 'catch-up and resync');
-    offs.forEach((off) => off());
+    for (const off of offs) off();
     expect(justBehind.changes.map((c) => c.id)).toEqual(['o3', 'o4', 'o5']);
     expect(justBehind.events).toEqual([]);
     expect(tooFar.snapshots[0]?.restrictions).toHaveLength(6);

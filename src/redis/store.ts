@@ -93,16 +93,16 @@ export function createRedisRestrictionStore(options: RedisRestrictionStoreOption
 
 class RedisStore implements RedisRestrictionStore {
   readonly metadata: { readonly name: 'redis'; readonly prefix: string };
-  private readonly conn: ScriptedRedis;
-  private readonly owned: boolean;
-  private readonly keys: StoreKeys;
-  private readonly timeoutMs: number;
-  private readonly blockMs: number;
-  private readonly maxlen: string;
-  private readonly onError: (error: Error) => void;
-  private readonly subscriptions = new Set<Subscription>();
-  private readonly observed: Observed = { epoch: '', version: '0-0' };
-  private closed = false;
+  readonly #conn: ScriptedRedis;
+  readonly #owned: boolean;
+  readonly #keys: StoreKeys;
+  readonly #timeoutMs: number;
+  readonly #blockMs: number;
+  readonly #maxlen: string;
+  readonly #onError: (error: Error) => void;
+  readonly #subscriptions = new Set<Subscription>();
+  readonly #observed: Observed = { epoch: '', version: '0-0' };
+  #closed = false;
 
   constructor(options: RedisRestrictionStoreOptions) {
     assertKnownKeys(options, OPTION_KEYS, 'createRedisRestrictionStore');
@@ -117,17 +117,17 @@ class RedisStore implements RedisRestrictionStore {
         argument: 'prefix',
       });
     }
-    this.timeoutMs = positive(options.connectTimeoutMs, DEFAULTS.connectTimeoutMs, 'connectTimeoutMs', 1);
-    this.blockMs = positive(options.blockMs, DEFAULTS.blockMs, 'blockMs', 1);
-    this.maxlen = String(positive(options.maxStreamLength, DEFAULTS.maxStreamLength, 'maxStreamLength', 0));
-    this.onError = options.onError ?? ((error) => process.emitWarning(error));
-    this.keys = { hash: `${prefix}restrictions`, stream: `${prefix}changes`, meta: `${prefix}meta` };
+    this.#timeoutMs = positive(options.connectTimeoutMs, DEFAULTS.connectTimeoutMs, 'connectTimeoutMs', 1);
+    this.#blockMs = positive(options.blockMs, DEFAULTS.blockMs, 'blockMs', 1);
+    this.#maxlen = String(positive(options.maxStreamLength, DEFAULTS.maxStreamLength, 'maxStreamLength', 0));
+    this.#onError = options.onError ?? ((error) => process.emitWarning(error));
+    this.#keys = { hash: `${prefix}restrictions`, stream: `${prefix}changes`, meta: `${prefix}meta` };
     this.metadata = Object.freeze({ name: 'redis' as const, prefix });
-    this.owned = options.client === undefined;
-    const conn = options.client ?? new (ioredis().Redis)(options.url ?? 'redis://127.0.0.1:6379', connectionOptions(this.timeoutMs));
+    this.#owned = options.client === undefined;
+    const conn = options.client ?? new (ioredis().Redis)(options.url ?? 'redis://127.0.0.1:6379', connectionOptions(this.#timeoutMs));
     // Connection failures reach callers as E_STORE_UNAVAILABLE; this only keeps ioredis from logging them.
-    if (this.owned) conn.on('error', () => undefined);
-    this.conn = withScripts(conn);
+    if (this.#owned) conn.on('error', () => undefined);
+    this.#conn = withScripts(conn);
   }
 
   compareVersions(a: string, b: string): number {
@@ -135,18 +135,18 @@ class RedisStore implements RedisRestrictionStore {
   }
 
   async snapshot(): Promise<RestrictionSnapshot> {
-    const { snapshot, problems } = await this.command('snapshot', (conn) => this.load(conn));
-    for (const problem of problems) this.onError(problem);
+    const { snapshot, problems } = await this.#command('snapshot', (conn) => this.#load(conn));
+    for (const problem of problems) this.#onError(problem);
     return snapshot;
   }
 
   async put(restriction: Restriction): Promise<{ version: string; conflict?: false } | { conflict: true }> {
     const id = restrictionId(restriction, '$.id');
     const doc = JSON.stringify(restriction);
-    const [status, version = '0-0', epoch = ''] = await this.command(`put ${JSON.stringify(id)}`, (conn) =>
-      conn.geoadmitPut(this.keys.hash, this.keys.stream, this.keys.meta, this.maxlen, randomUUID(), id, doc),
+    const [status, version = '0-0', epoch = ''] = await this.#command(`put ${JSON.stringify(id)}`, (conn) =>
+      conn.geoadmitPut(this.#keys.hash, this.#keys.stream, this.#keys.meta, this.#maxlen, randomUUID(), id, doc),
     );
-    observe(this.observed, epoch, version);
+    observe(this.#observed, epoch, version);
     if (status === 'conflict') return { conflict: true };
     return { version };
   }
@@ -155,10 +155,10 @@ class RedisStore implements RedisRestrictionStore {
     if (typeof id !== 'string') {
       throw new GeoadmitError(ErrorCode.InvalidConfig, 'delete: "id" must be a string', { argument: 'id' });
     }
-    const [status, version = '0-0', epoch = ''] = await this.command(`delete ${JSON.stringify(id)}`, (conn) =>
-      conn.geoadmitDelete(this.keys.hash, this.keys.stream, this.keys.meta, this.maxlen, randomUUID(), id),
+    const [status, version = '0-0', epoch = ''] = await this.#command(`delete ${JSON.stringify(id)}`, (conn) =>
+      conn.geoadmitDelete(this.#keys.hash, this.#keys.stream, this.#keys.meta, this.#maxlen, randomUUID(), id),
     );
-    observe(this.observed, epoch, version);
+    observe(this.#observed, epoch, version);
     return { version, existed: status === 'ok' };
   }
 
@@ -167,62 +167,62 @@ class RedisStore implements RedisRestrictionStore {
     restrictions.forEach((restriction, i) => {
       args.push(restrictionId(restriction, `$[${i}].id`), JSON.stringify(restriction));
     });
-    const [version = '0-0', epoch = '', ...written] = await this.command('reseed', (conn) =>
-      conn.geoadmitReseed(this.keys.hash, this.keys.stream, this.keys.meta, this.maxlen, randomUUID(), ...args),
+    const [version = '0-0', epoch = '', ...written] = await this.#command('reseed', (conn) =>
+      conn.geoadmitReseed(this.#keys.hash, this.#keys.stream, this.#keys.meta, this.#maxlen, randomUUID(), ...args),
     );
-    observe(this.observed, epoch, version);
+    observe(this.#observed, epoch, version);
     const wrote = new Set(written);
     const existing = restrictions.map((r) => r.id).filter((id) => !wrote.has(id));
     return { version, written, existing: [...new Set(existing)] };
   }
 
   subscribe(fromVersion: string, subscriber: RestrictionSubscriber): () => void {
-    if (this.closed) throw new GeoadmitError(ErrorCode.Closed, 'subscribe: the Redis restriction store is closed');
+    if (this.#closed) throw new GeoadmitError(ErrorCode.Closed, 'subscribe: the Redis restriction store is closed');
     const from = canonicalVersion(fromVersion, 'fromVersion');
     const subscription = new Subscription(
       {
         name: this.metadata.name,
-        keys: this.keys,
-        blockMs: this.blockMs,
-        timeoutMs: this.timeoutMs,
-        connect: () => this.conn.duplicate(connectionOptions(this.timeoutMs)),
-        loadSnapshot: (conn) => this.load(conn),
-        observed: this.observed,
+        keys: this.#keys,
+        blockMs: this.#blockMs,
+        timeoutMs: this.#timeoutMs,
+        connect: () => this.#conn.duplicate(connectionOptions(this.#timeoutMs)),
+        loadSnapshot: (conn) => this.#load(conn),
+        observed: this.#observed,
       },
       from,
       subscriber,
     );
-    this.subscriptions.add(subscription);
+    this.#subscriptions.add(subscription);
     return () => {
-      this.subscriptions.delete(subscription);
+      this.#subscriptions.delete(subscription);
       subscription.stop();
     };
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    const running = [...this.subscriptions];
-    this.subscriptions.clear();
+    if (this.#closed) return;
+    this.#closed = true;
+    const running = [...this.#subscriptions];
+    this.#subscriptions.clear();
     for (const subscription of running) subscription.stop();
     await Promise.all(running.map((s) => s.done));
-    if (!this.owned) return;
-    if (this.conn.status === 'ready') {
-      await within(this.conn.quit(), this.timeoutMs, 'close').catch(() => undefined);
+    if (!this.#owned) return;
+    if (this.#conn.status === 'ready') {
+      await within(this.#conn.quit(), this.#timeoutMs, 'close').catch(() => undefined);
     }
-    this.conn.disconnect();
+    this.#conn.disconnect();
   }
 
   /** Runs one command once connected, bounded in time; every failure is `E_STORE_UNAVAILABLE`. */
-  private async command<T>(what: string, run: (conn: ScriptedRedis) => Promise<T>): Promise<T> {
-    if (this.closed) throw new GeoadmitError(ErrorCode.Closed, `${what}: the Redis restriction store is closed`);
+  async #command<T>(what: string, run: (conn: ScriptedRedis) => Promise<T>): Promise<T> {
+    if (this.#closed) throw new GeoadmitError(ErrorCode.Closed, `${what}: the Redis restriction store is closed`);
     try {
-      await whenReady(this.conn, this.timeoutMs);
+      await whenReady(this.#conn, this.#timeoutMs);
     } catch (cause) {
       throw unavailable(what, cause);
     }
     try {
-      return await within(run(this.conn), this.timeoutMs, what);
+      return await within(run(this.#conn), this.#timeoutMs, what);
     } catch (cause) {
       if (cause instanceof GeoadmitError) throw cause;
       // Redis answered with an error: the script did not run.
@@ -234,19 +234,19 @@ class RedisStore implements RedisRestrictionStore {
   }
 
   /** Loads the whole set and its version in one script call (one round trip, consistent). */
-  private async load(conn: ScriptedRedis): Promise<LoadedSnapshot> {
-    const reply = await conn.geoadmitSnapshot(this.keys.hash, this.keys.stream, this.keys.meta);
+  async #load(conn: ScriptedRedis): Promise<LoadedSnapshot> {
+    const reply = await conn.geoadmitSnapshot(this.#keys.hash, this.#keys.stream, this.#keys.meta);
     const [version = '0-0', epoch = ''] = reply;
     const restrictions: Restriction[] = [];
     const problems: Error[] = [];
     for (let i = 2; i + 1 < reply.length; i += 2) {
       const id = reply[i] as string;
-      const parsed = parseStoredRestriction(id, reply[i + 1] as string, `${this.keys.hash} field ${JSON.stringify(id)}`);
+      const parsed = parseStoredRestriction(id, reply[i + 1] as string, `${this.#keys.hash} field ${JSON.stringify(id)}`);
       if (parsed instanceof Error) problems.push(parsed);
       else restrictions.push(parsed);
     }
     restrictions.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    observe(this.observed, epoch, version);
+    observe(this.#observed, epoch, version);
     return { snapshot: { version, restrictions }, epoch, problems };
   }
 }

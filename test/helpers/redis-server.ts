@@ -11,12 +11,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Restriction } from '../../src/restrictions/types.js';
-import type {
-  RestrictionChange,
-  RestrictionSnapshot,
-  RestrictionStoreEvents,
-  RestrictionSubscriber,
-} from '../../src/store/types.js';
+import type { RestrictionChange, RestrictionSnapshot, RestrictionStoreEvents, RestrictionSubscriber } from '../../src/store/types.js';
 
 /** Path of the redis-server binary, or undefined when it is not installed. */
 export const redisServerPath: string | undefined = (() => {

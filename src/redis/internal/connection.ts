@@ -115,10 +115,7 @@ export function whenReady(conn: Redis, timeoutMs: number, signal?: AbortSignal, 
 export async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(unavailable(what, new Error(`no reply within ${timeoutMs} ms; the outcome is unknown`))),
-      timeoutMs,
-    );
+    timer = setTimeout(() => reject(unavailable(what, new Error(`no reply within ${timeoutMs} ms; the outcome is unknown`))), timeoutMs);
   });
   try {
     return await Promise.race([promise, timeout]);

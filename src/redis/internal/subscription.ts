@@ -1,11 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type {
-  RestrictionChange,
-  RestrictionSnapshot,
-  RestrictionStoreEvents,
-  RestrictionSubscriber,
-} from '../../store/types.js';
+import type { RestrictionChange, RestrictionSnapshot, RestrictionStoreEvents, RestrictionSubscriber } from '../../store/types.js';
 import type { ScriptedRedis, StreamState } from './connection.js';
 import { backoff, whenReady, withScripts } from './connection.js';
 import { parseStoredRestriction } from './documents.js';
@@ -71,83 +66,83 @@ type StreamEntry = [id: string, fields: string[]];
 export class Subscription {
   /** Settles when the loop has ended (after `stop()`). */
   readonly done: Promise<void>;
-  private readonly abort = new AbortController();
-  private readonly conn: ScriptedRedis;
-  private lastDelivered: string;
+  readonly #abort = new AbortController();
+  readonly #conn: ScriptedRedis;
+  #lastDelivered: string;
   /** The history the delivered versions belong to ('' until known). */
-  private epoch = '';
-  private outage = false;
+  #epoch = '';
+  #outage = false;
   /** Between a 'ready' and a 'close' event (ioredis's status lags when we drop the connection). */
-  private connected = false;
+  #connected = false;
+  readonly #ctx: SubscriptionContext;
+  readonly #subscriber: RestrictionSubscriber;
 
-  constructor(
-    private readonly ctx: SubscriptionContext,
-    fromVersion: string,
-    private readonly subscriber: RestrictionSubscriber,
-  ) {
-    this.lastDelivered = fromVersion;
-    this.conn = withScripts(ctx.connect());
+  constructor(ctx: SubscriptionContext, fromVersion: string, subscriber: RestrictionSubscriber) {
+    this.#ctx = ctx;
+    this.#subscriber = subscriber;
+    this.#lastDelivered = fromVersion;
+    this.#conn = withScripts(ctx.connect());
     // A lost (or never made) connection shows as 'close'; the error before it says why.
     let lastError = 'connection closed';
-    this.conn.on('error', (error: Error) => (lastError = error.message));
-    this.conn.on('ready', () => {
+    this.#conn.on('error', (error: Error) => (lastError = error.message));
+    this.#conn.on('ready', () => {
       lastError = 'connection closed';
-      this.connected = true;
+      this.#connected = true;
     });
-    this.conn.on('close', () => {
-      this.connected = false;
-      this.lost(lastError);
+    this.#conn.on('close', () => {
+      this.#connected = false;
+      this.#lost(lastError);
     });
-    this.done = this.run();
+    this.done = this.#run();
   }
 
   /** Stops the loop and closes the connection (a blocked XREAD is interrupted). */
   stop(): void {
-    if (this.abort.signal.aborted) return;
-    this.abort.abort();
-    this.conn.disconnect();
+    if (this.#abort.signal.aborted) return;
+    this.#abort.abort();
+    this.#conn.disconnect();
   }
 
-  private get stopped(): boolean {
-    return this.abort.signal.aborted;
+  get #stopped(): boolean {
+    return this.#abort.signal.aborted;
   }
 
-  private async run(): Promise<void> {
+  async #run(): Promise<void> {
     let checked = false;
     let first = true;
     let failures = 0;
-    while (!this.stopped) {
+    while (!this.#stopped) {
       try {
-        if (!this.connected) await whenReady(this.conn, Number.POSITIVE_INFINITY, this.abort.signal, true);
-        if (this.outage) {
-          this.outage = false;
-          this.emit('store.reconnected', { store: this.ctx.name, time: Date.now() });
+        if (!this.#connected) await whenReady(this.#conn, Number.POSITIVE_INFINITY, this.#abort.signal, true);
+        if (this.#outage) {
+          this.#outage = false;
+          this.#emit('store.reconnected', { store: this.#ctx.name, time: Date.now() });
           checked = false;
         }
         if (!checked) {
           // Where do we stand against the store? (first start, or back after an outage)
-          await this.reconcile(first);
+          await this.#reconcile(first);
           checked = true;
           first = false;
         }
-        const reply = await this.read();
+        const reply = await this.#read();
         failures = 0;
         for (const [, entries] of reply ?? []) {
           for (const entry of entries) {
-            if (this.stopped) return;
-            this.deliver(entry);
+            if (this.#stopped) return;
+            this.#deliver(entry);
           }
         }
       } catch (error) {
-        if (this.stopped) return;
+        if (this.#stopped) return;
         failures += 1;
-        if (this.conn.status === 'ready') {
+        if (this.#conn.status === 'ready') {
           // The server answered with an error (e.g. the key holds another type): not an outage.
-          this.report(error);
+          this.#report(error);
         } else {
-          this.lost(error instanceof Error ? error.message : String(error));
+          this.#lost(error instanceof Error ? error.message : String(error));
         }
-        await sleep(backoff(failures), this.abort.signal);
+        await sleep(backoff(failures), this.#abort.signal);
       }
     }
   }
@@ -158,15 +153,15 @@ export class Subscription {
    * read that overruns its block time by the connect timeout drops the
    * connection: that is reported as an outage and ioredis reconnects.
    */
-  private async read(): Promise<[string, StreamEntry[]][] | null> {
-    const limit = this.ctx.blockMs + this.ctx.timeoutMs;
+  async #read(): Promise<[string, StreamEntry[]][] | null> {
+    const limit = this.#ctx.blockMs + this.#ctx.timeoutMs;
     const timer = setTimeout(() => {
-      this.connected = false;
-      this.lost(`no reply to a ${this.ctx.blockMs} ms blocking read within ${limit} ms`);
-      this.conn.disconnect(true);
+      this.#connected = false;
+      this.#lost(`no reply to a ${this.#ctx.blockMs} ms blocking read within ${limit} ms`);
+      this.#conn.disconnect(true);
     }, limit);
     try {
-      return (await this.conn.xread('COUNT', BATCH, 'BLOCK', this.ctx.blockMs, 'STREAMS', this.ctx.keys.stream, this.lastDelivered)) as
+      return (await this.#conn.xread('COUNT', BATCH, 'BLOCK', this.#ctx.blockMs, 'STREAMS', this.#ctx.keys.stream, this.#lastDelivered)) as
         | [string, StreamEntry[]][]
         | null;
     } finally {
@@ -175,31 +170,25 @@ export class Subscription {
   }
 
   /** Reports an outage once; the loop catches up when the connection is back. */
-  private lost(message: string): void {
-    if (this.outage || this.stopped) return;
-    this.outage = true;
-    this.emit('store.disconnected', { store: this.ctx.name, time: Date.now(), message });
+  #lost(message: string): void {
+    if (this.#outage || this.#stopped) return;
+    this.#outage = true;
+    this.#emit('store.disconnected', { store: this.#ctx.name, time: Date.now(), message });
   }
 
   /** Compares our position with the store's: continue, resync from a snapshot, or report a regression. */
-  private async reconcile(initial: boolean): Promise<void> {
-    const state = await this.conn.geoadmitState(
-      this.ctx.keys.hash,
-      this.ctx.keys.stream,
-      this.ctx.keys.meta,
-      this.lastDelivered,
-      randomUUID(),
-    );
+  async #reconcile(initial: boolean): Promise<void> {
+    const state = await this.#conn.geoadmitState(this.#ctx.keys.hash, this.#ctx.keys.stream, this.#ctx.keys.meta, this.#lastDelivered, randomUUID());
     const [last, , , , , epoch] = state;
-    const before = this.lastDelivered;
+    const before = this.#lastDelivered;
     // What this subscription saw, or failing that what its store wrote or read: either must still be there.
-    const observed = this.ctx.observed;
-    const knownEpoch = this.epoch !== '' ? this.epoch : observed.epoch;
+    const observed = this.#ctx.observed;
+    const knownEpoch = this.#epoch !== '' ? this.#epoch : observed.epoch;
     const expected = compareVersions(observed.version, before) > 0 ? observed.version : before;
     const historyReplaced = knownEpoch !== '' && epoch !== knownEpoch;
     if (historyReplaced || compareVersions(expected, last) > 0) {
-      this.emit('store.regressed', {
-        store: this.ctx.name,
+      this.#emit('store.regressed', {
+        store: this.#ctx.name,
         time: Date.now(),
         lastVersion: expected,
         storeVersion: last,
@@ -210,23 +199,23 @@ export class Subscription {
             'restrictions may have been lost. Known restrictions stay in force; re-seed the store with reseed().',
       });
       // Follow the store as it is now; do not read its missing restrictions as deletions.
-      if (historyReplaced) this.lastDelivered = EMPTY_VERSION;
-      else if (compareVersions(before, last) > 0) this.lastDelivered = last;
-      this.epoch = epoch;
+      if (historyReplaced) this.#lastDelivered = EMPTY_VERSION;
+      else if (compareVersions(before, last) > 0) this.#lastDelivered = last;
+      this.#epoch = epoch;
       // Reported once: the store's other subscriptions start from the store as it is now.
       observed.epoch = epoch;
       observed.version = last;
       return;
     }
-    if (epoch !== '') this.epoch = epoch;
-    if (this.missedTrimmed(state)) {
-      const { snapshot, epoch: snapshotEpoch, problems } = await this.ctx.loadSnapshot(this.conn);
-      for (const problem of problems) this.report(problem);
-      this.lastDelivered = snapshot.version;
-      if (snapshotEpoch !== '') this.epoch = snapshotEpoch;
-      this.call(() => this.subscriber.onSnapshot?.(snapshot));
-      this.emit('store.resynced', {
-        store: this.ctx.name,
+    if (epoch !== '') this.#epoch = epoch;
+    if (this.#missedTrimmed(state)) {
+      const { snapshot, epoch: snapshotEpoch, problems } = await this.#ctx.loadSnapshot(this.#conn);
+      for (const problem of problems) this.#report(problem);
+      this.#lastDelivered = snapshot.version;
+      if (snapshotEpoch !== '') this.#epoch = snapshotEpoch;
+      this.#call(() => this.#subscriber.onSnapshot?.(snapshot));
+      this.#emit('store.resynced', {
+        store: this.#ctx.name,
         time: Date.now(),
         version: snapshot.version,
         reason: `changes after version ${before} were trimmed from the stream`,
@@ -242,8 +231,8 @@ export class Subscription {
    * being there means nothing after it is missing; if it is gone, we cannot
    * tell and resync to be safe.
    */
-  private missedTrimmed([last, length, added, first, present, , trimmed, trimmedCount]: StreamState): boolean {
-    const from = this.lastDelivered;
+  #missedTrimmed([last, length, added, first, present, , trimmed, trimmedCount]: StreamState): boolean {
+    const from = this.#lastDelivered;
     if (compareVersions(from, trimmed) < 0) return true;
     const onlyOurTrims = added >= 0 && added - length === trimmedCount;
     if (onlyOurTrims) return false;
@@ -252,16 +241,16 @@ export class Subscription {
     return compareVersions(from, first) < 0;
   }
 
-  private deliver([version, fields]: StreamEntry): void {
-    if (compareVersions(version, this.lastDelivered) <= 0) return; // already delivered
-    const previous = this.lastDelivered;
-    this.lastDelivered = version;
+  #deliver([version, fields]: StreamEntry): void {
+    if (compareVersions(version, this.#lastDelivered) <= 0) return; // already delivered
+    const previous = this.#lastDelivered;
+    this.#lastDelivered = version;
     const entry = new Map<string, string>();
     for (let i = 0; i + 1 < fields.length; i += 2) entry.set(fields[i] as string, fields[i + 1] as string);
     const epoch = entry.get('epoch') ?? '';
-    if (this.epoch !== '' && epoch !== '' && epoch !== this.epoch) {
-      this.emit('store.regressed', {
-        store: this.ctx.name,
+    if (this.#epoch !== '' && epoch !== '' && epoch !== this.#epoch) {
+      this.#emit('store.regressed', {
+        store: this.#ctx.name,
         time: Date.now(),
         lastVersion: previous,
         storeVersion: version,
@@ -270,12 +259,12 @@ export class Subscription {
           'Known restrictions stay in force; re-seed the store with reseed().',
       });
     }
-    if (epoch !== '') this.epoch = epoch;
+    if (epoch !== '') this.#epoch = epoch;
     const id = entry.get('id');
     const op = entry.get('op');
-    const where = `${this.ctx.keys.stream} entry ${version}`;
+    const where = `${this.#ctx.keys.stream} entry ${version}`;
     if (id === undefined || (op !== 'put' && op !== 'delete')) {
-      this.report(new Error(`Skipped ${where}: not a restriction change (op ${JSON.stringify(op)})`));
+      this.#report(new Error(`Skipped ${where}: not a restriction change (op ${JSON.stringify(op)})`));
       return;
     }
     const time = versionTime(version);
@@ -284,33 +273,33 @@ export class Subscription {
     else {
       const restriction = parseStoredRestriction(id, entry.get('doc') ?? '', where);
       if (restriction instanceof Error) {
-        this.report(restriction);
+        this.#report(restriction);
         return;
       }
       change = { version, op, id, restriction, time };
     }
-    this.call(() => this.subscriber.onChange(change));
+    this.#call(() => this.#subscriber.onChange(change));
   }
 
-  private emit<E extends keyof RestrictionStoreEvents>(event: E, payload: RestrictionStoreEvents[E]): void {
-    if (!this.stopped) this.call(() => this.subscriber.onEvent?.(event, payload));
+  #emit<E extends keyof RestrictionStoreEvents>(event: E, payload: RestrictionStoreEvents[E]): void {
+    if (!this.#stopped) this.#call(() => this.#subscriber.onEvent?.(event, payload));
   }
 
-  private report(error: unknown): void {
+  #report(error: unknown): void {
     const err = error instanceof Error ? error : new Error(String(error));
     try {
-      this.subscriber.onError?.(err);
+      this.#subscriber.onError?.(err);
     } catch {
       // A throwing error handler has nowhere left to report to.
     }
   }
 
   /** Runs a subscriber callback; one that throws is reported, and delivery goes on. */
-  private call(fn: () => void): void {
+  #call(fn: () => void): void {
     try {
       fn();
     } catch (error) {
-      this.report(error);
+      this.#report(error);
     }
   }
 }

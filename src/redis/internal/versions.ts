@@ -15,11 +15,7 @@ export function parseVersion(version: unknown, argument: string): [bigint, bigin
   const ms = match ? BigInt(match[1] as string) : -1n;
   const seq = match ? BigInt(match[2] ?? '0') : -1n;
   if (!match || ms > U64_MAX || seq > U64_MAX) {
-    throw new GeoadmitError(
-      ErrorCode.InvalidConfig,
-      `${argument}: ${JSON.stringify(version)} is not a Redis stream id of the form "<ms>-<seq>"`,
-      { argument },
-    );
+    throw new GeoadmitError(ErrorCode.InvalidConfig, `${argument}: ${JSON.stringify(version)} is not a Redis stream id of the form "<ms>-<seq>"`, { argument });
   }
   return [ms, seq];
 }
