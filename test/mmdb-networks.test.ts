@@ -42,10 +42,12 @@ describe('IPv4 data in an IPv6 database', () => {
   test('IPv4-mapped networks in the input are stored as IPv4', () => {
     const { lookup } = setup([{ network: '::ffff:1.2.4.0/120', data: { c: 'CN' } }]);
     expect(lookup('1.2.4.8')).toEqual([{ c: 'CN' }, 24]);
-    expect(() => setup([
-      { network: '::ffff:1.2.4.0/120', data: {} },
-      { network: '1.2.4.0/24', data: {} },
-    ])).toThrow(/entries\[1\] \(1\.2\.4\.0\/24\) duplicates entries\[0\] \(::ffff:1\.2\.4\.0\/120\)/);
+    expect(() =>
+      setup([
+        { network: '::ffff:1.2.4.0/120', data: {} },
+        { network: '1.2.4.0/24', data: {} },
+      ]),
+    ).toThrow(/entries\[1\] \(1\.2\.4\.0\/24\) duplicates entries\[0\] \(::ffff:1\.2\.4\.0\/120\)/);
   });
 
   test('alias6to4 makes 2002:a.b.c.d::/48 answer for IPv4 a.b.c.d', () => {
@@ -76,7 +78,15 @@ describe('IPv4-only databases', () => {
   });
 
   test('refuse IPv6 networks, naming the entry', () => {
-    const e = thrown(() => setup([{ network: '1.2.4.0/24', data: {} }, { network: '2001:db8::/32', data: {} }], { ipVersion: 4 }));
+    const e = thrown(() =>
+      setup(
+        [
+          { network: '1.2.4.0/24', data: {} },
+          { network: '2001:db8::/32', data: {} },
+        ],
+        { ipVersion: 4 },
+      ),
+    );
     expect(e.code).toBe('E_INVALID_DB_INPUT');
     expect(e.path).toBe('entries[1].network');
     expect(e.message).toContain('IPv6 network 2001:db8::/32 cannot be stored in an IPv4 database');
@@ -91,11 +101,13 @@ describe('IPv4-only databases', () => {
 
 describe('overlapping networks', () => {
   test("refused by default, naming both networks and the entry's path", () => {
-    const e = thrown(() => setup([
-      { network: '10.0.0.0/8', data: { a: 1 } },
-      { network: '8.8.8.0/24', data: { b: 1 } },
-      { network: '10.1.0.0/16', data: { c: 1 } },
-    ]));
+    const e = thrown(() =>
+      setup([
+        { network: '10.0.0.0/8', data: { a: 1 } },
+        { network: '8.8.8.0/24', data: { b: 1 } },
+        { network: '10.1.0.0/16', data: { c: 1 } },
+      ]),
+    );
     expect(e.code).toBe('E_INVALID_DB_INPUT');
     expect(e.path).toBe('entries[2].network');
     expect(e.message).toContain('entries[2] (10.1.0.0/16) overlaps entries[0] (10.0.0.0/8)');
@@ -109,7 +121,15 @@ describe('overlapping networks', () => {
 
   test('duplicates are refused in both modes', () => {
     for (const overlap of ['error', 'most-specific-wins'] as const) {
-      const e = thrown(() => setup([{ network: '1.2.4.0/24', data: {} }, { network: '1.2.4.0/24', data: { other: true } }], { overlap }));
+      const e = thrown(() =>
+        setup(
+          [
+            { network: '1.2.4.0/24', data: {} },
+            { network: '1.2.4.0/24', data: { other: true } },
+          ],
+          { overlap },
+        ),
+      );
       expect(e.message).toContain('entries[1] (1.2.4.0/24) duplicates entries[0] (1.2.4.0/24)');
     }
   });
@@ -160,7 +180,12 @@ describe('invalid networks', () => {
     ['١.2.4.0/24', /invalid IPv4 address/],
     ['', /invalid IPv4 address/],
   ])('%j is refused', (network, message) => {
-    const e = thrown(() => setup([{ network: '8.8.8.0/24', data: {} }, { network, data: {} }]));
+    const e = thrown(() =>
+      setup([
+        { network: '8.8.8.0/24', data: {} },
+        { network, data: {} },
+      ]),
+    );
     expect(e.code).toBe('E_INVALID_DB_INPUT');
     expect(e.path).toBe('entries[1].network');
     expect(e.message).toMatch(/^entries\[1\]\.network: /);
@@ -222,7 +247,7 @@ describe('writeMmdb', () => {
 
   test('bad input writes nothing; an unwritable location is E_DB_WRITE naming the file', async () => {
     const path = join(dir, 'bad.mmdb');
-    await expect(writeMmdb(path, { 'nope': {} }, { databaseType: 'x' })).rejects.toMatchObject({ code: 'E_INVALID_DB_INPUT' });
+    await expect(writeMmdb(path, { nope: {} }, { databaseType: 'x' })).rejects.toMatchObject({ code: 'E_INVALID_DB_INPUT' });
     expect(await readdir(dir)).toEqual([]);
     const missing = join(dir, 'no-such-dir', 'x.mmdb');
     await expect(writeMmdb(missing, {}, { databaseType: 'x' })).rejects.toMatchObject({ code: 'E_DB_WRITE', file: missing });

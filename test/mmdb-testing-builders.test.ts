@@ -27,12 +27,17 @@ describe('buildGeoIp2Mmdb', () => {
   });
 
   test('registered-only, represented and anonymiser rows', () => {
-    const db = reader(buildGeoIp2Mmdb({
-      '10.0.0.0/24': { registeredCountry: 'DE' },
-      '10.0.1.0/24': { country: 'DE', representedCountry: 'US' },
-      '10.0.2.0/24': { country: 'NL', anonymous: true },
-      '10.0.3.0/24': { country: 'NL', anonymous: { vpn: true, tor: false } },
-    }, { databaseType: 'GeoIP2-Country', buildEpoch: 1_700_000_000 }));
+    const db = reader(
+      buildGeoIp2Mmdb(
+        {
+          '10.0.0.0/24': { registeredCountry: 'DE' },
+          '10.0.1.0/24': { country: 'DE', representedCountry: 'US' },
+          '10.0.2.0/24': { country: 'NL', anonymous: true },
+          '10.0.3.0/24': { country: 'NL', anonymous: { vpn: true, tor: false } },
+        },
+        { databaseType: 'GeoIP2-Country', buildEpoch: 1_700_000_000 },
+      ),
+    );
     expect(db.metadata.databaseType).toBe('GeoIP2-Country');
     expect(db.metadata.buildEpoch).toEqual(new Date(1_700_000_000_000));
     expect(db.get('10.0.0.1')).toEqual({ registered_country: { iso_code: 'DE', names: { en: 'Germany' } } });
@@ -42,7 +47,9 @@ describe('buildGeoIp2Mmdb', () => {
   });
 
   test('Anonymous-IP databases hold the flat flags', () => {
-    const db = reader(buildGeoIp2Mmdb({ '5.0.0.0/24': { anonymous: { tor: true } }, '5.0.1.0/24': { anonymous: false } }, { databaseType: 'GeoIP2-Anonymous-IP' }));
+    const db = reader(
+      buildGeoIp2Mmdb({ '5.0.0.0/24': { anonymous: { tor: true } }, '5.0.1.0/24': { anonymous: false } }, { databaseType: 'GeoIP2-Anonymous-IP' }),
+    );
     expect(db.get('5.0.0.1')).toEqual({ is_anonymous: true, is_tor_exit_node: true });
     expect(db.get('5.0.1.1')).toEqual({ is_anonymous: false });
   });
@@ -81,7 +88,9 @@ describe('buildIpLocationDbMmdb', () => {
   });
 
   test('MaxMindResolver reads it, subdivision by name', () => {
-    const geo = MaxMindResolver.fromBuffers([{ name: 'ild.mmdb', buffer: buildIpLocationDbMmdb({ '1.2.4.0/24': { country: 'CN', subdivisions: ['CN-BJ'] } }) }]);
+    const geo = MaxMindResolver.fromBuffers([
+      { name: 'ild.mmdb', buffer: buildIpLocationDbMmdb({ '1.2.4.0/24': { country: 'CN', subdivisions: ['CN-BJ'] } }) },
+    ]);
     expect(geo.resolve('1.2.4.8')).toMatchObject({ country: 'CN', subdivisions: ['CN-BJ'] });
   });
 });

@@ -86,7 +86,12 @@ describe('data types round-trip through the maxmind reader', () => {
   test('metadata is read back', () => {
     const { reader } = setup(
       { '1.2.4.0/24': { a: 1 } },
-      { databaseType: 'GeoLite2-Country', description: { en: 'Test', 'zh-CN': '测试' }, languages: ['en', 'zh-CN'], buildEpoch: new Date('2024-05-06T07:08:09Z') },
+      {
+        databaseType: 'GeoLite2-Country',
+        description: { en: 'Test', 'zh-CN': '测试' },
+        languages: ['en', 'zh-CN'],
+        buildEpoch: new Date('2024-05-06T07:08:09Z'),
+      },
     );
     expect(reader.metadata).toMatchObject({
       binaryFormatMajorVersion: 2,
@@ -113,10 +118,7 @@ describe('data types round-trip through the maxmind reader', () => {
 
 describe('record sizes', () => {
   test.each([24, 28, 32] as const)('forced %i-bit records read back', (recordSize) => {
-    const { reader, get, withPrefix } = setup(
-      { '1.2.4.0/24': { c: 'CN' }, '8.8.8.0/24': { c: 'US' }, '2001:da8::/32': { c: 'CN6' } },
-      { recordSize },
-    );
+    const { reader, get, withPrefix } = setup({ '1.2.4.0/24': { c: 'CN' }, '8.8.8.0/24': { c: 'US' }, '2001:da8::/32': { c: 'CN6' } }, { recordSize });
     expect(reader.metadata.recordSize).toBe(recordSize);
     expect(get('1.2.4.8')).toEqual({ c: 'CN' });
     expect(get('8.8.8.8')).toEqual({ c: 'US' });

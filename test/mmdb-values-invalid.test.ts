@@ -4,7 +4,13 @@ import { buildMmdb, MmdbNumber } from '../src/mmdb/index.js';
 
 function refusal(data: unknown, network = '1.2.4.0/24'): GeoadmitError {
   try {
-    buildMmdb([{ network: '8.8.8.0/24', data: { ok: true } }, { network, data: data as never }], { databaseType: 'Test-Invalid' });
+    buildMmdb(
+      [
+        { network: '8.8.8.0/24', data: { ok: true } },
+        { network, data: data as never },
+      ],
+      { databaseType: 'Test-Invalid' },
+    );
   } catch (error) {
     expect(error).toBeInstanceOf(GeoadmitError);
     expect((error as GeoadmitError).code).toBe('E_INVALID_DB_INPUT');

@@ -176,10 +176,7 @@ export function buildMmdb(entries: MmdbEntries, options: BuildMmdbOptions): Buff
   const fits = (bits: number): boolean => largestRecord < 2 ** bits;
   const recordSize = opts.recordSize ?? RECORD_SIZES.find(fits);
   if (recordSize === undefined || !fits(recordSize)) {
-    badOption(
-      'options.recordSize',
-      `${recordSize ?? 32}-bit records cannot address ${nodeCount} nodes and a ${data.size}-byte data section`,
-    );
+    badOption('options.recordSize', `${recordSize ?? 32}-bit records cannot address ${nodeCount} nodes and a ${data.size}-byte data section`);
   }
   const treeBytes = tree.serialize(recordSize, (e) => nodeCount + DATA_SECTION_SEPARATOR.length + (dataOffsets[e] as number));
   const metadata = encodeMetadata(opts, nodeCount, recordSize);

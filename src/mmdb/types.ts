@@ -33,15 +33,7 @@ export class MmdbNumber {
  * holes. `null`, `undefined`, functions, symbols, `NaN`, infinities, class
  * instances (other than {@link MmdbNumber}) and cycles are refused.
  */
-export type MmdbValue =
-  | string
-  | number
-  | bigint
-  | boolean
-  | Uint8Array
-  | MmdbNumber
-  | MmdbValue[]
-  | { [key: string]: MmdbValue };
+export type MmdbValue = string | number | bigint | boolean | Uint8Array | MmdbNumber | MmdbValue[] | { [key: string]: MmdbValue };
 
 /** The record stored for one network. */
 export type MmdbRecord = { [key: string]: MmdbValue };

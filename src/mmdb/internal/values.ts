@@ -116,25 +116,25 @@ const LONE_SURROGATE = /\p{Surrogate}/u;
  * the JSON path of anything it cannot store. Repeated strings are converted once.
  */
 export class ValueEncoder {
-  private readonly strings = new Map<string, EncodedNode>();
+  readonly #strings = new Map<string, EncodedNode>();
   // The containers being converted, outermost first: a value found here again is a cycle.
-  private readonly stack: object[] = [];
+  readonly #stack: object[] = [];
 
   /** Converts a record (a plain object) found at `path`. */
   record(value: unknown, path: string): EncodedNode {
-    if (!isPlainObject(value)) this.fail(path, `record must be a plain object, got ${describe(value)}`);
+    if (!isPlainObject(value)) this.#fail(path, `record must be a plain object, got ${describe(value)}`);
     return this.value(value, path, 0);
   }
 
   /** Converts a UTF-8 string (also used for metadata). */
   string(value: string, path: string): EncodedNode {
-    const cached = this.strings.get(value);
+    const cached = this.#strings.get(value);
     if (cached) return cached;
-    if (LONE_SURROGATE.test(value)) this.fail(path, 'string contains a lone UTF-16 surrogate (not valid UTF-8)');
+    if (LONE_SURROGATE.test(value)) this.#fail(path, 'string contains a lone UTF-16 surrogate (not valid UTF-8)');
     const payload = Buffer.from(value, 'utf8');
-    if (payload.length > MAX_FIELD_SIZE) this.fail(path, `string is ${payload.length} bytes long; the format allows at most ${MAX_FIELD_SIZE}`);
+    if (payload.length > MAX_FIELD_SIZE) this.#fail(path, `string is ${payload.length} bytes long; the format allows at most ${MAX_FIELD_SIZE}`);
     const node = leaf(JSON.stringify(value), DataType.Utf8String, payload);
-    this.strings.set(value, node);
+    this.#strings.set(value, node);
     return node;
   }
 
@@ -146,20 +146,20 @@ export class ValueEncoder {
       case 'boolean':
         return value ? TRUE_LEAF : FALSE_LEAF;
       case 'number':
-        return this.number(value, path);
+        return this.#number(value, path);
       case 'bigint':
-        return this.bigint(value, path);
+        return this.#bigint(value, path);
       case 'object':
         if (value === null) break;
-        return this.object(value, path, depth);
+        return this.#object(value, path, depth);
       default:
         break;
     }
-    this.fail(path, `unsupported value: ${describe(value)}`);
+    this.#fail(path, `unsupported value: ${describe(value)}`);
   }
 
-  private number(value: number, path: string): EncodedNode {
-    if (!Number.isFinite(value)) this.fail(path, `unsupported number ${String(value)} (only finite numbers can be stored)`);
+  #number(value: number, path: string): EncodedNode {
+    if (!Number.isFinite(value)) this.#fail(path, `unsupported number ${String(value)} (only finite numbers can be stored)`);
     if (Number.isInteger(value) && !Object.is(value, -0)) {
       if (value >= 0 && value < 2 ** 32) return unsignedLeaf(DataType.Uint32, BigInt(value));
       if (value < 0 && value >= -(2 ** 31)) return int32Leaf(value);
@@ -167,26 +167,26 @@ export class ValueEncoder {
     return doubleLeaf(value);
   }
 
-  private bigint(value: bigint, path: string): EncodedNode {
-    if (value < 0n) this.fail(path, `negative bigint ${value} cannot be stored (uint64/uint128 are unsigned)`);
+  #bigint(value: bigint, path: string): EncodedNode {
+    if (value < 0n) this.#fail(path, `negative bigint ${value} cannot be stored (uint64/uint128 are unsigned)`);
     if (value < 1n << 64n) return unsignedLeaf(DataType.Uint64, value);
     if (value < 1n << 128n) return unsignedLeaf(DataType.Uint128, value);
-    this.fail(path, `bigint ${value} does not fit in uint128`);
+    this.#fail(path, `bigint ${value} does not fit in uint128`);
   }
 
-  private typed(value: MmdbNumber, path: string): EncodedNode {
+  #typed(value: MmdbNumber, path: string): EncodedNode {
     const { type, value: raw } = value;
     const asBigint = (): bigint => {
       if (typeof raw === 'bigint') return raw;
-      if (!Number.isSafeInteger(raw)) this.fail(path, `${type} value ${String(raw)} is not an integer`);
+      if (!Number.isSafeInteger(raw)) this.#fail(path, `${type} value ${String(raw)} is not an integer`);
       return BigInt(raw);
     };
     const asNumber = (): number => {
-      if (typeof raw !== 'number' || !Number.isFinite(raw)) this.fail(path, `${type} value must be a finite number, got ${describe(raw)}`);
+      if (typeof raw !== 'number' || !Number.isFinite(raw)) this.#fail(path, `${type} value must be a finite number, got ${describe(raw)}`);
       return raw;
     };
     const inRange = (v: bigint, min: bigint, max: bigint): bigint => {
-      if (v < min || v > max) this.fail(path, `${type} value ${v} is out of range [${min}, ${max}]`);
+      if (v < min || v > max) this.#fail(path, `${type} value ${v} is out of range [${min}, ${max}]`);
       return v;
     };
     switch (type) {
@@ -204,34 +204,34 @@ export class ValueEncoder {
         return doubleLeaf(asNumber());
       case 'float': {
         const v = asNumber();
-        if (Math.abs(v) > FLOAT32_MAX) this.fail(path, `float value ${v} is out of the binary32 range`);
+        if (Math.abs(v) > FLOAT32_MAX) this.#fail(path, `float value ${v} is out of the binary32 range`);
         return floatLeaf(v);
       }
       default:
-        this.fail(path, `unknown MmdbNumber type ${JSON.stringify(type as unknown)}`);
+        this.#fail(path, `unknown MmdbNumber type ${JSON.stringify(type as unknown)}`);
     }
   }
 
-  private object(value: object, path: string, depth: number): EncodedNode {
-    if (value instanceof MmdbNumber) return this.typed(value, path);
+  #object(value: object, path: string, depth: number): EncodedNode {
+    if (value instanceof MmdbNumber) return this.#typed(value, path);
     if (value instanceof Uint8Array) {
-      if (value.length > MAX_FIELD_SIZE) this.fail(path, `bytes value is ${value.length} bytes long; the format allows at most ${MAX_FIELD_SIZE}`);
+      if (value.length > MAX_FIELD_SIZE) this.#fail(path, `bytes value is ${value.length} bytes long; the format allows at most ${MAX_FIELD_SIZE}`);
       return leaf(`b${Buffer.from(value.buffer, value.byteOffset, value.length).toString('base64')};`, DataType.Bytes, value);
     }
-    if (this.stack.includes(value)) this.fail(path, 'value refers to itself (cycle)');
-    if (depth >= MAX_DEPTH) this.fail(path, `values nest more than ${MAX_DEPTH} levels deep`);
+    if (this.#stack.includes(value)) this.#fail(path, 'value refers to itself (cycle)');
+    if (depth >= MAX_DEPTH) this.#fail(path, `values nest more than ${MAX_DEPTH} levels deep`);
     const isArray = Array.isArray(value);
-    if (!isArray && !isPlainObject(value)) this.fail(path, `unsupported value: ${describe(value)}`);
-    this.stack.push(value);
+    if (!isArray && !isPlainObject(value)) this.#fail(path, `unsupported value: ${describe(value)}`);
+    this.#stack.push(value);
     try {
-      return isArray ? this.array(value, path, depth) : this.map(value as Record<string, unknown>, path, depth);
+      return isArray ? this.#array(value, path, depth) : this.#map(value as Record<string, unknown>, path, depth);
     } finally {
-      this.stack.pop();
+      this.#stack.pop();
     }
   }
 
-  private array(value: readonly unknown[], path: string, depth: number): EncodedNode {
-    if (value.length > MAX_FIELD_SIZE) this.fail(path, `array has ${value.length} items; the format allows at most ${MAX_FIELD_SIZE}`);
+  #array(value: readonly unknown[], path: string, depth: number): EncodedNode {
+    if (value.length > MAX_FIELD_SIZE) this.#fail(path, `array has ${value.length} items; the format allows at most ${MAX_FIELD_SIZE}`);
     const children: EncodedNode[] = [];
     let key = 'a[';
     for (let i = 0; i < value.length; i++) {
@@ -243,16 +243,16 @@ export class ValueEncoder {
     return { kind: 'array', key: `${key}]`, children };
   }
 
-  private map(value: Record<string, unknown>, path: string, depth: number): EncodedNode {
+  #map(value: Record<string, unknown>, path: string, depth: number): EncodedNode {
     const keys = Object.keys(value);
-    if (keys.length > MAX_FIELD_SIZE) this.fail(path, `map has ${keys.length} keys; the format allows at most ${MAX_FIELD_SIZE}`);
+    if (keys.length > MAX_FIELD_SIZE) this.#fail(path, `map has ${keys.length} keys; the format allows at most ${MAX_FIELD_SIZE}`);
     const children: EncodedNode[] = [];
     let key = 'm{';
     for (const k of keys) {
       const childPath = `${path}${/^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`}`;
       // Readers build records with `obj[key] = value`; this key would replace
       // the record's prototype instead of becoming a field.
-      if (k === '__proto__') this.fail(childPath, 'the key "__proto__" cannot be read back as a field');
+      if (k === '__proto__') this.#fail(childPath, 'the key "__proto__" cannot be read back as a field');
       const keyNode = this.string(k, childPath);
       const valueNode = this.value(value[k], childPath, depth + 1);
       children.push(keyNode, valueNode);
@@ -261,7 +261,7 @@ export class ValueEncoder {
     return { kind: 'map', key: `${key}}`, children };
   }
 
-  private fail(path: string, message: string): never {
+  #fail(path: string, message: string): never {
     throw new GeoadmitError(ErrorCode.InvalidDatabaseInput, `${path}: ${message}`, { path });
   }
 }
