@@ -17,3 +17,4 @@ export { echo, parseLiteral, type LiteralResult } from './internal/literal.js';
 export { classify, nonGlobalRange, type Classified } from './internal/non-global.js';
 export { PrefixTable } from './internal/prefix-table.js';
 export type { IpValue } from './internal/types.js';
+export { resolveClient, type ClientResolution } from './proxy.js';

@@ -12,6 +12,7 @@
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import { SafeEmitter } from '../events/emitter.js';
 import type { ErrorEvent, GateEventMap } from '../events/types.js';
+import { type ParsedResolver, parsedResolver } from '../geo/parsed.js';
 import type { GeoResolver } from '../geo/types.js';
 import { isActive, validateRestriction } from '../restrictions/index.js';
 import type { NormalizedRestriction, Reason, Restriction } from '../restrictions/types.js';
@@ -56,6 +57,8 @@ interface Assessment extends Located, Verdict {
 class GateImpl implements Gate {
   readonly #s: GateSettings;
   readonly #geo: GeoResolver;
+  /** `#geo` when it locates parsed addresses (this package's resolvers): each join's address is parsed once. */
+  readonly #parsedGeo: ParsedResolver | undefined;
   readonly #clock: Clock;
   readonly #redact: (address: string) => string | undefined;
   readonly #emitter: SafeEmitter<GateEventMap>;
@@ -74,6 +77,7 @@ class GateImpl implements Gate {
     const s = readOptions(options);
     this.#s = s;
     this.#geo = s.geo;
+    this.#parsedGeo = parsedResolver(s.geo);
     this.#clock = s.clock;
     this.#redact = redactorFor(s.ipMode, s.hmacKey);
     this.#emitter = new SafeEmitter<GateEventMap>((error, event) => {
@@ -192,7 +196,7 @@ class GateImpl implements Gate {
 
   #assess(join: Join): Assessment {
     const now = this.#clock();
-    const located = locate(join, this.#geo, this.#s.trusted, this.#s.sources, this.#sourceProblem);
+    const located = locate(join, this.#geo, this.#parsedGeo, this.#s.trusted, this.#s.sources, this.#sourceProblem);
     const client = located.client;
     if (client !== undefined && client.untrustedForwarded === true) {
       const warning = this.#warnings.check(client, now);

@@ -12,6 +12,7 @@ import { unknownLocation } from './location.js';
 import type { LoadedDatabase } from './internal/load.js';
 import type { MappedRecord, MaxMindLayout } from './internal/layouts.js';
 import { DirectAnswerMemo } from './internal/memo.js';
+import { resolveParsed } from './parsed.js';
 
 export { MaxMindLayout } from './internal/layouts.js';
 
@@ -342,6 +343,27 @@ export class MaxMindResolver implements GeoResolver {
         family = 6;
       }
     }
+    return this.locateValue(family, v4);
+  }
+
+  /**
+   * The gate's lookup (see `resolveParsed`): `ip` is global with embedded
+   * IPv4 decoded, as client-address resolution gives it, so only the walk is
+   * left. Answers exactly as `resolve(address)`.
+   * @internal
+   */
+  [resolveParsed](ip: IpValue, _address: string): Location {
+    try {
+      if (ip.family === 4) return this.locateValue(4, ip.v4);
+      bytesToWords(ip.bytes);
+      return this.locateValue(6, 0);
+    } catch {
+      return LOOKUP_ERROR;
+    }
+  }
+
+  /** Locate a global address: `v4` for IPv4, the module's `words` for IPv6. */
+  private locateValue(family: 4 | 6, v4: number): Location {
     const state = this.state; // one read: the whole lookup uses one generation of databases
     if (family === 4 && state.answers !== undefined) return this.lookupSingle4(state.answers, state.locationLayers[0] as LoadedDatabase, v4);
 

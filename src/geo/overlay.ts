@@ -1,4 +1,6 @@
+import type { IpValue } from '../address/ip.js';
 import { GeoadmitError } from '../errors/index.js';
+import { locateParsed, resolveParsed } from './parsed.js';
 import type { GeoCapabilities, GeoResolver, GeoResolverEvents, GeoResolverMetadata, Location } from './types.js';
 
 /**
@@ -64,7 +66,23 @@ export class OverlayResolver implements GeoResolver {
         location = layer.resolve(address);
       } catch {
         // The GeoResolver contract forbids throwing; a layer that does anyway is a failed lookup.
-        return Object.freeze({ subdivisions: Object.freeze([]) as readonly string[], source: layer.metadata.name, unknown: 'lookup-error' as const });
+        return lookupError(layer);
+      }
+      if (location.country !== undefined || location.unknown !== 'not-in-database') return location;
+    }
+    return location;
+  }
+
+  /** The gate's lookup of an address it parsed (see `resolveParsed`): each layer as `resolve(address)` would ask it. @internal */
+  [resolveParsed](ip: IpValue, address: string): Location {
+    const layers = this.layers;
+    let location!: Location;
+    for (let i = 0; i < layers.length; i++) {
+      const layer = layers[i]!;
+      try {
+        location = locateParsed(layer, ip, address);
+      } catch {
+        return lookupError(layer);
       }
       if (location.country !== undefined || location.unknown !== 'not-in-database') return location;
     }
@@ -85,4 +103,9 @@ export class OverlayResolver implements GeoResolver {
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
   }
+}
+
+/** A layer that threw (the GeoResolver contract forbids it): a failed lookup, named after the layer. */
+function lookupError(layer: GeoResolver): Location {
+  return Object.freeze({ subdivisions: Object.freeze([]) as readonly string[], source: layer.metadata.name, unknown: 'lookup-error' as const });
 }

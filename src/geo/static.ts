@@ -1,6 +1,7 @@
-import { classify, compileCidr, echo, parseLiteral, PrefixTable } from '../address/ip.js';
+import { classify, compileCidr, echo, type IpValue, parseLiteral, PrefixTable } from '../address/ip.js';
 import { GeoadmitError } from '../errors/index.js';
 import { assertKnownKeys } from '../internal/options.js';
+import { resolveParsed } from './parsed.js';
 import { canonicalRegion, countryOfRegion, regionSuggestion } from '../regions/index.js';
 import type { GeoCapabilities, GeoResolver, GeoResolverMetadata, Location } from './types.js';
 import { unknownLocation } from './location.js';
@@ -214,6 +215,11 @@ export class StaticResolver implements GeoResolver {
     if (!literal.ok) return INVALID;
     const { ip, global } = classify(literal.ip);
     if (!global) return NON_GLOBAL;
+    return this.#table.lookup(ip) ?? NOT_FOUND;
+  }
+
+  /** The gate's lookup of an address it parsed (see `resolveParsed`): answers exactly as `resolve(address)`. @internal */
+  [resolveParsed](ip: IpValue, _address: string): Location {
     return this.#table.lookup(ip) ?? NOT_FOUND;
   }
 }

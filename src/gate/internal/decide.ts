@@ -4,7 +4,9 @@
  * here touches the roster or emits; the gate commits the outcome.
  */
 import { types as utilTypes } from 'node:util';
-import { type ClientAddressResult, resolveClientAddress, type TrustedProxies } from '../../address/index.js';
+import type { TrustedProxies } from '../../address/index.js';
+import { type ClientResolution, resolveClient } from '../../address/ip.js';
+import { type ParsedResolver, resolveParsed } from '../../geo/parsed.js';
 import { ErrorCode, GeoadmitError } from '../../errors/index.js';
 import type { GeoResolver, Location } from '../../geo/types.js';
 import { isPlainObject } from '../../internal/objects.js';
@@ -81,8 +83,8 @@ export interface Located {
   location: Location;
   /** The normalised client address, when one could be read. */
   address: string | undefined;
-  /** The client-address resolution (for warnings about forwarded headers). */
-  client: ClientAddressResult | undefined;
+  /** The client-address resolution (for warnings about forwarded headers), with the parsed address. */
+  client: ClientResolution | undefined;
 }
 
 /** Reports a location source that failed or answered nonsense. */
@@ -92,12 +94,19 @@ export type SourceProblem = (message: string, error?: unknown) => void;
  * Locates a join: the client address (through trusted proxies), the resolver,
  * then location sources (the first with a valid country wins over the IP).
  */
-export function locate(join: Join, geo: GeoResolver, trusted: TrustedProxies | undefined, sources: readonly LocationSource[], problem: SourceProblem): Located {
-  let client: ClientAddressResult | undefined;
+export function locate(
+  join: Join,
+  geo: GeoResolver,
+  parsed: ParsedResolver | undefined,
+  trusted: TrustedProxies | undefined,
+  sources: readonly LocationSource[],
+  problem: SourceProblem,
+): Located {
+  let client: ClientResolution | undefined;
   try {
     const headers = join.headers;
     // One shape for both cases (a conditional spread would take V8's slow copy path on every join).
-    client = resolveClientAddress({ peerAddress: join.peerAddress, headers: isPlainObject(headers) ? headers : undefined }, trusted);
+    client = resolveClient({ peerAddress: join.peerAddress, headers: isPlainObject(headers) ? headers : undefined }, trusted);
   } catch {
     // Headers with throwing getters or proxy traps: hostile input, so no address.
     client = undefined;
@@ -110,7 +119,8 @@ export function locate(join: Join, geo: GeoResolver, trusted: TrustedProxies | u
     if (!client.global) location = UNKNOWN_NON_GLOBAL;
     else {
       try {
-        location = geo.resolve(client.address);
+        // Parsed once: a resolver of this package walks its tree from the value client resolution parsed.
+        location = parsed !== undefined && client.ip !== undefined ? parsed[resolveParsed](client.ip, client.address) : geo.resolve(client.address);
       } catch {
         location = UNKNOWN_LOOKUP_ERROR;
       }
