@@ -14,7 +14,9 @@ describe('geoadmit lookup', () => {
     expect(run.code).toBe(0);
     const lines = run.stdout.trim().split('\n');
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(/^1\.2\.4\.8 {2}CN {2}network 1\.2\.4\.0\/22, country ipvAll \(node_modules\/@ip-location-db\/geolite2-country-mmdb\/geolite2-country\.mmdb, built \d{4}-\d\d-\d\d\)$/);
+    expect(lines[0]).toMatch(
+      /^1\.2\.4\.8 {2}CN {2}network 1\.2\.4\.0\/22, country ipvAll \(node_modules\/@ip-location-db\/geolite2-country-mmdb\/geolite2-country\.mmdb, built \d{4}-\d\d-\d\d\)$/,
+    );
     expect(lines[1]).toMatch(/^\[2001:da8::1\]:443 → 2001:da8::1 {2}CN {2}network 2001:da8::\/\d+/);
     expect(lines[2]).toMatch(/^8\.8\.8\.8 {2}US /);
     // Human output: the attribution goes to stderr so stdout stays parseable.

@@ -49,19 +49,43 @@ describe('geoadmit replay', () => {
     expect(s.malformed.first[2].error).toMatch(/participantId/);
     expect(s.restrictions).toEqual([
       {
-        id: 'req-cn', kind: 'takedown', mode: 'enforce', active: true,
-        joinsInScope: 4, joinsDenied: 2, meetingsReached: 1, meetingsDisturbed: 1, meetingsUndisturbed: 0,
-        meetingCountsExact: true, deniedByCountry: { CN: 2 },
+        id: 'req-cn',
+        kind: 'takedown',
+        mode: 'enforce',
+        active: true,
+        joinsInScope: 4,
+        joinsDenied: 2,
+        meetingsReached: 1,
+        meetingsDisturbed: 1,
+        meetingsUndisturbed: 0,
+        meetingCountsExact: true,
+        deniedByCountry: { CN: 2 },
       },
       {
-        id: 'pol-hk', kind: 'host-policy', mode: 'dry-run', active: true,
-        joinsInScope: 2, joinsDenied: 1, meetingsReached: 2, meetingsDisturbed: 1, meetingsUndisturbed: 1,
-        meetingCountsExact: true, deniedByCountry: { HK: 1 },
+        id: 'pol-hk',
+        kind: 'host-policy',
+        mode: 'dry-run',
+        active: true,
+        joinsInScope: 2,
+        joinsDenied: 1,
+        meetingsReached: 2,
+        meetingsDisturbed: 1,
+        meetingsUndisturbed: 1,
+        meetingCountsExact: true,
+        deniedByCountry: { HK: 1 },
       },
     ]);
-    const lines = readFileSync(decisions, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(decisions, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((d) => d.line)).toEqual([1, 2, 3, 4, 8, 10, 11]);
-    expect(lines[0]).toMatchObject({ meetingId: 'm-1001', participantId: 'p-1', admitted: false, reasons: [{ code: 'region-restricted', restrictionId: 'req-cn' }] });
+    expect(lines[0]).toMatchObject({
+      meetingId: 'm-1001',
+      participantId: 'p-1',
+      admitted: false,
+      reasons: [{ code: 'region-restricted', restrictionId: 'req-cn' }],
+    });
     expect(lines[4]).toMatchObject({ admitted: true, reasons: [], dryRun: [{ restrictionId: 'pol-hk', region: 'HK' }] });
     expect(lines[6]).toMatchObject({ admitted: true, location: { unknown: 'invalid-address' } });
     // Decisions carry no client address (privacy by default; the line number links back to the log).
@@ -73,8 +97,12 @@ describe('geoadmit replay', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^Replayed 7 joins from .*small\.jsonl as of \d{4}-/);
     expect(run.stdout).toContain('  admitted 5, denied 2; denied if every restriction were enforced: 3\n');
-    expect(run.stdout).toContain('restriction req-cn (takedown, enforce)\n  joins in scope 4, denies 2\n  meetings reached 1, disturbed 1, left undisturbed 0\n  denied by country: CN 2\n');
-    expect(run.stdout).toContain('restriction pol-hk (host-policy, dry-run)\n  joins in scope 2, would deny 1\n  meetings reached 2, disturbed 1, left undisturbed 1\n');
+    expect(run.stdout).toContain(
+      'restriction req-cn (takedown, enforce)\n  joins in scope 4, denies 2\n  meetings reached 1, disturbed 1, left undisturbed 0\n  denied by country: CN 2\n',
+    );
+    expect(run.stdout).toContain(
+      'restriction pol-hk (host-policy, dry-run)\n  joins in scope 2, would deny 1\n  meetings reached 2, disturbed 1, left undisturbed 1\n',
+    );
     expect(run.stdout).toContain('3 malformed lines skipped:\n  line 6: not JSON');
     expect(run.stderr).toBe(`${GEOLITE2_ATTRIBUTION}\n`);
   });
@@ -82,7 +110,10 @@ describe('geoadmit replay', () => {
   it('reads stdin with -, and with --decisions - puts decisions on stdout and the summary on stderr', async () => {
     const run = await runCliProcess(['replay', '-', '--restrictions', restrictions, '--decisions', '-', '--json'], { input: `${SMALL_LOG}\n` });
     expect(run.code).toBe(1);
-    const decisions = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const decisions = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(decisions).toHaveLength(7);
     const summary = JSON.parse(run.stderr);
     expect(summary).toMatchObject({ input: 'stdin', joins: 7, denied: 2 });
@@ -104,7 +135,15 @@ describe('geoadmit replay', () => {
     for (let i = 0; i < 30; i++) lines.push(`garbage ${i}`);
     lines.push('x'.repeat(5000)); // line 31: longer than --max-line-bytes
     lines.push(join1('m-1001', 'p-1', ADDR.CN1));
-    const run = await runCliProcess(['replay', smallLog('garbage.jsonl', lines.join('\n')), '--restrictions', restrictions, '--max-line-bytes', '1000', '--json']);
+    const run = await runCliProcess([
+      'replay',
+      smallLog('garbage.jsonl', lines.join('\n')),
+      '--restrictions',
+      restrictions,
+      '--max-line-bytes',
+      '1000',
+      '--json',
+    ]);
     expect(run.code).toBe(1);
     const s = JSON.parse(run.stdout);
     expect(s.malformed.count).toBe(31);
@@ -117,10 +156,21 @@ describe('geoadmit replay', () => {
 
   it('bounds meeting tracking with --max-meetings and says the counts are lower bounds', async () => {
     const wide = join(tmp.dir, 'wide.json');
-    writeFileSync(wide, JSON.stringify([{ id: 'all-cn', kind: 'sanctions', authority: { name: 'Operator compliance', jurisdiction: 'US' }, regions: ['CN'], scope: { all: true } }]));
+    writeFileSync(
+      wide,
+      JSON.stringify([
+        { id: 'all-cn', kind: 'sanctions', authority: { name: 'Operator compliance', jurisdiction: 'US' }, regions: ['CN'], scope: { all: true } },
+      ]),
+    );
     const log = Array.from({ length: 10 }, (_, i) => join1(`m-${i}`, 'p', i % 2 === 0 ? ADDR.CN1 : ADDR.US)).join('\n');
     const run = await runCliProcess(['replay', smallLog('wide.jsonl', log), '--restrictions', wide, '--max-meetings', '4', '--json']);
-    expect(JSON.parse(run.stdout).restrictions[0]).toMatchObject({ joinsInScope: 10, joinsDenied: 5, meetingsReached: 4, meetingsDisturbed: 2, meetingCountsExact: false });
+    expect(JSON.parse(run.stdout).restrictions[0]).toMatchObject({
+      joinsInScope: 10,
+      joinsDenied: 5,
+      meetingsReached: 4,
+      meetingsDisturbed: 2,
+      meetingCountsExact: false,
+    });
     const human = await runCliProcess(['replay', join(tmp.dir, 'wide.jsonl'), '--restrictions', wide, '--max-meetings', '4']);
     expect(human.stdout).toContain('(at least: more meetings than --max-meetings)');
   });
@@ -159,7 +209,9 @@ describe('geoadmit replay', () => {
     let block: string[] = [];
     for (let i = 0; i < 1_000_000; i++) {
       // Padding brings the file to ~100 MB without changing the join.
-      block.push(JSON.stringify({ meetingId: `m-${i % 1000}`, participantId: `participant-${i}`, peerAddress: ips[i % ips.length], hostAccountId: `acct-${i % 13}` }));
+      block.push(
+        JSON.stringify({ meetingId: `m-${i % 1000}`, participantId: `participant-${i}`, peerAddress: ips[i % ips.length], hostAccountId: `acct-${i % 13}` }),
+      );
       if (block.length === 20_000) {
         const text = `${block.join('\n')}\n`;
         bytes += writeSync(fd, text);
@@ -179,6 +231,8 @@ describe('geoadmit replay', () => {
     expect(s.restrictions[1]).toMatchObject({ meetingsReached: 1000, meetingCountsExact: true });
     // Keeping the file, or a decision per join, in memory would take several times this.
     expect(s.stats.maxRssKiB).toBeLessThan(224 * 1024);
-    console.info(`replay: ${s.joins} joins (${Math.round(bytes / 1e6)} MB) in ${s.stats.elapsedMs} ms = ${s.stats.joinsPerSecond} joins/s, peak RSS ${Math.round(s.stats.maxRssKiB / 1024)} MiB`);
+    console.info(
+      `replay: ${s.joins} joins (${Math.round(bytes / 1e6)} MB) in ${s.stats.elapsedMs} ms = ${s.stats.joinsPerSecond} joins/s, peak RSS ${Math.round(s.stats.maxRssKiB / 1024)} MiB`,
+    );
   });
 });

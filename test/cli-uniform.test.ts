@@ -14,7 +14,10 @@ const KEY = 'an operator secret of enough length';
 
 /** Two real logs of the same story: one written with an HMAC key, one without. */
 beforeAll(async () => {
-  for (const [file, key] of [[keyed, KEY], [plain, undefined]] as const) {
+  for (const [file, key] of [
+    [keyed, KEY],
+    [plain, undefined],
+  ] as const) {
     const gate = createGate({ geo: new StaticResolver({ '1.2.4.0/24': 'CN' }), clock: () => Date.parse('2020-06-04T10:00:00Z') });
     const sink = createJsonlAuditSink(file, { fsync: 'never', ...(key === undefined ? {} : { key }) });
     sink.attach(gate);

@@ -62,8 +62,16 @@ describe('geoadmit validate', () => {
 describe('unreadable input: exit 2 and one line naming the file', () => {
   const cases: [string, () => string, RegExp][] = [
     ['a missing file', () => join(tmp.dir, 'nope.json'), /cannot read restrictions file .*nope\.json: no such file/],
-    ['a directory', () => (mkdirSync(join(tmp.dir, 'adir'), { recursive: true }), join(tmp.dir, 'adir')), /cannot read restrictions file .*adir: is a directory/],
-    ['a binary file', () => file('binary.json', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 3, 0xff])), /restrictions file .*binary\.json is not a text file/],
+    [
+      'a directory',
+      () => (mkdirSync(join(tmp.dir, 'adir'), { recursive: true }), join(tmp.dir, 'adir')),
+      /cannot read restrictions file .*adir: is a directory/,
+    ],
+    [
+      'a binary file',
+      () => file('binary.json', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 3, 0xff])),
+      /restrictions file .*binary\.json is not a text file/,
+    ],
     ['an empty file', () => file('empty.json', ''), /restrictions file .*empty\.json is empty/],
     ['whitespace only', () => file('blank.json', ' \n\t\n'), /restrictions file .*blank\.json is empty/],
     ['truncated JSON', () => file('trunc.json', '[{"id": "a"'), /restrictions file .*trunc\.json is not valid JSON: /],
@@ -71,7 +79,10 @@ describe('unreadable input: exit 2 and one line naming the file', () => {
   for (const [name, make, message] of cases) {
     it(`${name}: validate and check both refuse`, async () => {
       const path = make();
-      for (const args of [['validate', path], ['check', '--restrictions', path, '--meeting', 'm', '--ip', '1.2.4.8']]) {
+      for (const args of [
+        ['validate', path],
+        ['check', '--restrictions', path, '--meeting', 'm', '--ip', '1.2.4.8'],
+      ]) {
         const run = await runCliProcess(args);
         expect(run.code, `${args[0]} on ${name}`).toBe(2);
         expect(run.stdout).toBe('');

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { GeoadmitError, isGeoadmitError } from 'geoadmit';
+import { ErrorCode, GeoadmitError, isGeoadmitError } from 'geoadmit';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const tmp = mkdtempSync(join(tmpdir(), 'geoadmit-brand-'));
@@ -22,11 +22,11 @@ describe('isGeoadmitError recognises errors from any copy of the package (SPEC 1
     expect(isGeoadmitError(foreign, 'E_INVALID_RESTRICTION')).toBe(true);
     expect(isGeoadmitError(foreign, 'E_INVALID_JOIN')).toBe(false);
     expect(foreign instanceof GeoadmitError).toBe(true);
-    expect(second.isGeoadmitError(new GeoadmitError('E_CLOSED', 'here'))).toBe(true);
+    expect(second.isGeoadmitError(new GeoadmitError(ErrorCode.Closed, 'here'))).toBe(true);
   });
 
   it('the brand is Symbol.for("geoadmit.error"), non-enumerable: invisible to JSON, spread and Object.keys', () => {
-    const error = new GeoadmitError('E_DB_CORRUPT', 'x', { file: 'a.mmdb' });
+    const error = new GeoadmitError(ErrorCode.DatabaseCorrupt, 'x', { file: 'a.mmdb' });
     const brand = Symbol.for('geoadmit.error');
     expect((error as unknown as Record<symbol, unknown>)[brand]).toBe(true);
     expect(Object.getOwnPropertyDescriptor(error, brand)?.enumerable).toBe(false);

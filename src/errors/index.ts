@@ -109,6 +109,8 @@ export class GeoadmitError extends Error {
    * package (ESM and CommonJS builds, two versions installed), by the brand.
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
+    // `this` is the class `instanceof` was asked about (a subclass too); the brand fallback holds for GeoadmitError itself only.
+    // biome-ignore lint/complexity/noThisInStatic: the receiver is the point (see above); the class name would widen a subclass's check.
     return Function.prototype[Symbol.hasInstance].call(this, value) || (this === GeoadmitError && branded(value));
   }
 }

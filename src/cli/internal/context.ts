@@ -3,6 +3,7 @@ import { GeoadmitError } from '../../errors/index.js';
 
 /** A writable the CLI prints to (a process stream, or a collector in tests and benchmarks). */
 export interface CliOutput {
+  // biome-ignore lint/suspicious/noConfusingVoidType: a collector's `write(chunk) { chunks.push(chunk) }` returns void; `undefined` would refuse it.
   write(chunk: string): boolean | void;
   /** True when the stream is a terminal: enables color (stdout) and the progress bar (stderr). */
   isTTY?: boolean;
@@ -73,19 +74,19 @@ export class CliContext {
     this.io = io;
     this.env = io.env ?? process.env;
     this.cwd = io.cwd ?? process.cwd();
-    this.out = createColors(this.colorFor(io.stdout, true));
-    this.err = createColors(this.colorFor(io.stderr, true));
+    this.out = createColors(this.#colorFor(io.stdout, true));
+    this.err = createColors(this.#colorFor(io.stderr, true));
   }
 
   /** Apply `--no-color` / `--debug` once a command's options are known. */
   configure(options: CommonOptions): void {
     this.debug = options.debug === true;
     const allowed = options.color !== false;
-    this.out = createColors(this.colorFor(this.io.stdout, allowed));
-    this.err = createColors(this.colorFor(this.io.stderr, allowed));
+    this.out = createColors(this.#colorFor(this.io.stdout, allowed));
+    this.err = createColors(this.#colorFor(this.io.stderr, allowed));
   }
 
-  private colorFor(stream: CliOutput, allowed: boolean): boolean {
+  #colorFor(stream: CliOutput, allowed: boolean): boolean {
     if (!allowed || 'NO_COLOR' in this.env) return false;
     if (this.env['FORCE_COLOR'] !== undefined && this.env['FORCE_COLOR'] !== '0') return true;
     return stream.isTTY === true;

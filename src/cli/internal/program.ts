@@ -1,4 +1,4 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, type CommanderError, InvalidArgumentError, Option } from 'commander';
 import { runAuditKeygen, runAuditVerify } from './audit.js';
 import { runBuildDb } from './build-db.js';
 import { runCheck } from './check.js';
