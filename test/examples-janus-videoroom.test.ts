@@ -55,7 +55,7 @@ describeWithJanus('Janus VideoRoom front (real Janus)', () => {
       const res = await joinThroughFront(MAIN, id, address);
       expect(res.status, res.text).toBe(200);
       expect(res.json).toMatchObject({ room: MAIN, janusId: expect.any(Number) });
-      expect(front.janusIdOf(String(MAIN), id)).toBe(res.json.janusId);
+      expect(front.janusIdOf(String(MAIN), id)).toBe((res.json as { janusId: number }).janusId);
     }
     expect(await displaysIn(MAIN)).toEqual(['cn-beijing', 'hk-host', 'us-guest']);
   });

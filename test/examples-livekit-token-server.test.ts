@@ -43,7 +43,11 @@ async function setup() {
     const body = JSON.stringify(event);
     const at = new AccessToken(LIVEKIT.apiKey, sign ? LIVEKIT.apiSecret : 'some-other-secret-0123456789abcdef');
     at.sha256 = createHash('sha256').update(body).digest('base64');
-    return fetch(`${server.url}/livekit/webhook`, { method: 'POST', headers: { 'content-type': 'application/webhook+json', authorization: await at.toJwt() }, body });
+    return fetch(`${server.url}/livekit/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/webhook+json', authorization: await at.toJwt() },
+      body,
+    });
   };
   return { server, roomService, requestToken, webhook };
 }
@@ -81,7 +85,12 @@ describe('LiveKit token server example', () => {
     expect((await requestToken({ room: 'm-1', identity: 'host-hk', hostAccountId: 'acct-1' }, HK)).status).toBe(200);
     expect((await requestToken({ room: 'm-1', identity: 'guest-cn' }, CN)).status).toBe(200);
     expect((await requestToken({ room: 'm-2', identity: 'other-cn', hostAccountId: 'acct-2' }, CN)).status).toBe(200);
-    const result = await server.gate.restrict({ id: 'r-live', authority: { name: 'Example Authority', jurisdiction: 'CN' }, regions: ['CN'], scope: { hostAccounts: ['acct-1'], meetings: ['m-1'] } });
+    const result = await server.gate.restrict({
+      id: 'r-live',
+      authority: { name: 'Example Authority', jurisdiction: 'CN' },
+      regions: ['CN'],
+      scope: { hostAccounts: ['acct-1'], meetings: ['m-1'] },
+    });
     expect(result.removed).toEqual([{ meetingId: 'm-1', participantId: 'guest-cn' }]);
     expect(roomService.calls).toEqual([['m-1', 'guest-cn']]);
     expect(server.gate.participants().map((p) => p.participantId)).toEqual(['host-hk', 'other-cn']);
@@ -91,7 +100,12 @@ describe('LiveKit token server example', () => {
     const { server, roomService, requestToken } = await setup();
     await requestToken({ room: 'm-1', identity: 'guest-cn' }, CN);
     roomService.fail = true;
-    const result = await server.gate.restrict({ id: 'r-1', authority: { name: 'Example Authority', jurisdiction: 'CN' }, regions: ['CN'], scope: { meetings: ['m-1'] } });
+    const result = await server.gate.restrict({
+      id: 'r-1',
+      authority: { name: 'Example Authority', jurisdiction: 'CN' },
+      regions: ['CN'],
+      scope: { meetings: ['m-1'] },
+    });
     expect(result.pending).toEqual([{ meetingId: 'm-1', participantId: 'guest-cn' }]);
     roomService.fail = false;
     expect(await server.gate.retryRemovals()).toEqual([{ meetingId: 'm-1', participantId: 'guest-cn' }]);
@@ -102,7 +116,12 @@ describe('LiveKit token server example', () => {
     const { server, roomService, requestToken } = await setup();
     await requestToken({ room: 'm-1', identity: 'guest-cn' }, CN);
     roomService.gone.add('guest-cn');
-    const result = await server.gate.restrict({ id: 'r-1', authority: { name: 'Example Authority', jurisdiction: 'CN' }, regions: ['CN'], scope: { meetings: ['m-1'] } });
+    const result = await server.gate.restrict({
+      id: 'r-1',
+      authority: { name: 'Example Authority', jurisdiction: 'CN' },
+      regions: ['CN'],
+      scope: { meetings: ['m-1'] },
+    });
     expect(result.removed).toEqual([{ meetingId: 'm-1', participantId: 'guest-cn' }]);
     expect(server.gate.pendingRemovals()).toEqual([]);
   });

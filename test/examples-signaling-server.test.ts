@@ -190,7 +190,11 @@ describe('signaling server example', () => {
     const { admin, server } = await setup();
     expect((await admin('POST', '/restrictions', 'x'.repeat(MAX_BODY_BYTES + 1))).status).toBe(413);
     expect((await admin('POST', '/restrictions', '{"id":')).status).toBe(400);
-    const text = await fetch(`${server.adminUrl}/restrictions`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' }, body: '{}' });
+    const text = await fetch(`${server.adminUrl}/restrictions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' },
+      body: '{}',
+    });
     expect(text.status).toBe(415);
     expect((await fetch(`${server.adminUrl}/elsewhere`)).status).toBe(404);
   });
@@ -198,7 +202,14 @@ describe('signaling server example', () => {
   it('answers malformed join messages with an error and stays up', async () => {
     const { join, server } = await setup();
     const client = await connect(server.url, { forwardedFor: US });
-    for (const bad of ['not json', '{"type":"join"}', JSON.stringify({ type: 'join', meetingId: '', participantId: 'p' }), JSON.stringify({ type: 'join', meetingId: 'm', participantId: 'p', extra: 1 }), '[]', JSON.stringify({ type: 'join', meetingId: 'm', participantId: 'x'.repeat(300) })]) {
+    for (const bad of [
+      'not json',
+      '{"type":"join"}',
+      JSON.stringify({ type: 'join', meetingId: '', participantId: 'p' }),
+      JSON.stringify({ type: 'join', meetingId: 'm', participantId: 'p', extra: 1 }),
+      '[]',
+      JSON.stringify({ type: 'join', meetingId: 'm', participantId: 'x'.repeat(300) }),
+    ]) {
       client.send(bad);
       expect((await client.next('error')).message).toMatch(/JSON|invalid message/);
     }
@@ -217,7 +228,9 @@ describe('signaling server example', () => {
     const { gate, join } = await setup();
     const first = await join('m', 'p', US);
     const racing = await join('m', 'p', HK);
-    const outcomes = await Promise.all([first, racing].map((c) => Promise.race([c.next('joined').then(() => 'joined'), c.next('error').then((e) => e.message)])));
+    const outcomes = await Promise.all(
+      [first, racing].map((c) => Promise.race([c.next('joined').then(() => 'joined'), c.next('error').then((e) => e.message)])),
+    );
     expect(outcomes.filter((o) => o === 'joined')).toHaveLength(1);
     expect(outcomes.find((o) => o !== 'joined')).toMatch(/already connected/);
     expect(gate.participants('m')).toHaveLength(1);

@@ -25,7 +25,12 @@ async function setup(join?: Parameters<typeof admissionMiddleware>[1]['join'], g
     (req, res) => {
       handled.push(String(req.headers['x-user']));
       // Both hand-offs carry the same decision.
-      res.json({ sameDecision: req.geoadmit === res.locals.geoadmit, admitted: req.geoadmit?.admitted, country: req.geoadmit?.location.country ?? null, unknown: req.geoadmit?.location.unknown ?? null });
+      res.json({
+        sameDecision: req.geoadmit === res.locals.geoadmit,
+        admitted: req.geoadmit?.admitted,
+        country: req.geoadmit?.location.country ?? null,
+        unknown: req.geoadmit?.location.unknown ?? null,
+      });
     },
   );
   const server: Server = await new Promise((resolve) => {

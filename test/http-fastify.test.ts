@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Gate } from 'geoadmit';
 import { fastifyAdmission, fastifyAdmissionHook } from 'geoadmit/http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -23,14 +23,15 @@ async function listen(app: FastifyInstance, gate: Gate): Promise<string> {
   return address;
 }
 
-async function setup(options: { join?: (request: any) => unknown; gate?: Gate; hook?: 'onRequest' | 'preHandler' } = {}) {
+async function setup(options: { join?: (request: FastifyRequest<JoinParams>) => unknown; gate?: Gate; hook?: 'onRequest' | 'preHandler' } = {}) {
   const gate = options.gate ?? (await scenarioGate());
   const onError = vi.fn();
   const handled: string[] = [];
   const app = Fastify();
   await app.register(fastifyAdmission, {
     gate,
-    join: (options.join ?? ((request: any) => ({ meetingId: request.params.meetingId, participantId: String(request.headers['x-user']) }))) as never,
+    join: (options.join ??
+      ((request: FastifyRequest<JoinParams>) => ({ meetingId: request.params.meetingId, participantId: String(request.headers['x-user']) }))) as never,
     onError,
     ...(options.hook ? { hook: options.hook } : {}),
   });
@@ -78,7 +79,10 @@ describe('fastifyAdmission (Fastify plugin, real HTTP on loopback)', () => {
 
   it('reads ids from the parsed body in preHandler; bad ids or a throwing join answer 400 invalid-join', async () => {
     const { gate, url, handled, onError } = await setup({ join: (request) => request.body });
-    const ok = await call(url, { headers: { 'content-type': 'application/json', 'x-user': 'b', 'x-forwarded-for': ADDR.HK }, body: JSON.stringify({ meetingId: 'm-1', participantId: 'from-body' }) });
+    const ok = await call(url, {
+      headers: { 'content-type': 'application/json', 'x-user': 'b', 'x-forwarded-for': ADDR.HK },
+      body: JSON.stringify({ meetingId: 'm-1', participantId: 'from-body' }),
+    });
     expect(ok.status).toBe(200);
     expect(gate.participants('m-1')).toEqual([{ meetingId: 'm-1', participantId: 'from-body' }]);
     for (const body of ['{"meetingId":"m-1"}', '{"meetingId":"m-1","participantId":""}', '[1]', '{"meetingId":"m-1","participantId":{"x":1}}']) {
@@ -114,7 +118,7 @@ describe('fastifyAdmission (Fastify plugin, real HTTP on loopback)', () => {
   it('protects only the scope it is registered in; the hook also works per route', async () => {
     const gate = await scenarioGate();
     const app = Fastify();
-    const join = (request: any) => ({ meetingId: 'm-1', participantId: String(request.headers['x-user']) });
+    const join = (request: FastifyRequest) => ({ meetingId: 'm-1', participantId: String(request.headers['x-user']) });
     app.get('/public', async () => ({ open: true }));
     await app.register(async (scope) => {
       await scope.register(fastifyAdmission, { gate, join });
@@ -135,7 +139,9 @@ describe('fastifyAdmission (Fastify plugin, real HTTP on loopback)', () => {
     await app.close();
     const gate = await scenarioGate();
     const other = Fastify();
-    await expect(other.register(fastifyAdmission, { gate, join: () => ({ meetingId: 'm', participantId: 'p' }), hook: 'onSend' as never })).rejects.toMatchObject({
+    await expect(
+      other.register(fastifyAdmission, { gate, join: () => ({ meetingId: 'm', participantId: 'p' }), hook: 'onSend' as never }),
+    ).rejects.toMatchObject({
       code: 'E_INVALID_CONFIG',
       argument: 'hook',
     });

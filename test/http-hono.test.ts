@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Gate } from 'geoadmit';
 import { type GeoadmitVariables, honoAdmission, type HonoAdmissionOptions } from 'geoadmit/http';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ADDR, baseUrl, call, expectNoLocationOrAddress, scenarioGate, UNTRUSTED } from './helpers/http.js';
 
@@ -23,7 +23,11 @@ async function serve(app: { fetch(request: Request, env: unknown): Response | Pr
     const chunks: Buffer[] = [];
     for await (const chunk of incoming) chunks.push(chunk as Buffer);
     const method = incoming.method ?? 'GET';
-    const request = new Request(`http://127.0.0.1${incoming.url ?? '/'}`, { method, headers, ...(method === 'GET' || method === 'HEAD' ? {} : { body: Buffer.concat(chunks) }) });
+    const request = new Request(`http://127.0.0.1${incoming.url ?? '/'}`, {
+      method,
+      headers,
+      ...(method === 'GET' || method === 'HEAD' ? {} : { body: Buffer.concat(chunks) }),
+    });
     const response = await app.fetch(request, { incoming, outgoing });
     outgoing.writeHead(response.status, Object.fromEntries(response.headers));
     outgoing.end(Buffer.from(await response.arrayBuffer()));
@@ -39,7 +43,7 @@ async function serve(app: { fetch(request: Request, env: unknown): Response | Pr
 
 type Env = { Variables: GeoadmitVariables };
 
-async function setup(options: Partial<HonoAdmissionOptions<any>> & { gate?: Gate } = {}) {
+async function setup(options: Partial<HonoAdmissionOptions<Context<Env, '/meetings/:meetingId/join'>>> & { gate?: Gate } = {}) {
   const gate = options.gate ?? (await scenarioGate());
   const onError = vi.fn();
   const handled: string[] = [];

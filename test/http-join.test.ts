@@ -31,7 +31,13 @@ describe('joinFromRequest', () => {
   });
 
   it('takes a Fetch Request peer from ids.peerAddress and its headers as a lower-case record', async () => {
-    const request = new Request('http://meet.example/join', { headers: [['X-Forwarded-For', ADDR.HK], ['X-Forwarded-For', ADDR.CN1], ['Accept', 'application/json']] });
+    const request = new Request('http://meet.example/join', {
+      headers: [
+        ['X-Forwarded-For', ADDR.HK],
+        ['X-Forwarded-For', ADDR.CN1],
+        ['Accept', 'application/json'],
+      ],
+    });
     const join = joinFromRequest(request, { meetingId: 'm-1', participantId: 'p-2', peerAddress: '127.0.0.2', context: { dialIn: '+85212345678' } });
     expect(join).toEqual({
       meetingId: 'm-1',

@@ -82,7 +82,9 @@ describe('janusRemover credentials', () => {
       for await (const c of req) chunks.push(c as Buffer);
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { apisecret?: unknown };
       seen.push({ url: req.url ?? '', authorization: req.headers.authorization ?? '', apisecret: body.apisecret });
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ janus: 'error', error: { code: 403, reason: 'Unauthorized request (wrong or missing secret/token)' } }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ janus: 'error', error: { code: 403, reason: 'Unauthorized request (wrong or missing secret/token)' } }));
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     try {

@@ -62,7 +62,10 @@ describe('livekitRemover', () => {
   it('maps rooms and identities', async () => {
     const { client, received, state } = await fakeLiveKit();
     state.present.add('room-m-1/user:p-7');
-    await livekitRemover(client, { room: (m) => `room-${m}`, identity: (p) => `user:${p.participantId}` })({ meetingId: 'm-1', participantId: 'p-7' }, decision);
+    await livekitRemover(client, { room: (m) => `room-${m}`, identity: (p) => `user:${p.participantId}` })(
+      { meetingId: 'm-1', participantId: 'p-7' },
+      decision,
+    );
     expect(received.map((r) => r.body)).toEqual([{ room: 'room-m-1', identity: 'user:p-7' }]);
   });
 
@@ -93,6 +96,8 @@ describe('livekitRemover', () => {
 
   it('refuses something that is not a room service', () => {
     expect(() => livekitRemover({} as never)).toThrow(expect.objectContaining({ code: 'E_INVALID_CONFIG', argument: 'roomService' }));
-    expect(() => livekitRemover({ removeParticipant: async () => undefined }, { absent: 'skip' as never })).toThrow(expect.objectContaining({ code: 'E_INVALID_CONFIG', argument: 'absent' }));
+    expect(() => livekitRemover({ removeParticipant: async () => undefined }, { absent: 'skip' as never })).toThrow(
+      expect.objectContaining({ code: 'E_INVALID_CONFIG', argument: 'absent' }),
+    );
   });
 });

@@ -27,8 +27,34 @@ export function flags() {
 /** Sizes used everywhere: the full suite, or the few-second smoke run. */
 export function sizes(quick) {
   return quick
-    ? { ipv4: 10_000, ipv6: 2_000, rounds: 3, batch: 2_000, roster: 20_000, meetings: 2_000, meetingsPerAccount: 100, elsewhere: 1_000, allScoped: 100, replayLines: 5_000, sinkEvents: 500, sinkAlways: 50 }
-    : { ipv4: 100_000, ipv6: 20_000, rounds: 9, batch: 50_000, roster: 1_000_000, meetings: 100_000, meetingsPerAccount: 1_000, elsewhere: 100_000, allScoped: 1_000, replayLines: 1_000_000, sinkEvents: 100_000, sinkAlways: 2_000 };
+    ? {
+        ipv4: 10_000,
+        ipv6: 2_000,
+        rounds: 3,
+        batch: 2_000,
+        roster: 20_000,
+        meetings: 2_000,
+        meetingsPerAccount: 100,
+        elsewhere: 1_000,
+        allScoped: 100,
+        replayLines: 5_000,
+        sinkEvents: 500,
+        sinkAlways: 50,
+      }
+    : {
+        ipv4: 100_000,
+        ipv6: 20_000,
+        rounds: 9,
+        batch: 50_000,
+        roster: 1_000_000,
+        meetings: 100_000,
+        meetingsPerAccount: 1_000,
+        elsewhere: 100_000,
+        allScoped: 1_000,
+        replayLines: 1_000_000,
+        sinkEvents: 100_000,
+        sinkAlways: 2_000,
+      };
 }
 
 /** mulberry32: small, fast, deterministic; the same seed gives the same inputs on every machine. */
@@ -83,7 +109,13 @@ export function cnTakedown(id = 'bench-cn', scope = { meetings: [BENCH_MEETING] 
 /** CPU model, core count, memory and Node version: printed and stored with every result. */
 export function machine() {
   const cpu = cpus();
-  return { cpu: cpu[0]?.model ?? 'unknown', cores: cpu.length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` };
+  return {
+    cpu: cpu[0]?.model ?? 'unknown',
+    cores: cpu.length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+  };
 }
 
 const median = (xs) => {
@@ -139,10 +171,14 @@ export const round3 = (x) => Math.round(x * 1000) / 1000;
 export function printTable(results, baseline) {
   const base = results.find((r) => r.name === baseline);
   const w = Math.max(...results.map((r) => r.name.length), 8);
-  console.log(`  ${'case'.padEnd(w)}  ${'ns/op'.padStart(9)}  ${'ops/s'.padStart(11)}  ${'spread'.padStart(7)}${base ? `  ${`vs ${baseline}`.padStart(8)}` : ''}`);
+  console.log(
+    `  ${'case'.padEnd(w)}  ${'ns/op'.padStart(9)}  ${'ops/s'.padStart(11)}  ${'spread'.padStart(7)}${base ? `  ${`vs ${baseline}`.padStart(8)}` : ''}`,
+  );
   for (const r of results) {
     const ratio = base ? `  ${`${round3(base.nsPerOp / r.nsPerOp).toFixed(2)}x`.padStart(8)}` : '';
-    console.log(`  ${r.name.padEnd(w)}  ${r.nsPerOp.toFixed(1).padStart(9)}  ${r.opsPerSec.toLocaleString('en-US').padStart(11)}  ${`${(r.spread * 100).toFixed(0)}%`.padStart(7)}${ratio}`);
+    console.log(
+      `  ${r.name.padEnd(w)}  ${r.nsPerOp.toFixed(1).padStart(9)}  ${r.opsPerSec.toLocaleString('en-US').padStart(11)}  ${`${(r.spread * 100).toFixed(0)}%`.padStart(7)}${ratio}`,
+    );
   }
 }
 

@@ -123,7 +123,9 @@ export class JanusSession {
   async #poll(): Promise<void> {
     while (!this.#closed) {
       try {
-        const response = await fetch(`${this.url}/${this.id}?maxev=10&rid=${Date.now()}`, { signal: AbortSignal.any([this.#abort.signal, AbortSignal.timeout(40_000)]) });
+        const response = await fetch(`${this.url}/${this.id}?maxev=10&rid=${Date.now()}`, {
+          signal: AbortSignal.any([this.#abort.signal, AbortSignal.timeout(40_000)]),
+        });
         const answer = (await response.json()) as JanusEvent | JanusEvent[];
         for (const event of Array.isArray(answer) ? answer : [answer]) {
           if (event.janus === 'error') {

@@ -115,7 +115,12 @@ export async function createVideoRoomFront(options: VideoRoomFrontOptions): Prom
     try {
       session = await JanusSession.create(options.janus.url);
       const handle = await session.attach('janus.plugin.videoroom');
-      const joined = await session.send(handle, { request: 'join', ptype: 'publisher', room: defaultJanusId(meetingId), ...(display === undefined ? {} : { display }) });
+      const joined = await session.send(handle, {
+        request: 'join',
+        ptype: 'publisher',
+        room: defaultJanusId(meetingId),
+        ...(display === undefined ? {} : { display }),
+      });
       const member: Member = { session, janusId: joined.id as number };
       members.set(key(meetingId, participantId), member);
       // Kicked (by janusRemover or a moderator) or the room went away: the participant is gone.

@@ -88,7 +88,9 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
     if (!parsed.success) return json(res, 400, { message: `invalid request: ${parsed.error.issues[0]?.message ?? 'unrecognised'}` });
     const { room, identity, hostAccountId } = parsed.data;
 
-    const decision = await gate.admit(joinFromRequest(req, { meetingId: room, participantId: identity, ...(hostAccountId === undefined ? {} : { hostAccountId }) }));
+    const decision = await gate.admit(
+      joinFromRequest(req, { meetingId: room, participantId: identity, ...(hostAccountId === undefined ? {} : { hostAccountId }) }),
+    );
     if (!decision.admitted) {
       return json(res, 403, { reasons: decision.reasons.map((r) => r.code), message: 'This meeting is not available where you are.' });
     }

@@ -25,11 +25,7 @@ export interface AdmissionMiddlewareOptions<Req extends NodeRequestLike = Expres
 export type ExpressLikeRequest = NodeRequestLike & { geoadmit?: Decision } & ApplicationFields;
 
 /** An Express / Connect middleware function. */
-export type AdmissionMiddleware<Req extends NodeRequestLike = ExpressLikeRequest> = (
-  req: Req,
-  res: NodeResponseLike,
-  next: (error?: unknown) => void,
-) => void;
+export type AdmissionMiddleware<Req extends NodeRequestLike = ExpressLikeRequest> = (req: Req, res: NodeResponseLike, next: (error?: unknown) => void) => void;
 
 export type { NodeResponseLike };
 
@@ -66,7 +62,11 @@ export function admissionMiddleware<Req extends NodeRequestLike = ExpressLikeReq
 ): AdmissionMiddleware<Req> {
   const onError = options.onError ?? defaultOnError;
   return (req, res, next) => {
-    admitRequest(gate, () => options.join(req), (ids) => joinFromRequest(req, ids))
+    admitRequest(
+      gate,
+      () => options.join(req),
+      (ids) => joinFromRequest(req, ids),
+    )
       .then((outcome) => {
         if (!outcome.admitted) {
           if (outcome.status === 500) reportError(onError, outcome.error, req);

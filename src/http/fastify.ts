@@ -6,7 +6,11 @@ import { ANSWER_HEADERS } from './internal/respond.js';
 import { type ApplicationFields, joinFromRequest, type JoinIdsResult, type NodeRequestLike } from './join.js';
 
 /** A Fastify request, structurally: its Node request (`raw`) and whatever your `join` reads (`params`, `body`, `user`, ...). */
-export type FastifyRequestLike = { readonly raw: NodeRequestLike; geoadmit?: Decision | null; log?: { error(obj: unknown, msg?: string): void } } & ApplicationFields;
+export type FastifyRequestLike = {
+  readonly raw: NodeRequestLike;
+  geoadmit?: Decision | null;
+  log?: { error(obj: unknown, msg?: string): void };
+} & ApplicationFields;
 
 /** A Fastify reply, structurally. */
 export interface FastifyReplyLike {
@@ -62,7 +66,11 @@ export function fastifyAdmissionHook<Req extends FastifyRequestLike = FastifyReq
   const onError = options.onError ?? logError;
   return async (request, reply) => {
     // Fastify hands every hook its own request type; `Req` is how the application chose to read it.
-    const outcome = await admitRequest(gate, () => options.join(request as Req), (ids) => joinFromRequest(request.raw, ids));
+    const outcome = await admitRequest(
+      gate,
+      () => options.join(request as Req),
+      (ids) => joinFromRequest(request.raw, ids),
+    );
     if (outcome.admitted) {
       request.geoadmit = outcome.decision;
       return;
@@ -83,7 +91,11 @@ function plugin(fastify: FastifyInstanceLike, options: FastifyAdmissionOptions, 
   }
   const hook = options.hook ?? 'preHandler';
   if (hook !== 'preHandler' && hook !== 'onRequest') {
-    done(new GeoadmitError(ErrorCode.InvalidConfig, `fastifyAdmission: hook must be 'preHandler' or 'onRequest', not ${JSON.stringify(hook)}`, { argument: 'hook' }));
+    done(
+      new GeoadmitError(ErrorCode.InvalidConfig, `fastifyAdmission: hook must be 'preHandler' or 'onRequest', not ${JSON.stringify(hook)}`, {
+        argument: 'hook',
+      }),
+    );
     return;
   }
   // A declared decorator keeps every request object the same shape (Fastify's advice); null until admitted.

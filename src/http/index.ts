@@ -4,7 +4,15 @@
  * Fastify and Hono. No runtime dependency on any framework: each adapter
  * speaks to its framework structurally.
  */
-export { joinFromRequest, type ApplicationFields, type FetchRequestLike, type JoinIds, type JoinIdsResult, type JoinRequestIds, type NodeRequestLike } from './join.js';
+export {
+  joinFromRequest,
+  type ApplicationFields,
+  type FetchRequestLike,
+  type JoinIds,
+  type JoinIdsResult,
+  type JoinRequestIds,
+  type NodeRequestLike,
+} from './join.js';
 export type { DeniedBody } from './internal/admit.js';
 export {
   admissionMiddleware,

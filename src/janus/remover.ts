@@ -66,9 +66,13 @@ function checkOptions(options: JanusRemoverOptions): void {
     url = undefined;
   }
   if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new GeoadmitError(ErrorCode.InvalidConfig, `janusRemover: url must be the http(s) URL of Janus's HTTP API (e.g. http://127.0.0.1:8088/janus), not ${JSON.stringify(options.url)}`, {
-      argument: 'url',
-    });
+    throw new GeoadmitError(
+      ErrorCode.InvalidConfig,
+      `janusRemover: url must be the http(s) URL of Janus's HTTP API (e.g. http://127.0.0.1:8088/janus), not ${JSON.stringify(options.url)}`,
+      {
+        argument: 'url',
+      },
+    );
   }
   for (const name of ['secret', 'adminKey', 'apiSecret', 'token'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'string') {
@@ -89,7 +93,11 @@ function checkOptions(options: JanusRemoverOptions): void {
 }
 
 function validId(value: unknown): value is JanusId {
-  return (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) || (typeof value === 'bigint' && value > 0n) || (typeof value === 'string' && value.length > 0);
+  return (
+    (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) ||
+    (typeof value === 'bigint' && value > 0n) ||
+    (typeof value === 'string' && value.length > 0)
+  );
 }
 
 /**

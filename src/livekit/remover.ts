@@ -50,9 +50,13 @@ function isNotFound(error: unknown): boolean {
  */
 export function livekitRemover(roomService: LiveKitRoomService, options: LiveKitRemoverOptions = {}): LiveKitOnRemove {
   if (roomService === null || typeof roomService !== 'object' || typeof roomService.removeParticipant !== 'function') {
-    throw new GeoadmitError(ErrorCode.InvalidConfig, "livekitRemover: pass livekit-server-sdk's RoomServiceClient (or an object with removeParticipant(room, identity))", {
-      argument: 'roomService',
-    });
+    throw new GeoadmitError(
+      ErrorCode.InvalidConfig,
+      "livekitRemover: pass livekit-server-sdk's RoomServiceClient (or an object with removeParticipant(room, identity))",
+      {
+        argument: 'roomService',
+      },
+    );
   }
   if (options.absent !== undefined && options.absent !== 'removed' && options.absent !== 'error') {
     throw new GeoadmitError(ErrorCode.InvalidConfig, `livekitRemover: absent must be 'removed' or 'error'`, { argument: 'absent' });

@@ -1,10 +1,5 @@
 import type { Restriction } from '../restrictions/types.js';
-import type {
-  RestrictionChange,
-  RestrictionSnapshot,
-  RestrictionStore,
-  RestrictionSubscriber,
-} from './types.js';
+import type { RestrictionChange, RestrictionSnapshot, RestrictionStore, RestrictionSubscriber } from './types.js';
 
 /**
  * The default {@link RestrictionStore}: restrictions in this process's

@@ -27,14 +27,12 @@ export interface HttpAnswer {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   text: string;
-  json: any;
+  /** The parsed body; `undefined` when it is not JSON. */
+  json: unknown;
 }
 
 /** One HTTP request from `from` (a loopback source address) to `url`. */
-export function call(
-  url: string,
-  options: { method?: string; from?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<HttpAnswer> {
+export function call(url: string, options: { method?: string; from?: string; headers?: Record<string, string>; body?: string } = {}): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       url,

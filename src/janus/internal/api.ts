@@ -66,7 +66,10 @@ export async function janusPost(connection: JanusConnection, path: string, step:
   try {
     response = await fetch(`${connection.url}${path}`, {
       method: 'POST',
-      headers: connection.authorization === undefined ? { 'content-type': 'application/json' } : { 'content-type': 'application/json', authorization: connection.authorization },
+      headers:
+        connection.authorization === undefined
+          ? { 'content-type': 'application/json' }
+          : { 'content-type': 'application/json', authorization: connection.authorization },
       body: stringify(message),
       signal: AbortSignal.timeout(connection.timeoutMs),
     });
