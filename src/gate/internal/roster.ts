@@ -18,10 +18,35 @@ export interface RosterEntry {
 
 /** A roster entry with its links in the per-country list (the roster's own bookkeeping). */
 interface Slot extends RosterEntry {
-  country: string;
+  country: CountryList;
   prev: Slot | undefined;
   next: Slot | undefined;
 }
+
+/**
+ * One effective country's entries, a doubly linked list. Kept when it
+ * empties (there are a few hundred countries): a participant who is alone in
+ * their country joining and leaving costs no map write or delete, which on a
+ * V8 Map leaves a hole and soon a rehash.
+ */
+interface CountryList {
+  readonly code: string;
+  head: Slot | undefined;
+}
+
+/**
+ * One host account's meetings: participants per meeting who joined under the
+ * account. A count that drops to zero stays (the next join of that meeting
+ * needs no map write) and is swept once zeros outnumber live meetings.
+ */
+interface HostMeetings {
+  readonly counts: Map<string, number>;
+  /** Meetings in `counts` with a zero count. */
+  zeros: number;
+}
+
+/** Zero-count meetings an account keeps before a sweep is considered. */
+const HOST_ZEROS_KEPT = 64;
 
 /** The participants of one meeting: most meetings have one at a time, so one entry needs no map. */
 type Meeting = Slot | Map<string, Slot>;
@@ -38,10 +63,10 @@ const EMPTY: readonly RosterEntry[] = Object.freeze([]);
 export class Roster {
   readonly #meetings = new Map<string, Meeting>();
   // host account -> meeting -> number of that meeting's participants who joined under the account
-  readonly #hosts = new Map<string, Map<string, number>>();
-  // effective country ('' for unknown) -> head of a doubly linked list of its entries: O(1) add and remove
+  readonly #hosts = new Map<string, HostMeetings>();
+  // effective country ('' for unknown) -> a doubly linked list of its entries: O(1) add and remove
   // without a per-join allocation, and an `{ all: true }` restriction bound to a few countries visits only those.
-  readonly #countries = new Map<string, Slot>();
+  readonly #countries = new Map<string, CountryList>();
   #size = 0;
   #generation = 0;
 
@@ -61,7 +86,7 @@ export class Roster {
       location,
       address,
       generation: ++this.#generation,
-      country: effectiveCountry(location) ?? NO_COUNTRY,
+      country: this.#countryList(effectiveCountry(location) ?? NO_COUNTRY),
       prev: undefined,
       next: undefined,
     };
@@ -92,14 +117,26 @@ export class Roster {
       this.#unindexHost(previous);
     } else this.#size += 1;
     if (hostAccountId !== undefined) {
-      let byMeeting = this.#hosts.get(hostAccountId);
-      if (byMeeting === undefined) {
-        byMeeting = new Map();
-        this.#hosts.set(hostAccountId, byMeeting);
+      let host = this.#hosts.get(hostAccountId);
+      if (host === undefined) {
+        host = { counts: new Map(), zeros: 0 };
+        this.#hosts.set(hostAccountId, host);
       }
-      byMeeting.set(meetingId, (byMeeting.get(meetingId) ?? 0) + 1);
+      const count = host.counts.get(meetingId);
+      if (count === 0) host.zeros -= 1;
+      host.counts.set(meetingId, (count ?? 0) + 1);
     }
     return slot;
+  }
+
+  /** The list for `code`, made on first use and kept. */
+  #countryList(code: string): CountryList {
+    let list = this.#countries.get(code);
+    if (list === undefined) {
+      list = { code, head: undefined };
+      this.#countries.set(code, list);
+    }
+    return list;
   }
 
   get(meetingId: string, participantId: string): RosterEntry | undefined {
@@ -181,8 +218,11 @@ export class Roster {
   }
 
   /** Meetings with participants who joined under `hostAccountId`. */
-  meetingsOfHost(hostAccountId: string): Iterable<string> {
-    return this.#hosts.get(hostAccountId)?.keys() ?? [];
+  meetingsOfHost(hostAccountId: string): string[] {
+    const host = this.#hosts.get(hostAccountId);
+    const out: string[] = [];
+    if (host !== undefined) for (const [meetingId, count] of host.counts) if (count > 0) out.push(meetingId);
+    return out;
   }
 
   meetingIds(): Iterable<string> {
@@ -198,7 +238,7 @@ export class Roster {
 
   /** Calls `fn` for every present participant whose effective country is `country`; do not change the roster meanwhile. */
   forEachInCountry(country: string | undefined, fn: (entry: RosterEntry) => void): void {
-    for (let slot = this.#countries.get(country ?? NO_COUNTRY); slot !== undefined; slot = slot.next) fn(slot);
+    for (let slot = this.#countries.get(country ?? NO_COUNTRY)?.head; slot !== undefined; slot = slot.next) fn(slot);
   }
 
   clear(): void {
@@ -209,18 +249,19 @@ export class Roster {
   }
 
   #link(slot: Slot): void {
-    const head = this.#countries.get(slot.country);
+    const list = slot.country;
+    const head = list.head;
     slot.next = head;
     if (head !== undefined) head.prev = slot;
-    this.#countries.set(slot.country, slot);
+    list.head = slot;
   }
 
-  /** Puts `slot` where `old` was in its country's list (a re-join from the same country: no map work). */
+  /** Puts `slot` where `old` was in its country's list (a re-join from the same country). */
   #replace(old: Slot, slot: Slot): void {
     slot.prev = old.prev;
     slot.next = old.next;
     if (old.prev !== undefined) old.prev.next = slot;
-    else this.#countries.set(slot.country, slot);
+    else slot.country.head = slot;
     if (old.next !== undefined) old.next.prev = slot;
     old.prev = undefined;
     old.next = undefined;
@@ -228,8 +269,7 @@ export class Roster {
 
   #unlink(slot: Slot): void {
     if (slot.prev !== undefined) slot.prev.next = slot.next;
-    else if (slot.next !== undefined) this.#countries.set(slot.country, slot.next);
-    else this.#countries.delete(slot.country);
+    else slot.country.head = slot.next;
     if (slot.next !== undefined) slot.next.prev = slot.prev;
     slot.prev = undefined;
     slot.next = undefined;
@@ -237,12 +277,22 @@ export class Roster {
 
   #unindexHost(entry: RosterEntry): void {
     if (entry.hostAccountId === undefined) return;
-    const byMeeting = this.#hosts.get(entry.hostAccountId);
-    if (byMeeting === undefined) return;
-    const count = (byMeeting.get(entry.meetingId) ?? 0) - 1;
-    if (count > 0) byMeeting.set(entry.meetingId, count);
-    // An account's map stays when it empties: its next meeting reuses it instead of allocating one per join
-    // (one small map per host account ever seen; accounts come from the server, not from clients).
-    else byMeeting.delete(entry.meetingId);
+    const host = this.#hosts.get(entry.hostAccountId);
+    if (host === undefined) return;
+    const counts = host.counts;
+    const count = (counts.get(entry.meetingId) ?? 0) - 1;
+    if (count > 0) {
+      counts.set(entry.meetingId, count);
+      return;
+    }
+    // An account's map stays when it empties, and so does a meeting's zero: the common next join
+    // (another participant of the same meeting) then writes no new key and deletes none.
+    counts.set(entry.meetingId, 0);
+    host.zeros += 1;
+    // Ended meetings must not pile up: sweep the zeros once they outnumber the live meetings (amortised O(1)).
+    if (host.zeros > HOST_ZEROS_KEPT && host.zeros * 2 > counts.size) {
+      for (const [meetingId, c] of counts) if (c === 0) counts.delete(meetingId);
+      host.zeros = 0;
+    }
   }
 }
