@@ -14,7 +14,13 @@ const at = (peerAddress: string, headers: Record<string, string | string[]>, tru
 
 describe("cdn: 'cloudflare' honours CF-Connecting-IP only from Cloudflare's ranges", () => {
   it('a real Cloudflare edge peer: the header is the client', () => {
-    expect(at(CF_EDGE, { 'CF-Connecting-IP': '1.2.4.8', 'X-Forwarded-For': '1.2.4.8' })).toEqual({ ok: true, address: '1.2.4.8', family: 4, global: true, via: 'cdn' });
+    expect(at(CF_EDGE, { 'CF-Connecting-IP': '1.2.4.8', 'X-Forwarded-For': '1.2.4.8' })).toEqual({
+      ok: true,
+      address: '1.2.4.8',
+      family: 4,
+      global: true,
+      via: 'cdn',
+    });
     expect(at(CF_EDGE, { 'cf-connecting-ip': '2001:da8::1' })).toMatchObject({ ok: true, address: '2001:da8::1', family: 6, via: 'cdn' });
   });
 
@@ -31,9 +37,15 @@ describe("cdn: 'cloudflare' honours CF-Connecting-IP only from Cloudflare's rang
   it('a Cloudflare edge behind a trusted load balancer (X-Forwarded-For): honoured', () => {
     const trusted = setup(['10.0.0.0/8']);
     // Cloudflare appends the client, the load balancer appends the edge it saw.
-    expect(at('10.1.2.3', { 'cf-connecting-ip': '1.2.4.8', 'x-forwarded-for': `1.2.4.8, ${CF_EDGE}` }, trusted)).toMatchObject({ address: '1.2.4.8', via: 'cdn' });
+    expect(at('10.1.2.3', { 'cf-connecting-ip': '1.2.4.8', 'x-forwarded-for': `1.2.4.8, ${CF_EDGE}` }, trusted)).toMatchObject({
+      address: '1.2.4.8',
+      via: 'cdn',
+    });
     // Whatever the client wrote into X-Forwarded-For before Cloudflare does not matter.
-    expect(at('10.1.2.3', { 'cf-connecting-ip': '1.2.4.8', 'x-forwarded-for': `6.6.6.6, 1.2.4.8, ${CF_EDGE}` }, trusted)).toMatchObject({ address: '1.2.4.8', via: 'cdn' });
+    expect(at('10.1.2.3', { 'cf-connecting-ip': '1.2.4.8', 'x-forwarded-for': `6.6.6.6, 1.2.4.8, ${CF_EDGE}` }, trusted)).toMatchObject({
+      address: '1.2.4.8',
+      via: 'cdn',
+    });
   });
 
   it('an untrusted hop claiming a Cloudflare edge (header sent straight to the load balancer): ignored', () => {
@@ -46,7 +58,11 @@ describe("cdn: 'cloudflare' honours CF-Connecting-IP only from Cloudflare's rang
     // A peer that is not a trusted proxy cannot make an edge address the end of the walk either.
     expect(at('81.2.69.160', { 'cf-connecting-ip': '1.2.4.8', 'x-forwarded-for': CF_EDGE }, trusted)).toMatchObject({ address: '81.2.69.160', via: 'peer' });
     // Without any trusted proxy the forwarded header is never read, so it cannot name the edge.
-    expect(at('10.1.2.3', { 'cf-connecting-ip': '1.2.4.8', 'x-forwarded-for': CF_EDGE })).toMatchObject({ address: '10.1.2.3', via: 'peer', untrustedForwarded: true });
+    expect(at('10.1.2.3', { 'cf-connecting-ip': '1.2.4.8', 'x-forwarded-for': CF_EDGE })).toMatchObject({
+      address: '10.1.2.3',
+      via: 'peer',
+      untrustedForwarded: true,
+    });
   });
 
   it('IPv6 edge ranges and IPv4-mapped edge peers', () => {
@@ -67,7 +83,12 @@ describe("cdn: 'cloudflare' honours CF-Connecting-IP only from Cloudflare's rang
       ['unknown', /cf-connecting-ip header/],
       ['', /is empty/],
     ] as const) {
-      expect(at(CF_EDGE, { 'cf-connecting-ip': value }), value).toMatchObject({ ok: false, cause: 'invalid-address', via: 'cdn', detail: expect.stringMatching(detail) });
+      expect(at(CF_EDGE, { 'cf-connecting-ip': value }), value).toMatchObject({
+        ok: false,
+        cause: 'invalid-address',
+        via: 'cdn',
+        detail: expect.stringMatching(detail),
+      });
     }
     expect(at(CF_EDGE, { 'cf-connecting-ip': ['1.2.4.8', '6.6.6.6'] })).toMatchObject({ ok: false, via: 'cdn', detail: expect.stringMatching(/2 times/) });
     // Ports, brackets and optional whitespace are accepted as for any address.
@@ -77,7 +98,14 @@ describe("cdn: 'cloudflare' honours CF-Connecting-IP only from Cloudflare's rang
   });
 
   it('a private client address from the CDN is non-global, not a misconfiguration', () => {
-    expect(at(CF_EDGE, { 'cf-connecting-ip': '10.9.9.9' })).toEqual({ ok: true, address: '10.9.9.9', family: 4, global: false, cause: 'non-global', via: 'cdn' });
+    expect(at(CF_EDGE, { 'cf-connecting-ip': '10.9.9.9' })).toEqual({
+      ok: true,
+      address: '10.9.9.9',
+      family: 4,
+      global: false,
+      cause: 'non-global',
+      via: 'cdn',
+    });
   });
 
   it('a CDN header reaching a private peer nobody trusts is flagged', () => {

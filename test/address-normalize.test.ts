@@ -161,7 +161,7 @@ describe('normalizeAddress', () => {
   });
 
   it('never echoes control characters or more than 64 characters of input', () => {
-    const inputs = ['x'.repeat(99), `${'y'.repeat(90)}:1`, 'a\u0007b', `[${'z'.repeat(90)}]`, '1.2.3.4\u001b[31m', '::ffff:' + 'q'.repeat(80)];
+    const inputs = ['x'.repeat(99), `${'y'.repeat(90)}:1`, 'a\u0007b', `[${'z'.repeat(90)}]`, '1.2.3.4\u001b[31m', `::ffff:${'q'.repeat(80)}`];
     for (const input of inputs) {
       const r = normalizeAddress(input);
       expect(r.ok).toBe(false);

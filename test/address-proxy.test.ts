@@ -59,7 +59,12 @@ describe('resolveClientAddress: trust', () => {
 
   it('reports an invalid hop the walk reaches, but not one beyond the client', () => {
     const bad = resolveClientAddress({ peerAddress: '10.1.2.3', headers: { 'x-forwarded-for': '1.2.4.8, 0x7f.1' } }, setup());
-    expect(bad).toMatchObject({ ok: false, cause: 'invalid-address', via: 'x-forwarded-for', detail: expect.stringMatching(/hop 1 from the right.*hexadecimal/) });
+    expect(bad).toMatchObject({
+      ok: false,
+      cause: 'invalid-address',
+      via: 'x-forwarded-for',
+      detail: expect.stringMatching(/hop 1 from the right.*hexadecimal/),
+    });
     const fine = resolveClientAddress({ peerAddress: '10.1.2.3', headers: { 'x-forwarded-for': 'garbage, 1.2.4.8' } }, setup());
     expect(fine).toMatchObject({ ok: true, address: '1.2.4.8' });
     const empty = resolveClientAddress({ peerAddress: '10.1.2.3', headers: { 'x-forwarded-for': '1.2.4.8,,10.0.0.1' } }, setup());
@@ -141,7 +146,10 @@ describe('resolveClientAddress: limits', () => {
     const withinCap = [...hops.slice(0, 968), '8.8.4.4', ...hops.slice(969)];
     // The untrusted hop at position 32 from the right is considered...
     expect(withinCap.length).toBe(1000);
-    expect(resolveClientAddress({ peerAddress: '10.1.2.3', headers: { 'x-forwarded-for': withinCap.join(',') } }, setup())).toMatchObject({ ok: true, address: '8.8.4.4' });
+    expect(resolveClientAddress({ peerAddress: '10.1.2.3', headers: { 'x-forwarded-for': withinCap.join(',') } }, setup())).toMatchObject({
+      ok: true,
+      address: '8.8.4.4',
+    });
     // ...one at 33 is not; the walk does not guess beyond what it considered.
     const beyondCap = [...hops.slice(0, 967), '8.8.4.4', ...hops.slice(968)];
     const r = resolveClientAddress({ peerAddress: '10.1.2.3', headers: { 'x-forwarded-for': beyondCap.join(',') } }, setup());

@@ -8,7 +8,7 @@ const group = fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 0, max:
 const ipv6 = fc.array(group, { minLength: 8, maxLength: 8 }).map((g) => g.map((x) => x.toString(16)).join(':'));
 const ipv4 = fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 4, maxLength: 4 }).map((o) => o.join('.'));
 
-describe('truncateCanonical (the gate\'s redaction shortcut)', () => {
+describe("truncateCanonical (the gate's redaction shortcut)", () => {
   it('agrees with redactAddress(…, "truncate") on every normalised address', () => {
     fc.assert(
       fc.property(fc.oneof(ipv6, ipv4), (raw) => {

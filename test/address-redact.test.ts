@@ -50,7 +50,19 @@ describe('parseCidr', () => {
   });
 
   it('refuses ambiguous or sloppy CIDRs with E_INVALID_CONFIG', () => {
-    for (const bad of ['1.2.4.8/24', '01.2.4.0/24', '1.2.4.0/024', '1.2.4.0/33', '2001:db8::/129', '1.2.4.0/', '1.2.4.0/ 24', 'fe80::%eth0/64', '[2001:db8::]/32', '1.2.4/24', '']) {
+    for (const bad of [
+      '1.2.4.8/24',
+      '01.2.4.0/24',
+      '1.2.4.0/024',
+      '1.2.4.0/33',
+      '2001:db8::/129',
+      '1.2.4.0/',
+      '1.2.4.0/ 24',
+      'fe80::%eth0/64',
+      '[2001:db8::]/32',
+      '1.2.4/24',
+      '',
+    ]) {
       expect(() => parseCidr(bad), bad).toThrow(GeoadmitError);
       try {
         parseCidr(bad);

@@ -7,7 +7,18 @@ describe('untrustedForwarded: a forwarded header from a non-global peer nobody t
   it('flags the load balancer missing from trustedProxies: no list, an empty list, a list without it', () => {
     const lists: (TrustedProxies | undefined)[] = [undefined, compileTrustedProxies([]), compileTrustedProxies(''), compileTrustedProxies(['192.0.2.0/24'])];
     for (const trusted of lists) {
-      for (const peer of ['10.1.2.3', '172.16.0.5', '192.168.1.1', '127.0.0.1', '100.64.0.7', '169.254.0.1', 'fd00::5', '::1', 'fe80::1%eth0', '::ffff:10.0.0.1']) {
+      for (const peer of [
+        '10.1.2.3',
+        '172.16.0.5',
+        '192.168.1.1',
+        '127.0.0.1',
+        '100.64.0.7',
+        '169.254.0.1',
+        'fd00::5',
+        '::1',
+        'fe80::1%eth0',
+        '::ffff:10.0.0.1',
+      ]) {
         const r = resolveClientAddress(xff(peer, '1.2.4.8'), trusted);
         expect(r, `${peer} ${trusted?.cidrs.join(',')}`).toMatchObject({ ok: true, global: false, via: 'peer', untrustedForwarded: true });
       }

@@ -17,7 +17,10 @@ function setup() {
 }
 
 function lines(path: string): Record<string, unknown>[] {
-  return readFileSync(path, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  return readFileSync(path, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 describe('JSON Lines audit sink: the chain', () => {
@@ -29,7 +32,7 @@ describe('JSON Lines audit sink: the chain', () => {
     const text = readFileSync(log, 'utf8');
     const rows = lines(log);
     expect(rows).toHaveLength(6);
-    expect((rows[0]?.event as { type: string }).type).toBe('audit.start');
+    expect((rows[0]?.event as { type: string } | undefined)?.type).toBe('audit.start');
     expect(rows[0]?.prev).toBe('0'.repeat(64));
     for (let i = 1; i < rows.length; i++) {
       expect(rows[i]?.seq).toBe(i + 1);
@@ -51,13 +54,28 @@ describe('JSON Lines audit sink: the chain', () => {
     const time = '2024-01-01T00:00:00.000Z';
     source.emit('decision', decision(1));
     source.emit('removal', {
-      type: 'removal', time, meetingId: 'm', participantId: 'p', restrictionId: 'r', reasons: [],
-      location: { subdivisions: [], source: 'static' }, status: 'removed',
+      type: 'removal',
+      time,
+      meetingId: 'm',
+      participantId: 'p',
+      restrictionId: 'r',
+      reasons: [],
+      location: { subdivisions: [], source: 'static' },
+      status: 'removed',
     });
     source.emit('restriction.accepted', {
-      type: 'restriction.accepted', time, restrictionId: 'r', digest: '0123456789abcdef', kind: 'takedown', regions: ['CN'],
-      scope: { meetings: ['m'], hostAccounts: [], all: false }, mode: 'enforce', warnings: [],
-      meetingsReached: 1, meetingsUndisturbed: 0, removed: 1,
+      type: 'restriction.accepted',
+      time,
+      restrictionId: 'r',
+      digest: '0123456789abcdef',
+      kind: 'takedown',
+      regions: ['CN'],
+      scope: { meetings: ['m'], hostAccounts: [], all: false },
+      mode: 'enforce',
+      warnings: [],
+      meetingsReached: 1,
+      meetingsUndisturbed: 0,
+      removed: 1,
     });
     source.emit('restriction.refused', { type: 'restriction.refused', time, code: 'E_OUT_OF_JURISDICTION', reason: 'HK' });
     source.emit('restriction.lifted', { type: 'restriction.lifted', time, restrictionId: 'r', digest: '0123456789abcdef', kind: 'takedown', expired: false });
@@ -70,8 +88,15 @@ describe('JSON Lines audit sink: the chain', () => {
     await sink.close();
     const types = lines(log).map((r) => (r.event as { type: string }).type);
     expect(types).toEqual([
-      'audit.start', 'decision', 'removal', 'restriction.accepted', 'restriction.refused',
-      'restriction.lifted', 'geo.reloaded', 'store.disconnected', 'error',
+      'audit.start',
+      'decision',
+      'removal',
+      'restriction.accepted',
+      'restriction.refused',
+      'restriction.lifted',
+      'geo.reloaded',
+      'store.disconnected',
+      'error',
     ]);
     // The error object itself is not serialised, only message and code.
     const errorLine = lines(log).at(-1)?.event as Record<string, unknown>;

@@ -42,7 +42,10 @@ function setup(options: Parameters<typeof createJsonlAuditSink>[1] = {}) {
   // Some tests end with the disk still failing: close then rejects, which is not what they test.
   cleanups.unshift(() => void sink.close().catch(() => undefined));
   const events = () =>
-    readFileSync(log, 'utf8').trimEnd().split('\n').map((l) => (JSON.parse(l) as { event: Record<string, unknown> }).event);
+    readFileSync(log, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { event: Record<string, unknown> }).event);
   return { log, disk, sink, errors, source, events };
 }
 
@@ -84,7 +87,11 @@ describe('audit sink failures', () => {
     const written = events();
     expect(written.map((e) => e.type)).toEqual(['audit.start', 'decision', 'decision', 'decision', 'audit.gap', 'decision']);
     expect(written[4]).toMatchObject({
-      type: 'audit.gap', dropped: 7, types: { decision: 7 }, from: decision(4).time, to: decision(10).time,
+      type: 'audit.gap',
+      dropped: 7,
+      types: { decision: 7 },
+      from: decision(4).time,
+      to: decision(10).time,
     });
     expect(written[5]?.participantId).toBe('p-11');
     expect(sink.stats()).toMatchObject({ written: 4, dropped: 7, gaps: 1 });

@@ -10,7 +10,10 @@ afterEach(() => {
 });
 
 function records(path: string) {
-  return readFileSync(path, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { seq: number; hash: string; prev: string; event: Record<string, unknown> });
+  return readFileSync(path, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { seq: number; hash: string; prev: string; event: Record<string, unknown> });
 }
 
 describe('audit sink rotation', () => {

@@ -28,7 +28,12 @@ describe('verifyAuditLog detects tampering', () => {
   it('accepts the untouched log', async () => {
     const { log } = await setup();
     expect(await verifyAuditLog(log)).toEqual({
-      ok: true, events: 10, lines: 11, lastSeq: 11, lastHash: expect.stringMatching(/^[0-9a-f]{64}$/), checkpoint: true,
+      ok: true,
+      events: 10,
+      lines: 11,
+      lastSeq: 11,
+      lastHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      checkpoint: true,
       head: { seq: 11, hash: expect.stringMatching(/^[0-9a-f]{64}$/) },
     });
   });
@@ -104,7 +109,7 @@ describe('verifyAuditLog detects tampering', () => {
     });
     expect(await verifyAuditLog(log)).toMatchObject({ ok: false, problem: 'inserted', line: 7, events: 5 });
     rewrite((l) => {
-      l.splice(6, 0, '{"event":{"type":"decision"},"hash":"' + 'a'.repeat(64) + '","prev":"' + 'b'.repeat(64) + '","seq":99}');
+      l.splice(6, 0, `{"event":{"type":"decision"},"hash":"${'a'.repeat(64)}","prev":"${'b'.repeat(64)}","seq":99}`);
       return l;
     });
     expect(await verifyAuditLog(log)).toMatchObject({ ok: false, problem: 'inserted', line: 7 });
@@ -150,7 +155,11 @@ describe('verifyAuditLog detects tampering', () => {
     writeFileSync(log, '');
     unlinkSync(`${log}.checkpoint`);
     expect(await verifyAuditLog(log)).toMatchObject({
-      ok: false, problem: 'empty', events: 0, checkpoint: false, head: { seq: 0, hash: '0'.repeat(64) },
+      ok: false,
+      problem: 'empty',
+      events: 0,
+      checkpoint: false,
+      head: { seq: 0, hash: '0'.repeat(64) },
     });
     expect((await verifyAuditLog(log)).message).toMatch(/empty/);
     const missing = `${log}.nope`;

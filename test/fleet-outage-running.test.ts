@@ -8,7 +8,6 @@ type AdmitResult = { admitted: boolean; ms: number };
 describeWithRedis('fleet: Redis lost while nodes run', () => {
   const fleet = useFleet();
 
-
   /** Every node still enforces `before` on m-1, promptly, and admits those it does not cover. */
   async function stillEnforcing(all: FleetNode[], tag: string) {
     for (const node of all) {
@@ -84,7 +83,12 @@ describeWithRedis('fleet: Redis lost while nodes run', () => {
 
     proxy.restore();
     await eventually(() => cut!.removed().length === 2, 'the cut-off node to remove both participants');
-    expect(cut!.removed().map((e) => [e.participant.participantId, e.restrictionId]).sort()).toEqual([
+    expect(
+      cut!
+        .removed()
+        .map((e) => [e.participant.participantId, e.restrictionId])
+        .sort(),
+    ).toEqual([
       ['early', 'meanwhile'],
       ['late', 'meanwhile'],
     ]);

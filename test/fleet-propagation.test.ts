@@ -54,9 +54,7 @@ describeWithRedis('fleet: gates in separate processes sharing Redis', () => {
     const [one, two, three] = nodes;
     const N = 100;
     await Promise.all(
-      [two, three].map((node) =>
-        Promise.all(Array.from({ length: N }, (_, i) => node.call('admit', { join: join(`prop-${i}`, `cn-${node.name}`, 'cn', i) }))),
-      ),
+      [two, three].map((node) => Promise.all(Array.from({ length: N }, (_, i) => node.call('admit', { join: join(`prop-${i}`, `cn-${node.name}`, 'cn', i) })))),
     );
     const delays: number[] = [];
     for (let i = 0; i < N; i++) {
@@ -69,8 +67,6 @@ describeWithRedis('fleet: gates in separate processes sharing Redis', () => {
     expect(three.removed()).toHaveLength(N);
     expect(delays.every((d) => d > 0)).toBe(true);
     const [p50, p99, max] = [quantile(delays, 0.5), quantile(delays, 0.99), Math.max(...delays)];
-    console.log(
-      `fleet propagation over ${N} changes × 2 nodes: p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, max ${max.toFixed(2)} ms`,
-    );
+    console.log(`fleet propagation over ${N} changes × 2 nodes: p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, max ${max.toFixed(2)} ms`);
   });
 });

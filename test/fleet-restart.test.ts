@@ -5,7 +5,6 @@ import { describeWithRedis, takedown } from './helpers/redis-server.js';
 describeWithRedis('fleet: Redis restarted under a fleet', () => {
   const fleet = useFleet();
 
-
   test('SIGKILL while two nodes write restrictions, restart with data: every node converges on the store and removes what it covers', async () => {
     const redis = await fleet.redis({ persistence: true });
     const all = await fleet.readyNodes(redis.url, ['one', 'two', 'three']);
@@ -47,7 +46,12 @@ describeWithRedis('fleet: Redis restarted under a fleet', () => {
     for (const id of acked) expect(final).toContain(id);
     // Node three removed exactly the CN participant of each meeting the store restricts, and nobody else.
     await eventually(() => three.removed().length === final.length, 'node three to remove one participant per restriction');
-    expect(three.removed().map((e) => e.participant.meetingId).sort()).toEqual(final);
+    expect(
+      three
+        .removed()
+        .map((e) => e.participant.meetingId)
+        .sort(),
+    ).toEqual(final);
     expect(three.removed().every((e) => e.participant.participantId === 'cn')).toBe(true);
     const present = await three.call<{ meetingId: string; participantId: string }[]>('participants');
     expect(present.filter((p) => p.participantId === 'hk')).toHaveLength(M);

@@ -33,7 +33,7 @@ function setup(buffer: Buffer): { reader: PrivateReader; tree: SearchTree } {
 
 const words = (bytes: number[]): Uint32Array => {
   const w = new Uint32Array(4);
-  for (let k = 0; k < 4; k++) w[k] = (((bytes[4 * k]! << 24) | (bytes[4 * k + 1]! << 16) | (bytes[4 * k + 2]! << 8) | bytes[4 * k + 3]!) >>> 0);
+  for (let k = 0; k < 4; k++) w[k] = ((bytes[4 * k]! << 24) | (bytes[4 * k + 1]! << 16) | (bytes[4 * k + 2]! << 8) | bytes[4 * k + 3]!) >>> 0;
   return w;
 };
 
@@ -74,28 +74,53 @@ describe('strict IPv6 parser agrees with ip-address', () => {
   test('on arbitrary text over the IPv6 alphabet, whatever both accept is the same value', () => {
     const alphabet = fc.constantFrom(...'0123456789abcdefABCDEF:.:::'.split(''));
     fc.assert(
-      fc.property(fc.array(alphabet, { minLength: 2, maxLength: 45 }).map((cs) => cs.join('')), (text) => {
-        const out = new Uint32Array(4);
-        const fast = parseIpv6Words(text, out);
-        let slow: number[] | undefined;
-        try {
-          const a = new Address6(text);
-          slow = a.toByteArray();
-        } catch {
-          slow = undefined;
-        }
-        if (fast && slow !== undefined) {
-          const padded = [...new Array(16 - slow.length).fill(0), ...slow];
-          expect([...out]).toEqual([...words(padded)]);
-        }
-      }),
+      fc.property(
+        fc.array(alphabet, { minLength: 2, maxLength: 45 }).map((cs) => cs.join('')),
+        (text) => {
+          const out = new Uint32Array(4);
+          const fast = parseIpv6Words(text, out);
+          let slow: number[] | undefined;
+          try {
+            const a = new Address6(text);
+            slow = a.toByteArray();
+          } catch {
+            slow = undefined;
+          }
+          if (fast && slow !== undefined) {
+            const padded = [...new Array(16 - slow.length).fill(0), ...slow];
+            expect([...out]).toEqual([...words(padded)]);
+          }
+        },
+      ),
       { numRuns: 5000 },
     );
   });
 
   test('refuses what is not strict RFC 4291 text', () => {
     const out = new Uint32Array(4);
-    for (const bad of ['', ':', ':::', '1:::2', '1::2::3', '12345::', '1:2:3:4:5:6:7', '1:2:3:4:5:6:7:8:9', '1::2:3:4:5:6:7:8', 'g::', '1:', ':1', '::1.2.3', '::01.2.3.4', '::1.2.3.4:5', '::1.2.3.4.5', '1:2:3:4:5:6:7:1.2.3.4', 'fe80::1%eth0', '2001:db8::/32', ' ::1', '[::1]']) {
+    for (const bad of [
+      '',
+      ':',
+      ':::',
+      '1:::2',
+      '1::2::3',
+      '12345::',
+      '1:2:3:4:5:6:7',
+      '1:2:3:4:5:6:7:8:9',
+      '1::2:3:4:5:6:7:8',
+      'g::',
+      '1:',
+      ':1',
+      '::1.2.3',
+      '::01.2.3.4',
+      '::1.2.3.4:5',
+      '::1.2.3.4.5',
+      '1:2:3:4:5:6:7:1.2.3.4',
+      'fe80::1%eth0',
+      '2001:db8::/32',
+      ' ::1',
+      '[::1]',
+    ]) {
       expect(parseIpv6Words(bad, out), bad).toBe(false);
     }
   });
@@ -106,9 +131,15 @@ describe('the strict parser takes exactly what the address grammar check passes'
     const alphabet = fc.constantFrom(...'0123456789abcdefABCDEF:.:::'.split(''));
     const out = new Uint32Array(4);
     fc.assert(
-      fc.property(fc.oneof(fc.array(alphabet, { minLength: 0, maxLength: 46 }).map((cs) => cs.join('')), fc.oneof(bytes16, sparseBytes16).chain((b) => fc.constantFrom(...spellings(b)))), (text) => {
-        expect(parseIpv6Words(text, out), text).toBe(checkIPv6Grammar(text) === undefined);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.array(alphabet, { minLength: 0, maxLength: 46 }).map((cs) => cs.join('')),
+          fc.oneof(bytes16, sparseBytes16).chain((b) => fc.constantFrom(...spellings(b))),
+        ),
+        (text) => {
+          expect(parseIpv6Words(text, out), text).toBe(checkIPv6Grammar(text) === undefined);
+        },
+      ),
       { numRuns: 5000 },
     );
   });
@@ -116,11 +147,26 @@ describe('the strict parser takes exactly what the address grammar check passes'
 
 describe('IPv6 text agrees with ip-address', () => {
   test('formatIPv6 is correctForm() for random and embedded-IPv4 shaped values', () => {
-    const shaped = fc.tuple(fc.constantFrom([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0], [0x20, 0x02]), fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 16, maxLength: 16 }));
+    const shaped = fc.tuple(
+      fc.constantFrom(
+        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff],
+        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        [0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0],
+        [0x20, 0x02],
+      ),
+      fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 16, maxLength: 16 }),
+    );
     fc.assert(
-      fc.property(fc.oneof(bytes16, sparseBytes16, shaped.map(([head, rest]) => [...head, ...rest.slice(head.length)])), (b) => {
-        expect(formatIPv6(Uint8Array.from(b))).toBe(Address6.fromUnsignedByteArray(b).correctForm());
-      }),
+      fc.property(
+        fc.oneof(
+          bytes16,
+          sparseBytes16,
+          shaped.map(([head, rest]) => [...head, ...rest.slice(head.length)]),
+        ),
+        (b) => {
+          expect(formatIPv6(Uint8Array.from(b))).toBe(Address6.fromUnsignedByteArray(b).correctForm());
+        },
+      ),
       { numRuns: 3000 },
     );
   });
@@ -165,18 +211,22 @@ describe('direct tree walk agrees with the maxmind reader', () => {
       const buffer = buildMmdb(ipVersion === 4 ? ipv4Only : entries, { databaseType: 'country ipvAll', recordSize, ipVersion });
       const { reader, tree } = setup(buffer);
       fc.assert(
-        fc.property(fc.oneof(v4, fc.integer({ min: 0x01000000, max: 0xd0ffffff })), fc.oneof(bytes16, fc.constant<number[]>([0x20, 0x01, 0x0d, 0xa8, ...new Array<number>(12).fill(1)])), (n, b) => {
-          const [p4, len4] = reader.findAddressInTree(dotted(n));
-          const hit4 = tree.walk4(n);
-          expect(tree.isData(hit4) ? hit4 : null).toBe(p4);
-          expect(tree.depth).toBe(len4);
-          if (ipVersion === 6) {
-            const [p6, len6] = reader.findAddressInTree(Address6.fromUnsignedByteArray(b).correctForm());
-            const hit6 = tree.walk6(words(b));
-            expect(tree.isData(hit6) ? hit6 : null).toBe(p6);
-            expect(tree.depth).toBe(len6);
-          }
-        }),
+        fc.property(
+          fc.oneof(v4, fc.integer({ min: 0x01000000, max: 0xd0ffffff })),
+          fc.oneof(bytes16, fc.constant<number[]>([0x20, 0x01, 0x0d, 0xa8, ...new Array<number>(12).fill(1)])),
+          (n, b) => {
+            const [p4, len4] = reader.findAddressInTree(dotted(n));
+            const hit4 = tree.walk4(n);
+            expect(tree.isData(hit4) ? hit4 : null).toBe(p4);
+            expect(tree.depth).toBe(len4);
+            if (ipVersion === 6) {
+              const [p6, len6] = reader.findAddressInTree(Address6.fromUnsignedByteArray(b).correctForm());
+              const hit6 = tree.walk6(words(b));
+              expect(tree.isData(hit6) ? hit6 : null).toBe(p6);
+              expect(tree.depth).toBe(len6);
+            }
+          },
+        ),
         { numRuns: 300 },
       );
     }
@@ -244,13 +294,16 @@ describe('address fast paths agree with the general ones', () => {
   test('a canonical IPv6 text is recognised exactly when it equals the formatted value', () => {
     const out = new Uint32Array(4);
     fc.assert(
-      fc.property(fc.oneof(bytes16, sparseBytes16).chain((b) => fc.constantFrom(...spellings(b), Address6.fromUnsignedByteArray(b).correctForm())), (text) => {
-        const scan = scanIpv6(text, out);
-        expect(scan).not.toBe(Ipv6Scan.Invalid);
-        const bytes = new Uint8Array(16);
-        for (let k = 0; k < 16; k++) bytes[k] = ((out[k >> 2] as number) >>> (24 - 8 * (k & 3))) & 255;
-        expect(scan === Ipv6Scan.Canonical, text).toBe(formatIPv6(bytes) === text);
-      }),
+      fc.property(
+        fc.oneof(bytes16, sparseBytes16).chain((b) => fc.constantFrom(...spellings(b), Address6.fromUnsignedByteArray(b).correctForm())),
+        (text) => {
+          const scan = scanIpv6(text, out);
+          expect(scan).not.toBe(Ipv6Scan.Invalid);
+          const bytes = new Uint8Array(16);
+          for (let k = 0; k < 16; k++) bytes[k] = ((out[k >> 2] as number) >>> (24 - 8 * (k & 3))) & 255;
+          expect(scan === Ipv6Scan.Canonical, text).toBe(formatIPv6(bytes) === text);
+        },
+      ),
       { numRuns: 3000 },
     );
   });
@@ -267,13 +320,27 @@ describe('address fast paths agree with the general ones', () => {
 
   test('IPv4 non-global check by first octet agrees with the range list', () => {
     const ranges: [number, number][] = [
-      ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.0.2.0', 24],
-      ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4], ['255.255.255.255', 32],
+      ['0.0.0.0', 8],
+      ['10.0.0.0', 8],
+      ['100.64.0.0', 10],
+      ['127.0.0.0', 8],
+      ['169.254.0.0', 16],
+      ['172.16.0.0', 12],
+      ['192.0.0.0', 24],
+      ['192.0.2.0', 24],
+      ['192.88.99.0', 24],
+      ['192.168.0.0', 16],
+      ['198.18.0.0', 15],
+      ['198.51.100.0', 24],
+      ['203.0.113.0', 24],
+      ['224.0.0.0', 4],
+      ['240.0.0.0', 4],
+      ['255.255.255.255', 32],
     ].map(([a, p]) => {
       const [w, x, y, z] = String(a).split('.').map(Number) as [number, number, number, number];
       return [((w << 24) | (x << 16) | (y << 8) | z) >>> 0, Number(p)];
     });
-    const special = (n: number) => ranges.some(([net, p]) => (p === 0 ? true : ((n >>> (32 - p)) === (net >>> (32 - p)))));
+    const special = (n: number) => ranges.some(([net, p]) => (p === 0 ? true : n >>> (32 - p) === net >>> (32 - p)));
     fc.assert(
       fc.property(v4, (n) => {
         expect(nonGlobalRange({ family: 4, v4: n }) !== undefined, dotted(n)).toBe(special(n));
@@ -287,7 +354,8 @@ describe('address fast paths agree with the general ones', () => {
       fc.property(fc.oneof(bytes16, sparseBytes16), (b) => {
         const n = normalizeAddress(Address6.fromUnsignedByteArray(b).correctForm());
         if (!n.ok) return;
-        const expected = n.family === 4 ? `${n.address.slice(0, n.address.lastIndexOf('.'))}.0/24` : `${new Address6(`${n.address}/48`).startAddress().correctForm()}/48`;
+        const expected =
+          n.family === 4 ? `${n.address.slice(0, n.address.lastIndexOf('.'))}.0/24` : `${new Address6(`${n.address}/48`).startAddress().correctForm()}/48`;
         for (const text of spellings(b)) expect(redactAddress(text, 'truncate'), text).toBe(expected);
       }),
       { numRuns: 2000 },

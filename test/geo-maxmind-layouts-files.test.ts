@@ -27,7 +27,11 @@ const city = db(
 );
 const anonymous = db(
   'anon.mmdb',
-  { '81.2.69.128/25': { is_anonymous: true, is_anonymous_vpn: true }, '9.9.9.0/24': { is_anonymous: true, is_tor_exit_node: true }, '175.16.199.0/24': { is_anonymous: false } },
+  {
+    '81.2.69.128/25': { is_anonymous: true, is_anonymous_vpn: true },
+    '9.9.9.0/24': { is_anonymous: true, is_tor_exit_node: true },
+    '175.16.199.0/24': { is_anonymous: false },
+  },
   'GeoIP2-Anonymous-IP',
 );
 
@@ -105,7 +109,12 @@ describe('layering with GeoIP2 Anonymous IP', () => {
 describe('several location databases', () => {
   test('the first database with a physical country answers', () => {
     const first = db('a.mmdb', { '1.2.4.0/24': { country: { iso_code: 'CN' } }, '5.5.5.0/24': { registered_country: { iso_code: 'CN' } } }, 'GeoLite2-Country');
-    const second = db('b.mmdb', { '1.2.4.0/24': { country_code: 'HK' }, '8.8.8.0/24': { country_code: 'US' }, '5.5.5.0/24': { country_code: 'SG' } }, 'country ipv4', 4);
+    const second = db(
+      'b.mmdb',
+      { '1.2.4.0/24': { country_code: 'HK' }, '8.8.8.0/24': { country_code: 'US' }, '5.5.5.0/24': { country_code: 'SG' } },
+      'country ipv4',
+      4,
+    );
     const geo = setup(first, second);
     expect(geo.metadata.name).toBe('mmdb:GeoLite2-Country+country ipv4');
     expect(geo.resolve('1.2.4.8')).toMatchObject({ country: 'CN', source: 'mmdb:GeoLite2-Country' });
@@ -128,19 +137,39 @@ describe('IPv4-only databases', () => {
 
 describe('other vendors', () => {
   test('DB-IP City Lite: subdivisions by name', () => {
-    const geo = setup(db('dbip.mmdb', { '1.0.0.0/24': { country: { iso_code: 'US', names: { en: 'United States' } }, subdivisions: [{ names: { en: 'California' } }], city: { names: { en: 'Los Angeles' } } } }, 'DBIP-City-Lite'));
+    const geo = setup(
+      db(
+        'dbip.mmdb',
+        {
+          '1.0.0.0/24': {
+            country: { iso_code: 'US', names: { en: 'United States' } },
+            subdivisions: [{ names: { en: 'California' } }],
+            city: { names: { en: 'Los Angeles' } },
+          },
+        },
+        'DBIP-City-Lite',
+      ),
+    );
     expect(geo.databases[0]?.layout).toBe('dbip-city');
     expect(geo.resolve('1.0.0.1')).toMatchObject({ country: 'US', subdivisions: ['US-CA'], source: 'mmdb:DBIP-City-Lite' });
   });
 
   test('IPinfo Lite: country_code is the code', () => {
-    const geo = setup(db('ipinfo.mmdb', { '1.2.4.0/24': { asn: 'AS24151', as_name: 'CNNIC', country: 'China', country_code: 'CN', continent: 'Asia', continent_code: 'AS' } }, 'ipinfo lite.mmdb'));
+    const geo = setup(
+      db(
+        'ipinfo.mmdb',
+        { '1.2.4.0/24': { asn: 'AS24151', as_name: 'CNNIC', country: 'China', country_code: 'CN', continent: 'Asia', continent_code: 'AS' } },
+        'ipinfo lite.mmdb',
+      ),
+    );
     expect(geo.databases[0]?.layout).toBe('ipinfo-lite');
     expect(geo.resolve('1.2.4.8')).toMatchObject({ country: 'CN', subdivisions: [] });
   });
 
   test('older IPinfo country: country is the code', () => {
-    const geo = setup(db('ipinfo-country.mmdb', { '202.181.0.0/24': { country: 'HK', country_name: 'Hong Kong', continent: 'AS' } }, 'ipinfo generic_country_free.mmdb'));
+    const geo = setup(
+      db('ipinfo-country.mmdb', { '202.181.0.0/24': { country: 'HK', country_name: 'Hong Kong', continent: 'AS' } }, 'ipinfo generic_country_free.mmdb'),
+    );
     expect(geo.databases[0]?.layout).toBe('ipinfo-country');
     expect(geo.resolve('202.181.0.1')).toMatchObject({ country: 'HK' });
   });

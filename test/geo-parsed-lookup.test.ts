@@ -71,7 +71,13 @@ describe('resolveParsed answers exactly as resolve(text)', () => {
     ['ip-location-db', buildIpLocationDbMmdb(table)],
   ])('built %s database, alone and layered (the general path)', (_label, buffer) => {
     agrees(MaxMindResolver.fromBuffers([{ name: 'db', buffer }]), 500);
-    agrees(MaxMindResolver.fromBuffers([{ name: 'a', buffer }, { name: 'b', buffer: real }]), 500);
+    agrees(
+      MaxMindResolver.fromBuffers([
+        { name: 'a', buffer },
+        { name: 'b', buffer: real },
+      ]),
+      500,
+    );
     for (const text of ['1.2.4.8', '81.2.69.1', '8.8.8.8', '9.9.9.9', '::ffff:1.2.4.8', '2400:cb00::5']) {
       const a = parsedAnswer(MaxMindResolver.fromBuffers([{ name: 'db', buffer }]), text)!;
       expect(a.parsed, text).toEqual(a.text);

@@ -50,14 +50,24 @@ function reusedId(): AuditEvent[] {
 describe('report counts restrictions once across nodes\u2019 logs', () => {
   it('an id lifted and re-used for a new document counts as a new acceptance; a lift recorded by two nodes counts once', async () => {
     const refusal: AuditEvent = {
-      type: 'restriction.refused', time: '2024-06-04T00:00:00.000Z', restrictionId: 'r2', kind: 'takedown',
-      authority: MPS, regions: ['HK'], code: 'E_OUT_OF_JURISDICTION', reason: 'regions[0] HK is outside CN',
+      type: 'restriction.refused',
+      time: '2024-06-04T00:00:00.000Z',
+      restrictionId: 'r2',
+      kind: 'takedown',
+      authority: MPS,
+      regions: ['HK'],
+      code: 'E_OUT_OF_JURISDICTION',
+      reason: 'regions[0] HK is outside CN',
     };
     const paths = await setup([...reusedId(), refusal], reusedId());
     const report = await buildTransparencyReport(paths);
     expect(report.sources.map((s) => s.verified)).toEqual([true, true]);
     expect(report.governmentDemands.total).toMatchObject({
-      restrictionsReceived: 3, restrictionsAccepted: 2, restrictionsRefused: 1, restrictionsLifted: 1, scopedMeetings: 2,
+      restrictionsReceived: 3,
+      restrictionsAccepted: 2,
+      restrictionsRefused: 1,
+      restrictionsLifted: 1,
+      scopedMeetings: 2,
     });
     // The same events in hand, merged into one stream in time order, give the same figures.
     const merged = [...reusedId(), refusal, ...reusedId()].sort((a, b) => a.time.localeCompare(b.time));
@@ -82,7 +92,9 @@ describe('report counts restrictions once across nodes\u2019 logs', () => {
     const report = await buildTransparencyReport(await setup(old(), old()));
     expect(report.governmentDemands.total).toMatchObject({ restrictionsReceived: 2, restrictionsAccepted: 2, restrictionsLifted: 1 });
     // A node that recorded only one acceptance of r1 (no lift): one restriction, counted once.
-    const single = await buildTransparencyReport(await setup([withoutDigest(accepted('2024-06-01T00:00:00.000Z', 'r1', MPS))], [withoutDigest(accepted('2024-06-01T00:00:00.000Z', 'r1', MPS))]));
+    const single = await buildTransparencyReport(
+      await setup([withoutDigest(accepted('2024-06-01T00:00:00.000Z', 'r1', MPS))], [withoutDigest(accepted('2024-06-01T00:00:00.000Z', 'r1', MPS))]),
+    );
     expect(single.governmentDemands.total).toMatchObject({ restrictionsAccepted: 1 });
   });
 
@@ -103,10 +115,7 @@ describe('report counts restrictions once across nodes\u2019 logs', () => {
   });
 
   it('a log citing a restriction whose acceptance is in another log attributes it by id', async () => {
-    const paths = await setup(
-      [accepted('2024-06-01T00:00:00.000Z', 'r1', MPS)],
-      [denied('2024-06-01T01:00:00.000Z', 'm-1', 'p-1', ['r1'])],
-    );
+    const paths = await setup([accepted('2024-06-01T00:00:00.000Z', 'r1', MPS)], [denied('2024-06-01T01:00:00.000Z', 'm-1', 'p-1', ['r1'])]);
     const report = await buildTransparencyReport(paths);
     expect(report.governmentDemands.byAuthority[0]).toMatchObject({ authority: MPS.name, total: { joinsDenied: 1 } });
     expect(report.unattributed.joinsDenied).toBe(0);
@@ -135,21 +144,25 @@ describe('report nets out pending removals that completed later', () => {
       removal('2024-06-30T23:59:00.000Z', 'm-1', 'p-1', 'r1', 'pending'),
       removal('2024-07-01T00:01:00.000Z', 'm-1', 'p-1', 'r1', 'removed'),
     ]);
-    expect(report.governmentDemands.periods.map((p) => [p.period, p.figures.participantsRemoved, p.figures.removalsPending])).toEqual([
-      ['2024-06', 1, 0],
-    ]);
+    expect(report.governmentDemands.periods.map((p) => [p.period, p.figures.participantsRemoved, p.figures.removalsPending])).toEqual([['2024-06', 1, 0]]);
     // Within a window that ends before the retry, the removal is still pending.
     const june = await buildTransparencyReport(
-      [accepted('2024-06-01T00:00:00.000Z', 'r1', MPS), removal('2024-06-30T23:59:00.000Z', 'm-1', 'p-1', 'r1', 'pending'), removal('2024-07-01T00:01:00.000Z', 'm-1', 'p-1', 'r1', 'removed')],
+      [
+        accepted('2024-06-01T00:00:00.000Z', 'r1', MPS),
+        removal('2024-06-30T23:59:00.000Z', 'm-1', 'p-1', 'r1', 'pending'),
+        removal('2024-07-01T00:01:00.000Z', 'm-1', 'p-1', 'r1', 'removed'),
+      ],
       { to: '2024-07-01' },
     );
     expect(june.governmentDemands.total).toMatchObject({ participantsRemoved: 1, removalsPending: 1 });
   });
 
   it('the same participant removed again under a re-used restriction id counts again', async () => {
-    const report = await buildTransparencyReport([
-      ...reusedId(),
-    ].flatMap((e, i) => (i === 0 ? [e, removal('2024-06-01T00:00:01.000Z', 'm-1', 'p-1', 'r1')] : i === 2 ? [e, removal('2024-06-03T00:00:01.000Z', 'm-1', 'p-1', 'r1')] : [e])));
+    const report = await buildTransparencyReport(
+      [...reusedId()].flatMap((e, i) =>
+        i === 0 ? [e, removal('2024-06-01T00:00:01.000Z', 'm-1', 'p-1', 'r1')] : i === 2 ? [e, removal('2024-06-03T00:00:01.000Z', 'm-1', 'p-1', 'r1')] : [e],
+      ),
+    );
     expect(report.governmentDemands.total).toMatchObject({ participantsRemoved: 2, removalsPending: 0 });
   });
 });

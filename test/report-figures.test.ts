@@ -30,12 +30,21 @@ describe('transparency report figures', () => {
     expect(gov.byAuthority.map((a) => a.authority)).toEqual(['Cyberspace Administration', 'Ministry of Public Security']);
     const mps = gov.byAuthority[1];
     expect(mps?.total).toMatchObject({
-      restrictionsReceived: 3, restrictionsAccepted: 1, restrictionsRefused: 2, restrictionsDryRun: 0, restrictionsLifted: 1,
+      restrictionsReceived: 3,
+      restrictionsAccepted: 1,
+      restrictionsRefused: 2,
+      restrictionsDryRun: 0,
+      restrictionsLifted: 1,
       refusals: { E_OUT_OF_JURISDICTION: 2 },
       // m-1 (removal + denial) and m-2 (two denials)
-      meetingsAffected: 2, meetingsAffectedEstimated: false, meetingsUndisturbed: 1,
-      joinsDenied: 3, participantsRemoved: 1, removalsPending: 0,
-      scopedMeetings: 3, scopedMeetingsUndisturbed: 1,
+      meetingsAffected: 2,
+      meetingsAffectedEstimated: false,
+      meetingsUndisturbed: 1,
+      joinsDenied: 3,
+      participantsRemoved: 1,
+      removalsPending: 0,
+      scopedMeetings: 3,
+      scopedMeetingsUndisturbed: 1,
     });
     expect(mps?.total.refusalReasons).toEqual(['E_OUT_OF_JURISDICTION: regions[0] HK is outside CN', 'E_OUT_OF_JURISDICTION: regions[0] US is outside CN']);
     expect(mps?.periods.map((p) => [p.period, p.figures.restrictionsReceived, p.figures.joinsDenied, p.figures.meetingsAffected])).toEqual([
@@ -47,7 +56,8 @@ describe('transparency report figures', () => {
     // Both authorities speak for CN.
     expect(gov.byJurisdiction).toHaveLength(1);
     expect(gov.byJurisdiction[0]).toMatchObject({
-      jurisdiction: 'CN', authorities: ['Cyberspace Administration', 'Ministry of Public Security'],
+      jurisdiction: 'CN',
+      authorities: ['Cyberspace Administration', 'Ministry of Public Security'],
       total: { restrictionsReceived: 4, joinsDenied: 3, joinsDeniedDryRun: 1 },
     });
     expect(gov.total).toMatchObject({ restrictionsReceived: 4, restrictionsAccepted: 2, restrictionsRefused: 2, joinsDenied: 3, meetingsAffected: 2 });

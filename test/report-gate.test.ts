@@ -64,8 +64,15 @@ describe('gate → audit log → transparency report', () => {
     expect(report.promises).toEqual({ meetingsEndedBySdk: 0, hostAccountsSuspended: 0, userDataDisclosures: 0 });
     expect(report.governmentDemands.byAuthority).toHaveLength(1);
     expect(report.governmentDemands.byAuthority[0]?.total).toMatchObject({
-      restrictionsReceived: 2, restrictionsAccepted: 1, restrictionsRefused: 1, refusals: { E_OUT_OF_JURISDICTION: 1 },
-      joinsDenied: 1, participantsRemoved: 1, meetingsAffected: 2, scopedMeetings: 3, scopedMeetingsUndisturbed: 1,
+      restrictionsReceived: 2,
+      restrictionsAccepted: 1,
+      restrictionsRefused: 1,
+      refusals: { E_OUT_OF_JURISDICTION: 1 },
+      joinsDenied: 1,
+      participantsRemoved: 1,
+      meetingsAffected: 2,
+      scopedMeetings: 3,
+      scopedMeetingsUndisturbed: 1,
     });
     expect(report.otherDenials.byReason).toEqual({ 'audit-unavailable': 1 });
     expect(report.decisions).toEqual({ total: 7, admitted: 5, denied: 2 });

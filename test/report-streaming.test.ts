@@ -24,15 +24,34 @@ function event(i: number): object | string {
   if (i === 0 || i === 1) {
     const [id, authority] = i === 0 ? ['r-a', A] : ['r-b', B];
     return {
-      type: 'restriction.accepted', time, restrictionId: id, kind: 'takedown', authority, regions: [authority.jurisdiction],
-      scope: { meetings: [], hostAccounts: ['acct'], all: false }, mode: 'enforce', warnings: [], meetingsReached: 3, meetingsUndisturbed: 2, removed: 1,
+      type: 'restriction.accepted',
+      time,
+      restrictionId: id,
+      kind: 'takedown',
+      authority,
+      regions: [authority.jurisdiction],
+      scope: { meetings: [], hostAccounts: ['acct'], all: false },
+      mode: 'enforce',
+      warnings: [],
+      meetingsReached: 3,
+      meetingsUndisturbed: 2,
+      removed: 1,
     };
   }
   if (i % 100_000 === 2) {
     return { type: 'restriction.refused', time, kind: 'takedown', authority: A, regions: ['HK'], code: 'E_OUT_OF_JURISDICTION', reason: 'HK' };
   }
   if (i % 1000 === 3) {
-    return { type: 'removal', time, meetingId: `ma-${i % 10_000}`, participantId: `p-${i}`, restrictionId: 'r-a', reasons: [], location: loc, status: 'removed' };
+    return {
+      type: 'removal',
+      time,
+      meetingId: `ma-${i % 10_000}`,
+      participantId: `p-${i}`,
+      restrictionId: 'r-a',
+      reasons: [],
+      location: loc,
+      status: 'removed',
+    };
   }
   return decisionJson(i, time);
 }
@@ -133,8 +152,13 @@ describe('transparency report streaming', () => {
       else if (i % 20 === 10) deniedB++;
     }
     expect(a?.total).toMatchObject({
-      restrictionsReceived: 1 + refused, restrictionsAccepted: 1, restrictionsRefused: refused,
-      joinsDenied: deniedA, participantsRemoved: removed, meetingsAffected: 10_000, meetingsAffectedEstimated: false,
+      restrictionsReceived: 1 + refused,
+      restrictionsAccepted: 1,
+      restrictionsRefused: refused,
+      joinsDenied: deniedA,
+      participantsRemoved: removed,
+      meetingsAffected: 10_000,
+      meetingsAffectedEstimated: false,
     });
     expect(b?.total).toMatchObject({ restrictionsAccepted: 1, joinsDenied: deniedB, meetingsAffectedEstimated: true });
     expect(Math.abs((b?.total.meetingsAffected ?? 0) - deniedB) / deniedB).toBeLessThan(0.03);

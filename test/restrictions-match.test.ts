@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Location } from '../src/geo/types.js';
-import {
-  describeCapabilityGaps,
-  isActive,
-  matchRestriction,
-  restrictionInScope,
-  validateRestriction,
-} from '../src/restrictions/index.js';
+import { describeCapabilityGaps, isActive, matchRestriction, restrictionInScope, validateRestriction } from '../src/restrictions/index.js';
 
 function setup(over: Record<string, unknown> = {}) {
   return validateRestriction({
@@ -20,9 +14,7 @@ function setup(over: Record<string, unknown> = {}) {
 }
 
 const at = (country?: string, subdivisions: string[] = [], extra: Partial<Location> = {}): Location =>
-  country === undefined
-    ? { subdivisions, source: 'unknown', unknown: 'not-in-database', ...extra }
-    : { country, subdivisions, source: 'static', ...extra };
+  country === undefined ? { subdivisions, source: 'unknown', unknown: 'not-in-database', ...extra } : { country, subdivisions, source: 'static', ...extra };
 
 const deny = (region: string) => ({ code: 'region-restricted', region });
 const UNKNOWN_SUB = { code: 'unknown-location', message: 'subdivision unknown' };
@@ -45,7 +37,12 @@ describe('matchRestriction rules', () => {
     ['subdivision region: a sibling of the region, deny', { regions: ['FR-01'], unknownLocation: 'deny' }, at('FR', ['FR-IDF']), undefined],
     ['unknown location, admit (default)', {}, at(undefined), undefined],
     ['unknown location, deny', { unknownLocation: 'deny' }, at(undefined), { code: 'unknown-location', message: 'not-in-database' }],
-    ['invalid address, deny', { unknownLocation: 'deny' }, at(undefined, [], { unknown: 'invalid-address' }), { code: 'invalid-address', message: 'invalid-address' }],
+    [
+      'invalid address, deny',
+      { unknownLocation: 'deny' },
+      at(undefined, [], { unknown: 'invalid-address' }),
+      { code: 'invalid-address', message: 'invalid-address' },
+    ],
     ['anonymizer, admit (default)', {}, at('US', [], { anonymizer: true }), undefined],
     ['anonymizer, deny', { anonymizers: 'deny' }, at('US', [], { anonymizer: true }), { code: 'anonymizer' }],
     ['anonymizer, deny, unknown country', { anonymizers: 'deny' }, at(undefined, [], { anonymizer: true }), { code: 'anonymizer' }],

@@ -191,7 +191,7 @@ describe('locationMatchesRegion property', () => {
   /** The ISO ancestor chain of a subdivision, most general first, as a database would report it. */
   const chain = (code: string): string[] => {
     const out: string[] = [];
-    for (let cur: string | undefined = code; cur !== undefined && cur.includes('-'); cur = isoParent.get(cur)) out.unshift(cur);
+    for (let cur: string | undefined = code; cur?.includes('-'); cur = isoParent.get(cur)) out.unshift(cur);
     return out;
   };
   const countries = iso31661.filter((c) => c.state === 'assigned').map((c) => c.alpha2);

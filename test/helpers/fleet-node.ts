@@ -52,7 +52,11 @@ for (const type of [
   gate.on(type, (payload) => send({ event: 'gate', type, at: now(), payload: JSON.parse(JSON.stringify(payload)) }));
 }
 
-const sortedIds = () => gate.restrictions().map((r) => r.id).sort();
+const sortedIds = () =>
+  gate
+    .restrictions()
+    .map((r) => r.id)
+    .sort();
 
 /** The commands a node answers. */
 const commands = {

@@ -241,12 +241,16 @@ export async function storeIds(url: string, prefix = 'geoadmit:'): Promise<strin
 export async function converged(nodes: readonly FleetNode[], url: string, timeoutMs = 10_000): Promise<string[]> {
   let last = '';
   try {
-    await eventually(async () => {
-      const want = JSON.stringify(await storeIds(url));
-      const have = await Promise.all(nodes.map((n) => n.call<string[]>('restrictions')));
-      last = `store ${want}; ${nodes.map((n, i) => `${n.name} ${JSON.stringify(have[i])}`).join('; ')}`;
-      return have.every((ids) => JSON.stringify(ids) === want);
-    }, 'the nodes to converge on the store', timeoutMs);
+    await eventually(
+      async () => {
+        const want = JSON.stringify(await storeIds(url));
+        const have = await Promise.all(nodes.map((n) => n.call<string[]>('restrictions')));
+        last = `store ${want}; ${nodes.map((n, i) => `${n.name} ${JSON.stringify(have[i])}`).join('; ')}`;
+        return have.every((ids) => JSON.stringify(ids) === want);
+      },
+      'the nodes to converge on the store',
+      timeoutMs,
+    );
   } catch (error) {
     throw new Error(`${(error as Error).message}: ${last}`);
   }
