@@ -1,4 +1,4 @@
-// biome-ignore-all lint/performance/useDomNodeTextContent: Playwright's Locator.innerText() is the rendered text an operator reads (cells apart, lines apart), which these assertions are about
+// biome-ignore-all lint/performance/useDomNodeTextContent: Locator.innerText() is the rendered text an operator reads, what these tests assert
 /**
  * The operator console end to end: the demo's signaling server with its four
  * meetings of real WebSocket participants and the real GeoLite2 database,
