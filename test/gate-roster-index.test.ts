@@ -13,7 +13,12 @@ describe('roster indexes with emptied entries kept', () => {
       roster.add(`m-${i}`, 'p', 'acct', at('CN'), undefined);
       if (i % 3 !== 0) roster.remove(`m-${i}`, 'p');
     }
-    const expected = ['live', ...Array.from({ length: 5000 }, (_, i) => i).filter((i) => i % 3 === 0).map((i) => `m-${i}`)];
+    const expected = [
+      'live',
+      ...Array.from({ length: 5000 }, (_, i) => i)
+        .filter((i) => i % 3 === 0)
+        .map((i) => `m-${i}`),
+    ];
     expect(roster.meetingsOfHost('acct').sort()).toEqual(expected.sort());
     // A meeting that emptied and filled again is listed once.
     roster.add('m-1', 'q', 'acct', at('CN'), undefined);
@@ -36,7 +41,11 @@ describe('roster indexes with emptied entries kept', () => {
 
   test('country lists: emptied and refilled, re-joins moving between countries, unknown locations', () => {
     const roster = new Roster();
-    const ids = (c: string | undefined) => roster.inCountry(c).map((e) => `${e.meetingId}/${e.participantId}`).sort();
+    const ids = (c: string | undefined) =>
+      roster
+        .inCountry(c)
+        .map((e) => `${e.meetingId}/${e.participantId}`)
+        .sort();
     roster.add('m', 'p', undefined, at('CN'), undefined);
     roster.remove('m', 'p');
     expect(ids('CN')).toEqual([]);
