@@ -11,7 +11,7 @@ import { loadDatabase, loadDatabaseAsync } from './internal/load.js';
 import { unknownLocation } from './location.js';
 import type { LoadedDatabase } from './internal/load.js';
 import type { MappedRecord, MaxMindLayout } from './internal/layouts.js';
-import { DirectAnswerMemo } from './internal/memo.js';
+import { DirectAnswerMemo, DirectAnswerMemo6 } from './internal/memo.js';
 import { resolveParsed } from './parsed.js';
 
 export { MaxMindLayout } from './internal/layouts.js';
@@ -88,6 +88,8 @@ interface ResolverState {
    * generation, so a reload never serves an old answer.
    */
   readonly answers: DirectAnswerMemo<Location> | undefined;
+  /** The same for IPv6, when that one database holds IPv6. */
+  readonly answers6: DirectAnswerMemo6<Location> | undefined;
 }
 
 const INVALID = unknownLocation('invalid-address');
@@ -101,6 +103,8 @@ const NON_GLOBAL = unknownLocation('non-global');
  * database network; hot addresses stay hot, and memory stays near 3 MB.
  */
 const ANSWER_MEMO_SIZE = 32_768;
+/** The same for IPv6 answers (fewer: most joins are IPv4). */
+const ANSWER_MEMO_SIZE_6 = 8_192;
 
 // Reused by every lookup: resolve() is synchronous, so one buffer is never shared by two calls.
 const words = new Uint32Array(4);
@@ -143,6 +147,8 @@ function buildState(layers: readonly LoadedDatabase[]): ResolverState {
       layers.map((l) => Object.freeze({ file: l.file, databaseType: l.databaseType, layout: l.layout, buildDate: l.buildDate, ipVersion: l.ipVersion })),
     ),
     answers: layers.length === 1 && locationLayers.length === 1 ? new DirectAnswerMemo<Location>(ANSWER_MEMO_SIZE) : undefined,
+    answers6:
+      layers.length === 1 && locationLayers.length === 1 && locationLayers[0]?.ipVersion === 6 ? new DirectAnswerMemo6<Location>(ANSWER_MEMO_SIZE_6) : undefined,
   });
 }
 
@@ -366,6 +372,7 @@ export class MaxMindResolver implements GeoResolver {
   private locateValue(family: 4 | 6, v4: number): Location {
     const state = this.state; // one read: the whole lookup uses one generation of databases
     if (family === 4 && state.answers !== undefined) return this.lookupSingle4(state.answers, state.locationLayers[0] as LoadedDatabase, v4);
+    if (family === 6 && state.answers6 !== undefined) return this.lookupSingle6(state.answers6, state.locationLayers[0] as LoadedDatabase);
 
     let answer: { db: LoadedDatabase; rec: MappedRecord; prefix: number } | undefined;
     let noCountry: { db: LoadedDatabase; rec: MappedRecord; prefix: number } | undefined;
@@ -440,6 +447,26 @@ export class MaxMindResolver implements GeoResolver {
     }
     const location = makeLocation(db, rec, ipv4NetworkText(v4, prefix), rec.anonymizer === true ? true : db.capabilities.anonymizers ? false : undefined);
     answers.set(slot, net, prefix, location);
+    return location;
+  }
+
+  /** As {@link lookupSingle4} for IPv6 (the address in the module's `words`), in a database holding IPv6. */
+  private lookupSingle6(answers: DirectAnswerMemo6<Location>, db: LoadedDatabase): Location {
+    const tree = db.tree;
+    const hit = tree.walk6(words);
+    if (!tree.isData(hit)) return db.capabilities.anonymizers ? NOT_FOUND_NOT_ANONYMOUS : NOT_FOUND;
+    const prefix = tree.depth;
+    const slot = tree.slot;
+    const memo = answers.get(slot, words, prefix);
+    if (memo !== undefined) return memo;
+    let rec: MappedRecord;
+    try {
+      rec = db.recordAt(hit);
+    } catch {
+      return LOOKUP_ERROR;
+    }
+    const location = makeLocation(db, rec, ipv6NetworkTextFromWords(words, prefix), rec.anonymizer === true ? true : db.capabilities.anonymizers ? false : undefined);
+    answers.set(slot, words, prefix, location);
     return location;
   }
 

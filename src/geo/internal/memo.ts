@@ -81,3 +81,48 @@ export class DirectAnswerMemo<V> {
     this.#value[i] = value;
   }
 }
+
+/**
+ * {@link DirectAnswerMemo} for IPv6 answers: the network is four words
+ * (the address masked to the prefix length), compared word by word.
+ */
+export class DirectAnswerMemo6<V> {
+  readonly #mask: number;
+  readonly #slot: Int32Array;
+  readonly #net: Uint32Array;
+  readonly #prefix: Uint8Array;
+  readonly #value: (V | undefined)[];
+
+  constructor(size: number) {
+    this.#mask = size - 1;
+    this.#slot = new Int32Array(size).fill(-1);
+    this.#net = new Uint32Array(size * 4);
+    this.#prefix = new Uint8Array(size);
+    this.#value = new Array<V | undefined>(size).fill(undefined);
+  }
+
+  /** The answer for record `slot` reached at `prefix` bits by the address in `words`, if held. */
+  get(slot: number, words: Uint32Array, prefix: number): V | undefined {
+    const i = slot & this.#mask;
+    if (this.#slot[i] !== slot || this.#prefix[i] !== prefix) return undefined;
+    const net = this.#net;
+    for (let k = 0; k < 4; k++) if (net[4 * i + k] !== masked(words, k, prefix)) return undefined;
+    return this.#value[i];
+  }
+
+  set(slot: number, words: Uint32Array, prefix: number, value: V): void {
+    const i = slot & this.#mask;
+    this.#slot[i] = slot;
+    this.#prefix[i] = prefix;
+    for (let k = 0; k < 4; k++) this.#net[4 * i + k] = masked(words, k, prefix);
+    this.#value[i] = value;
+  }
+}
+
+/** Word `k` of `words` with the bits past `prefix` cleared. */
+function masked(words: Uint32Array, k: number, prefix: number): number {
+  const bits = prefix - 32 * k;
+  if (bits <= 0) return 0;
+  if (bits >= 32) return words[k] as number;
+  return ((words[k] as number) & (0xffffffff << (32 - bits))) >>> 0;
+}
