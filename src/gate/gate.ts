@@ -435,7 +435,7 @@ class GateImpl implements Gate {
     const impact = this.#impact(entry);
     const toRemove = impact.result.active && r.mode === 'enforce' ? impact.entries : [];
     // onRemove is called (synchronously) for each before anything else can change the roster.
-    const run = this.#remover.remove(r, toRemove);
+    const run = this.#remover.remove(r, toRemove, impact.result.matched);
     if (announce) this.#emitter.emit('restriction.accepted', acceptedEvent(this.#clock(), r, entry.digest, impact.result, run.started));
     if (run.started === 0) return impact.result;
     const { removed, pending } = await run.done;

@@ -134,6 +134,8 @@ export class Remover {
   readonly #pending = new Map<string, Pending>();
   // Entries with an onRemove in flight: a second restriction covering them does not call it again.
   readonly #inFlight = new WeakSet<RosterEntry>();
+  // How many are in #inFlight: with none (the common case), checking tens of thousands of entries asks no WeakSet.
+  #inFlightCount = 0;
   // Gives up on each onRemove still unsettled (their timers are ref'd): called at close.
   readonly #waiting = new Set<(why: string) => void>();
 
@@ -143,7 +145,7 @@ export class Remover {
 
   /** Whether a removal is under way or pending for this entry. */
   busy(entry: RosterEntry): boolean {
-    if (this.#inFlight.has(entry)) return true;
+    if (this.#inFlightCount > 0 && this.#inFlight.has(entry)) return true;
     return this.#pending.size > 0 && this.#pending.get(participantKey(entry.meetingId, entry.participantId))?.entry === entry;
   }
 
@@ -176,13 +178,16 @@ export class Remover {
   remove(
     r: NormalizedRestriction,
     entries: readonly RosterEntry[],
+    refs?: readonly ParticipantRef[],
   ): { started: number; done: Promise<{ removed: ParticipantRef[]; pending: ParticipantRef[] }> } {
     const started: ParticipantRef[] = [];
     const outcomes: RemovalOutcome[] = [];
     const waiting: Promise<void>[] = [];
-    for (const entry of entries) {
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
       if (!this.#host.roster.isCurrent(entry) || this.busy(entry)) continue;
-      const participant = ref(entry);
+      // The impact's refs, where given, are these entries' (built once for tens of thousands of removals).
+      const participant = refs?.[i] ?? ref(entry);
       const at = started.push(participant) - 1;
       const outcome = this.#removeOne(r, entry, participant);
       // A synchronous onRemove (the common case with tens of thousands removed) settles without a promise.
@@ -248,6 +253,7 @@ export class Remover {
     if (result === undefined || result === null || typeof (result as Promise<void>).then !== 'function') {
       return this.#succeeded(r, entry, decision, false);
     }
+    if (!this.#inFlight.has(entry)) this.#inFlightCount += 1;
     this.#inFlight.add(entry);
     return new Promise<RemovalOutcome>((resolve) => {
       let timedOut = false;
@@ -264,14 +270,14 @@ export class Remover {
         () => {
           clearTimeout(timer);
           this.#waiting.delete(giveUp);
-          this.#inFlight.delete(entry);
+          this.#settled(entry);
           const outcome = this.#succeeded(r, entry, decision, timedOut);
           if (!timedOut) resolve(outcome);
         },
         (error: unknown) => {
           clearTimeout(timer);
           this.#waiting.delete(giveUp);
-          this.#inFlight.delete(entry);
+          this.#settled(entry);
           if (timedOut) {
             const p = this.#pending.get(participantKey(entry.meetingId, entry.participantId));
             if (p?.entry === entry) p.error = message(error);
@@ -284,6 +290,11 @@ export class Remover {
         },
       );
     });
+  }
+
+  /** `entry`'s onRemove settled (or never started): no longer in flight. */
+  #settled(entry: RosterEntry): void {
+    if (this.#inFlight.delete(entry)) this.#inFlightCount -= 1;
   }
 
   #succeeded(r: NormalizedRestriction, entry: RosterEntry, decision: Decision, late: boolean): RemovalOutcome {
@@ -301,7 +312,7 @@ export class Remover {
   }
 
   #failed(r: NormalizedRestriction, entry: RosterEntry, participant: ParticipantRef, decision: Decision, error: unknown): RemovalOutcome {
-    this.#inFlight.delete(entry);
+    this.#settled(entry);
     const text = message(error);
     if (!this.#host.roster.isCurrent(entry)) {
       // Left or re-joined meanwhile: there is nobody to keep pending.
