@@ -19,9 +19,9 @@ import type { NormalizedRestriction, Reason, Restriction } from '../restrictions
 import { InMemoryRestrictionStore } from '../store/memory.js';
 import type { RestrictionStore } from '../store/types.js';
 import { type Clock, scheduleAt } from './clock.js';
-import { assess, inScope, locate, type Located, MAX_ID_LENGTH, readJoin, runRules, sortReasons, type Verdict } from './internal/decide.js';
+import { assess, inScope, locate, type Located, MAX_ID_LENGTH, NO_IDS, NONE, readJoin, runRules, sortReasons, type Verdict } from './internal/decide.js';
 import { impactOf, Remover, ref } from './internal/enforce.js';
-import { acceptedEvent, decisionEvent, digestOf, iso, liftedEvent, message, redactorFor, refusedEvent, removalEvent } from './internal/events.js';
+import { acceptedEvent, decisionEvent, digestOf, iso, liftedEvent, message, type Redactor, redactorFor, refusedEvent, removalEvent } from './internal/events.js';
 import { type GateSettings, readOptions } from './internal/options.js';
 import { type Registered, RestrictionRegistry } from './internal/registry.js';
 import { Roster, type RosterEntry } from './internal/roster.js';
@@ -60,7 +60,7 @@ class GateImpl implements Gate {
   /** `#geo` when it locates parsed addresses (this package's resolvers): each join's address is parsed once. */
   readonly #parsedGeo: ParsedResolver | undefined;
   readonly #clock: Clock;
-  readonly #redact: (address: string) => string | undefined;
+  readonly #redact: Redactor;
   readonly #emitter: SafeEmitter<GateEventMap>;
   readonly #registry = new RestrictionRegistry();
   readonly #roster = new Roster();
@@ -202,18 +202,19 @@ class GateImpl implements Gate {
       const warning = this.#warnings.check(client, now);
       if (warning !== undefined) this.#emitter.emit('warning', warning);
     }
-    const verdict = assess(this.#registry, join, located.location, now, this.#armActivation);
-    // Written out, not spread: spreading two objects into one costs more than the rest of the assessment.
-    return {
+    // One object: the verdict is collected into the assessment itself (lists allocated only when something matches).
+    const assessment: Assessment = {
       location: located.location,
       address: located.address,
       client,
-      reasons: verdict.reasons,
-      dryRun: verdict.dryRun,
-      matchedIds: verdict.matchedIds,
+      reasons: NONE,
+      dryRun: NONE,
+      matchedIds: NO_IDS,
       now,
       version: this.#registry.version,
     };
+    assess(this.#registry, join, located.location, now, this.#armActivation, assessment);
+    return assessment;
   }
 
   /**
@@ -228,15 +229,18 @@ class GateImpl implements Gate {
       now = this.#clock();
       verdict = assess(this.#registry, join, a.location, now, this.#armActivation);
     }
-    const reasons = ruled === undefined || ruled.length === 0 ? verdict.reasons : [...verdict.reasons, ...ruled];
-    if (this.#unhealthySinks.size > 0 && this.#auditBlocked()) reasons.push({ code: 'audit-unavailable', message: 'the audit log cannot record decisions' });
+    let reasons = ruled === undefined || ruled.length === 0 ? verdict.reasons : [...verdict.reasons, ...ruled];
+    if (this.#unhealthySinks.size > 0 && this.#auditBlocked()) {
+      // A copy: the verdict's list may be the shared empty one.
+      reasons = [...reasons, { code: 'audit-unavailable', message: 'the audit log cannot record decisions' }];
+    }
     sortReasons(reasons);
     sortReasons(verdict.dryRun);
     const admitted = reasons.length === 0;
     const { location, address } = a;
     const decision: Decision =
       address === undefined ? { admitted, reasons, dryRun: verdict.dryRun, location } : { admitted, reasons, dryRun: verdict.dryRun, location, address };
-    const redacted = address === undefined ? undefined : this.#redact(address);
+    const redacted = address === undefined ? undefined : this.#redact(address, a.client?.ip);
     if (admitted) {
       this.#roster.add(join.meetingId, join.participantId, join.hostAccountId, location, redacted);
       // A re-join replaces the earlier entry, and with it any removal still pending for it.

@@ -105,8 +105,8 @@ export function locate(
   let client: ClientResolution | undefined;
   try {
     const headers = join.headers;
-    // One shape for both cases (a conditional spread would take V8's slow copy path on every join).
-    client = resolveClient({ peerAddress: join.peerAddress, headers: isPlainObject(headers) ? headers : undefined }, trusted);
+    // The join (readJoin's own copy) is the input when its headers are usable: no object per join.
+    client = resolveClient(headers === undefined || isPlainObject(headers) ? join : { peerAddress: join.peerAddress, headers: undefined }, trusted);
   } catch {
     // Headers with throwing getters or proxy traps: hostile input, so no address.
     client = undefined;
@@ -184,8 +184,14 @@ export interface Verdict {
  * `dormant` is told of each restriction in scope whose window has not
  * started yet (so the gate can make sure its start will be enforced).
  */
-export function assess(registry: RestrictionRegistry, join: Join, location: Location, now: number, dormant: (entry: Registered) => void): Verdict {
-  const verdict: Verdict = { reasons: [], dryRun: [], matchedIds: [] };
+export function assess(
+  registry: RestrictionRegistry,
+  join: Join,
+  location: Location,
+  now: number,
+  dormant: (entry: Registered) => void,
+  verdict: Verdict = emptyVerdict(),
+): Verdict {
   collect(verdict, registry.forMeeting(join.meetingId), location, now, undefined, dormant);
   // For host-account lists: a meeting already matched through the meeting index is not counted twice.
   collect(verdict, registry.forHost(join.hostAccountId), location, now, join.meetingId, dormant);
@@ -194,6 +200,19 @@ export function assess(registry: RestrictionRegistry, join: Join, location: Loca
     collect(verdict, registry.forAllInCountry(effectiveCountry(location)), location, now, undefined, dormant);
   }
   return verdict;
+}
+
+/**
+ * Shared by every verdict with nothing in it (most joins): frozen, so code
+ * that adds to a verdict's list must replace it (as {@link collect} does),
+ * never push into it.
+ */
+export const NONE: Reason[] = Object.freeze([]) as unknown as Reason[];
+export const NO_IDS: string[] = Object.freeze([]) as unknown as string[];
+
+/** A verdict with nothing matched; lists are allocated when something matches. */
+export function emptyVerdict(): Verdict {
+  return { reasons: NONE, dryRun: NONE, matchedIds: NO_IDS };
 }
 
 function collect(
@@ -214,9 +233,15 @@ function collect(
     if (meetingSeen !== undefined && r.scope.meetings.includes(meetingSeen)) continue;
     const reason = reasonFor(r, location);
     if (reason === undefined) continue;
+    if (into.matchedIds === NO_IDS) into.matchedIds = [];
     into.matchedIds.push(r.id);
-    if (r.mode === 'dry-run') into.dryRun.push(reason);
-    else into.reasons.push(reason);
+    if (r.mode === 'dry-run') {
+      if (into.dryRun === NONE) into.dryRun = [];
+      into.dryRun.push(reason);
+    } else {
+      if (into.reasons === NONE) into.reasons = [];
+      into.reasons.push(reason);
+    }
   }
 }
 
