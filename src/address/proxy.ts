@@ -1,7 +1,8 @@
 import { cutRight, forwardedHops, hasHeaderValue, headerLines, isBlank, MAX_HOPS, trimOws, xffHops, type HopList } from './internal/forwarded.js';
-import { formatIPv4 } from './internal/ipv4.js';
+import { formatIPv4, parseIPv4 } from './internal/ipv4.js';
 import { formatIPv6 } from './internal/ipv6.js';
 import { parseLiteral, type LiteralResult } from './internal/literal.js';
+import { nonGlobalRange } from './internal/non-global.js';
 import { normalizeLiteral } from './internal/normalize.js';
 import type { IpValue } from './internal/types.js';
 import type { AddressResult } from './normalize.js';
@@ -137,8 +138,18 @@ function cdnClient(input: ClientAddressInput, name: string): ClientResolution | 
 }
 
 function resolve(input: ClientAddressInput, trusted: TrustedProxies | undefined): ClientResolution {
-  const peer = parseLiteral(input.peerAddress);
   const trust = trustOf(trusted);
+  const peerAddress = input.peerAddress;
+  if (trust.empty && trust.cdnHeader === undefined && typeof peerAddress === 'string') {
+    // The common join: no proxy trusted and a socket's dotted quad. A global peer is the answer as it
+    // stands (what parseLiteral, normalizeLiteral and finish would give, without their three objects).
+    const v4 = parseIPv4(peerAddress);
+    if (v4 >= 0) {
+      const ip: IpValue = { family: 4, v4 };
+      if (nonGlobalRange(ip) === undefined) return { ok: true, address: peerAddress, family: 4, global: true, via: 'peer', ip };
+    }
+  }
+  const peer = parseLiteral(peerAddress);
   if (trust.empty || !trust.trustsLiteral(peer, 0)) return finish(input, trust, peer, 'peer', undefined);
   const w = walk(input, peer, trust);
   return 'end' in w ? finish(input, trust, w.end, w.via, w.more) : w;
