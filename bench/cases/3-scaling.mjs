@@ -49,10 +49,13 @@ const results = await compare(
   size,
 );
 printTable(results, names[0]);
-for (const name of names) console.log(`  createGate with ${registration[name].restrictions.toLocaleString('en-US')} restrictions: ${registration[name].createGateMs.toFixed(0)} ms`);
+for (const name of names)
+  console.log(`  createGate with ${registration[name].restrictions.toLocaleString('en-US')} restrictions: ${registration[name].createGateMs.toFixed(0)} ms`);
 const ratio = results[1].nsPerOp / results[0].nsPerOp;
 const perSanction = (results[2].nsPerOp - results[1].nsPerOp) / size.allScoped;
-console.log(`  ${size.allScoped.toLocaleString('en-US')} all-scoped sanctions add ${round1(results[2].nsPerOp - results[1].nsPerOp)} ns per join (${perSanction.toFixed(1)} ns each): they are indexed by country, so only joins located in a sanctioned country evaluate them (and list every match)`);
+console.log(
+  `  ${size.allScoped.toLocaleString('en-US')} all-scoped sanctions add ${round1(results[2].nsPerOp - results[1].nsPerOp)} ns per join (${perSanction.toFixed(1)} ns each): they are indexed by country, so only joins located in a sanctioned country evaluate them (and list every match)`,
+);
 const targets = [target(`${size.elsewhere.toLocaleString('en-US')} restrictions elsewhere cost <= 1.1x of 10`, ratio <= 1.1, `${ratio.toFixed(3)}x`)];
 gates = undefined;
 save(out, '3-scaling', { results, registration, allScopedNsEach: round1(perSanction), targets });

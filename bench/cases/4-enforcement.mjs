@@ -23,13 +23,20 @@ const before = heapUsed();
 const t0 = process.hrtime.bigint();
 for (let i = 0; i < size.roster; i++) {
   const m = Math.floor(i / perMeeting) % size.meetings;
-  await gate.admit({ meetingId: meetingIds[m], hostAccountId: accountIds[Math.floor(m / size.meetingsPerAccount)], participantId: participantIds[i], peerAddress: addresses[i % addresses.length] });
+  await gate.admit({
+    meetingId: meetingIds[m],
+    hostAccountId: accountIds[Math.floor(m / size.meetingsPerAccount)],
+    participantId: participantIds[i],
+    peerAddress: addresses[i % addresses.length],
+  });
 }
 const fillMs = Number(process.hrtime.bigint() - t0) / 1e6;
 const after = heapUsed();
 const bytesPer = (after.heap - before.heap) / gate.size;
 
-console.log(`\n5a. Roster memory: ${gate.size.toLocaleString('en-US')} present participants in ${size.meetings.toLocaleString('en-US')} meetings (admitted in ${(fillMs / 1000).toFixed(1)} s)`);
+console.log(
+  `\n5a. Roster memory: ${gate.size.toLocaleString('en-US')} present participants in ${size.meetings.toLocaleString('en-US')} meetings (admitted in ${(fillMs / 1000).toFixed(1)} s)`,
+);
 console.log(`  heap beyond the id strings: ${((after.heap - before.heap) / 2 ** 20).toFixed(1)} MiB = ${bytesPer.toFixed(0)} bytes per participant`);
 const memTarget = target('roster <= 300 bytes per participant beyond the ids', bytesPer <= 300, `${bytesPer.toFixed(0)} B`);
 
@@ -37,7 +44,14 @@ const memTarget = target('roster <= 300 bytes per participant beyond the ids', b
 const reps = quick ? 5 : 20;
 const meetingDoc = (k) => cnTakedown(`live-meeting-${k}`, { meetings: [meetingIds[(k * 7919) % size.meetings]] });
 const accountDoc = (k) => cnTakedown(`live-account-${k}`, { hostAccounts: [accountIds[(k * 31) % accountIds.length]] });
-const allDoc = { id: 'live-all', kind: 'sanctions', authority: { name: 'Operator compliance', jurisdiction: 'US' }, regions: ['CN'], scope: { all: true }, mode: 'enforce' };
+const allDoc = {
+  id: 'live-all',
+  kind: 'sanctions',
+  authority: { name: 'Operator compliance', jurisdiction: 'US' },
+  regions: ['CN'],
+  scope: { all: true },
+  mode: 'enforce',
+};
 
 console.log(`\n4. Live enforcement on that roster (median of ${reps}; restrict removes and calls onRemove for each CN participant)`);
 const rows = {};
@@ -49,7 +63,8 @@ rows['restrict account'] = await timeMs((k) => gate.restrict(accountDoc(k)), Mat
 const removedBeforeAll = removedCount;
 rows['restrict all'] = await timeMs(() => gate.restrict(allDoc), 1);
 const removedByAll = removedCount - removedBeforeAll;
-for (const [name, r] of Object.entries(rows)) console.log(`  ${name.padEnd(18)} ${r.ms.toFixed(3).padStart(10)} ms  (min ${r.min.toFixed(3)}, max ${r.max.toFixed(3)})`);
+for (const [name, r] of Object.entries(rows))
+  console.log(`  ${name.padEnd(18)} ${r.ms.toFixed(3).padStart(10)} ms  (min ${r.min.toFixed(3)}, max ${r.max.toFixed(3)})`);
 console.log(`  restrict all removed ${removedByAll.toLocaleString('en-US')} participants`);
 const targets = [
   memTarget,
@@ -58,7 +73,13 @@ const targets = [
   target('stretch: all restrict < 100 ms', rows['restrict all'].ms < 100, `${rows['restrict all'].ms} ms`),
 ];
 save(out, '4-enforcement', {
-  roster: { participants: size.roster, meetings: size.meetings, meetingsPerAccount: size.meetingsPerAccount, fillMs: round1(fillMs), heapBytesPerParticipant: Math.round(bytesPer) },
+  roster: {
+    participants: size.roster,
+    meetings: size.meetings,
+    meetingsPerAccount: size.meetingsPerAccount,
+    fillMs: round1(fillMs),
+    heapBytesPerParticipant: Math.round(bytesPer),
+  },
   timings: rows,
   removedByAll,
   targets,

@@ -34,7 +34,10 @@ try {
     const restrictions = join(dir, 'restrictions.json');
     writeFileSync(restrictions, JSON.stringify([cnTakedown('replay-cn', { meetings: Array.from({ length: 100 }, (_, m) => `m-${m}`) })]));
     const t0 = process.hrtime.bigint();
-    const run = spawnSync(process.execPath, [cli, 'replay', file, '--restrictions', restrictions, '--db', DB_PATH, '--json', '--no-progress'], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+    const run = spawnSync(process.execPath, [cli, 'replay', file, '--restrictions', restrictions, '--db', DB_PATH, '--json', '--no-progress'], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 2 ** 20,
+    });
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     const t1 = process.hrtime.bigint();
     spawnSync(process.execPath, [cli, '--version'], { encoding: 'utf8' });
@@ -45,8 +48,16 @@ try {
     } else {
       const perSec = size.replayLines / (ms / 1000);
       const netPerSec = size.replayLines / (Math.max(ms - startupMs, 1) / 1000);
-      console.log(`  geoadmit replay: ${size.replayLines.toLocaleString('en-US')} lines in ${(ms / 1000).toFixed(2)} s = ${Math.round(perSec).toLocaleString('en-US')} joins/s (${Math.round(netPerSec).toLocaleString('en-US')}/s without the ${startupMs.toFixed(0)} ms process start)`);
-      result.replay = { lines: size.replayLines, ms: round1(ms), joinsPerSec: Math.round(perSec), startupMs: round1(startupMs), joinsPerSecExcludingStartup: Math.round(netPerSec) };
+      console.log(
+        `  geoadmit replay: ${size.replayLines.toLocaleString('en-US')} lines in ${(ms / 1000).toFixed(2)} s = ${Math.round(perSec).toLocaleString('en-US')} joins/s (${Math.round(netPerSec).toLocaleString('en-US')}/s without the ${startupMs.toFixed(0)} ms process start)`,
+      );
+      result.replay = {
+        lines: size.replayLines,
+        ms: round1(ms),
+        joinsPerSec: Math.round(perSec),
+        startupMs: round1(startupMs),
+        joinsPerSecExcludingStartup: Math.round(netPerSec),
+      };
     }
   }
 

@@ -108,7 +108,7 @@ try {
   const cpuRatio = Math.round((cpuOf(pinoName) / cpuOf(sinkName)) * 1000) / 1000;
   const targets = [
     target("a join with the audit sink (fsync 'interval') costs no more than with pino (SPEC 16), wall time", sinkVsPino >= 1, `${sinkVsPino}x pino's speed`),
-    target("the same in CPU time per join", cpuRatio >= 1, `${cpuRatio}x pino's speed`),
+    target('the same in CPU time per join', cpuRatio >= 1, `${cpuRatio}x pino's speed`),
   ];
 
   // --- fsync 'always': group commit -----------------------------------------

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { GeoadmitError } from '../errors/index.js';
+import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import { formatIPv4, parseIPv4 } from './internal/ipv4.js';
 import { formatIPv6 } from './internal/ipv6.js';
 import { normalizeText } from './internal/normalize.js';
@@ -34,10 +34,10 @@ const words = new Uint32Array(4);
  */
 export function redactAddress(address: string, mode: RedactionMode, hmacKey?: string | Uint8Array): string | undefined {
   if (mode === 'hmac' && (hmacKey === undefined || hmacKey.length === 0)) {
-    throw new GeoadmitError('E_INVALID_CONFIG', 'audit.ip "hmac" needs a non-empty hmacKey', { argument: 'hmacKey' });
+    throw new GeoadmitError(ErrorCode.InvalidConfig, 'audit.ip "hmac" needs a non-empty hmacKey', { argument: 'hmacKey' });
   }
   if (mode !== 'truncate' && mode !== 'hmac' && mode !== 'omit' && mode !== 'raw') {
-    throw new GeoadmitError('E_INVALID_CONFIG', 'audit.ip must be "truncate", "hmac", "omit" or "raw"', { argument: 'mode' });
+    throw new GeoadmitError(ErrorCode.InvalidConfig, 'audit.ip must be "truncate", "hmac", "omit" or "raw"', { argument: 'mode' });
   }
   if (mode === 'omit') return undefined;
   // Canonical IPv4 text (what the gate passes for most joins) is its own normal form.

@@ -1,4 +1,4 @@
-import { GeoadmitError } from '../errors/index.js';
+import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import { assertKnownKeys } from '../internal/options.js';
 import { cidrResult, type CompiledCidr } from './internal/cidr.js';
 import { CLOUDFLARE_EDGE_RANGES, CLOUDFLARE_RANGES_SOURCE, CLOUDFLARE_RANGES_TAKEN } from './internal/cloudflare-ranges.js';
@@ -220,10 +220,12 @@ export class CompiledTrustedProxies implements TrustedProxies {
 }
 
 function configError(argument: string, message: string, cause?: unknown): GeoadmitError {
-  return new GeoadmitError('E_INVALID_CONFIG', `${argument}: ${message}`, cause === undefined ? { argument } : { argument, cause });
+  return new GeoadmitError(ErrorCode.InvalidConfig, `${argument}: ${message}`, cause === undefined ? { argument } : { argument, cause });
 }
 
-const NAMES = Object.keys(NAMED_RANGES).map((n) => `'${n}'`).join(', ');
+const NAMES = Object.keys(NAMED_RANGES)
+  .map((n) => `'${n}'`)
+  .join(', ');
 
 function compileEntry(entry: unknown, argument: string, out: CompiledCidr[]): void {
   const named = typeof entry === 'string' && Object.hasOwn(NAMED_RANGES, entry) ? NAMED_RANGES[entry as TrustedProxyName] : undefined;
@@ -241,7 +243,10 @@ function compileEntry(entry: unknown, argument: string, out: CompiledCidr[]): vo
 function compileCdn(cdn: unknown): { header: string; ranges: readonly CompiledCidr[] } {
   if (cdn === 'cloudflare') return compileCdn(CLOUDFLARE_RANGES);
   if (cdn === null || typeof cdn !== 'object' || Array.isArray(cdn)) {
-    throw configError('cdn', `expected 'cloudflare' or { header, ranges }, got ${typeof cdn === 'string' ? JSON.stringify(cdn.slice(0, 40)) : cdn === null ? 'null' : typeof cdn}`);
+    throw configError(
+      'cdn',
+      `expected 'cloudflare' or { header, ranges }, got ${typeof cdn === 'string' ? JSON.stringify(cdn.slice(0, 40)) : cdn === null ? 'null' : typeof cdn}`,
+    );
   }
   // `taken` and `source` are allowed so that CLOUDFLARE_RANGES (or a spread of it) can be passed as is.
   assertKnownKeys(cdn, ['header', 'ranges', 'taken', 'source'], 'cdn', 'cdn.');
@@ -286,7 +291,7 @@ export function compileTrustedProxies(input: TrustedProxiesInput, options: Trust
   assertKnownKeys(options, ['header', 'cdn'], 'compileTrustedProxies');
   const header = options.header ?? 'x-forwarded-for';
   if (header !== 'x-forwarded-for' && header !== 'forwarded') {
-    throw new GeoadmitError('E_INVALID_CONFIG', 'header must be "x-forwarded-for" or "forwarded"', { argument: 'header' });
+    throw new GeoadmitError(ErrorCode.InvalidConfig, 'header must be "x-forwarded-for" or "forwarded"', { argument: 'header' });
   }
   const cdn = options.cdn === undefined ? undefined : compileCdn(options.cdn);
   if (typeof input === 'function') return new CompiledTrustedProxies({ fn: input }, header, cdn);
@@ -299,12 +304,14 @@ export function compileTrustedProxies(input: TrustedProxiesInput, options: Trust
     entries = input;
   } else {
     throw new GeoadmitError(
-      'E_INVALID_CONFIG',
+      ErrorCode.InvalidConfig,
       `trustedProxies must be an array of CIDRs, addresses and names (${NAMES}), a comma-separated string of them, or a function (address, hop) => boolean`,
       { argument: 'trustedProxies' },
     );
   }
   const cidrs: CompiledCidr[] = [];
-  entries.forEach((entry, i) => compileEntry(entry, `trustedProxies[${i}]`, cidrs));
+  entries.forEach((entry, i) => {
+    compileEntry(entry, `trustedProxies[${i}]`, cidrs);
+  });
   return new CompiledTrustedProxies({ cidrs }, header, cdn);
 }

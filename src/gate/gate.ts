@@ -21,7 +21,18 @@ import type { RestrictionStore } from '../store/types.js';
 import { type Clock, scheduleAt } from './clock.js';
 import { assess, inScope, locate, type Located, MAX_ID_LENGTH, NO_IDS, NONE, readJoin, runRules, sortReasons, type Verdict } from './internal/decide.js';
 import { impactOf, Remover, ref } from './internal/enforce.js';
-import { acceptedEvent, decisionEvent, digestOf, iso, liftedEvent, message, type Redactor, redactorFor, refusedEvent, removalEvent } from './internal/events.js';
+import {
+  acceptedEvent,
+  decisionEvent,
+  digestOf,
+  iso,
+  liftedEvent,
+  message,
+  type Redactor,
+  redactorFor,
+  refusedEvent,
+  removalEvent,
+} from './internal/events.js';
 import { type GateSettings, readOptions } from './internal/options.js';
 import { type Registered, RestrictionRegistry } from './internal/registry.js';
 import { Roster, type RosterEntry } from './internal/roster.js';

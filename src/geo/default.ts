@@ -19,8 +19,7 @@ export const DEFAULT_DB_FILE = 'geolite2-country.mmdb';
  * MaxMind's required attribution for products using GeoLite2 data (exactly as
  * the command line prints it). Show it wherever you use {@link openDefaultResolver}.
  */
-export const GEOLITE2_ATTRIBUTION =
-  'This product includes GeoLite2 data created by MaxMind, available from https://www.maxmind.com.';
+export const GEOLITE2_ATTRIBUTION = 'This product includes GeoLite2 data created by MaxMind, available from https://www.maxmind.com.';
 
 /**
  * Resolves a module specifier the way `require.resolve` does from `base` (a

@@ -148,7 +148,9 @@ function buildState(layers: readonly LoadedDatabase[]): ResolverState {
     ),
     answers: layers.length === 1 && locationLayers.length === 1 ? new DirectAnswerMemo<Location>(ANSWER_MEMO_SIZE) : undefined,
     answers6:
-      layers.length === 1 && locationLayers.length === 1 && locationLayers[0]?.ipVersion === 6 ? new DirectAnswerMemo6<Location>(ANSWER_MEMO_SIZE_6) : undefined,
+      layers.length === 1 && locationLayers.length === 1 && locationLayers[0]?.ipVersion === 6
+        ? new DirectAnswerMemo6<Location>(ANSWER_MEMO_SIZE_6)
+        : undefined,
   });
 }
 
@@ -203,6 +205,9 @@ function checkOptions(options: unknown, where: string, known: readonly string[])
   assertKnownKeys(options, known, where);
 }
 
+/** Held only by this module: what lets `open`/`fromBuffers` call the constructor. */
+const CONSTRUCT: unique symbol = Symbol('MaxMindResolver.construct');
+
 /**
  * A {@link GeoResolver} over MaxMind DB (`.mmdb`) files: GeoIP2/GeoLite2 City
  * and Country, GeoIP2 Anonymous IP (as a layer), DB-IP, IPinfo and
@@ -219,25 +224,33 @@ function checkOptions(options: unknown, where: string, known: readonly string[])
  * geo.resolve('1.2.4.8'); // { country: 'CN', subdivisions: [], network: '1.2.4.0/22', source: 'mmdb:GeoIP2-City', ... }
  */
 export class MaxMindResolver implements GeoResolver {
-  private state: ResolverState;
-  private readonly emitter = new EventEmitter<EmitterEvents>();
-  private readonly paths: readonly string[];
-  private readonly fs: MaxMindFs;
-  private readonly clock: () => number;
-  private readonly loadOptions: { verify: boolean; cacheSize?: number };
-  private readonly debounceMs: number;
-  private readonly watchers: FSWatcher[] = [];
-  private readonly timers = new Map<string, NodeJS.Timeout>();
-  private queue: Promise<unknown> = Promise.resolve();
-  private closed = false;
+  #state: ResolverState;
+  readonly #emitter = new EventEmitter<EmitterEvents>();
+  readonly #paths: readonly string[];
+  readonly #fs: MaxMindFs;
+  readonly #clock: () => number;
+  readonly #loadOptions: { verify: boolean; cacheSize?: number };
+  readonly #debounceMs: number;
+  readonly #watchers: FSWatcher[] = [];
+  readonly #timers = new Map<string, NodeJS.Timeout>();
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
 
-  private constructor(layers: readonly LoadedDatabase[], paths: readonly string[], options: MaxMindResolverOptions) {
-    this.state = buildState(layers);
-    this.paths = paths;
-    this.fs = options.fs ?? defaultFs;
-    this.clock = options.clock ?? Date.now;
-    this.loadOptions = { verify: options.verify ?? true, ...(options.cacheSize === undefined ? {} : { cacheSize: options.cacheSize }) };
-    this.debounceMs = options.watchDebounceMs ?? 200;
+  /**
+   * Not for callers: use {@link MaxMindResolver.open} or {@link MaxMindResolver.fromBuffers}.
+   * JavaScript has no private constructors; a token only this module holds keeps it closed.
+   * @internal
+   */
+  constructor(token: typeof CONSTRUCT, layers: readonly LoadedDatabase[], paths: readonly string[], options: MaxMindResolverOptions) {
+    if (token !== CONSTRUCT) {
+      throw new GeoadmitError(ErrorCode.InvalidConfig, 'MaxMindResolver: use MaxMindResolver.open() or MaxMindResolver.fromBuffers()', { argument: 'token' });
+    }
+    this.#state = buildState(layers);
+    this.#paths = paths;
+    this.#fs = options.fs ?? defaultFs;
+    this.#clock = options.clock ?? Date.now;
+    this.#loadOptions = { verify: options.verify ?? true, ...(options.cacheSize === undefined ? {} : { cacheSize: options.cacheSize }) };
+    this.#debounceMs = options.watchDebounceMs ?? 200;
   }
 
   /**
@@ -263,8 +276,8 @@ export class MaxMindResolver implements GeoResolver {
       layers.push(await loadFileAsync(buffer, file, options));
     }
     requireLocationLayer(layers, list[list.length - 1] as string);
-    const resolver = new MaxMindResolver(layers, list, options);
-    if (options.watch === true) resolver.startWatching();
+    const resolver = new MaxMindResolver(CONSTRUCT, layers, list, options);
+    if (options.watch === true) resolver.#startWatching();
     return resolver;
   }
 
@@ -285,22 +298,22 @@ export class MaxMindResolver implements GeoResolver {
       return loadFile(buffer, name, options);
     });
     requireLocationLayer(layers, (buffers[buffers.length - 1] as { name: string }).name);
-    return new MaxMindResolver(layers, [], options);
+    return new MaxMindResolver(CONSTRUCT, layers, [], options);
   }
 
   /** `mmdb:<database_type>` of the location database(s), then layers joined by `+`, e.g. `mmdb:GeoIP2-City+GeoIP2-Anonymous-IP`. */
   get metadata(): GeoResolverMetadata {
-    return { name: this.state.name };
+    return { name: this.#state.name };
   }
 
   /** What the open databases can answer (derived from the layouts detected; may change on reload). */
   get capabilities(): GeoCapabilities {
-    return this.state.capabilities;
+    return this.#state.capabilities;
   }
 
   /** The databases in use, in layering order. */
   get databases(): readonly MaxMindDatabaseInfo[] {
-    return this.state.databases;
+    return this.#state.databases;
   }
 
   /**
@@ -315,13 +328,13 @@ export class MaxMindResolver implements GeoResolver {
    */
   resolve(address: string): Location {
     try {
-      return this.lookup(address);
+      return this.#lookup(address);
     } catch {
       return LOOKUP_ERROR;
     }
   }
 
-  private lookup(input: string): Location {
+  #lookup(input: string): Location {
     if (typeof input !== 'string') return INVALID;
     let v4 = parseIPv4(input);
     let family: 4 | 6 = 4;
@@ -349,7 +362,7 @@ export class MaxMindResolver implements GeoResolver {
         family = 6;
       }
     }
-    return this.locateValue(family, v4);
+    return this.#locateValue(family, v4);
   }
 
   /**
@@ -360,19 +373,19 @@ export class MaxMindResolver implements GeoResolver {
    */
   [resolveParsed](ip: IpValue, _address: string): Location {
     try {
-      if (ip.family === 4) return this.locateValue(4, ip.v4);
+      if (ip.family === 4) return this.#locateValue(4, ip.v4);
       bytesToWords(ip.bytes);
-      return this.locateValue(6, 0);
+      return this.#locateValue(6, 0);
     } catch {
       return LOOKUP_ERROR;
     }
   }
 
   /** Locate a global address: `v4` for IPv4, the module's `words` for IPv6. */
-  private locateValue(family: 4 | 6, v4: number): Location {
-    const state = this.state; // one read: the whole lookup uses one generation of databases
-    if (family === 4 && state.answers !== undefined) return this.lookupSingle4(state.answers, state.locationLayers[0] as LoadedDatabase, v4);
-    if (family === 6 && state.answers6 !== undefined) return this.lookupSingle6(state.answers6, state.locationLayers[0] as LoadedDatabase);
+  #locateValue(family: 4 | 6, v4: number): Location {
+    const state = this.#state; // one read: the whole lookup uses one generation of databases
+    if (family === 4 && state.answers !== undefined) return this.#lookupSingle4(state.answers, state.locationLayers[0] as LoadedDatabase, v4);
+    if (family === 6 && state.answers6 !== undefined) return this.#lookupSingle6(state.answers6, state.locationLayers[0] as LoadedDatabase);
 
     let answer: { db: LoadedDatabase; rec: MappedRecord; prefix: number } | undefined;
     let noCountry: { db: LoadedDatabase; rec: MappedRecord; prefix: number } | undefined;
@@ -429,7 +442,7 @@ export class MaxMindResolver implements GeoResolver {
    * even a database whose tree reaches one slot by two paths cannot make it
    * answer with another network.
    */
-  private lookupSingle4(answers: DirectAnswerMemo<Location>, db: LoadedDatabase, v4: number): Location {
+  #lookupSingle4(answers: DirectAnswerMemo<Location>, db: LoadedDatabase, v4: number): Location {
     const tree = db.tree;
     const hit = tree.walk4(v4);
     // A database that can flag anonymisers says "not flagged" for addresses it has no record of.
@@ -451,7 +464,7 @@ export class MaxMindResolver implements GeoResolver {
   }
 
   /** As {@link lookupSingle4} for IPv6 (the address in the module's `words`), in a database holding IPv6. */
-  private lookupSingle6(answers: DirectAnswerMemo6<Location>, db: LoadedDatabase): Location {
+  #lookupSingle6(answers: DirectAnswerMemo6<Location>, db: LoadedDatabase): Location {
     const tree = db.tree;
     const hit = tree.walk6(words);
     if (!tree.isData(hit)) return db.capabilities.anonymizers ? NOT_FOUND_NOT_ANONYMOUS : NOT_FOUND;
@@ -465,7 +478,12 @@ export class MaxMindResolver implements GeoResolver {
     } catch {
       return LOOKUP_ERROR;
     }
-    const location = makeLocation(db, rec, ipv6NetworkTextFromWords(words, prefix), rec.anonymizer === true ? true : db.capabilities.anonymizers ? false : undefined);
+    const location = makeLocation(
+      db,
+      rec,
+      ipv6NetworkTextFromWords(words, prefix),
+      rec.anonymizer === true ? true : db.capabilities.anonymizers ? false : undefined,
+    );
     answers.set(slot, words, prefix, location);
     return location;
   }
@@ -478,7 +496,7 @@ export class MaxMindResolver implements GeoResolver {
    * Emits `geo.reloaded` per file reloaded. Never rejects.
    */
   reload(): Promise<MaxMindReloadResult> {
-    return this.enqueue(this.paths);
+    return this.#enqueue(this.#paths);
   }
 
   /**
@@ -491,11 +509,11 @@ export class MaxMindResolver implements GeoResolver {
       try {
         listener(payload);
       } catch (error) {
-        if (event !== 'error') this.emitError(undefined, error instanceof Error ? error : new Error(String(error)));
+        if (event !== 'error') this.#emitError(undefined, error instanceof Error ? error : new Error(String(error)));
       }
     };
     // eventemitter3's typings cannot relate a generic E to its tuple; the map above is the contract.
-    const emitter = this.emitter as unknown as EventEmitter<Record<string, [GeoResolverEvents[E]]>>;
+    const emitter = this.#emitter as unknown as EventEmitter<Record<string, [GeoResolverEvents[E]]>>;
     emitter.on(event, wrapped);
     return () => {
       emitter.off(event, wrapped);
@@ -504,34 +522,34 @@ export class MaxMindResolver implements GeoResolver {
 
   /** Stop watching files and cancel pending reloads. Lookups keep working on the databases in memory. */
   async close(): Promise<void> {
-    this.closed = true;
-    for (const w of this.watchers.splice(0)) w.close();
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.timers.clear();
-    await this.queue.catch(() => undefined);
+    this.#closed = true;
+    for (const w of this.#watchers.splice(0)) w.close();
+    for (const t of this.#timers.values()) clearTimeout(t);
+    this.#timers.clear();
+    await this.#queue.catch(() => undefined);
   }
 
-  private enqueue(files: readonly string[]): Promise<MaxMindReloadResult> {
-    const run = this.queue.then(() => this.reloadFiles(files));
-    this.queue = run.catch(() => undefined);
+  #enqueue(files: readonly string[]): Promise<MaxMindReloadResult> {
+    const run = this.#queue.then(() => this.#reloadFiles(files));
+    this.#queue = run.catch(() => undefined);
     // reloadFiles reports failures in its result; this guard keeps even a bug from becoming an unhandled rejection.
     return run.catch((error: unknown) => ({ reloaded: [], failed: [{ file: '', error: asGeoadmitError(error, '(reload)') }] }));
   }
 
-  private async reloadFiles(files: readonly string[]): Promise<MaxMindReloadResult> {
-    if (this.closed || files.length === 0) return { reloaded: [], failed: [] };
+  async #reloadFiles(files: readonly string[]): Promise<MaxMindReloadResult> {
+    if (this.#closed || files.length === 0) return { reloaded: [], failed: [] };
     const fresh = new Map<string, LoadedDatabase>();
     const failed: { file: string; error: GeoadmitError }[] = [];
     for (const file of new Set(files)) {
       try {
-        const buffer = await readDatabase(this.fs, file);
+        const buffer = await readDatabase(this.#fs, file);
         // Checked in slices: a reload never holds admissions up for the whole check.
-        fresh.set(file, await loadFileAsync(buffer, file, this.loadOptions));
+        fresh.set(file, await loadFileAsync(buffer, file, this.#loadOptions));
       } catch (error) {
         failed.push({ file, error: asGeoadmitError(error, file) });
       }
     }
-    let layers = this.state.layers.map((l) => fresh.get(l.file) ?? l);
+    let layers = this.#state.layers.map((l) => fresh.get(l.file) ?? l);
     for (const [file] of fresh) {
       try {
         requireLocationLayer(layers, file);
@@ -539,26 +557,26 @@ export class MaxMindResolver implements GeoResolver {
         // Replacing the only location database with an Anonymous-IP one would leave nothing that locates.
         fresh.delete(file);
         failed.push({ file, error: asGeoadmitError(error, file) });
-        layers = this.state.layers.map((l) => fresh.get(l.file) ?? l);
+        layers = this.#state.layers.map((l) => fresh.get(l.file) ?? l);
       }
     }
-    if (fresh.size > 0) this.state = buildState(layers); // the atomic swap
-    const time = this.clock();
+    if (fresh.size > 0) this.#state = buildState(layers); // the atomic swap
+    const time = this.#clock();
     for (const [file, db] of fresh) {
-      this.emitter.emit('geo.reloaded', { source: db.source, file, databaseBuilt: db.buildDate, time });
+      this.#emitter.emit('geo.reloaded', { source: db.source, file, databaseBuilt: db.buildDate, time });
     }
-    for (const { file, error } of failed) this.emitError(file, error);
+    for (const { file, error } of failed) this.#emitError(file, error);
     return { reloaded: [...fresh.keys()], failed };
   }
 
-  private emitError(file: string | undefined, error: Error): void {
-    this.emitter.emit('error', { source: this.state.name, ...(file === undefined ? {} : { file }), error, time: this.clock() });
+  #emitError(file: string | undefined, error: Error): void {
+    this.#emitter.emit('error', { source: this.#state.name, ...(file === undefined ? {} : { file }), error, time: this.#clock() });
   }
 
-  private startWatching(): void {
+  #startWatching(): void {
     // Watch directories, not files: a file watch follows the old inode and misses an atomic rename-replace.
     const byDir = new Map<string, Map<string, string>>();
-    for (const file of this.paths) {
+    for (const file of this.#paths) {
       const dir = dirname(resolvePath(file));
       let names = byDir.get(dir);
       if (names === undefined) byDir.set(dir, (names = new Map()));
@@ -571,31 +589,31 @@ export class MaxMindResolver implements GeoResolver {
           const name = filename === null ? null : String(filename);
           // No name, or Kubernetes' atomic-writer swap of the `..data` symlink (the watched
           // name itself never changes there): re-check every file watched in this directory.
-          if (name === null || name.startsWith('..')) for (const file of names.values()) this.schedule(file);
+          if (name === null || name.startsWith('..')) for (const file of names.values()) this.#schedule(file);
           else {
             const file = names.get(name);
-            if (file !== undefined) this.schedule(file);
+            if (file !== undefined) this.#schedule(file);
           }
         });
       } catch (error) {
-        this.emitError(dir, asGeoadmitError(error, dir));
+        this.#emitError(dir, asGeoadmitError(error, dir));
         continue;
       }
-      watcher.on('error', (error) => this.emitError(dir, asGeoadmitError(error, dir)));
-      this.watchers.push(watcher);
+      watcher.on('error', (error) => this.#emitError(dir, asGeoadmitError(error, dir)));
+      this.#watchers.push(watcher);
     }
   }
 
-  private schedule(file: string): void {
-    if (this.closed) return;
-    const pending = this.timers.get(file);
+  #schedule(file: string): void {
+    if (this.#closed) return;
+    const pending = this.#timers.get(file);
     if (pending !== undefined) clearTimeout(pending);
     const timer = setTimeout(() => {
-      this.timers.delete(file);
-      void this.enqueue([file]);
-    }, this.debounceMs);
+      this.#timers.delete(file);
+      void this.#enqueue([file]);
+    }, this.#debounceMs);
     timer.unref();
-    this.timers.set(file, timer);
+    this.#timers.set(file, timer);
   }
 }
 

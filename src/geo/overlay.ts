@@ -1,5 +1,5 @@
 import type { IpValue } from '../address/ip.js';
-import { GeoadmitError } from '../errors/index.js';
+import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import { locateParsed, resolveParsed } from './parsed.js';
 import type { GeoCapabilities, GeoResolver, GeoResolverEvents, GeoResolverMetadata, Location } from './types.js';
 
@@ -41,11 +41,11 @@ export class OverlayResolver implements GeoResolver {
 
   constructor(layers: readonly GeoResolver[]) {
     if (!Array.isArray(layers) || layers.length === 0) {
-      throw new GeoadmitError('E_INVALID_CONFIG', 'OverlayResolver needs a non-empty array of resolvers', { argument: 'layers' });
+      throw new GeoadmitError(ErrorCode.InvalidConfig, 'OverlayResolver needs a non-empty array of resolvers', { argument: 'layers' });
     }
     layers.forEach((layer: unknown, i) => {
       const ok = layer !== null && typeof layer === 'object' && typeof (layer as GeoResolver).resolve === 'function';
-      if (!ok) throw new GeoadmitError('E_INVALID_CONFIG', `layers[${i}] is not a GeoResolver`, { argument: `layers[${i}]` });
+      if (!ok) throw new GeoadmitError(ErrorCode.InvalidConfig, `layers[${i}] is not a GeoResolver`, { argument: `layers[${i}]` });
     });
     this.layers = Object.freeze([...layers]);
     this.metadata = Object.freeze({ name: `overlay(${layers.map((l) => l.metadata.name).join(',')})` });

@@ -1,5 +1,5 @@
 import { classify, compileCidr, echo, type IpValue, parseLiteral, PrefixTable } from '../address/ip.js';
-import { GeoadmitError } from '../errors/index.js';
+import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import { assertKnownKeys } from '../internal/options.js';
 import { resolveParsed } from './parsed.js';
 import { canonicalRegion, countryOfRegion, regionSuggestion } from '../regions/index.js';
@@ -89,7 +89,7 @@ const NON_GLOBAL = unknownLocation('non-global');
 const NOT_FOUND = unknownLocation('not-in-database');
 
 function configError(where: string, why: string): GeoadmitError {
-  return new GeoadmitError('E_INVALID_CONFIG', `${where}: ${why}`, { argument: where });
+  return new GeoadmitError(ErrorCode.InvalidConfig, `${where}: ${why}`, { argument: where });
 }
 
 /** Validate one table entry into a frozen, shareable location. */
@@ -153,10 +153,10 @@ export class StaticResolver implements GeoResolver {
 
   constructor(table: StaticTable, options: StaticResolverOptions = {}) {
     if (table === null || typeof table !== 'object' || Array.isArray(table)) {
-      throw new GeoadmitError('E_INVALID_CONFIG', 'StaticResolver table must be an object of CIDR → entry', { argument: 'table' });
+      throw new GeoadmitError(ErrorCode.InvalidConfig, 'StaticResolver table must be an object of CIDR → entry', { argument: 'table' });
     }
     if (options === null || typeof options !== 'object') {
-      throw new GeoadmitError('E_INVALID_CONFIG', 'StaticResolver options must be an object', { argument: 'options' });
+      throw new GeoadmitError(ErrorCode.InvalidConfig, 'StaticResolver options must be an object', { argument: 'options' });
     }
     assertKnownKeys(options, STATIC_OPTION_KEYS, 'StaticResolver');
     const name = options.name ?? 'static';
@@ -169,7 +169,7 @@ export class StaticResolver implements GeoResolver {
       try {
         cidr = compileCidr(key);
       } catch (error) {
-        throw new GeoadmitError('E_INVALID_CONFIG', `${where}: ${(error as Error).message}`, { argument: where, cause: error });
+        throw new GeoadmitError(ErrorCode.InvalidConfig, `${where}: ${(error as Error).message}`, { argument: where, cause: error });
       }
       const location = entryLocation(table[key], cidr.network, name, where);
       const existing = this.#table.insert(cidr.ip, cidr.prefixLength, location);
@@ -286,13 +286,13 @@ function csvFields(line: string): string[] | undefined {
  * // [{ line: 2, prefix: '192.0.2.0/24', country: 'US', region: 'US-CA', city: 'San Francisco' }]
  */
 export function parseGeofeed(csvText: string): GeofeedEntry[] {
-  if (typeof csvText !== 'string') throw new GeoadmitError('E_INVALID_CONFIG', 'geofeed must be a string', { argument: 'csvText' });
+  if (typeof csvText !== 'string') throw new GeoadmitError(ErrorCode.InvalidConfig, 'geofeed must be a string', { argument: 'csvText' });
   const entries: GeofeedEntry[] = [];
   const seen = new Map<string, number>();
   const lines = csvText.replace(/^\uFEFF/, '').split(/\r?\n/);
   lines.forEach((raw, index) => {
     const line = index + 1;
-    const fail = (why: string) => new GeoadmitError('E_INVALID_CONFIG', `geofeed line ${line}: ${why}`, { argument: `line ${line}` });
+    const fail = (why: string) => new GeoadmitError(ErrorCode.InvalidConfig, `geofeed line ${line}: ${why}`, { argument: `line ${line}` });
     const text = raw.trim();
     if (text === '' || text.startsWith('#')) return;
     if (/[\u0000-\u001f\u007f]/.test(text)) throw fail('contains a control character');

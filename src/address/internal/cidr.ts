@@ -1,4 +1,4 @@
-import { GeoadmitError } from '../../errors/index.js';
+import { ErrorCode, GeoadmitError } from '../../errors/index.js';
 import { mappedIPv4 } from './embedded.js';
 import { explainIPv4, formatIPv4, parseIPv4 } from './ipv4.js';
 import { checkIPv6Grammar, formatIPv6, parseIPv6 } from './ipv6.js';
@@ -110,6 +110,6 @@ export function cidrResult(input: unknown): CidrResult {
  */
 export function compileCidr(input: unknown): CompiledCidr {
   const r = cidrResult(input);
-  if (!r.ok) throw new GeoadmitError('E_INVALID_CONFIG', r.problem);
+  if (!r.ok) throw new GeoadmitError(ErrorCode.InvalidConfig, r.problem);
   return r.cidr;
 }

@@ -50,7 +50,7 @@ export function formatIPv4(v4: number): string {
 
 /** `1.2.4.8` (as a number), 22 → `1.2.4.0/22`: the database network that answered a lookup. */
 export function ipv4NetworkText(v4: number, prefix: number): string {
-  const bits = prefix < 0 ? 0 : prefix > 32 ? 32 : prefix;
+  const bits = Math.min(Math.max(prefix, 0), 32);
   const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
   return `${formatIPv4((v4 & mask) >>> 0)}/${bits}`;
 }

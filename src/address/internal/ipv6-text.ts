@@ -177,7 +177,7 @@ const wordScratch = new Uint32Array(4);
  * followed by `/prefix`: a database network that answered.
  */
 export function ipv6NetworkTextFromWords(words: Uint32Array, prefix: number): string {
-  const bits = prefix < 0 ? 0 : prefix > 128 ? 128 : prefix;
+  const bits = Math.min(Math.max(prefix, 0), 128);
   for (let k = 0; k < 8; k++) {
     const word = words[k >>> 1] as number;
     let g = k & 1 ? word & 0xffff : word >>> 16;

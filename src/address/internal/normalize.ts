@@ -6,9 +6,7 @@ import { classify, nonGlobalRange } from './non-global.js';
 import type { IpValue } from './types.js';
 
 /** Internal normalisation result: the public fields plus the binary address. */
-export type Normalized =
-  | { ok: true; ip: IpValue; address: string; global: boolean }
-  | { ok: false; detail: string };
+export type Normalized = { ok: true; ip: IpValue; address: string; global: boolean } | { ok: false; detail: string };
 
 /** Normalise an already parsed literal (embedded IPv4 decoded, global check). */
 export function normalizeLiteral(literal: LiteralResult): Normalized {
