@@ -238,10 +238,11 @@ export class MaxMindResolver implements GeoResolver {
 
   /**
    * Not for callers: use {@link MaxMindResolver.open} or {@link MaxMindResolver.fromBuffers}.
-   * JavaScript has no private constructors; a token only this module holds keeps it closed.
-   * @internal
+   * JavaScript has no `#` constructor: TypeScript's `private` keeps `new MaxMindResolver()` from
+   * compiling, and a token only this module holds refuses it at run time (plain JavaScript callers).
    */
-  constructor(token: typeof CONSTRUCT, layers: readonly LoadedDatabase[], paths: readonly string[], options: MaxMindResolverOptions) {
+  // biome-ignore lint/plugin: the one place `private` is the only way to say it (see above)
+  private constructor(token: typeof CONSTRUCT, layers: readonly LoadedDatabase[], paths: readonly string[], options: MaxMindResolverOptions) {
     if (token !== CONSTRUCT) {
       throw new GeoadmitError(ErrorCode.InvalidConfig, 'MaxMindResolver: use MaxMindResolver.open() or MaxMindResolver.fromBuffers()', { argument: 'token' });
     }
