@@ -59,6 +59,7 @@ export interface ConsoleOptions {
  * and otherwise answers 404.
  */
 export interface ConsoleHandler {
+  /** Serve one request: a console page or API answer, `next()` or 404 outside `basePath`. */
   (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void;
   /** The normalised base path, always ending in `/` (e.g. `/console/`). */
   readonly basePath: string;

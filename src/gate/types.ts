@@ -9,10 +9,13 @@ export { ReasonCode, type Reason } from '../restrictions/types.js';
 
 /** One admission request. */
 export interface Join {
+  /** Your identifier for the meeting being joined (1–256 characters). */
   meetingId: string;
+  /** Your identifier for the joining participant (1–256 characters). */
   participantId: string;
   /** The socket's remote address. */
   peerAddress: string;
+  /** The meeting host's account, so account-scoped restrictions apply. */
   hostAccountId?: string;
   /** Request headers (only forwarded headers are read, and only from trusted proxies). */
   headers?: Record<string, string | readonly string[] | undefined>;
@@ -22,11 +25,13 @@ export interface Join {
 
 /** The answer to a join. */
 export interface Decision {
+  /** Whether the participant may join; false when any enforce-mode reason denied it. */
   admitted: boolean;
   /** Denials (enforce-mode matches, rule denials). Empty when admitted. */
   reasons: Reason[];
   /** What dry-run restrictions would have denied. */
   dryRun: Reason[];
+  /** Where the client address was located (country, subdivisions, or an unknown cause). */
   location: Location;
   /** The normalised client address that was looked up (never in audit events unless `audit.ip: 'raw'`). */
   address?: string;
@@ -34,8 +39,11 @@ export interface Decision {
 
 /** A participant present in a meeting. */
 export interface ParticipantRef {
+  /** The meeting the participant is in. */
   meetingId: string;
+  /** Your identifier for the participant. */
   participantId: string;
+  /** The host account the participant joined under, when the join gave one. */
   hostAccountId?: string;
 }
 
@@ -44,7 +52,9 @@ export type RuleVerdict = { deny: true; message?: string } | { deny: false } | u
 
 /** What a rule sees. */
 export interface RuleContext {
+  /** The join as the application gave it. */
   join: Readonly<Join>;
+  /** The resolved location of the join's client address. */
   location: Readonly<Location>;
   /** The restrictions in scope for this join (active now). */
   restrictions: readonly NormalizedRestriction[];
@@ -52,12 +62,15 @@ export interface RuleContext {
 
 /** A plugin that can add denials. */
 export interface Rule {
+  /** Identifies the rule in `rule` reasons and in error events. */
   readonly name: string;
+  /** Return a denial, or `undefined` for no opinion; may be async (bounded by `ruleTimeoutMs`). */
   evaluate(ctx: RuleContext): RuleVerdict | Promise<RuleVerdict>;
 }
 
 /** Location evidence beyond the IP address (e.g. a dial-in caller's number). */
 export interface LocationSource {
+  /** Identifies the source in the `Location.source` it produces. */
   readonly name: string;
   /**
    * Return a location for the join, or `undefined` when this source has no
@@ -132,6 +145,7 @@ export interface GateOptions {
    * A decision waiting on it keeps the process alive until it is made.
    */
   ruleTimeoutMs?: number;
+  /** How addresses are recorded in audit events, and what happens when audit fails. */
   audit?: GateAuditOptions;
   /**
    * Called for each present participant a restriction removes. May be async;
@@ -152,6 +166,7 @@ export interface GateOptions {
 
 /** What `restrict` did (or, from `preview`, would do right now). */
 export interface RestrictResult {
+  /** The restriction as validated and normalised. */
   restriction: NormalizedRestriction;
   /** Present participants removed (enforce mode, inside the window, `onRemove` succeeded). */
   removed: ParticipantRef[];
@@ -173,9 +188,13 @@ export interface RestrictResult {
 
 /** A participant whose removal failed (or has not settled) and awaits a retry. */
 export interface PendingRemoval {
+  /** The participant still awaiting removal. */
   participant: ParticipantRef;
+  /** The decision that removes the participant, as passed to `onRemove`. */
   decision: Decision;
+  /** The id of the restriction that removes the participant. */
   restrictionId: string;
+  /** Message of the last `onRemove` failure (or its timeout). */
   error: string;
 }
 
@@ -184,6 +203,7 @@ export interface PendingRemoval {
  * counted by country and by subdivision. Never an address or a participant id.
  */
 export interface MeetingOverview {
+  /** Your identifier for the meeting. */
   meetingId: string;
   /** The host account the meeting's participants joined under, when one was given. */
   hostAccountIds: string[];

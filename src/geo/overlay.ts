@@ -34,7 +34,9 @@ import type { GeoCapabilities, GeoResolver, GeoResolverEvents, GeoResolverMetada
  * ]);
  */
 export class OverlayResolver implements GeoResolver {
+  /** Named `overlay(<layer names>)`, listing the layers in order. */
   readonly metadata: GeoResolverMetadata;
+  /** What every layer can tell: a capability is present only when all layers have it. */
   readonly capabilities: GeoCapabilities;
   /** The layers, first consulted first. */
   readonly layers: readonly GeoResolver[];

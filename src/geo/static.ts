@@ -147,7 +147,9 @@ function entryLocation(entry: unknown, network: string, source: string, where: s
  * geo.resolve('1.2.4.8'); // { country: 'CN', subdivisions: [], source: 'static', network: '1.2.4.0/24' }
  */
 export class StaticResolver implements GeoResolver {
+  /** The resolver's name (`options.name`, default `static`), used as the `Location.source` of its answers. */
   readonly metadata: GeoResolverMetadata;
+  /** Always countries; subdivisions and anonymizers when some entry gives them. */
   readonly capabilities: GeoCapabilities;
   readonly #table = new PrefixTable<Location>();
 
@@ -234,7 +236,9 @@ export interface GeofeedEntry {
   readonly country?: string;
   /** Full ISO 3166-2 code inside `country` (`US-CA`). */
   readonly region?: string;
+  /** City name from the feed, when given (not used for admission). */
   readonly city?: string;
+  /** Postal code from the feed, when given (not used for admission). */
   readonly postal?: string;
 }
 

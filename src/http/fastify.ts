@@ -14,15 +14,21 @@ export type FastifyRequestLike = {
 
 /** A Fastify reply, structurally. */
 export interface FastifyReplyLike {
+  /** Set the HTTP status code. */
   code(statusCode: number): FastifyReplyLike;
+  /** Set one response header. */
   header(name: string, value: string): FastifyReplyLike;
+  /** Send the body and finish the reply. */
   send(payload?: unknown): FastifyReplyLike;
 }
 
 /** The part of a Fastify instance the plugin uses. */
 export interface FastifyInstanceLike {
+  /** Register the admission hook (`onRequest` or `preHandler`). */
   addHook(name: 'onRequest' | 'preHandler', hook: FastifyAdmissionHook): unknown;
+  /** Declare the `request.geoadmit` property. */
   decorateRequest(name: string, value: unknown): unknown;
+  /** Whether `request.geoadmit` is already declared (the plugin registered twice). */
   hasRequestDecorator(name: string): boolean;
 }
 

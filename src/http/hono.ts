@@ -17,6 +17,7 @@ export type HonoContextLike = {
 
 /** What Hono's `c.get('geoadmit')` returns after {@link honoAdmission}: type your app as `new Hono<{ Variables: GeoadmitVariables }>()`. */
 export interface GeoadmitVariables {
+  /** The decision of the admitted join. */
   geoadmit: Decision;
 }
 

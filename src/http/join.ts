@@ -6,12 +6,15 @@ import type { Join } from '../gate/types.js';
  * `request.raw` are all of this shape). No framework types are needed.
  */
 export interface NodeRequestLike {
+  /** The connection; its `remoteAddress` is the peer address of the join. */
   readonly socket: { readonly remoteAddress?: string | undefined };
+  /** Request headers, lower-case names; forwarded headers are read only from trusted proxies. */
   readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
 }
 
 /** The Fetch API `Request` (or anything whose `headers` is a `Headers`), structurally. */
 export interface FetchRequestLike {
+  /** Request headers; forwarded headers are read only from trusted proxies. */
   readonly headers: {
     get(name: string): string | null;
     forEach(callback: (value: string, key: string) => void): void;
@@ -27,8 +30,11 @@ export type ApplicationFields = Record<string, any>;
 
 /** The ids of a join: which meeting, which participant (your own identifiers). */
 export interface JoinIds {
+  /** Your identifier for the meeting being joined (1–256 characters). */
   meetingId: string;
+  /** Your identifier for the joining participant (1–256 characters). */
   participantId: string;
+  /** The meeting host's account, so account-scoped restrictions apply. */
   hostAccountId?: string;
   /** Extra evidence for `LocationSource` plugins (e.g. `{ dialIn: '+8610…' }`). */
   context?: Record<string, unknown>;

@@ -7,6 +7,7 @@ import type { Decision, ParticipantRef } from '../gate/index.js';
  * with the same method (no dependency on the SDK, not even for types).
  */
 export interface LiveKitRoomService {
+  /** Remove the participant `identity` from the LiveKit room `room`. */
   removeParticipant(room: string, identity: string): Promise<void>;
 }
 

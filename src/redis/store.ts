@@ -56,6 +56,7 @@ export interface ReseedResult {
 
 /** A {@link RestrictionStore} kept in Redis, shared by every node of a fleet. */
 export interface RedisRestrictionStore extends RestrictionStore {
+  /** Always named `redis`; `prefix` is the key prefix the store's hash and stream use. */
   readonly metadata: { readonly name: 'redis'; readonly prefix: string };
   /**
    * Writes back every given restriction whose id is missing from the store,

@@ -59,6 +59,7 @@ export interface ReportFigures {
 export interface ReportPeriod {
   /** `YYYY-MM`, or `unknown` for events without a valid time. */
   period: string;
+  /** The counts for this month. */
   figures: ReportFigures;
 }
 
@@ -74,25 +75,37 @@ export interface ReportTotals extends ReportFigures {
 
 /** One issuer of restrictions. */
 export interface AuthorityReport {
+  /** The authority's name as given in its restrictions. */
   authority: string;
+  /** ISO 3166 code of the jurisdiction the authority speaks for. */
   jurisdiction: string;
+  /** Figures over the whole report window. */
   total: ReportTotals;
+  /** Figures per calendar month (UTC), oldest first. */
   periods: ReportPeriod[];
 }
 
 /** All authorities speaking for one jurisdiction. */
 export interface JurisdictionReport {
+  /** ISO 3166 code of the jurisdiction. */
   jurisdiction: string;
+  /** Names of the authorities that issued restrictions for it. */
   authorities: string[];
+  /** Figures over the whole report window. */
   total: ReportTotals;
+  /** Figures per calendar month (UTC), oldest first. */
   periods: ReportPeriod[];
 }
 
 /** A category of restrictions: government demands (takedowns), sanctions, or host policies. */
 export interface ReportCategory {
+  /** Figures of the whole category over the whole window. */
   total: ReportTotals;
+  /** Figures of the whole category per calendar month (UTC). */
   periods: ReportPeriod[];
+  /** The same figures broken down by issuing authority. */
   byAuthority: AuthorityReport[];
+  /** The same figures broken down by jurisdiction. */
   byJurisdiction: JurisdictionReport[];
 }
 
@@ -104,8 +117,11 @@ export interface ReportSource {
   verified: boolean | null;
   /** Events read from it (for a file that did not verify: the verified prefix, which is all the report uses). */
   events: number;
+  /** Why the file failed verification, as a problem code; absent when it verified. */
   problem?: string;
+  /** 1-based line of the file where verification failed, when it did. */
   line?: number;
+  /** Human-readable detail of the verification failure, when it failed. */
   message?: string;
   /**
    * The commitment: the log's last verified line (sequence number and hash).
@@ -125,8 +141,11 @@ export interface ReportSource {
  * `schemaVersion` changes when a field changes meaning or is removed.
  */
 export interface TransparencyReport {
+  /** Format version of this object; currently always 1. */
   schemaVersion: 1;
+  /** When the report was generated, ISO 8601. */
   generatedAt: string;
+  /** The time window the report covers (ISO 8601; open-ended when a bound is absent). */
   window: {
     from?: string;
     to?: string;
@@ -134,6 +153,7 @@ export interface TransparencyReport {
     firstEvent?: string;
     lastEvent?: string;
   };
+  /** The logs (or in-memory events) the report was built from, with their verification status. */
   sources: ReportSource[];
   /** The promises, as figures counted from the log (structurally zero: the SDK has no such operation). */
   promises: {

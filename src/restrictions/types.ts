@@ -5,18 +5,26 @@ import type { ErrorCode } from '../errors/index.js';
  * table for the restriction matcher, rules and the gate.
  */
 export const ReasonCode = {
+  /** A location inside a region a restriction denies. */
   RegionRestricted: 'region-restricted',
+  /** A location outside every region an allow-list host policy admits. */
   NotInAllowedRegions: 'not-in-allowed-regions',
+  /** The location could not be determined and a restriction says `unknownLocation: 'deny'`. */
   UnknownLocation: 'unknown-location',
+  /** The address is marked anonymising (VPN, proxy, Tor) and a restriction says `anonymizers: 'deny'`. */
   Anonymizer: 'anonymizer',
+  /** A rule plugin denied the join; `Reason.rule` names it. */
   Rule: 'rule',
+  /** The client address could not be parsed or is not a global address. */
   InvalidAddress: 'invalid-address',
+  /** An audit sink with the `deny` failure policy cannot record, so joins are denied. */
   AuditUnavailable: 'audit-unavailable',
 } as const;
 export type ReasonCode = (typeof ReasonCode)[keyof typeof ReasonCode];
 
 /** One reason in a decision. */
 export interface Reason {
+  /** Why the join was (or would have been) denied; see {@link ReasonCode}. */
   code: ReasonCode;
   /** The restriction that matched (absent for `rule` and `audit-unavailable`). */
   restrictionId?: string;
@@ -35,6 +43,7 @@ export type RestrictionScope =
 
 /** Who issued a restriction and the jurisdiction it speaks for. */
 export interface Authority {
+  /** The authority's name as it appears in audit events and transparency reports. */
   name: string;
   /** ISO 3166-1 alpha-2 or ISO 3166-2 code. */
   jurisdiction: string;
@@ -59,15 +68,21 @@ interface RestrictionBase {
 
 /** A demand by an authority; may only target regions inside its own jurisdiction. */
 export interface TakedownRestriction extends RestrictionBase {
+  /** `takedown` (the default when omitted): a demand by an authority. */
   kind?: 'takedown';
+  /** Who issued the demand; every region must lie inside its jurisdiction. */
   authority: Authority;
+  /** ISO 3166-1 alpha-2 or ISO 3166-2 codes to deny, each inside `authority.jurisdiction`. */
   regions: readonly string[];
 }
 
 /** The operator's own legal obligations (e.g. export controls); any regions. */
 export interface SanctionsRestriction extends RestrictionBase {
+  /** Marks the operator's own legal obligation, reported apart from demands. */
   kind: 'sanctions';
+  /** The operator's own legal basis, e.g. `{ name: 'Operator compliance', jurisdiction: 'US' }`. */
   authority: Authority;
+  /** ISO 3166-1 alpha-2 or ISO 3166-2 codes to deny; any region is allowed. */
   regions: readonly string[];
 }
 
@@ -88,6 +103,7 @@ export type Restriction = TakedownRestriction | SanctionsRestriction | HostPolic
  */
 export type RestrictionDocument = Restriction;
 
+/** The three categories of restriction; see SPEC section 4. */
 export type RestrictionKind = 'takedown' | 'sanctions' | 'host-policy';
 
 /**
@@ -95,20 +111,29 @@ export type RestrictionKind = 'takedown' | 'sanctions' | 'host-policy';
  * (upper case, replaced subdivision codes mapped to current ones). Frozen.
  */
 export interface NormalizedRestriction {
+  /** The restriction's unique id, as given in the document. */
   readonly id: string;
+  /** The category, `takedown` when the document left it out. */
   readonly kind: RestrictionKind;
+  /** Who issued the restriction (always present except for some host policies). */
   readonly authority?: Readonly<Authority>;
   /** Deny list (for `allowRegions` policies: empty). */
   readonly regions: readonly string[];
   /** Allow list, only for host policies written with `allowRegions`. */
   readonly allowRegions?: readonly string[];
+  /** Meetings and host accounts the restriction applies to; `all` applies it to every meeting. */
   readonly scope: Readonly<{ meetings: readonly string[]; hostAccounts: readonly string[]; all: boolean }>;
+  /** `dry-run` restrictions only report matches; `enforce` (the default) denies and removes. */
   readonly mode: 'enforce' | 'dry-run';
   /** Epoch milliseconds, or undefined for "always". */
   readonly validFrom?: number;
+  /** Epoch milliseconds after which it no longer applies, or undefined for "never ends". */
   readonly validUntil?: number;
+  /** Whether participants with an unknown location are admitted (default) or denied. */
   readonly unknownLocation: 'admit' | 'deny';
+  /** Whether addresses marked anonymising are admitted (default) or denied. */
   readonly anonymizers: 'admit' | 'deny';
+  /** Free text from the document (letter, case number, ticket), when given. */
   readonly reference?: string;
   /** The document as given (for audit and listing). */
   readonly source: Readonly<Restriction>;
@@ -143,14 +168,18 @@ export interface RestrictionProblem {
   index: number;
   /** The document's id, when it could be read. */
   id?: string;
+  /** Error code of the problem, e.g. `E_INVALID_RESTRICTION`. */
   code: ErrorCode;
   /** JSON path, e.g. `$[2].regions[0]`. */
   path: string;
+  /** Human-readable explanation of what is wrong at `path`. */
   message: string;
 }
 
 /** Result of `validateRestrictions`. */
 export interface RestrictionsValidation {
+  /** The documents that passed, normalised, in input order. */
   valid: NormalizedRestriction[];
+  /** Every problem found; empty when all documents are valid. */
   problems: RestrictionProblem[];
 }

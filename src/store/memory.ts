@@ -7,6 +7,7 @@ import type { RestrictionChange, RestrictionSnapshot, RestrictionStore, Restrict
  * enforce a change made through any of them. Versions are decimal integers.
  */
 export class InMemoryRestrictionStore implements RestrictionStore {
+  /** Identifies the store as `memory` in store events and messages. */
   readonly metadata = { name: 'memory' } as const;
   readonly #current = new Map<string, Restriction>();
   readonly #log: RestrictionChange[] = [];
@@ -48,6 +49,7 @@ export class InMemoryRestrictionStore implements RestrictionStore {
     return (Number(a) || 0) - (Number(b) || 0);
   }
 
+  /** Drops every subscriber; the restrictions held are kept. */
   async close(): Promise<void> {
     this.#subscribers.clear();
   }

@@ -12,7 +12,9 @@ export type RestrictionChange =
 
 /** The whole current set at one version. */
 export interface RestrictionSnapshot {
+  /** The store's version of this set, to subscribe from. */
   version: string;
+  /** The restriction documents current at that version. */
   restrictions: Restriction[];
 }
 
@@ -34,7 +36,9 @@ export interface RestrictionSubscriber {
   onChange(change: RestrictionChange): void;
   /** The store replaced the subscriber's view with a snapshot (after trimming or a gap). */
   onSnapshot?(snapshot: RestrictionSnapshot): void;
+  /** Called for connection events (`store.disconnected`, `store.reconnected`, ...). */
   onEvent?<E extends keyof RestrictionStoreEvents>(event: E, payload: RestrictionStoreEvents[E]): void;
+  /** Called when the store fails in a way the subscriber should report. */
   onError?(error: Error): void;
 }
 
@@ -47,6 +51,7 @@ export interface RestrictionSubscriber {
  * demos); `geoadmit/redis` provides one for a fleet.
  */
 export interface RestrictionStore {
+  /** The store's name (e.g. `memory`, `redis`), as it appears in store events and messages. */
   readonly metadata: { readonly name: string };
   /** The current set and its version (one round trip for remote stores). */
   snapshot(): Promise<RestrictionSnapshot>;
@@ -64,5 +69,6 @@ export interface RestrictionStore {
   subscribe(fromVersion: string, subscriber: RestrictionSubscriber): () => void;
   /** Order two versions of this store: negative, zero or positive. */
   compareVersions(a: string, b: string): number;
+  /** Release connections and subscriptions; call it yourself once no gate uses the store. */
   close?(): Promise<void>;
 }

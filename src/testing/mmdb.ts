@@ -5,10 +5,15 @@ import { buildMmdb, type BuildMmdbOptions, type MmdbRecord } from '../mmdb/index
 
 /** Anonymiser flags of a {@link GeoTable} row, as GeoIP2 names them without the `is_` prefix. */
 export interface GeoTableAnonymous {
+  /** The address belongs to a VPN provider. */
   vpn?: boolean;
+  /** The address is a Tor exit node. */
   tor?: boolean;
+  /** The address belongs to a hosting or data-centre provider. */
   hosting?: boolean;
+  /** The address is a public proxy. */
   publicProxy?: boolean;
+  /** The address is a residential proxy. */
   residentialProxy?: boolean;
 }
 

@@ -10,7 +10,9 @@ import type { JoinIds } from '../join.js';
 
 /** Body of the `403` answer to a denied join: reason codes only, never a location or an address. */
 export interface DeniedBody {
+  /** Always `admission-denied`. */
   error: 'admission-denied';
+  /** The distinct reason codes of the denial, e.g. `['region-restricted']`. */
   reasons: string[];
 }
 

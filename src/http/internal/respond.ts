@@ -2,9 +2,13 @@
 
 /** The part of Node's `ServerResponse` the adapters write to. */
 export interface NodeResponseLike {
+  /** HTTP status code of the answer. */
   statusCode: number;
+  /** True once the headers were sent; the adapters then no longer answer. */
   readonly headersSent: boolean;
+  /** Set one response header. */
   setHeader(name: string, value: string | number | readonly string[]): unknown;
+  /** Send the body and finish the response. */
   end(chunk: string): unknown;
   /** Express's per-response locals (absent on a plain Node response). */
   locals?: Record<string, unknown>;
