@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CLOUDFLARE_RANGES, compileTrustedProxies, parseCidr, resolveClientAddress, type CdnOption, type TrustedProxiesInput } from '../src/address/index.js';
-import { GeoadmitError } from '../src/errors/index.js';
+import { GeoadmitError } from 'geoadmit';
 
 const CF_EDGE = '162.158.1.1';
 const CF_EDGE6 = '2606:4700:10::6816:1';

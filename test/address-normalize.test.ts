@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeAddress } from '../src/address/index.js';
+import { normalizeAddress } from 'geoadmit';
 
 type Expect = { address: string; family: 4 | 6; global: boolean } | 'invalid';
 

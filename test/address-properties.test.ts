@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Address4, Address6 } from 'ip-address';
 import { describe, expect, it } from 'vitest';
-import { normalizeAddress } from '../src/address/index.js';
+import { normalizeAddress } from 'geoadmit';
 import { formatIPv4, parseIPv4 } from '../src/address/internal/ipv4.js';
 import { parseLiteral } from '../src/address/internal/literal.js';
 import { formatIPv6 } from '../src/address/internal/ipv6.js';

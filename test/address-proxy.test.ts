@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileTrustedProxies, resolveClientAddress } from '../src/address/index.js';
-import { GeoadmitError } from '../src/errors/index.js';
+import { GeoadmitError } from 'geoadmit';
 
 function setup(header?: 'x-forwarded-for' | 'forwarded') {
   return compileTrustedProxies(['10.0.0.0/8', '2001:db8:aaaa::/48', '198.51.100.7'], header ? { header } : {});

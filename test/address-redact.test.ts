@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseCidr, redactAddress } from '../src/address/index.js';
-import { GeoadmitError } from '../src/errors/index.js';
+import { GeoadmitError } from 'geoadmit';
 
 describe('redactAddress', () => {
   it('truncates IPv4 to /24 and IPv6 to /48', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileTrustedProxies, resolveClientAddress, type TrustedProxiesInput } from '../src/address/index.js';
-import { GeoadmitError } from '../src/errors/index.js';
+import { GeoadmitError } from 'geoadmit';
 
 function configError(fn: () => unknown): GeoadmitError {
   try {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileTrustedProxies, resolveClientAddress } from '../src/address/index.js';
-import { GeoadmitError } from '../src/errors/index.js';
+import { GeoadmitError } from 'geoadmit';
 
 // Hops drawn from a few networks, so chains mix trusted and untrusted addresses often.
 const octet = fc.integer({ min: 0, max: 255 });

@@ -12,7 +12,7 @@ import {
   type TrustedProxies,
   type TrustedProxiesInput,
 } from '../src/address/index.js';
-import { StaticResolver, type GeoResolver } from '../src/geo/index.js';
+import { StaticResolver, type GeoResolver } from 'geoadmit';
 
 describe('address API types', () => {
   it('results narrow on ok and global', () => {

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createJsonlAuditSink, verifyAuditLog } from '../src/audit/index.js';
-import { isGeoadmitError } from '../src/errors/index.js';
+import { createJsonlAuditSink, verifyAuditLog } from 'geoadmit';
+import { isGeoadmitError } from 'geoadmit';
 import { decision, fakeSource, tempDir } from './fixtures/audit/helpers.js';
 
 let cleanups: (() => void)[] = [];

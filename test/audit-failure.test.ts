@@ -1,7 +1,7 @@
 import { writeSync as realWriteSync, readFileSync, unlinkSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createJsonlAuditSink, verifyAuditLog } from '../src/audit/index.js';
-import type { ErrorEvent } from '../src/events/types.js';
+import { createJsonlAuditSink, verifyAuditLog } from 'geoadmit';
+import type { ErrorEvent } from 'geoadmit';
 import { decision, fakeSource, tempDir } from './fixtures/audit/helpers.js';
 
 /** Lines are written in one batch at the end of the event-loop turn: let it end. */

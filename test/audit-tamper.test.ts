@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync, unlinkSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createJsonlAuditSink, verifyAuditLog } from '../src/audit/index.js';
-import { isGeoadmitError } from '../src/errors/index.js';
+import { createJsonlAuditSink, verifyAuditLog } from 'geoadmit';
+import { isGeoadmitError } from 'geoadmit';
 import { canonicalJson } from '../src/audit/internal/canonical.js';
 import { decision, tempDir } from './fixtures/audit/helpers.js';
 

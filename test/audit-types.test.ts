@@ -1,9 +1,9 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import { createJsonlAuditSink, verifyAuditLog } from '../src/audit/index.js';
-import type { AuditProblem, AuditSinkStats, AuditVerification, JsonlAuditSink } from '../src/audit/index.js';
-import type { AuditEventSource, ErrorEvent } from '../src/events/types.js';
-import { buildTransparencyReport, renderReportHtml } from '../src/report/index.js';
-import type { TransparencyReport } from '../src/report/index.js';
+import { createJsonlAuditSink, verifyAuditLog } from 'geoadmit';
+import type { AuditProblem, AuditSinkStats, AuditVerification, JsonlAuditSink } from 'geoadmit';
+import type { AuditEventSource, ErrorEvent } from 'geoadmit';
+import { buildTransparencyReport, renderReportHtml } from 'geoadmit';
+import type { TransparencyReport } from 'geoadmit';
 
 describe('audit and report public types', () => {
   it('has the documented signatures', () => {

@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MaxMindResolver } from '../src/geo/index.js';
+import { MaxMindResolver } from 'geoadmit';
 import { parseGeoCsv } from '../src/cli/internal/build-db.js';
 import { makeTempDir, runCliProcess } from './helpers/cli.js';
 

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GEOLITE2_ATTRIBUTION } from '../src/cli/index.js';
+import { GEOLITE2_ATTRIBUTION } from 'geoadmit';
 import { ADDR } from './helpers/fixtures.js';
 import { CLI_RESTRICTIONS, makeTempDir, runCliProcess } from './helpers/cli.js';
 

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/index.js';
-import { GEOLITE2_ATTRIBUTION } from '../src/cli/index.js';
+import { GEOLITE2_ATTRIBUTION } from 'geoadmit';
 import { makeTempDir, runCliProcess } from './helpers/cli.js';
 
 const tmp = makeTempDir();

@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createJsonlAuditSink } from '../src/audit/index.js';
-import { createGate } from '../src/gate/index.js';
-import { StaticResolver } from '../src/geo/static.js';
+import { createJsonlAuditSink } from 'geoadmit';
+import { createGate } from 'geoadmit';
+import { StaticResolver } from 'geoadmit';
 import { CLI_RESTRICTIONS, makeTempDir, runCliProcess } from './helpers/cli.js';
 
 const tmp = makeTempDir();

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DB_PACKAGE, GEOLITE2_ATTRIBUTION, MaxMindResolver, createGate, findDefaultDatabase, isGeoadmitError, openDefaultResolver } from 'geoadmit';
-import { GEOLITE2_ATTRIBUTION as CLI_ATTRIBUTION } from '../src/cli/index.js';
+import { GEOLITE2_ATTRIBUTION as CLI_ATTRIBUTION } from 'geoadmit';
 
 const notInstalled = (specifier: string): string => {
   throw Object.assign(new Error(`Cannot find module '${specifier}'`), { code: 'MODULE_NOT_FOUND' });

@@ -5,15 +5,15 @@ import fc from 'fast-check';
 import { Address6 } from 'ip-address';
 import { Reader } from 'maxmind';
 import { describe, expect, test } from 'vitest';
-import { buildMmdb } from '../src/mmdb/index.js';
+import { buildMmdb } from 'geoadmit';
 import { buildGeoIp2Mmdb, buildIpLocationDbMmdb } from '../src/testing/index.js';
-import { MaxMindResolver } from '../src/geo/index.js';
+import { MaxMindResolver } from 'geoadmit';
 import { ipv6NetworkTextFromWords, parseIpv6Words } from '../src/address/ip.js';
 import { SearchTree } from '../src/geo/internal/tree.js';
 import { checkIPv6Grammar, formatIPv6 } from '../src/address/internal/ipv6.js';
 import { Ipv6Scan, scanIpv6 } from '../src/address/internal/ipv6-text.js';
 import { nonGlobalRange } from '../src/address/internal/non-global.js';
-import { normalizeAddress, redactAddress } from '../src/address/index.js';
+import { normalizeAddress, redactAddress } from 'geoadmit';
 
 const REAL_DB = 'node_modules/@ip-location-db/geolite2-country-mmdb/geolite2-country.mmdb';
 const real = readFileSync(REAL_DB);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { Reader } from 'maxmind';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { GeoadmitError, MaxMindResolver } from '../src/index.js';
+import { GeoadmitError, MaxMindResolver } from 'geoadmit';
 
 const REAL_DB = 'node_modules/@ip-location-db/geolite2-country-mmdb/geolite2-country.mmdb';
 const real = readFileSync(REAL_DB);

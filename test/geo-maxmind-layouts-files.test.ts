@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { buildMmdb, GeoadmitError, MaxMindResolver } from '../src/index.js';
-import type { MmdbRecord } from '../src/index.js';
+import { buildMmdb, GeoadmitError, MaxMindResolver } from 'geoadmit';
+import type { MmdbRecord } from 'geoadmit';
 
 const BUILT = new Date('2024-05-01T00:00:00Z');
 

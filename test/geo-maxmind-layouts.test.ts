@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import { detectLayout, LayoutEvidence, mapperFor } from '../src/geo/internal/layouts.js';
-import type { MaxMindLayout } from '../src/geo/internal/layouts.js';
+import type { MaxMindLayout } from 'geoadmit';
 import { canonicalSubdivision } from '../src/regions/index.js';
 import { iso31662 } from 'iso-3166';
-import { MaxMindResolver } from '../src/geo/index.js';
-import { buildMmdb } from '../src/mmdb/index.js';
+import { MaxMindResolver } from 'geoadmit';
+import { buildMmdb } from 'geoadmit';
 import { subdivisionByName } from '../src/regions/index.js';
 import { buildIpLocationDbMmdb } from '../src/testing/index.js';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { MaxMindResolver } from '../src/geo/index.js';
+import { MaxMindResolver } from 'geoadmit';
 
 const REAL_DB = 'node_modules/@ip-location-db/geolite2-country-mmdb/geolite2-country.mmdb';
 

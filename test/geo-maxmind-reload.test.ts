@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, open as openFile, rename, rm, symlink, unlink, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { buildMmdb, MaxMindResolver } from '../src/index.js';
-import type { GeoResolverEvents } from '../src/index.js';
+import { buildMmdb, MaxMindResolver } from 'geoadmit';
+import type { GeoResolverEvents } from 'geoadmit';
 
 let dir: string;
 let opened: MaxMindResolver[] = [];

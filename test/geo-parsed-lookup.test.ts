@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
 import { resolveClient } from '../src/address/ip.js';
-import { type GeoResolver, MaxMindResolver, OverlayResolver, StaticResolver } from '../src/geo/index.js';
+import { type GeoResolver, MaxMindResolver, OverlayResolver, StaticResolver } from 'geoadmit';
 import { parsedResolver, resolveParsed } from '../src/geo/parsed.js';
 import { buildGeoIp2Mmdb, buildIpLocationDbMmdb } from '../src/testing/index.js';
 import { createGate } from 'geoadmit';

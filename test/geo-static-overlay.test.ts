@@ -1,6 +1,6 @@
 import { describe, expect, it, test, vi } from 'vitest';
-import { GeoadmitError } from '../src/errors/index.js';
-import { OverlayResolver, parseGeofeed, StaticResolver, type GeoResolver, type Location } from '../src/geo/index.js';
+import { GeoadmitError } from 'geoadmit';
+import { OverlayResolver, parseGeofeed, StaticResolver, type GeoResolver, type Location } from 'geoadmit';
 import { staticResolver } from '../src/testing/index.js';
 
 const FEED = `# corrections, RFC 8805

@@ -1,9 +1,9 @@
 import { describe, expect, it, test } from 'vitest';
-import { GeoadmitError } from '../src/errors/index.js';
-import { StaticResolver, type StaticTable } from '../src/geo/index.js';
+import { GeoadmitError } from 'geoadmit';
+import { StaticResolver, type StaticTable } from 'geoadmit';
 import { staticResolver } from '../src/testing/index.js';
-import { MaxMindResolver, parseGeofeed } from '../src/geo/index.js';
-import type { GeoResolver, Location } from '../src/geo/index.js';
+import { MaxMindResolver, parseGeofeed } from 'geoadmit';
+import type { GeoResolver, Location } from 'geoadmit';
 import { buildGeoIp2Mmdb } from '../src/testing/index.js';
 
 function setup(extra: StaticTable = {}) {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import maxmind, { Reader } from 'maxmind';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { GeoadmitError } from '../src/errors/index.js';
-import { buildMmdb, writeMmdb, type BuildMmdbOptions, type MmdbEntries } from '../src/mmdb/index.js';
+import { GeoadmitError } from 'geoadmit';
+import { buildMmdb, writeMmdb, type BuildMmdbOptions, type MmdbEntries } from 'geoadmit';
 
 function setup(entries: MmdbEntries, options: Partial<BuildMmdbOptions> = {}) {
   const reader = new Reader(buildMmdb(entries, { databaseType: 'Test-Networks', ...options }));

@@ -1,6 +1,6 @@
 import { Reader } from 'maxmind';
 import { expect, test } from 'vitest';
-import { buildMmdb, type MmdbEntry } from '../src/mmdb/index.js';
+import { buildMmdb, type MmdbEntry } from 'geoadmit';
 
 const COUNTRIES = ['CN', 'US', 'HK', 'GB', 'DE', 'FR', 'JP', 'KR', 'IN', 'BR'];
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Reader } from 'maxmind';
 import { describe, expect, test } from 'vitest';
-import { MaxMindResolver } from '../src/geo/index.js';
+import { MaxMindResolver } from 'geoadmit';
 import { buildGeoIp2Mmdb, buildIpLocationDbMmdb } from '../src/testing/mmdb.js';
 import { GEOLITE2_COUNTRY } from './helpers/fixtures.js';
 

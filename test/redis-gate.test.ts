@@ -1,7 +1,7 @@
 import { afterEach, expect, test } from 'vitest';
 // Imported from their folders rather than the package barrel, which other work in progress may break.
-import { createGate, type ParticipantRef } from '../src/gate/index.js';
-import { StaticResolver } from '../src/geo/index.js';
+import { createGate, type ParticipantRef } from 'geoadmit';
+import { StaticResolver } from 'geoadmit';
 import { createRedisRestrictionStore } from 'geoadmit/redis';
 import { STATIC_TABLE } from './helpers/fixtures.js';
 import { describeWithRedis, startRedis, takedown, waitFor, type TestRedis } from './helpers/redis-server.js';

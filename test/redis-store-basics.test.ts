@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { expect, test } from 'vitest';
 import { createRedisRestrictionStore, type RedisRestrictionStore } from 'geoadmit/redis';
-import { GeoadmitError } from '../src/errors/index.js';
+import { GeoadmitError } from 'geoadmit';
 import { describeWithRedis, useRedisServer, recorder, takedown, waitFor } from './helpers/redis-server.js';
 
 describeWithRedis('Redis restriction store: reads and writes', () => {

@@ -1,9 +1,9 @@
 import { iso31661, iso31661Reserved, iso31662 } from 'iso-3166';
 import { describe, expect, test } from 'vitest';
-import { MaxMindResolver, parseGeofeed, StaticResolver } from '../src/geo/index.js';
-import { buildMmdb } from '../src/mmdb/index.js';
+import { MaxMindResolver, parseGeofeed, StaticResolver } from 'geoadmit';
+import { buildMmdb } from 'geoadmit';
 import { canonicalRegion, COUNTRIES, isCountryCode, regionSuggestion, replacedSubdivisionCodes } from '../src/regions/index.js';
-import { validateRestriction } from '../src/restrictions/index.js';
+import { validateRestriction } from 'geoadmit';
 
 const ISO_CODES = new Set(iso31662.map((s) => s.code));
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createJsonlAuditSink } from '../src/audit/index.js';
-import type { AuditEvent } from '../src/events/types.js';
-import { buildTransparencyReport } from '../src/report/index.js';
+import { createJsonlAuditSink } from 'geoadmit';
+import type { AuditEvent } from 'geoadmit';
+import { buildTransparencyReport } from 'geoadmit';
 import { tempDir } from './fixtures/audit/helpers.js';
 import { accepted, denied, digestOf, lifted, removal } from './fixtures/audit/scenario.js';
 

@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createJsonlAuditSink } from '../src/audit/index.js';
-import type { AuditEvent, RestrictionAcceptedEvent } from '../src/events/types.js';
-import { buildTransparencyReport } from '../src/report/index.js';
+import { createJsonlAuditSink } from 'geoadmit';
+import type { AuditEvent, RestrictionAcceptedEvent } from 'geoadmit';
+import { buildTransparencyReport } from 'geoadmit';
 import { tempDir } from './fixtures/audit/helpers.js';
 import { accepted, denied, scenario } from './fixtures/audit/scenario.js';
 

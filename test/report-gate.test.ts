@@ -1,9 +1,9 @@
 import { writeSync as realWriteSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createJsonlAuditSink, verifyAuditLog } from '../src/audit/index.js';
-import { createGate } from '../src/gate/index.js';
-import { StaticResolver } from '../src/geo/index.js';
-import { buildTransparencyReport, renderReportMarkdown } from '../src/report/index.js';
+import { createJsonlAuditSink, verifyAuditLog } from 'geoadmit';
+import { createGate } from 'geoadmit';
+import { StaticResolver } from 'geoadmit';
+import { buildTransparencyReport, renderReportMarkdown } from 'geoadmit';
 import { tempDir } from './fixtures/audit/helpers.js';
 
 let cleanups: (() => void)[] = [];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { AuditEvent } from '../src/events/types.js';
-import { buildTransparencyReport, renderReportHtml, renderReportJson, renderReportMarkdown } from '../src/report/index.js';
-import type { TransparencyReport } from '../src/report/index.js';
+import type { AuditEvent } from 'geoadmit';
+import { buildTransparencyReport, renderReportHtml, renderReportJson, renderReportMarkdown } from 'geoadmit';
+import type { TransparencyReport } from 'geoadmit';
 import { accepted, denied, scenario } from './fixtures/audit/scenario.js';
 
 const HOSTILE = '<script>alert(1)</script> | **x** [a](javascript:alert(1)) \n# H';

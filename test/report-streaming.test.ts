@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../src/audit/internal/canonical.js';
 import { encodeLine, lineHasher, ZERO_HASH } from '../src/audit/internal/record.js';
-import { buildTransparencyReport } from '../src/report/index.js';
+import { buildTransparencyReport } from 'geoadmit';
 import { tempDir } from './fixtures/audit/helpers.js';
 
 let cleanups: (() => void)[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GeoadmitError } from '../src/errors/index.js';
-import { validateRestriction, validateRestrictions } from '../src/restrictions/index.js';
+import { GeoadmitError } from 'geoadmit';
+import { validateRestriction, validateRestrictions } from 'geoadmit';
 
 const good = (id: string) => ({
   id,

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { iso31661, iso31662 } from 'iso-3166';
 import { describe, expect, it } from 'vitest';
-import { GeoadmitError } from '../src/errors/index.js';
-import { validateRestriction } from '../src/restrictions/index.js';
+import { GeoadmitError } from 'geoadmit';
+import { validateRestriction } from 'geoadmit';
 import { territoryAliases, territoryParents } from '../src/restrictions/regions.js';
 
 function takedown(jurisdiction: string, regions: string[], kind?: string) {

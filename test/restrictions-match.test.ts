@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Location } from '../src/geo/types.js';
+import type { Location } from 'geoadmit';
 import { describeCapabilityGaps, isActive, matchRestriction, restrictionInScope, validateRestriction } from '../src/restrictions/index.js';
 
 function setup(over: Record<string, unknown> = {}) {

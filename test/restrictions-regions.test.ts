@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { iso31661, iso31662 } from 'iso-3166';
 import { describe, expect, it } from 'vitest';
-import type { Location } from '../src/geo/types.js';
+import type { Location } from 'geoadmit';
 import { canonicalRegion, isRegion, locationMatchesRegion, regionContains } from '../src/restrictions/index.js';
 import { territoryAliases, territoryParents } from '../src/restrictions/regions.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GeoadmitError } from '../src/errors/index.js';
-import { validateRestriction } from '../src/restrictions/index.js';
+import { GeoadmitError } from 'geoadmit';
+import { validateRestriction } from 'geoadmit';
 
 /** A valid takedown; `over` replaces fields (undefined deletes one). */
 function setup(over: Record<string, unknown> = {}): Record<string, unknown> {

@@ -3,8 +3,8 @@
  * are countries and subdivisions, their canonical forms (case, replaced codes,
  * territories with their own alpha-2 code), containment, what a user probably
  * meant by a code that is not one, and the subdivision names databases use.
- * Internal: the public API re-exports `canonicalRegion`, `isRegion` and
- * `regionContains` from restrictions.
+ * Internal: the package root exports none of it; users see regions only
+ * through restriction validation and locations.
  *
  * @module
  */
