@@ -34,9 +34,11 @@ export interface AuditFs {
   openSync(path: string, flags: 'a' | 'r' | 'w'): number;
   /** Write (part of) `data` at the descriptor's position; returns the bytes written. */
   writeSync(fd: number, data: Uint8Array): number;
+  /** Flush a descriptor's written data to disk, blocking until done. */
   fsyncSync(fd: number): void;
   /** Asynchronous fsync (the group commit of `fsync: 'always'`), off the event loop. */
   fsync(fd: number, callback: (error: Error | null) => void): void;
+  /** Close a descriptor. */
   closeSync(fd: number): void;
   /** Read into `buffer` from absolute `position`; returns the bytes read. */
   readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number;
@@ -44,6 +46,7 @@ export interface AuditFs {
   fstatSync(fd: number): { size: number; ino: number; dev: number };
   /** Size and identity of a path, or `undefined` when nothing is there. */
   statSync(path: string): { size: number; ino: number; dev: number } | undefined;
+  /** Rename a file (rotation, checkpoint replacement), replacing `to` if it exists. */
   renameSync(from: string, to: string): void;
   /** Whole text of a small file (checkpoints), or `undefined` when missing. */
   readTextSync(path: string): string | undefined;
@@ -135,6 +138,7 @@ export interface AuditSinkStats {
   bytes: number;
   /** The last failure's message. */
   lastError?: string;
+  /** True once `close` was called; `write` then throws `E_CLOSED`. */
   closed: boolean;
 }
 
@@ -175,6 +179,7 @@ export interface JsonlAuditSink {
    * saying how many were lost.
    */
   close(): Promise<void>;
+  /** Current counters (see {@link AuditSinkStats}). */
   stats(): AuditSinkStats;
   /** Subscribe to the sink's own events; returns an unsubscribe function. */
   on<E extends keyof AuditSinkEventMap>(event: E, listener: (payload: AuditSinkEventMap[E]) => void): () => void;
@@ -182,7 +187,9 @@ export interface JsonlAuditSink {
 
 /** First record of every log file. */
 export interface AuditStartRecord {
+  /** Discriminant: always `'audit.start'`. */
   type: 'audit.start';
+  /** ISO 8601 time the file was started. */
   time: string;
   /** Format version of the log. */
   version: 1;
@@ -192,12 +199,15 @@ export interface AuditStartRecord {
 
 /** Written when writing resumes after events had to be dropped: the log says so itself. */
 export interface AuditGapRecord {
+  /** Discriminant: always `'audit.gap'`. */
   type: 'audit.gap';
+  /** ISO 8601 time the gap was recorded (when writing resumed). */
   time: string;
   /** Events that were not recorded. */
   dropped: number;
   /** Time of the first and last dropped event. */
   from: string;
+  /** Time of the last dropped event (ISO 8601). */
   to: string;
   /** Dropped events by type. */
   types: Record<string, number>;
@@ -209,10 +219,13 @@ export interface AuditGapRecord {
  * whole chain up to that line.
  */
 export interface AuditCheckpointRecord {
+  /** Discriminant: always `'audit.checkpoint'`. */
   type: 'audit.checkpoint';
+  /** ISO 8601 time the checkpoint was signed. */
   time: string;
   /** The line signed: the one before this record. */
   seq: number;
+  /** Hash of the signed line, hex. */
   hash: string;
   /** Ed25519 signature (base64) of `geoadmit-audit-checkpoint/1 <seq> <hash>`. */
   signature: string;
@@ -225,11 +238,13 @@ export type AuditMetaRecord = AuditStartRecord | AuditGapRecord | AuditCheckpoin
 
 /** One line of the log: `{"event":{...},"hash":"<hex>","prev":"<hex>","seq":12}` (canonical JSON). */
 export interface AuditLine {
+  /** Sequence number: one more than the line before it (a chain starts at 1). */
   seq: number;
   /** Hash of the previous line (64 zeros for the first line of a chain). */
   prev: string;
   /** SHA-256 (or HMAC-SHA-256) of the canonical JSON of `{ event, prev, seq }`, hex. */
   hash: string;
+  /** The recorded audit event, or a record the log writes about itself. */
   event: AuditEvent | AuditMetaRecord;
 }
 
@@ -258,6 +273,7 @@ export type AuditProblem =
 
 /** A position in a log's chain: a line's sequence number and hash. */
 export interface AuditHead {
+  /** The line's sequence number; 0 stands for the start of a chain, before any line. */
   seq: number;
   /** The line's hash, 64 hex digits. */
   hash: string;
@@ -291,12 +307,15 @@ export interface AuditVerification {
   events: number;
   /** Lines verified. */
   lines: number;
+  /** What is wrong when `ok` is false (see {@link AuditProblem}); absent when the log verifies. */
   problem?: AuditProblem;
   /** 1-based line where the problem was found. */
   line?: number;
+  /** Human-readable explanation of the problem, when there is one. */
   message?: string;
   /** Last verified sequence number and hash (the same as `head`; `undefined` for an empty file). */
   lastSeq?: number;
+  /** Hash of the last verified line, hex (`undefined` for an empty file). */
   lastHash?: string;
   /** The last verified line (`{ seq: 0, hash: 64 zeros }` when none verified). */
   head: AuditHead;

@@ -84,12 +84,19 @@ function branded(value: unknown): boolean {
  * }
  */
 export class GeoadmitError extends Error {
+  /** Always `'GeoadmitError'`, so logs and `err.name` checks identify these errors. */
   override readonly name = 'GeoadmitError';
+  /** Stable machine-readable code to match on (see {@link ErrorCode}); never changes meaning. */
   readonly code: ErrorCode;
+  /** JSON path into the input document where the problem was found, e.g. `$.regions[1]`; absent when the error is not about a document. */
   readonly path?: string;
+  /** Id of the restriction the error concerns, when one is known. */
   readonly restrictionId?: string;
+  /** Path of the database, audit log or other file the error concerns, when there is one. */
   readonly file?: string;
+  /** The argument or option at fault, e.g. `trustedProxies[0]`, for configuration errors. */
   readonly argument?: string;
+  /** For validation errors: every problem found in the same input (a bounded number), each with path, message and code; the first is also `path`. */
   readonly issues?: readonly { path: string; message: string; code: ErrorCode }[];
 
   constructor(code: ErrorCode, message: string, context: GeoadmitErrorContext = {}) {

@@ -36,8 +36,11 @@ export interface Location {
 
 /** What a resolver's data can answer. */
 export interface GeoCapabilities {
+  /** True when the data can tell the physical country. */
   countries: boolean;
+  /** True when the data can tell ISO 3166-2 subdivisions; restrictions on subdivisions are otherwise accepted with a warning. */
   subdivisions: boolean;
+  /** True when the data marks anonymising addresses (VPN, proxy, Tor); `anonymizers: 'deny'` is otherwise accepted with a warning. */
   anonymizers: boolean;
 }
 
@@ -53,8 +56,11 @@ export interface GeoResolverMetadata {
  * {@link Location}. Must never throw: failures are `unknown: 'lookup-error'`.
  */
 export interface GeoResolver {
+  /** Identifies the resolver; its name prefixes `Location.source`. */
   readonly metadata: GeoResolverMetadata;
+  /** What its data can answer; restrictions it cannot enforce are accepted only with warnings. */
   readonly capabilities: GeoCapabilities;
+  /** Look up a normalised address; never throws (failures give `unknown: 'lookup-error'`). */
   resolve(address: string): Location;
   /** Subscribe to resolver events (`geo.reloaded`, `error`). Returns an unsubscribe function. */
   on?<E extends keyof GeoResolverEvents>(event: E, listener: (payload: GeoResolverEvents[E]) => void): () => void;
@@ -64,6 +70,8 @@ export interface GeoResolver {
 
 /** Events a resolver may emit. */
 export interface GeoResolverEvents {
+  /** A database file was (re)loaded; `time` in milliseconds since the epoch. */
   'geo.reloaded': { source: string; file: string; databaseBuilt?: string; time: number };
+  /** Loading or reloading a database failed; `time` in milliseconds since the epoch. */
   error: { source: string; file?: string; error: Error; time: number };
 }
