@@ -5,19 +5,16 @@
  * the console mounted, driven in headless Chromium by playwright-core.
  * Screenshots of each step go to test-output/console/ (git-ignored).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConsoleDemo, startConsoleDemo } from '../examples/demo/demo.js';
+import { chromiumAvailable, launchChromium } from './helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const required = process.env.GEOADMIT_REQUIRE_CHROMIUM === '1';
-const available = existsSync(CHROMIUM);
-if (!available && required) throw new Error(`GEOADMIT_REQUIRE_CHROMIUM=1 but ${CHROMIUM} is missing (apt-get install chromium)`);
-if (!available) console.warn(`console-browser tests skipped: ${CHROMIUM} is not installed (apt-get install chromium)`);
+const available = chromiumAvailable('console-browser');
 
 const shots = fileURLToPath(new URL('../test-output/console/', import.meta.url));
 
@@ -40,21 +37,7 @@ describe.skipIf(!available)('operator console in a real browser', () => {
     mkdirSync(shots, { recursive: true });
     profile = mkdtempSync(join(tmpdir(), 'geoadmit-chromium-'));
     demo = await startConsoleDemo();
-    // A fresh profile per run (playwright passes it as --user-data-dir).
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      viewport: { width: 1280, height: 900 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium(profile, { width: 1280, height: 900 });
     page = await browser.newPage();
     const problems: string[] = [];
     page.on('console', (m) => {

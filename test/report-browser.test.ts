@@ -3,20 +3,17 @@
  * Chromium (playwright-core) at desktop and phone widths. Screenshots go to
  * test-output/report/ (git-ignored).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type BrowserContext, chromium } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTransparencyReport, createJsonlAuditSink, generateAuditSigningKeys, renderReportHtml } from 'geoadmit';
 import { scenario } from './fixtures/audit/scenario.js';
+import { chromiumAvailable, launchChromium } from './helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const required = process.env.GEOADMIT_REQUIRE_CHROMIUM === '1';
-const available = existsSync(CHROMIUM);
-if (!available && required) throw new Error(`GEOADMIT_REQUIRE_CHROMIUM=1 but ${CHROMIUM} is missing (apt-get install chromium)`);
-if (!available) console.warn(`report-browser tests skipped: ${CHROMIUM} is not installed (apt-get install chromium)`);
+const available = chromiumAvailable('report-browser');
 
 const shots = fileURLToPath(new URL('../test-output/report/', import.meta.url));
 
@@ -47,19 +44,7 @@ describe.skipIf(!available)('the HTML transparency report in a real browser', ()
     const report = await buildTransparencyReport(log, { generatedAt: '2024-07-01T00:00:00Z' });
     page = join(dir, 'report.html');
     writeFileSync(page, renderReportHtml(report));
-    browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium(join(dir, 'profile'));
   }, 60_000);
 
   afterAll(async () => {
