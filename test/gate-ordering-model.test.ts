@@ -5,7 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createGate, StaticResolver, type Clock, type GateEventMap, type RestrictionDocument } from 'geoadmit';
+import { createGate, StaticResolver, type GateEventMap, type RestrictionDocument } from 'geoadmit';
+import { steppingClock } from './helpers/stepping-clock.js';
 
 const T0 = Date.parse('2020-06-04T00:00:00Z');
 const ADDRESS = { CN: '1.2.4.8', HK: '202.181.0.1', US: '8.8.8.8' } as const;
@@ -53,32 +54,11 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('clock' as const), to: fc.integer({ min: -3_000, max: 3_000 }) }) },
 );
 
-/** A clock the run steps both ways; what is scheduled on it fires when it is reached. */
-function steppingClock() {
-  let now = T0;
-  const timers = new Set<{ at: number; fn: () => void }>();
-  const clock = (() => now) as Clock & { step(to: number): void };
-  clock.schedule = (at, fn) => {
-    const t = { at, fn };
-    timers.add(t);
-    return () => void timers.delete(t);
-  };
-  clock.step = (to) => {
-    now = to;
-    for (const t of [...timers].sort((a, b) => a.at - b.at)) {
-      if (t.at > now || !timers.has(t)) continue;
-      timers.delete(t);
-      t.fn();
-    }
-  };
-  return clock;
-}
-
 describe('SPEC 11 under arbitrary interleavings', () => {
   it('holds its guarantees after every run', async () => {
     await fc.assert(
       fc.asyncProperty(fc.scheduler(), fc.array(command, { minLength: 1, maxLength: 20 }), fc.boolean(), async (s, commands, failSome) => {
-        const clock = steppingClock();
+        const clock = steppingClock(T0);
         let removeCalls = 0;
         const gate = createGate({
           geo: new StaticResolver({ '1.2.4.0/24': 'CN', '202.181.0.0/24': 'HK', '8.8.8.0/24': 'US' }),

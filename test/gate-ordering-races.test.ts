@@ -8,7 +8,8 @@ import { join as joinPath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { createGate, StaticResolver, type Clock, type GateEventMap, type GateOptions, type ParticipantRef } from 'geoadmit';
+import { createGate, StaticResolver, type GateEventMap, type GateOptions, type ParticipantRef } from 'geoadmit';
+import { steppingClock } from './helpers/stepping-clock.js';
 import { join, STATIC_TABLE, takedown } from './helpers/fixtures.js';
 
 const CN = '1.2.4.8';
@@ -40,27 +41,6 @@ function setup(options: Partial<GateOptions> = {}) {
 }
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** A clock the test moves both ways; scheduled functions fire when it reaches them. */
-function steppingClock(start: number) {
-  let now = start;
-  const timers = new Set<{ at: number; fn: () => void }>();
-  const clock = (() => now) as Clock & { step(to: number): void };
-  clock.schedule = (at, fn) => {
-    const t = { at, fn };
-    timers.add(t);
-    return () => void timers.delete(t);
-  };
-  clock.step = (to) => {
-    now = to;
-    for (const t of [...timers].sort((a, b) => a.at - b.at)) {
-      if (t.at > now || !timers.has(t)) continue;
-      timers.delete(t);
-      t.fn();
-    }
-  };
-  return clock;
-}
 
 describe('SPEC 11 races', () => {
   it('1. a join decided while a takedown is registered does not stay admitted', async () => {
