@@ -3,7 +3,7 @@ import { iso31661, iso31662 } from 'iso-3166';
 import { describe, expect, it } from 'vitest';
 import { GeoadmitError } from 'geoadmit';
 import { validateRestriction } from 'geoadmit';
-import { territoryAliases, territoryParents } from '../src/restrictions/regions.js';
+import { territoryAliases, territoryParents } from '../src/regions/index.js';
 
 function takedown(jurisdiction: string, regions: string[], kind?: string) {
   return {

@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { iso31661, iso31662 } from 'iso-3166';
 import { describe, expect, it } from 'vitest';
 import type { Location } from 'geoadmit';
-import { canonicalRegion, isRegion, locationMatchesRegion, regionContains } from '../src/restrictions/index.js';
-import { territoryAliases, territoryParents } from '../src/restrictions/regions.js';
+import { canonicalRegion, isRegion, regionContains, territoryAliases, territoryParents } from '../src/regions/index.js';
+import { locationMatchesRegion } from '../src/restrictions/index.js';
 
 const at = (country: string | undefined, subdivisions: string[] = []): Location =>
   country === undefined ? { subdivisions, source: 'unknown', unknown: 'not-in-database' } : { country, subdivisions, source: 'static' };

@@ -1,7 +1,8 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { validateRestriction, validateRestrictions, type NormalizedRestriction, type Restriction, type RestrictionProblem } from 'geoadmit';
 // Internals (not exported from the package root), tested where they live.
-import { canonicalRegion, matchRestriction, type RestrictionMatch } from '../src/restrictions/index.js';
+import { canonicalRegion } from '../src/regions/index.js';
+import { matchRestriction, type RestrictionMatch } from '../src/restrictions/index.js';
 
 describe('public types', () => {
   it('validation turns unknown input into normalised restrictions', () => {

@@ -4,7 +4,8 @@ import { iso31661, iso31662 } from 'iso-3166';
 import { describe, expect, it } from 'vitest';
 import { normalizeAddress, StaticResolver } from 'geoadmit';
 import { addressIn, SYNTHETIC_SOURCE, testRegions, testResolver } from 'geoadmit/testing';
-import { canonicalRegion, locationMatchesRegion, regionContains } from '../src/restrictions/index.js';
+import { canonicalRegion, regionContains } from '../src/regions/index.js';
+import { locationMatchesRegion } from '../src/restrictions/index.js';
 import { syntheticTable } from '../src/testing/internal/allocation.js';
 
 const geo = testResolver();

@@ -4,7 +4,7 @@ import { checkDocument, DOCUMENT_LIMITS, formatPath, type DocIssue } from './int
 import type { NormalizedRestriction, RestrictionProblem, RestrictionsValidation, ValidateRestrictionOptions } from './types.js';
 
 export type * from './types.js';
-export { isRegion, canonicalRegion, regionContains, locationMatchesRegion } from './regions.js';
+export { locationMatchesRegion } from './regions.js';
 export { matchRestriction, restrictionInScope, isActive, describeCapabilityGaps } from './match.js';
 
 /** Most issues listed on one error or for one document: a hostile document cannot make reports unbounded. */

@@ -1,5 +1,6 @@
 import type { GeoCapabilities, Location } from '../geo/types.js';
-import { effectiveCountry, isCountryRegion, matchRegion } from './regions.js';
+import { isCountryRegion } from '../regions/index.js';
+import { effectiveCountry, matchRegion } from './regions.js';
 import { ReasonCode, type NormalizedRestriction, type RestrictionMatch } from './types.js';
 
 // Preallocated answers: the gate calls matchRestriction for every join and restriction.

@@ -6,19 +6,6 @@
 import type { Location } from '../geo/types.js';
 import { canonicalLocationCode, canonicalRegion, containsCanonical, COUNTRIES, countryOfRegion, countryOfSubdivision } from '../regions/index.js';
 
-// Re-exported for the modules that import region codes through restrictions (the gate, the public barrel).
-export {
-  canonicalRegion,
-  countryOfRegion,
-  isCountryRegion,
-  isRegion,
-  parentOfRegion,
-  regionContains,
-  subdivisionsWithSuffix,
-  territoryAliases,
-  territoryParents,
-} from '../regions/index.js';
-
 /**
  * The country a location is really in: its `country`, unless one of its
  * subdivisions is filed under that country but is a territory with its own

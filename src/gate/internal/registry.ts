@@ -1,4 +1,4 @@
-import { countryOfRegion } from '../../restrictions/regions.js';
+import { countryOfRegion } from '../../regions/index.js';
 import type { NormalizedRestriction } from '../../restrictions/types.js';
 
 /** A registered restriction and the store version that introduced it. */
