@@ -7,7 +7,7 @@ import { createGate, createJsonlAuditSink, type Gate, type GeoadmitError, InMemo
 import { type ConsoleHandler, createConsole } from 'geoadmit/console';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-const TOKEN = 'test-token-0123456789abcdef';
+const TOKEN = 'test-token-0123456789abcdef-0123456789';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
 const GEO = { '1.2.4.0/24': { country: 'CN', subdivisions: ['CN-BJ'] }, '202.181.0.0/16': 'HK', '8.8.8.0/24': 'US' };
 const CN_DEMAND = {
@@ -441,6 +441,54 @@ describe('createConsole options and mounting', () => {
     expect(createConsole(gate, { token: TOKEN, basePath: '/ops/geoadmit' }).basePath).toBe('/ops/geoadmit/');
   });
 
+  it('leaves every other route to the application when mounted with app.use(handler) and the defaults', async () => {
+    const { default: express } = await import('express');
+    const gate = createGate({ geo: new StaticResolver(GEO) });
+    const handler = createConsole(gate, { token: TOKEN });
+    const app = express();
+    app.use(express.json());
+    app.use(handler);
+    app.post('/meetings/:id/join', (req, res) => void res.status(201).json({ joined: req.params.id }));
+    app.get('/health', (_req, res) => void res.send('ok'));
+    app.get('/', (_req, res) => void res.send('home'));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const join = await fetch(`${origin}/meetings/m1/join`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(join.status).toBe(201);
+      expect(await join.json()).toEqual({ joined: 'm1' });
+      expect(await (await fetch(`${origin}/health`)).text()).toBe('ok');
+      expect(await (await fetch(`${origin}/`)).text()).toBe('home');
+      // Express's own 404 for a path nobody owns, not the console's JSON.
+      const nobody = await fetch(`${origin}/api/overview`, { headers: AUTH });
+      expect(nobody.status).toBe(404);
+      expect(nobody.headers.get('content-type')).not.toMatch(/json/);
+      expect((await fetch(`${origin}/geoadmit/api/overview`, { headers: AUTH })).status).toBe(200);
+    } finally {
+      handler.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await gate.close();
+    }
+  });
+
+  it('refuses a token shorter than 32 characters with E_INVALID_CONFIG naming the length', () => {
+    const gate = createGate({ geo: new StaticResolver({}) });
+    for (const token of ['x', 'a'.repeat(31), 'test-token-0123456789abcdef']) {
+      let error: GeoadmitError | undefined;
+      try {
+        createConsole(gate, { token });
+      } catch (e) {
+        error = e as GeoadmitError;
+      }
+      expect(error?.code, token).toBe('E_INVALID_CONFIG');
+      expect(error?.argument).toBe('token');
+      expect(error?.message).toMatch(new RegExp(`${token.length} characters.*at least 32`));
+    }
+    expect(createConsole(gate, { token: 'a'.repeat(32) }).basePath).toBe('/geoadmit/');
+  });
+
   it('uses authorize(req) instead of a token, sync or async', async () => {
     s = await setup({ token: undefined, authorize: async (req: IncomingMessage) => req.headers['x-operator'] === 'alice' } as never);
     try {
@@ -495,10 +543,10 @@ describe('createConsole options and mounting', () => {
     }
   });
 
-  it('owns every path by default (basePath /) in plain node:http, and follows an Express mount path', async () => {
+  it('lives under /geoadmit by default: outside it a plain node:http server answers 404, and an Express mount path is followed', async () => {
     const gate = createGate({ geo: new StaticResolver(GEO) });
     const handler = createConsole(gate, { token: TOKEN });
-    expect(handler.basePath).toBe('/');
+    expect(handler.basePath).toBe('/geoadmit/');
     const plain = createServer(handler);
     await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
     const { default: express } = await import('express');
@@ -508,11 +556,17 @@ describe('createConsole options and mounting', () => {
     await new Promise((resolve) => mounted.once('listening', resolve));
     const at = (server: Server, path: string) => `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`;
     try {
-      expect((await fetch(at(plain, '/api/overview'), { headers: AUTH })).status).toBe(200);
-      expect(await (await fetch(at(plain, '/'))).text()).toContain('data-base="/"');
-      expect((await fetch(at(mounted, '/ops/api/overview'), { headers: AUTH })).status).toBe(200);
+      expect((await fetch(at(plain, '/geoadmit/api/overview'), { headers: AUTH })).status).toBe(200);
+      expect(await (await fetch(at(plain, '/geoadmit/'))).text()).toContain('data-base="/geoadmit/"');
+      // Outside basePath and no next(): 404, not the console's page or API.
+      for (const path of ['/', '/api/overview', '/geoadmitx/api/overview', '/health']) {
+        const res = await fetch(at(plain, path), { headers: AUTH });
+        expect(res.status, path).toBe(404);
+        expect(await res.text(), path).not.toMatch(/<html|meetings/);
+      }
+      expect((await fetch(at(mounted, '/ops/geoadmit/api/overview'), { headers: AUTH })).status).toBe(200);
       // The page learns where the browser reaches the API: under the mount path.
-      expect(await (await fetch(at(mounted, '/ops/'))).text()).toContain('data-base="/ops/"');
+      expect(await (await fetch(at(mounted, '/ops/geoadmit/'))).text()).toContain('data-base="/ops/geoadmit/"');
     } finally {
       handler.close();
       for (const server of [plain, mounted]) {

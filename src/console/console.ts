@@ -15,6 +15,12 @@ import type { ConsoleAuditLog, ConsoleHandler, ConsoleOptions } from './types.js
 /** The gate checks the document at run time: the API hands it over as received. */
 type Document = Parameters<Gate['restrict']>[0];
 
+/** Where the console lives unless told otherwise: a path of its own, so the host application keeps every other route. */
+const DEFAULT_BASE_PATH = '/geoadmit';
+
+/** The shortest bearer token accepted. */
+const MIN_TOKEN_LENGTH = 32;
+
 const KNOWN_OPTIONS = ['token', 'authorize', 'basePath', 'auditLog', 'cors', 'maxBodyBytes', 'heartbeatMs', 'overviewIntervalMs'] as const;
 
 /** The methods of each API route, for 405 answers. */
@@ -45,9 +51,14 @@ const REFUSAL_STATUS: Partial<Record<string, number>> = {
  * - `GET api/events` — server-sent events: decisions, removals, restriction events, warnings, overview
  * - `GET api/report` — the audit log's verification and transparency report (`?format=html` for the HTML page)
  *
- * @throws GeoadmitError `E_INVALID_CONFIG` for an unknown option, neither or both of `token` and `authorize`, or a bad value.
+ * @throws GeoadmitError `E_INVALID_CONFIG` for an unknown option, neither or both of `token` and `authorize`, a `token` shorter than 32 characters, or a bad value.
  * @example
- * const consoleHandler = createConsole(gate, { token: process.env.GEOADMIT_CONSOLE_TOKEN, auditLog: 'audit.jsonl' });
+ * // The page is http://host:8080/geoadmit/; every other path goes to the application.
+ * const consoleHandler = createConsole(gate, {
+ *   token: process.env.GEOADMIT_CONSOLE_TOKEN, // at least 32 characters
+ *   basePath: '/geoadmit',
+ *   auditLog: { path: 'audit.jsonl', publicKey: readFileSync('audit-public.pem', 'utf8') },
+ * });
  * http.createServer((req, res) => consoleHandler(req, res, () => app(req, res))).listen(8080);
  */
 export function createConsole(gate: Gate, options: ConsoleOptions): ConsoleHandler {
@@ -320,13 +331,19 @@ function checkOptions(gate: Gate, options: ConsoleOptions): Config {
   if ((token === undefined) === (authorize === undefined)) {
     throw invalid(token === undefined ? 'token' : 'authorize', 'give exactly one of token and authorize (the API is never left open)');
   }
-  // No length floor (the operator picks the token), but it must be sendable as a bearer token.
+  // Sendable as a bearer token, and long enough that guessing it over the network is hopeless.
   if (token !== undefined && (typeof token !== 'string' || !/^[\x21-\x7e]+$/.test(token))) {
-    throw invalid('token', 'token must be a non-empty string of visible ASCII characters without spaces (use 32 random bytes, base64url)');
+    throw invalid('token', 'token must be a string of visible ASCII characters without spaces (use 32 random bytes, base64url)');
+  }
+  if (token !== undefined && token.length < MIN_TOKEN_LENGTH) {
+    throw invalid(
+      'token',
+      `token is ${token.length} characters long; use at least ${MIN_TOKEN_LENGTH} (e.g. 32 random bytes as base64url: node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))")`,
+    );
   }
   if (authorize !== undefined && typeof authorize !== 'function')
     throw invalid('authorize', 'authorize must be a function (req) => boolean | Promise<boolean>');
-  const basePath = options.basePath ?? '/';
+  const basePath = options.basePath ?? DEFAULT_BASE_PATH;
   if (typeof basePath !== 'string' || !/^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/.test(basePath) || basePath.includes('//')) {
     throw invalid('basePath', 'basePath must be an absolute URL path such as /console');
   }

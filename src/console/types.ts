@@ -23,7 +23,8 @@ export type ConsoleAuditLog =
 export interface ConsoleOptions {
   /**
    * The bearer token every API request must carry (`Authorization: Bearer …`),
-   * compared in constant time. Use a long random value (32 bytes, base64url).
+   * compared in constant time. At least 32 characters (shorter is refused with
+   * `E_INVALID_CONFIG`): use 32 random bytes, base64url.
    */
   token?: string;
   /**
@@ -33,9 +34,11 @@ export interface ConsoleOptions {
    */
   authorize?: (req: IncomingMessage) => boolean | Promise<boolean>;
   /**
-   * Where the console is mounted, e.g. `/console` (default `/`: every path is the
-   * console's). The page is `basePath + '/'`, the API `basePath + '/api/…'`. Under
-   * Express `app.use('/console', handler)` the mount path counts as well.
+   * Where the console is mounted (default `/geoadmit`). The page is
+   * `basePath + '/'`, the API `basePath + '/api/…'`; every request outside it
+   * goes to `next()` (404 only when there is no `next`). Under Express
+   * `app.use('/ops', handler)` the mount path counts as well: `/ops/geoadmit/`,
+   * or `basePath: '/ops'` for `/ops/`. `/` makes every path the console's.
    */
   basePath?: string;
   /** The audit log behind `GET api/report`: its verification status and transparency report. */
