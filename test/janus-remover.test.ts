@@ -103,6 +103,65 @@ describe('janusRemover credentials', () => {
   });
 });
 
+describe('janusRemover never follows a redirect', () => {
+  it('a 3xx is a failure, and the secrets are not sent to the origin it points to', async () => {
+    const elsewhere: { url: string; body: string; authorization?: string }[] = [];
+    const other = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      elsewhere.push({
+        url: req.url ?? '',
+        body: Buffer.concat(chunks).toString('utf8'),
+        ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+      });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ janus: 'success', data: { id: 1 } }));
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const otherPort = (other.address() as AddressInfo).port;
+    const redirecting = createServer((req, res) => {
+      req.resume();
+      res.writeHead(307, { location: `http://localhost:${otherPort}/steal` }).end();
+    });
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = redirecting.address() as AddressInfo;
+      const remove = janusRemover({
+        url: `http://ops:pw@127.0.0.1:${port}/janus`,
+        apiSecret: 'api-secret',
+        secret: 'room-secret',
+        adminKey: 'admin-key',
+      });
+      const error = await rejection(remove(ref(5), decision));
+      expect(isGeoadmitError(error, 'E_REMOVAL_FAILED')).toBe(true);
+      expect(error.message).toMatch(/redirect.*HTTP 307.*not followed/);
+      expect(error.message).not.toMatch(/steal|api-secret|room-secret|admin-key|pw/);
+      expect(elsewhere).toEqual([]);
+    } finally {
+      await new Promise<void>((resolve) => redirecting.close(() => resolve()));
+      await new Promise<void>((resolve) => other.close(() => resolve()));
+    }
+  });
+});
+
+describe('janusRemover id mappings', () => {
+  it('a mapping that throws or rejects fails with E_REMOVAL_FAILED, before anything is sent', async () => {
+    const url = `http://127.0.0.1:${await freePort()}/janus`;
+    const thrown = await rejection(
+      janusRemover({
+        url,
+        participant: () => {
+          throw new Error('unknown participant');
+        },
+      })(ref(5), decision),
+    );
+    expect(isGeoadmitError(thrown, 'E_REMOVAL_FAILED')).toBe(true);
+    expect(thrown.message).toMatch(/participant\("5"\) failed: unknown participant/);
+    const rejected = await rejection(janusRemover({ url, room: async () => Promise.reject(new Error('no such meeting')) })(ref(5), decision));
+    expect(isGeoadmitError(rejected, 'E_REMOVAL_FAILED')).toBe(true);
+    expect(rejected.message).toMatch(/room\("4242"\) failed: no such meeting/);
+  });
+});
+
 describeWithJanus('janusRemover against a real Janus VideoRoom', () => {
   beforeAll(async () => {
     janus = await startJanus({ rooms: [ROOM, { id: 777, secret: 'other' }] });
@@ -172,7 +231,7 @@ describeWithJanus('janusRemover against a real Janus VideoRoom', () => {
         },
       })(ref(5), decision),
     );
-    expect(thrown.message).toBe('unknown participant');
+    expect(isGeoadmitError(thrown, 'E_REMOVAL_FAILED')).toBe(true);
   });
 
   it('rejects when Janus hangs (timeout) and when nothing listens (Janus down)', async () => {

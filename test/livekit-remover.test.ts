@@ -25,7 +25,7 @@ afterEach(async () => {
 /** A loopback stand-in for LiveKit's RoomService Twirp endpoint. */
 async function fakeLiveKit() {
   const received: { path: string; body: unknown; canAdminRoom?: string }[] = [];
-  const state = { present: new Set<string>(), down: false };
+  const state = { present: new Set<string>(), down: false, misrouted: false };
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -33,6 +33,7 @@ async function fakeLiveKit() {
     const token = String(req.headers.authorization).replace(/^Bearer /, '');
     const claims = await new TokenVerifier(KEY, SECRET).verify(token);
     received.push({ path: req.url ?? '', body, ...(claims.video?.room === undefined ? {} : { canAdminRoom: claims.video.room }) });
+    if (state.misrouted) return res.writeHead(404, { 'content-type': 'text/html' }).end('<html><body><h1>404 Not Found</h1></body></html>');
     if (state.down) return res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'unavailable', msg: 'try later' }));
     if (!state.present.delete(`${body.room}/${body.identity}`)) {
       return res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'not_found', msg: 'participant not found' }));
@@ -75,6 +76,28 @@ describe('livekitRemover', () => {
     const error = await livekitRemover(client, { absent: 'error' })({ meetingId: 'm-1', participantId: 'gone' }, decision).catch((e: unknown) => e);
     expect(isGeoadmitError(error, 'E_REMOVAL_FAILED')).toBe(true);
     expect((error as Error).message).toMatch(/participant not found/);
+  });
+
+  it("counts only LiveKit's own not_found as removed: an HTML 404 from a misrouted URL is a failure", async () => {
+    const { client, state } = await fakeLiveKit();
+    state.present.add('m-1/p-7');
+    state.misrouted = true;
+    const error = await livekitRemover(client)({ meetingId: 'm-1', participantId: 'p-7' }, decision).catch((e: unknown) => e);
+    expect(isGeoadmitError(error, 'E_REMOVAL_FAILED')).toBe(true);
+    expect(state.present.has('m-1/p-7')).toBe(true);
+  });
+
+  it('a room or identity mapping that throws fails with E_REMOVAL_FAILED, before anything is sent', async () => {
+    const { client, received } = await fakeLiveKit();
+    const boom = () => {
+      throw new Error('no such meeting');
+    };
+    for (const options of [{ room: boom }, { identity: boom }]) {
+      const error = await livekitRemover(client, options)({ meetingId: 'm-1', participantId: 'p-7' }, decision).catch((e: unknown) => e);
+      expect(isGeoadmitError(error, 'E_REMOVAL_FAILED')).toBe(true);
+      expect((error as Error).message).toMatch(/no such meeting/);
+    }
+    expect(received).toEqual([]);
   });
 
   it('as a gate onRemove: an unavailable LiveKit leaves the participant pending, retryRemovals removes them', async () => {

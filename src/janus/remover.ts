@@ -9,7 +9,10 @@ const NO_SUCH_FEED = 428;
 
 /** Options of {@link janusRemover}. */
 export interface JanusRemoverOptions {
-  /** Base URL of Janus's HTTP API (REST transport), e.g. `http://127.0.0.1:8088/janus`. */
+  /**
+   * Base URL of Janus's HTTP API (REST transport), e.g. `http://127.0.0.1:8088/janus`.
+   * Redirects are never followed (they would carry the secrets elsewhere): a 3xx answer is a failure.
+   */
   url: string;
   /** The room's `secret` (VideoRoom asks for it to kick when the room has one). */
   secret?: string;
@@ -100,6 +103,15 @@ function validId(value: unknown): value is JanusId {
   );
 }
 
+/** An id mapping's answer; one that throws or rejects is a removal failure like any other (the participant stays pending). */
+async function mapped(call: string, map: () => JanusId | Promise<JanusId>): Promise<JanusId> {
+  try {
+    return await map();
+  } catch (error) {
+    throw removalError(`janus: ${call} failed: ${error instanceof Error ? error.message : String(error)}`, error);
+  }
+}
+
 /**
  * Live removal from a Janus VideoRoom: returns an `onRemove` that kicks the
  * participant through Janus's HTTP API — create a session, attach
@@ -134,10 +146,15 @@ export function janusRemover(options: JanusRemoverOptions): JanusOnRemove {
   if (options.apiSecret !== undefined) connection.apiSecret = options.apiSecret;
   if (options.token !== undefined) connection.token = options.token;
   const absent = options.absent ?? 'removed';
+  const { room: roomOf, participant: participantOf } = options;
 
   return async (participant) => {
-    const room = await (options.room ? options.room(participant.meetingId, participant) : defaultJanusId(participant.meetingId));
-    const id = await (options.participant ? options.participant(participant) : defaultJanusId(participant.participantId));
+    const room = roomOf
+      ? await mapped(`room(${JSON.stringify(participant.meetingId)})`, () => roomOf(participant.meetingId, participant))
+      : defaultJanusId(participant.meetingId);
+    const id = participantOf
+      ? await mapped(`participant(${JSON.stringify(participant.participantId)})`, () => participantOf(participant))
+      : defaultJanusId(participant.participantId);
     if (!validId(room)) throw removalError(`janus: room(${JSON.stringify(participant.meetingId)}) gave no usable Janus room id`);
     if (!validId(id)) throw removalError(`janus: participant(${JSON.stringify(participant.participantId)}) gave no usable Janus participant id`);
     const who = `participant ${String(id)} from room ${String(room)}`;

@@ -18,8 +18,8 @@ export interface LiveKitRemoverOptions {
   /** The LiveKit identity of a participant (default: the participant id). */
   identity?(participant: ParticipantRef): string;
   /**
-   * A participant LiveKit no longer has (HTTP 404 / `not_found`: they left, or
-   * the room ended) counts as removed (`'removed'`, default) or as a failure
+   * A participant LiveKit no longer has (its Twirp error `not_found`: they
+   * left, or the room ended; a plain HTTP 404 without it is a failure) counts as removed (`'removed'`, default) or as a failure
    * that keeps them pending (`'error'`).
    */
   absent?: 'removed' | 'error';
@@ -28,11 +28,25 @@ export interface LiveKitRemoverOptions {
 /** An `onRemove` for `createGate`. */
 export type LiveKitOnRemove = (participant: ParticipantRef, decision: Decision) => Promise<void>;
 
-/** LiveKit's Twirp errors carry the HTTP status; `TwirpError` itself is not exported by the SDK, so read the fields. */
+/**
+ * LiveKit's own "no such participant or room": the Twirp error code
+ * `not_found` from the JSON body of its answer (the SDK's error carries it as
+ * `code`; `TwirpError` itself is not exported, so read the field). A bare
+ * HTTP 404 is not enough: a misrouted URL answers 404 with an HTML page, and
+ * that participant is still in the room.
+ */
 function isNotFound(error: unknown): boolean {
   if (error === null || typeof error !== 'object') return false;
-  const { status, code } = error as { status?: unknown; code?: unknown };
-  return status === 404 || code === 'not_found';
+  return (error as { code?: unknown }).code === 'not_found';
+}
+
+/** A room or identity mapping's answer; one that throws is a removal failure (the participant stays pending). */
+function mapped(call: string, map: () => string): string {
+  try {
+    return map();
+  } catch (error) {
+    throw new GeoadmitError(ErrorCode.RemovalFailed, `livekit: ${call} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
 }
 
 /**
@@ -63,9 +77,10 @@ export function livekitRemover(roomService: LiveKitRoomService, options: LiveKit
     throw new GeoadmitError(ErrorCode.InvalidConfig, `livekitRemover: absent must be 'removed' or 'error'`, { argument: 'absent' });
   }
   const absent = options.absent ?? 'removed';
+  const { room: roomOf, identity: identityOf } = options;
   return async (participant) => {
-    const room = options.room ? options.room(participant.meetingId, participant) : participant.meetingId;
-    const identity = options.identity ? options.identity(participant) : participant.participantId;
+    const room = roomOf ? mapped(`room(${JSON.stringify(participant.meetingId)})`, () => roomOf(participant.meetingId, participant)) : participant.meetingId;
+    const identity = identityOf ? mapped(`identity(${JSON.stringify(participant.participantId)})`, () => identityOf(participant)) : participant.participantId;
     try {
       await roomService.removeParticipant(room, identity);
     } catch (error) {

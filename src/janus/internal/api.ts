@@ -43,6 +43,7 @@ export class JanusReply extends Error {
   }
 }
 
+/** `E_REMOVAL_FAILED` with `message` (which must never hold a secret: it reaches gate events and audit logs). */
 export function removalError(message: string, cause?: unknown): GeoadmitError {
   return new GeoadmitError(ErrorCode.RemovalFailed, message, cause === undefined ? {} : { cause });
 }
@@ -72,6 +73,8 @@ export async function janusPost(connection: JanusConnection, path: string, step:
           : { 'content-type': 'application/json', authorization: connection.authorization },
       body: stringify(message),
       signal: AbortSignal.timeout(connection.timeoutMs),
+      // A redirect would carry the API secret, room secret and admin key (in the body) to wherever it points.
+      redirect: 'manual',
     });
   } catch (error) {
     const timedOut = (error as { name?: string }).name === 'TimeoutError';
@@ -80,6 +83,12 @@ export async function janusPost(connection: JanusConnection, path: string, step:
         ? `janus: no answer to ${step} from ${connection.url} within ${connection.timeoutMs} ms`
         : `janus: cannot reach ${connection.url} (${step}): ${causeText(error)}`,
       error,
+    );
+  }
+  if (response.status >= 300 && response.status < 400) {
+    await response.body?.cancel().catch(() => undefined);
+    throw removalError(
+      `janus: ${step} got a redirect (HTTP ${response.status}) from ${connection.url}; not followed, so no secret leaves for another address — set url to Janus's HTTP API itself`,
     );
   }
   let answer: JanusAnswer;
