@@ -63,7 +63,7 @@ const REFUSAL_STATUS: Partial<Record<string, number>> = {
  */
 export function createConsole(gate: Gate, options: ConsoleOptions): ConsoleHandler {
   const config = checkOptions(gate, options);
-  const hub = new EventHub(gate, config.heartbeatMs, config.overviewIntervalMs);
+  const hub = new EventHub(gate, config.heartbeatMs, config.overviewIntervalMs, async () => ({ meetings: gate.overview() }));
   const page = new ConsolePage(config.auditLogPath !== undefined);
   const expected = config.token === undefined ? undefined : sha256(config.token);
 
@@ -119,7 +119,13 @@ export function createConsole(gate: Gate, options: ConsoleOptions): ConsoleHandl
       const lifted = await gate.lift(id);
       return sendJson(res, 200, { restriction: listed(lifted) }, cors);
     }
-    if (route === 'events' && method === 'GET') return hub.open(res, cors);
+    if (route === 'events' && method === 'GET') {
+      if (hub.closed) {
+        // Nothing would ever end this stream: refuse it, and let the connection go with the answer.
+        throw new HttpProblem(503, { error: 'closed', message: 'the console was closed: no new event stream is opened' }, { connection: 'close' });
+      }
+      return hub.open(res, cors);
+    }
     if (route === 'report' && method === 'GET') return report(req, res, cors);
     const allow = ALLOWED[route] ?? (route.startsWith('restrictions/') ? 'DELETE' : undefined);
     if (allow !== undefined) {
