@@ -1,5 +1,5 @@
 /**
- * The folder rule (STYLE.md, issue 12): data flows one way — address ->
+ * The folder rule (docs/architecture.md): data flows one way — address ->
  * location (geo) -> restrictions -> decision (gate) -> roster -> events —
  * with shared primitives (src/internal/) below every folder. Checked in
  * `npm test` (`npm run depcruise`).
