@@ -86,8 +86,9 @@ describeWithJanus('Janus VideoRoom front (real Janus)', () => {
 
   it('denies a new mainland join before anything reaches Janus', async () => {
     const res = await joinThroughFront(MAIN, 'cn-again', ADDR.CN2);
-    expect(res.status).toBe(403);
-    expect(res.json).toEqual({ error: 'admission-denied', reasons: ['region-restricted'] });
+    // A takedown: 451 Unavailable For Legal Reasons, with the demand's public notice.
+    expect(res.status).toBe(451);
+    expect(res.json).toMatchObject({ error: 'unavailable-for-legal-reasons', reasons: ['region-restricted'], notice: { restrictionId: 'cn-takedown' } });
     expect(await displaysIn(MAIN)).toEqual(['hk-host', 'us-guest']);
   });
 

@@ -35,8 +35,8 @@ describe('admission middleware behind a CDN (createGate cdn option)', () => {
     const url = (id: string) => `${baseUrl(server)}/join/${id}`;
     // From the CDN edge: the header is the client.
     const viaCdn = await call(url('cn'), { from: PROXY, headers: { 'CF-Connecting-IP': ADDR.CN1 } });
-    expect(viaCdn.status).toBe(403);
-    expect(viaCdn.json).toEqual({ error: 'admission-denied', reasons: ['region-restricted'] });
+    expect(viaCdn.status).toBe(451);
+    expect(viaCdn.json).toMatchObject({ error: 'unavailable-for-legal-reasons', reasons: ['region-restricted'] });
     expect((await call(url('hk'), { from: PROXY, headers: { 'cf-connecting-ip': ADDR.HK } })).json).toEqual({ country: 'HK' });
     // A client sending the header itself, not through the CDN: ignored.
     const spoofed = await call(url('spoof'), { from: UNTRUSTED, headers: { 'cf-connecting-ip': ADDR.US } });

@@ -3,7 +3,7 @@ import express from 'express';
 import type { Gate } from 'geoadmit';
 import { admissionMiddleware } from 'geoadmit/http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ADDR, baseUrl, call, expectNoLocationOrAddress, scenarioGate, UNTRUSTED } from './helpers/http.js';
+import { ADDR, baseUrl, call, expectNoParticipantFacts, scenarioGate, TAKEDOWN_451, UNTRUSTED } from './helpers/http.js';
 
 let cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -55,14 +55,14 @@ describe('admissionMiddleware (Express, real HTTP on loopback)', () => {
     expect(gate.participants('m-1')).toEqual([{ meetingId: 'm-1', participantId: 'hk-1' }]);
   });
 
-  it('answers 403 with reason codes only for a denied participant, and the handler never runs', async () => {
+  it('answers 451 with reason codes and the takedown notice for a denied participant, and the handler never runs', async () => {
     const { gate, url, handled } = await setup();
     const res = await call(url, { headers: { 'x-user': 'cn-1', 'x-forwarded-for': ADDR.CN1 } });
-    expect(res.status).toBe(403);
-    expect(res.json).toEqual({ error: 'admission-denied', reasons: ['region-restricted'] });
+    expect(res.status).toBe(451);
+    expect(res.json).toEqual(TAKEDOWN_451);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(res.headers['cache-control']).toBe('no-store');
-    expectNoLocationOrAddress(res.text, ADDR.CN1);
+    expectNoParticipantFacts(res.text, ADDR.CN1);
     expect(handled).toEqual([]);
     expect(gate.participants('m-1')).toEqual([]);
   });
@@ -131,7 +131,7 @@ describe('admissionMiddleware (Express, real HTTP on loopback)', () => {
       await gate.close();
     });
     expect((await call(`${baseUrl(server)}/anything`, { method: 'GET', headers: { 'x-meeting': 'm-2', 'x-forwarded-for': ADDR.CN1 } })).status).toBe(200);
-    expect((await call(`${baseUrl(server)}/anything`, { method: 'GET', headers: { 'x-meeting': 'm-1', 'x-forwarded-for': ADDR.CN1 } })).status).toBe(403);
+    expect((await call(`${baseUrl(server)}/anything`, { method: 'GET', headers: { 'x-meeting': 'm-1', 'x-forwarded-for': ADDR.CN1 } })).status).toBe(451);
     expect(gate.participants()).toEqual([{ meetingId: 'm-2', participantId: 'p-1', hostAccountId: 'acct-9' }]);
   });
 });

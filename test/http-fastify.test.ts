@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Gate } from 'geoadmit';
 import { fastifyAdmission, fastifyAdmissionHook } from 'geoadmit/http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ADDR, call, expectNoLocationOrAddress, scenarioGate, UNTRUSTED } from './helpers/http.js';
+import { ADDR, call, expectNoParticipantFacts, scenarioGate, TAKEDOWN_451, UNTRUSTED } from './helpers/http.js';
 
 let cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -54,14 +54,14 @@ describe('fastifyAdmission (Fastify plugin, real HTTP on loopback)', () => {
     expect(gate.participants('m-1')).toEqual([{ meetingId: 'm-1', participantId: 'hk-1' }]);
   });
 
-  it('answers 403 with reason codes only, before the handler, in either hook', async () => {
+  it('answers 451 with reason codes and the takedown notice, before the handler, in either hook', async () => {
     for (const hook of ['preHandler', 'onRequest'] as const) {
       const { gate, url, handled } = await setup({ hook });
       const res = await call(url, { headers: { 'x-user': 'cn-1', 'x-forwarded-for': ADDR.CN1, 'content-type': 'application/json' }, body: '{"hello":1}' });
-      expect(res.status, hook).toBe(403);
-      expect(res.json).toEqual({ error: 'admission-denied', reasons: ['region-restricted'] });
+      expect(res.status, hook).toBe(451);
+      expect(res.json).toEqual(TAKEDOWN_451);
       expect(res.headers['cache-control']).toBe('no-store');
-      expectNoLocationOrAddress(res.text, ADDR.CN1);
+      expectNoParticipantFacts(res.text, ADDR.CN1);
       expect(handled).toEqual([]);
       expect(gate.participants()).toEqual([]);
     }
@@ -128,8 +128,8 @@ describe('fastifyAdmission (Fastify plugin, real HTTP on loopback)', () => {
     const base = await listen(app, gate);
     const cn = { 'x-user': 'cn', 'x-forwarded-for': ADDR.CN1 };
     expect((await call(`${base}/public`, { method: 'GET', headers: cn })).status).toBe(200);
-    expect((await call(`${base}/scoped`, { method: 'GET', headers: cn })).status).toBe(403);
-    expect((await call(`${base}/route`, { method: 'GET', headers: cn })).status).toBe(403);
+    expect((await call(`${base}/scoped`, { method: 'GET', headers: cn })).status).toBe(451);
+    expect((await call(`${base}/route`, { method: 'GET', headers: cn })).status).toBe(451);
     expect((await call(`${base}/route`, { method: 'GET', headers: { 'x-user': 'us', 'x-forwarded-for': ADDR.US } })).json).toEqual({ route: true });
   });
 

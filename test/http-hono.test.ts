@@ -3,7 +3,7 @@ import type { Gate } from 'geoadmit';
 import { type GeoadmitVariables, honoAdmission, type HonoAdmissionOptions } from 'geoadmit/http';
 import { type Context, Hono } from 'hono';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ADDR, baseUrl, call, expectNoLocationOrAddress, scenarioGate, UNTRUSTED } from './helpers/http.js';
+import { ADDR, baseUrl, call, expectNoParticipantFacts, scenarioGate, TAKEDOWN_451, UNTRUSTED } from './helpers/http.js';
 
 let cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -75,13 +75,13 @@ describe('honoAdmission (Hono, real HTTP on loopback)', () => {
     expect(gate.participants('m-1')).toEqual([{ meetingId: 'm-1', participantId: 'hk-1' }]);
   });
 
-  it('answers 403 with reason codes only, and the handler never runs', async () => {
+  it('answers 451 with reason codes and the takedown notice, and the handler never runs', async () => {
     const { gate, url, handled } = await setup();
     const res = await call(url, { headers: { 'x-user': 'cn-1', 'X-Forwarded-For': ADDR.CN1 } });
-    expect(res.status).toBe(403);
-    expect(res.json).toEqual({ error: 'admission-denied', reasons: ['region-restricted'] });
+    expect(res.status).toBe(451);
+    expect(res.json).toEqual(TAKEDOWN_451);
     expect(res.headers['cache-control']).toBe('no-store');
-    expectNoLocationOrAddress(res.text, ADDR.CN1);
+    expectNoParticipantFacts(res.text, ADDR.CN1);
     expect(handled).toEqual([]);
     expect(gate.participants()).toEqual([]);
   });
@@ -104,7 +104,7 @@ describe('honoAdmission (Hono, real HTTP on loopback)', () => {
         return peer;
       },
     });
-    expect((await call(url, { headers: { 'x-user': 'cn', 'x-forwarded-for': ADDR.CN1 } })).status).toBe(403);
+    expect((await call(url, { headers: { 'x-user': 'cn', 'x-forwarded-for': ADDR.CN1 } })).status).toBe(451);
     expect(peers).toEqual(['127.0.0.2']);
   });
 

@@ -11,7 +11,7 @@
  *
  * Routes (the front sits behind your reverse proxy, which the gate trusts):
  * - `POST /meetings/:meetingId/join` `{ participantId, display?, hostAccountId? }`
- *   → 200 `{ room, janusId, publishers }`, 403 `{ error: 'admission-denied', reasons }`,
+ *   → 200 `{ room, janusId, publishers }`, 451 `{ error: 'unavailable-for-legal-reasons', reasons, notice }` (a takedown; 403 `{ error: 'admission-denied', reasons }` otherwise),
  *   400 `{ error: 'invalid-join' }`, 502 when Janus refused the join
  * - `POST /meetings/:meetingId/leave` `{ participantId }` → 200 `{ left: boolean }`
  * A real front would also relay the WebRTC offer/answer and trickle

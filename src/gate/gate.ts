@@ -19,7 +19,7 @@ import type { NormalizedRestriction, Reason, Restriction } from '../restrictions
 import { InMemoryRestrictionStore } from '../store/memory.js';
 import type { RestrictionStore } from '../store/types.js';
 import { type Clock, scheduleAt } from './clock.js';
-import { assess, inScope, locate, type Located, MAX_ID_LENGTH, NO_IDS, NONE, readJoin, runRules, sortReasons, type Verdict } from './internal/decide.js';
+import { assess, inScope, locate, type Located, MAX_ID_LENGTH, NO_IDS, NONE, noticeFor, readJoin, runRules, sortReasons, type Verdict } from './internal/decide.js';
 import { impactOf, Remover, ref } from './internal/enforce.js';
 import {
   acceptedEvent,
@@ -251,6 +251,10 @@ class GateImpl implements Gate {
     const { location, address } = a;
     const decision: Decision =
       address === undefined ? { admitted, reasons, dryRun: verdict.dryRun, location } : { admitted, reasons, dryRun: verdict.dryRun, location, address };
+    if (!admitted) {
+      const notice = noticeFor(reasons, this.#restrictionById);
+      if (notice !== undefined) decision.notice = notice;
+    }
     const redacted = address === undefined ? undefined : this.#redact(address, a.client?.ip);
     if (admitted) {
       this.#roster.add(join.meetingId, join.participantId, join.hostAccountId, location, redacted);
@@ -431,6 +435,8 @@ class GateImpl implements Gate {
     this.#registry.touch();
     void this.#enforce(entry, false);
   }
+
+  readonly #restrictionById = (id: string): NormalizedRestriction | undefined => this.#registry.get(id)?.restriction;
 
   readonly #sourceProblem = (text: string, error?: unknown): void => this.#error('geo', text, error === undefined ? {} : { error });
 

@@ -1,11 +1,11 @@
 import type { CdnOption, RedactionMode, TrustedProxiesInput } from '../address/index.js';
 import type { GateEventMap } from '../events/types.js';
 import type { GeoResolver, Location } from '../geo/types.js';
-import type { NormalizedRestriction, Reason, RestrictionDocument } from '../restrictions/types.js';
+import type { Notice, NormalizedRestriction, Reason, RestrictionDocument } from '../restrictions/types.js';
 import type { RestrictionStore } from '../store/types.js';
 import type { Clock } from './clock.js';
 
-export { ReasonCode, type Reason } from '../restrictions/types.js';
+export { ReasonCode, type Notice, type PublicText, type Reason } from '../restrictions/types.js';
 
 /** One admission request. */
 export interface Join {
@@ -35,6 +35,12 @@ export interface Decision {
   location: Location;
   /** The normalised client address that was looked up (never in audit events unless `audit.ip: 'raw'`). */
   address?: string;
+  /**
+   * What the participant is told when an enforced restriction denied or
+   * removed them: the restriction's public facts, never their location or
+   * address. Absent when admitted, and when only rules denied.
+   */
+  notice?: Notice;
 }
 
 /** A participant present in a meeting. */

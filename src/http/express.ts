@@ -19,6 +19,13 @@ export interface AdmissionMiddlewareOptions<Req extends NodeRequestLike = Expres
    * Default: `console.error`.
    */
   onError?(error: unknown, req: Req): void;
+  /**
+   * Answer a denial yourself (a page, a redirect to the appeal). Without it
+   * the middleware answers with `denialResponse(decision)`: `451` and the notice
+   * for a legal demand, `403` otherwise. A throwing or rejecting `onDenied`
+   * goes to `onError`, and the client gets `500` if nothing was sent yet.
+   */
+  onDenied?(decision: Decision, req: Req, res: NodeResponseLike): void | Promise<void>;
 }
 
 /** An Express or Connect request, loosely: any fields your `join` reads (`params`, `body`, `user`, ...). */
@@ -42,9 +49,12 @@ declare global {
 
 /**
  * Express / Connect middleware that admits each request through the gate
- * before your handler runs. Denied: `403 { "error": "admission-denied",
- * "reasons": ["region-restricted", ...] }` (reason codes only, never the
- * location or the address) and your handler is not called. Admitted: the
+ * before your handler runs. Denied by a takedown or sanctions restriction:
+ * `451 { "error": "unavailable-for-legal-reasons", "reasons": [...],
+ * "notice": {...} }` with `Link: <url>; rel="blocked-by"` when the notice has
+ * a URL; any other denial: `403 { "error": "admission-denied", "reasons":
+ * ["region-restricted", ...] }` (never the location or the address); your
+ * handler is not called (`onDenied` answers instead when given). Admitted: the
  * decision is on `req.geoadmit` and `res.locals.geoadmit`, the participant
  * is on the gate's roster, and `next()` is called.
  *
@@ -70,14 +80,15 @@ export function admissionMiddleware<Req extends NodeRequestLike = ExpressLikeReq
       .then((outcome) => {
         if (!outcome.admitted) {
           if (outcome.status === 500) reportError(onError, outcome.error, req);
-          sendJson(res, outcome.status, outcome.body);
+          if (outcome.decision !== undefined && options.onDenied !== undefined) return options.onDenied(outcome.decision, req, res);
+          sendJson(res, outcome.status, outcome.body, outcome.headers);
           return;
         }
         (req as { geoadmit?: Decision }).geoadmit = outcome.decision;
         if (res.locals !== null && typeof res.locals === 'object') res.locals.geoadmit = outcome.decision;
         next();
       })
-      // admitRequest settles every failure into an outcome; this catches a `next` that throws.
+      // admitRequest settles every failure into an outcome; this catches a `next` or an `onDenied` that throws.
       .catch((error: unknown) => {
         reportError(onError, error, req);
         sendJson(res, 500, { error: 'internal-error' });

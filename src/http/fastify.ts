@@ -52,6 +52,13 @@ export interface FastifyAdmissionOptions<Req extends FastifyRequestLike = Fastif
   hook?: 'onRequest' | 'preHandler';
   /** Called with any failure other than a denial (the client gets a bare `500`). Default: `request.log.error`. */
   onError?(error: unknown, request: Req): void;
+  /**
+   * Answer a denial yourself with `reply` (a page, a redirect to the appeal).
+   * Without it the hook answers with `denialResponse(decision)`: `451` and the
+   * notice for a legal demand, `403` otherwise. A throwing `onDenied` goes to
+   * `onError` and the client gets `500`.
+   */
+  onDenied?(decision: Decision, request: Req, reply: FastifyReplyLike): unknown;
 }
 
 function logError(error: unknown, request: FastifyRequestLike): void {
@@ -59,15 +66,22 @@ function logError(error: unknown, request: FastifyRequestLike): void {
   else console.error('geoadmit: admission failed', error);
 }
 
+function send(reply: FastifyReplyLike, status: number, body: object, headers: Readonly<Record<string, string>>): void {
+  let answer = reply.code(status);
+  for (const [name, value] of Object.entries(headers)) answer = answer.header(name, value);
+  answer.send(body);
+}
+
 /**
  * The admission hook on its own, for one route or a route-level option:
  * `fastify.post('/join', { preHandler: fastifyAdmissionHook(gate, { join }) }, handler)`.
- * Denied: `403 { "error": "admission-denied", "reasons": [...] }`; admitted:
- * `request.geoadmit` holds the decision.
+ * Denied: `451` with the notice for a takedown or sanctions restriction,
+ * `403 { "error": "admission-denied", "reasons": [...] }` otherwise (or
+ * `onDenied`'s answer); admitted: `request.geoadmit` holds the decision.
  */
 export function fastifyAdmissionHook<Req extends FastifyRequestLike = FastifyRequestLike>(
   gate: Gate,
-  options: Pick<FastifyAdmissionOptions<Req>, 'join' | 'onError'>,
+  options: Pick<FastifyAdmissionOptions<Req>, 'join' | 'onError' | 'onDenied'>,
 ): FastifyAdmissionHook {
   const onError = options.onError ?? logError;
   return async (request, reply) => {
@@ -82,9 +96,17 @@ export function fastifyAdmissionHook<Req extends FastifyRequestLike = FastifyReq
       return;
     }
     if (outcome.status === 500) reportError(onError, outcome.error, request as Req);
-    let answer = reply.code(outcome.status);
-    for (const [name, value] of Object.entries(ANSWER_HEADERS)) answer = answer.header(name, value);
-    answer.send(outcome.body);
+    if (outcome.decision !== undefined && options.onDenied !== undefined) {
+      try {
+        await options.onDenied(outcome.decision, request as Req, reply);
+        return reply;
+      } catch (error) {
+        reportError(onError, error, request as Req);
+        send(reply, 500, { error: 'internal-error' }, ANSWER_HEADERS);
+        return reply;
+      }
+    }
+    send(reply, outcome.status, outcome.body, outcome.headers ?? ANSWER_HEADERS);
     // Returning the reply after send() tells Fastify the request is answered: no handler runs.
     return reply;
   };
@@ -112,8 +134,11 @@ function plugin(fastify: FastifyInstanceLike, options: FastifyAdmissionOptions, 
 
 /**
  * Fastify plugin: every route of the scope it is registered in admits its
- * requests through the gate first. Denied: `403 { "error":
- * "admission-denied", "reasons": [...] }` and the handler does not run;
+ * requests through the gate first. Denied: `451 { "error":
+ * "unavailable-for-legal-reasons", "reasons": [...], "notice": {...} }` (with
+ * `Link: <url>; rel="blocked-by"`) for a takedown or sanctions restriction,
+ * `403 { "error": "admission-denied", "reasons": [...] }` otherwise, and the
+ * handler does not run;
  * admitted: `request.geoadmit` holds the decision.
  *
  * It is not encapsulated (the `skip-override` symbol, as `fastify-plugin`

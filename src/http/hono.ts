@@ -39,6 +39,13 @@ export interface HonoAdmissionOptions<C extends HonoContextLike = HonoContextLik
   peerAddress?(c: C): string | undefined;
   /** Called with any failure other than a denial (the client gets a bare `500`). Default: `console.error`. */
   onError?(error: unknown, c: C): void;
+  /**
+   * Answer a denial yourself: return the `Response` (a page, a redirect to
+   * the appeal). Without it the middleware answers with
+   * `denialResponse(decision)`: `451` and the notice for a legal demand,
+   * `403` otherwise. A throwing `onDenied` goes to `onError` and the client gets `500`.
+   */
+  onDenied?(decision: Decision, c: C): Response | Promise<Response>;
 }
 
 /** A Hono middleware (`MiddlewareHandler`), structurally. */
@@ -51,14 +58,16 @@ function nodeServerPeer(c: HonoContextLike): string | undefined {
   return typeof address === 'string' ? address : undefined;
 }
 
-function answer(status: number, body: object): Response {
-  return new Response(JSON.stringify(body), { status, headers: ANSWER_HEADERS });
+function answer(status: number, body: object, headers: Readonly<Record<string, string>> = ANSWER_HEADERS): Response {
+  return new Response(JSON.stringify(body), { status, headers });
 }
 
 /**
  * Hono middleware: admits each request through the gate before the next
- * handler. Denied: `403 { "error": "admission-denied", "reasons": [...] }`;
- * admitted: `c.get('geoadmit')` holds the decision.
+ * handler. Denied: `451` with the notice for a takedown or sanctions
+ * restriction (`Link: <url>; rel="blocked-by"` when it has a URL), `403 {
+ * "error": "admission-denied", "reasons": [...] }` otherwise, or `onDenied`'s
+ * answer; admitted: `c.get('geoadmit')` holds the decision.
  *
  * @example
  * const app = new Hono<{ Variables: GeoadmitVariables }>();
@@ -88,7 +97,15 @@ export function honoAdmission<C extends HonoContextLike = HonoContextLike>(gate:
     );
     if (!outcome.admitted) {
       if (outcome.status === 500) reportError(onError, outcome.error, c);
-      return answer(outcome.status, outcome.body);
+      if (outcome.decision !== undefined && options.onDenied !== undefined) {
+        try {
+          return await options.onDenied(outcome.decision, c);
+        } catch (error) {
+          reportError(onError, error, c);
+          return answer(500, { error: 'internal-error' });
+        }
+      }
+      return answer(outcome.status, outcome.body, outcome.headers);
     }
     c.set('geoadmit', outcome.decision);
     await next();

@@ -13,7 +13,7 @@ export {
   type JoinRequestIds,
   type NodeRequestLike,
 } from './join.js';
-export type { DeniedBody } from './internal/admit.js';
+export { denialResponse, type DeniedBody, type DenialResponse, type UnavailableBody } from './deny.js';
 export {
   admissionMiddleware,
   type AdmissionMiddleware,

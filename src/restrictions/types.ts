@@ -64,6 +64,43 @@ interface RestrictionBase {
   anonymizers?: 'admit' | 'deny';
   /** Free text: the letter, case number, ticket. */
   reference?: string;
+  /** Public wording for the people a denial or removal affects (shown to them in `decision.notice`). */
+  notice?: PublicText;
+  /** How the people affected can contest the restriction (shown to them with the notice). */
+  appeal?: PublicText;
+}
+
+/**
+ * Public wording in a restriction document (`notice`, `appeal`): at least one
+ * of `text` (at most 500 characters) and `url` (an `https:` address).
+ */
+export interface PublicText {
+  /** Plain text for the people affected, at most 500 characters. */
+  text?: string;
+  /** Where to read more (`notice`) or how to contest (`appeal`): an `https:` URL. */
+  url?: string;
+}
+
+/**
+ * What a participant denied or removed by an enforced restriction is told:
+ * public facts of that restriction only (never their location or address).
+ * `text`, `url` and `appeal` come from the document's `notice` and `appeal`.
+ */
+export interface Notice {
+  /** The restriction that denied or removed the participant. */
+  readonly restrictionId: string;
+  /** Its category: `takedown` and `sanctions` are legal demands (HTTP 451), `host-policy` a host's choice. */
+  readonly kind: RestrictionKind;
+  /** Who issued it, when the document names an authority. */
+  readonly authority?: Readonly<Authority>;
+  /** The document's reference (letter, case number), when given. */
+  readonly reference?: string;
+  /** The document's public notice text, when given. */
+  readonly text?: string;
+  /** The document's public notice URL (`https:`), when given. */
+  readonly url?: string;
+  /** How to contest it, when the document says. */
+  readonly appeal?: Readonly<PublicText>;
 }
 
 /** A demand by an authority; may only target regions inside its own jurisdiction. */
@@ -135,6 +172,10 @@ export interface NormalizedRestriction {
   readonly anonymizers: 'admit' | 'deny';
   /** Free text from the document (letter, case number, ticket), when given. */
   readonly reference?: string;
+  /** Public wording for the people affected, when the document gives it. */
+  readonly notice?: Readonly<PublicText>;
+  /** How to contest the restriction, when the document says. */
+  readonly appeal?: Readonly<PublicText>;
   /** The document as given (for audit and listing). */
   readonly source: Readonly<Restriction>;
 }

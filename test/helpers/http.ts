@@ -63,6 +63,20 @@ export function baseUrl(server: { address(): AddressInfo | string | null }): str
   return `http://127.0.0.1:${address.port}`;
 }
 
+/** The 451 body the scenario gate's CN takedown gives: the restriction's public facts, nothing about the participant. */
+export const TAKEDOWN_451 = Object.freeze({
+  error: 'unavailable-for-legal-reasons',
+  reasons: ['region-restricted'],
+  notice: { restrictionId: 'req-1', kind: 'takedown', authority: { name: 'Example Authority', jurisdiction: 'CN' } },
+});
+
+/** Checks that a 451 body says nothing about where the participant is or which address they used (the restriction's own facts are public). */
+export function expectNoParticipantFacts(text: string, address: string): void {
+  for (const leak of [address, 'country', 'location', '"address"', 'subdivisions', 'mmdb', 'static']) {
+    if (text.includes(leak)) throw new Error(`the answer leaks ${JSON.stringify(leak)}: ${text}`);
+  }
+}
+
 /** Checks that a 403 body says nothing about where the participant is or which address they used. */
 export function expectNoLocationOrAddress(text: string, address: string): void {
   for (const leak of [address, 'CN', 'country', 'location', 'address', 'mmdb', 'static', 'req-1']) {

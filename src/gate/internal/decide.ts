@@ -13,7 +13,7 @@ import { isPlainObject } from '../../internal/objects.js';
 import { canonicalRegion } from '../../regions/index.js';
 import { isActive, matchRestriction } from '../../restrictions/index.js';
 import { effectiveCountry } from '../../restrictions/regions.js';
-import type { NormalizedRestriction, Reason } from '../../restrictions/types.js';
+import type { Notice, NormalizedRestriction, Reason } from '../../restrictions/types.js';
 import type { Join, LocationSource, Rule, RuleVerdict } from '../types.js';
 import { message } from './events.js';
 import type { Registered, RestrictionRegistry } from './registry.js';
@@ -257,6 +257,45 @@ export function reasonFor(r: NormalizedRestriction, location: Location): Reason 
   if (match.region !== undefined) reason.region = match.region;
   if (match.message !== undefined) reason.message = match.message;
   return reason;
+}
+
+// One frozen notice per restriction, built on its first denial: a restriction's public facts never change.
+const notices = new WeakMap<NormalizedRestriction, Notice>();
+
+/**
+ * The notice a participant is given for restriction `r`: its public facts
+ * (id, kind, authority, reference, the document's notice and appeal) and
+ * nothing about the participant.
+ */
+export function noticeOf(r: NormalizedRestriction): Notice {
+  let notice = notices.get(r);
+  if (notice !== undefined) return notice;
+  const out: { -readonly [K in keyof Notice]: Notice[K] } = { restrictionId: r.id, kind: r.kind };
+  if (r.authority !== undefined) out.authority = r.authority;
+  if (r.reference !== undefined) out.reference = r.reference;
+  if (r.notice?.text !== undefined) out.text = r.notice.text;
+  if (r.notice?.url !== undefined) out.url = r.notice.url;
+  if (r.appeal !== undefined) out.appeal = r.appeal;
+  notice = Object.freeze(out);
+  notices.set(r, notice);
+  return notice;
+}
+
+/**
+ * The notice for a denial: of the enforced restrictions that denied (reasons
+ * sorted), a legal demand (takedown, sanctions) before a host's policy, so
+ * the participant learns of the demand. `undefined` when only rules (or the
+ * audit log) denied.
+ */
+export function noticeFor(reasons: readonly Reason[], lookup: (id: string) => NormalizedRestriction | undefined): Notice | undefined {
+  let chosen: NormalizedRestriction | undefined;
+  for (const reason of reasons) {
+    if (reason.restrictionId === undefined) continue;
+    const r = lookup(reason.restrictionId);
+    if (r === undefined || r.mode !== 'enforce') continue;
+    if (chosen === undefined || (chosen.kind === 'host-policy' && r.kind !== 'host-policy')) chosen = r;
+  }
+  return chosen === undefined ? undefined : noticeOf(chosen);
 }
 
 /** Registration order must not show in a decision. */

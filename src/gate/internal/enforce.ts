@@ -7,7 +7,7 @@ import { describeCapabilityGaps, isActive } from '../../restrictions/index.js';
 import type { GeoCapabilities } from '../../geo/types.js';
 import type { NormalizedRestriction, Reason } from '../../restrictions/types.js';
 import type { Decision, ParticipantRef, PendingRemoval, RestrictResult } from '../types.js';
-import { reasonFor } from './decide.js';
+import { noticeOf, reasonFor } from './decide.js';
 import { message } from './events.js';
 import { countriesOnly } from './registry.js';
 import type { Roster, RosterEntry } from './roster.js';
@@ -243,7 +243,8 @@ export class Remover {
 
   #removeOne(r: NormalizedRestriction, entry: RosterEntry, participant: ParticipantRef): RemovalOutcome | Promise<RemovalOutcome> {
     const reason = reasonFor(r, entry.location);
-    const decision: Decision = { admitted: false, reasons: reason ? [reason] : [], dryRun: [], location: entry.location };
+    // The same public notice a denial by `r` gives: the participant learns why they were removed.
+    const decision: Decision = { admitted: false, reasons: reason ? [reason] : [], dryRun: [], location: entry.location, notice: noticeOf(r) };
     let result: void | Promise<void>;
     try {
       result = this.#host.onRemove?.(participant, decision);

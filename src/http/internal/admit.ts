@@ -6,20 +6,21 @@
 import { isGeoadmitError } from '../../errors/index.js';
 import type { Gate } from '../../gate/index.js';
 import type { Decision, Join } from '../../gate/types.js';
+import { denialResponse } from '../deny.js';
 import type { JoinIds } from '../join.js';
-
-/** Body of the `403` answer to a denied join: reason codes only, never a location or an address. */
-export interface DeniedBody {
-  /** Always `admission-denied`. */
-  error: 'admission-denied';
-  /** The distinct reason codes of the denial, e.g. `['region-restricted']`. */
-  reasons: string[];
-}
 
 /** The outcome of one request's admission. */
 export type AdmissionOutcome =
   | { readonly admitted: true; readonly decision: Decision }
-  | { readonly admitted: false; readonly status: 400 | 403 | 500; readonly body: object; readonly decision?: Decision; readonly error?: unknown };
+  | {
+      readonly admitted: false;
+      readonly status: 400 | 403 | 451 | 500;
+      readonly body: object;
+      /** Headers beyond the JSON ones (`link` on a 451). */
+      readonly headers?: Readonly<Record<string, string>>;
+      readonly decision?: Decision;
+      readonly error?: unknown;
+    };
 
 const MAX_ID_LENGTH = 256;
 const INVALID_JOIN = Object.freeze({ error: 'invalid-join' });
@@ -67,12 +68,8 @@ export async function admitRequest(gate: Gate, ids: () => unknown, toJoin: (ids:
     return { admitted: false, status: 500, body: INTERNAL, error };
   }
   if (decision.admitted) return { admitted: true, decision };
-  return { admitted: false, status: 403, body: deniedBody(decision), decision };
-}
-
-/** Reason codes, each once, in the order the decision gives them. */
-export function deniedBody(decision: Decision): DeniedBody {
-  return { error: 'admission-denied', reasons: [...new Set(decision.reasons.map((r) => r.code))] };
+  const denial = denialResponse(decision);
+  return { admitted: false, status: denial.status, body: denial.body, headers: denial.headers, decision };
 }
 
 /** The default `onError`: the server's log gets the failure, the client never does. */

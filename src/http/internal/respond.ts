@@ -17,10 +17,10 @@ export interface NodeResponseLike {
 /** Headers of every answer the adapters make: JSON, never cached (a decision is about one request). */
 export const ANSWER_HEADERS = Object.freeze({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
 
-/** Send `body` as JSON with `status`, unless something already answered. */
-export function sendJson(res: NodeResponseLike, status: number, body: object): void {
+/** Send `body` as JSON with `status` (and `headers`, e.g. a 451's `link`), unless something already answered. */
+export function sendJson(res: NodeResponseLike, status: number, body: object, headers: Readonly<Record<string, string>> = ANSWER_HEADERS): void {
   if (res.headersSent) return;
   res.statusCode = status;
-  for (const [name, value] of Object.entries(ANSWER_HEADERS)) res.setHeader(name, value);
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   res.end(JSON.stringify(body));
 }

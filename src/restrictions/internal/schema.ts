@@ -6,6 +6,8 @@ import { canonicalRegion, regionSuggestion, subdivisionsWithSuffix } from '../..
 export const LIMITS = Object.freeze({
   string: 256,
   reference: 4096,
+  noticeText: 500,
+  url: 2048,
   scopeIds: 10_000,
   regions: 1_000,
 });
@@ -70,6 +72,47 @@ const choice = <const T extends readonly [string, ...string[]]>(values: T) =>
   z.enum(values, { error: `must be one of ${values.map((v) => `"${v}"`).join(', ')}` });
 
 /**
+ * Why `value` is not an acceptable public URL, or `undefined` when it is one:
+ * `https:` only, with a host, no user name or password, and nothing but
+ * printable ASCII (it travels in a `Link` header, so no spaces, quotes or
+ * angle brackets either).
+ */
+export function publicUrlProblem(value: string): string | undefined {
+  if (!/^[\x21-\x7e]+$/.test(value) || /[<>"\\^`{|}]/.test(value)) {
+    return 'must be a URL of printable ASCII characters without spaces, quotes, angle brackets or braces';
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `is not a URL (${show(value)})`;
+  }
+  if (url.protocol !== 'https:') return `must be an https: URL, not ${show(url.protocol)}`;
+  if (url.hostname === '') return 'must name a host';
+  if (url.username !== '' || url.password !== '') return 'must not carry a user name or password';
+  return undefined;
+}
+
+/** Printable text: line breaks and tabs are fine, other control characters are not. */
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+const publicText = z.strictObject({
+  text: text(LIMITS.noticeText)
+    .refine((value) => !CONTROL.test(value), {
+      error: 'must not contain control or text-direction characters',
+    })
+    .optional(),
+  url: z
+    .string()
+    .max(LIMITS.url, { error: `is too long (at most ${LIMITS.url} characters)` })
+    .superRefine((value, ctx) => {
+      const problem = publicUrlProblem(value);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
+});
+
+/**
  * The document shape of SPEC section 4, field by field. Strict objects:
  * any other key (including an own `__proto__` key from `JSON.parse`) is an
  * error. Rules that relate fields (kind vs authority, regions vs
@@ -101,6 +144,8 @@ export const restrictionSchema = z.strictObject({
     .string()
     .max(LIMITS.reference, { error: `is too long (at most ${LIMITS.reference} characters)` })
     .optional(),
+  notice: publicText.optional(),
+  appeal: publicText.optional(),
 });
 
 /** A document that passed {@link restrictionSchema}. */

@@ -4,7 +4,7 @@ import { ErrorCode } from '../../errors/index.js';
 import { isPlainObject, plainDataSnapshot } from '../../internal/objects.js';
 import { parseInstant } from '../../internal/time.js';
 import { canonicalRegion, regionContains } from '../../regions/index.js';
-import type { NormalizedRestriction, Restriction, RestrictionKind, ValidateRestrictionOptions } from '../types.js';
+import type { NormalizedRestriction, PublicText, Restriction, RestrictionKind, ValidateRestrictionOptions } from '../types.js';
 import { LIMITS, restrictionSchema, show, type ParsedRestriction } from './schema.js';
 
 /** One problem with one document; `path` segments are relative to the document. */
@@ -139,6 +139,13 @@ function crossFieldIssues(raw: Record<string, unknown>, options: ValidateRestric
     if (Number.isFinite(a) && Number.isFinite(b) && b <= a) add(['validUntil'], `must be after validFrom (${show(from)})`);
   }
 
+  for (const key of ['notice', 'appeal']) {
+    const wording = own(raw, key);
+    if (isPlainObject(wording) && own(wording, 'text') === undefined && own(wording, 'url') === undefined) {
+      add([key], 'give text, url or both (omit it otherwise)');
+    }
+  }
+
   const id = own(raw, 'id');
   if (typeof id === 'string' && isDuplicate(id, options.existingIds)) {
     add(['id'], `duplicate restriction id ${show(id)}`);
@@ -194,6 +201,16 @@ function normalize(doc: ParsedRestriction, kind: RestrictionKind): NormalizedRes
   if (doc.validFrom !== undefined) out.validFrom = parseInstant(doc.validFrom) as number; // checked by the schema
   if (doc.validUntil !== undefined) out.validUntil = parseInstant(doc.validUntil) as number;
   if (doc.reference !== undefined) out.reference = doc.reference;
+  if (doc.notice !== undefined) out.notice = publicText(doc.notice);
+  if (doc.appeal !== undefined) out.appeal = publicText(doc.appeal);
+  return Object.freeze(out);
+}
+
+function publicText(given: { text?: string | undefined; url?: string | undefined }): Readonly<PublicText> {
+  const out: PublicText = {};
+  if (given.text !== undefined) out.text = given.text;
+  // The parsed form: what a Link header and a browser will read.
+  if (given.url !== undefined) out.url = new URL(given.url).href;
   return Object.freeze(out);
 }
 
