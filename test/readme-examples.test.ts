@@ -1,13 +1,13 @@
 /**
- * Every example in README.md runs, so the README cannot drift from the code
- * again (issue 14: its `check` example said DENIED where the command said
- * ADMITTED).
+ * Every example in README.md and docs/*.md runs, so the documentation cannot
+ * drift from the code again (issue 14: the README's `check` example said
+ * DENIED where the command said ADMITTED).
  *
  * - Shell (` ```sh `, ` ```bash `, ` ```console `): each line that runs
  *   `geoadmit` (also `npx geoadmit`, after `VAR=value` assignments, or at the
  *   end of a pipe) runs in bash against the CLI built from source, in a
  *   directory holding the files the examples name (built below from the
- *   README's own restriction document). A `console` transcript's command must
+ *   documentation's own restriction document, in docs/restrictions.md). A `console` transcript's command must
  *   exit as shown (`(exit N)`, else 0) and print the same first word; a
  *   recipe must be valid usage (exit 0 or 1, never 2).
  * - TypeScript (` ```ts `): every block is type-checked against the package
@@ -19,7 +19,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -29,9 +29,18 @@ import { createGate, createJsonlAuditSink, StaticResolver } from 'geoadmit';
 import { cliPath, makeTempDir } from './helpers/cli.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+/** The documents whose examples are checked, relative to the repository. */
+const DOCUMENTS = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => `docs/${f}`),
+];
 
 interface Block {
+  /** The document, relative to the repository (`docs/cli.md`). */
+  file: string;
   lang: string;
   /** 1-based line of the opening fence. */
   line: number;
@@ -40,8 +49,8 @@ interface Block {
   notRun?: string;
 }
 
-function readmeBlocks(): Block[] {
-  const lines = README.split('\n');
+function blocksOf(file: string): Block[] {
+  const lines = readFileSync(join(ROOT, file), 'utf8').split('\n');
   const blocks: Block[] = [];
   for (let i = 0; i < lines.length; i++) {
     const open = /^```(\w*)\s*$/.exec(lines[i] as string);
@@ -51,7 +60,7 @@ function readmeBlocks(): Block[] {
     let before = i - 1;
     while (before >= 0 && (lines[before] as string).trim() === '') before--;
     const marker = before >= 0 ? /^<!--\s*not-run(?::\s*(.*?))?\s*-->$/.exec((lines[before] as string).trim()) : null;
-    const block: Block = { lang: open[1] ?? '', line: i + 1, code: lines.slice(i + 1, end).join('\n') };
+    const block: Block = { file, lang: open[1] ?? '', line: i + 1, code: lines.slice(i + 1, end).join('\n') };
     if (marker !== null) block.notRun = marker[1] ?? 'no reason given';
     blocks.push(block);
     i = end;
@@ -59,9 +68,13 @@ function readmeBlocks(): Block[] {
   return blocks;
 }
 
-const BLOCKS = readmeBlocks();
+const BLOCKS = DOCUMENTS.flatMap(blocksOf);
+
+/** Where a block or line is, for test names and messages: `docs/cli.md:42`. */
+const at = (file: string, line: number): string => `${file}:${line}`;
 
 interface ShellCommand {
+  file: string;
   line: number;
   command: string;
   /** `console` transcripts: the exit code shown and the first word of the output shown. */
@@ -85,14 +98,19 @@ function shellCommands(block: Block): ShellCommand[] {
       const exit = shown.map((l) => /^\(exit (\d+)\)$/.exec(l.trim())).find((m) => m !== null);
       const first = shown.find((l) => l.trim() !== '' && !/^\(exit \d+\)$/.test(l.trim()));
       if (RUNS_GEOADMIT.test(`${command} `))
-        out.push({ line: block.line + 1 + i, command, expect: { code: exit == null ? 0 : Number(exit[1]), firstWord: first?.trim().split(/\s+/)[0] } });
+        out.push({
+          file: block.file,
+          line: block.line + 1 + i,
+          command,
+          expect: { code: exit == null ? 0 : Number(exit[1]), firstWord: first?.trim().split(/\s+/)[0] },
+        });
     }
     return out;
   }
   lines.forEach((text, i) => {
     const command = text.replace(/\s+#\s.*$/, '').trim();
     if (command.startsWith('#') || !RUNS_GEOADMIT.test(`${command} `)) return;
-    out.push({ line: block.line + 1 + i, command });
+    out.push({ file: block.file, line: block.line + 1 + i, command });
   });
   return out;
 }
@@ -101,14 +119,14 @@ const tmp = makeTempDir('geoadmit-readme-');
 const work = join(tmp.dir, 'work');
 afterAll(() => tmp.cleanup());
 
-/** The README's own restriction document (the ```json block under "Restrictions"). */
+/** The documentation's own restriction document (the ```json block in docs/restrictions.md). */
 function readmeRestriction(): Record<string, unknown> {
-  const json = BLOCKS.find((b) => b.lang === 'json' && b.code.includes('"authority"'));
-  if (json === undefined) throw new Error('README has no restriction document');
+  const json = BLOCKS.find((b) => b.file === 'docs/restrictions.md' && b.lang === 'json' && b.code.includes('"authority"'));
+  if (json === undefined) throw new Error('docs/restrictions.md has no restriction document');
   return JSON.parse(json.code) as Record<string, unknown>;
 }
 
-/** Files the README's shell examples name, made with the package itself. */
+/** Files the shell examples name, made with the package itself. */
 beforeAll(async () => {
   mkdirSync(work, { recursive: true });
   const bin = join(tmp.dir, 'bin');
@@ -160,14 +178,14 @@ function run(command: string): { code: number | null; output: string; stdout: st
   return { code: result.status, output: `${result.stdout}${result.stderr}`, stdout: result.stdout };
 }
 
-describe('README shell examples run', () => {
+describe('shell examples in README.md and docs/ run', () => {
   const commands = BLOCKS.filter((b) => ['sh', 'bash', 'console', 'shell'].includes(b.lang) && b.notRun === undefined).flatMap(shellCommands);
 
   it('finds the examples', () => {
     expect(commands.length).toBeGreaterThan(5);
   });
 
-  it.each(commands.map((c) => [`line ${c.line}: ${c.command}`, c] as const))('%s', (_name, c) => {
+  it.each(commands.map((c) => [`${at(c.file, c.line)}: ${c.command}`, c] as const))('%s', (_name, c) => {
     const result = run(c.command);
     if (c.expect !== undefined) {
       expect(result.code, result.output).toBe(c.expect.code);
@@ -182,9 +200,9 @@ describe('README shell examples run', () => {
 /** Diagnostics that only say a snippet's surroundings are left out (free names, implicit any, unused). */
 const SURROUNDINGS = new Set([1108, 2304, 2552, 2582, 7005, 7006, 7031, 7034, 6133, 6192, 6196, 2454, 1375, 1378, 18004]);
 
-describe('README TypeScript examples type-check against the package', () => {
+describe('TypeScript examples in README.md and docs/ type-check against the package', () => {
   const tsBlocks = BLOCKS.filter((b) => (b.lang === 'ts' || b.lang === 'typescript') && b.notRun === undefined);
-  let diagnostics: Map<number, string[]>;
+  let diagnostics: Map<string, string[]>;
   let canaryCodes: number[] = [];
 
   beforeAll(() => {
@@ -193,7 +211,8 @@ describe('README TypeScript examples type-check against the package', () => {
     const options: ts.CompilerOptions = { ...parsed.options, noEmit: true, noUnusedLocals: false, noUnusedParameters: false };
     // Virtual files inside the repository, so `geoadmit` and installed packages resolve as in the tests.
     const dir = join(ROOT, '.tmp', 'readme-ts');
-    const files = new Map(tsBlocks.map((b) => [join(dir, `line-${b.line}.ts`), `${b.code}\nexport {};\n`]));
+    const virtual = (b: Block): string => join(dir, `${b.file.replace(/[/.]/g, '-')}-${b.line}.ts`);
+    const files = new Map(tsBlocks.map((b) => [virtual(b), `${b.code}\nexport {};\n`]));
     // A canary the checker must fault, so a broken set-up cannot pass every block silently.
     files.set(
       join(dir, 'canary.ts'),
@@ -210,14 +229,14 @@ describe('README TypeScript examples type-check against the package', () => {
     const program = ts.createProgram([...files.keys()], options, host);
     diagnostics = new Map();
     for (const b of tsBlocks) {
-      const file = program.getSourceFile(join(dir, `line-${b.line}.ts`));
+      const file = program.getSourceFile(virtual(b));
       const found = [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)]
         .filter((d) => !SURROUNDINGS.has(d.code))
         .map((d) => {
-          const at = d.file !== undefined && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line : 0;
-          return `README line ${b.line + 1 + at}: TS${d.code} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
+          const offset = d.file !== undefined && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line : 0;
+          return `${at(b.file, b.line + 1 + offset)}: TS${d.code} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
         });
-      diagnostics.set(b.line, found);
+      diagnostics.set(at(b.file, b.line), found);
     }
     const canary = program.getSourceFile(join(dir, 'canary.ts'));
     canaryCodes = program
@@ -232,15 +251,52 @@ describe('README TypeScript examples type-check against the package', () => {
     expect(canaryCodes.some((c) => c === 2353 || c === 2561)).toBe(true);
   });
 
-  it.each(tsBlocks.map((b) => [`line ${b.line}`, b] as const))('%s', (_name, b) => {
-    expect(diagnostics.get(b.line)).toEqual([]);
+  it.each(tsBlocks.map((b) => [at(b.file, b.line), b] as const))('%s', (_name, b) => {
+    expect(diagnostics.get(at(b.file, b.line))).toEqual([]);
   });
 });
 
-describe('README blocks marked not-run', () => {
-  const skipped: [string, Block | undefined][] = BLOCKS.filter((b) => b.notRun !== undefined).map((b) => [`line ${b.line}: ${b.notRun ?? ''}`, b]);
+describe('documentation blocks marked not-run', () => {
+  const skipped: [string, Block | undefined][] = BLOCKS.filter((b) => b.notRun !== undefined).map((b) => [`${at(b.file, b.line)}: ${b.notRun ?? ''}`, b]);
   if (skipped.length === 0) skipped.push(['(none)', undefined]);
   it.each(skipped)('%s carries a reason', (_name, b) => {
     if (b !== undefined) expect(b.notRun).not.toBe('no reason given');
+  });
+});
+
+describe('the documentation holds together', () => {
+  it('README.md stays a short map: under 400 lines, the design lives in docs/', () => {
+    const lines = readFileSync(join(ROOT, 'README.md'), 'utf8').split('\n').length;
+    expect(lines).toBeLessThan(400);
+  });
+
+  /** Relative links (`docs/cli.md`, `../examples/x.ts`, `audit.md#verifying-a-log`) and what they point at. */
+  const links = DOCUMENTS.flatMap((file) =>
+    [...readFileSync(join(ROOT, file), 'utf8').matchAll(/\]\(([^)\s]+)\)/g)]
+      .map((m) => m[1] as string)
+      .filter((target) => !/^[a-z]+:/.test(target))
+      .filter((target, i, all) => all.indexOf(target) === i)
+      .map((target) => [`${file} -> ${target}`, file, target] as const),
+  );
+
+  it.each(links)('%s resolves', (_name, file, target) => {
+    const [path = '', anchor] = target.split('#');
+    const resolved = path === '' ? join(ROOT, file) : join(ROOT, dirname(file), path);
+    let text: string;
+    try {
+      text = readFileSync(resolved, 'utf8');
+    } catch {
+      throw new Error(`${file} links to ${target}, but ${path} does not exist`);
+    }
+    if (anchor !== undefined && resolved.endsWith('.md')) {
+      // GitHub's anchors: headings lower-cased, punctuation dropped, spaces to hyphens.
+      const anchors = [...text.matchAll(/^#{1,6}\s+(.*)$/gm)].map((m) =>
+        (m[1] as string)
+          .toLowerCase()
+          .replace(/[^\p{L}\p{N}\s-]/gu, '')
+          .replace(/\s/g, '-'),
+      );
+      expect(anchors, `${file} links to ${target}`).toContain(anchor);
+    }
   });
 });

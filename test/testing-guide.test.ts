@@ -1,18 +1,18 @@
-/** The README's "Testing your integration" and "Writing a rule" examples, run as written. */
+/** The testing guide's examples (docs/testing.md, and the rule from docs/integrating.md), run as written. */
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import 'geoadmit/vitest';
 import type { Rule } from 'geoadmit';
 import { createTestGate, type TestGate } from 'geoadmit/testing';
 
-const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-
-/** The README section under `heading`, up to the next `## `. */
-function section(heading: string): string {
-  const start = readme.indexOf(`\n## ${heading}\n`);
-  expect(start, `README has a "${heading}" section`).toBeGreaterThan(-1);
-  const end = readme.indexOf('\n## ', start + 1);
-  return readme.slice(start, end === -1 ? undefined : end);
+/** The section of `doc` (under docs/) under the `## ` or `### ` heading `heading`, up to the next heading. */
+function section(doc: string, heading: string): string {
+  const text = readFileSync(new URL(`../docs/${doc}`, import.meta.url), 'utf8');
+  const found = new RegExp(`\\n#{2,3} ${heading}\\n`).exec(text);
+  expect(found, `docs/${doc} has a "${heading}" section`).not.toBeNull();
+  const start = found?.index ?? 0;
+  const end = text.slice(start + 1).search(/\n#{2,3} /);
+  return text.slice(start, end === -1 ? undefined : start + 1 + end);
 }
 
 describe('Testing your integration', () => {
@@ -31,8 +31,8 @@ describe('Testing your integration', () => {
     expect(await t.gate.restrict({ ...takedown, id: 'r-cn-2', scope: { meetings: ['m-2'] } })).toHaveRemoved(['p-3']);
   });
 
-  it('shows the failure message the README shows', async () => {
-    const text = /```text\n((?: {2}.*\n)+?) {2}```/.exec(section('Testing your integration'))?.[1];
+  it('shows the failure message the guide shows', async () => {
+    const text = /```text\n((?:.*\n)+?)```/.exec(section('testing.md', 'Matchers'))?.[1];
     expect(text).toBeDefined();
     const denied = await t.join('m-1', 'p-1', 'CN-BJ');
     let message = '';
@@ -41,8 +41,7 @@ describe('Testing your integration', () => {
     } catch (error) {
       message = (error as Error).message;
     }
-    // The README indents the block by two spaces inside a list item.
-    expect(`${message}\n`).toBe(text!.replace(/^ {2}/gm, ''));
+    expect(`${message}\n`).toBe(text);
   });
 });
 
@@ -74,12 +73,12 @@ describe('Writing a rule', () => {
     expect(await t.join('m-other', 'p-3', 'DE')).toBeAdmitted();
   });
 
-  it('is the rule and the test the README shows', () => {
-    const guide = section('Writing a rule');
+  it('is the rule and the test the guides show', () => {
+    const guide = `${section('integrating.md', 'Rules')}${section('testing.md', 'Testing a rule')}`;
     for (const line of [
       "name: 'domestic-only',",
       'if (home === undefined) return undefined;',
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: the README's source text, placeholder included
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the guide's source text, placeholder included
       'return { deny: true, message: `this meeting admits participants in ${home} only` };',
       "expect(await t.join('m-fr', 'p-1', 'FR-IDF')).toBeAdmitted();",
       "expect(abroad).toBeDenied('rule');",
