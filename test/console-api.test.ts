@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGate, createJsonlAuditSink, type Gate, type GeoadmitError, InMemoryRestrictionStore, type JsonlAuditSink, StaticResolver } from 'geoadmit';
 import { type ConsoleHandler, createConsole } from 'geoadmit/console';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempDir } from './helpers/temp-dir.js';
 
 const TOKEN = 'test-token-0123456789abcdef-0123456789';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -31,7 +31,7 @@ interface Setup {
 let s: Setup;
 
 async function setup(options: Partial<Parameters<typeof createConsole>[1]> = {}, store?: InMemoryRestrictionStore): Promise<Setup> {
-  const dir = mkdtempSync(join(tmpdir(), 'geoadmit-console-'));
+  const { dir } = makeTempDir('geoadmit-console-');
   const removed: string[] = [];
   const gate = createGate({ geo: new StaticResolver(GEO), onRemove: (p) => void removed.push(p.participantId), ...(store ? { restrictions: store } : {}) });
   const sink = createJsonlAuditSink(join(dir, 'audit.jsonl'), { fsync: 'never' });

@@ -5,14 +5,14 @@
  * the console mounted, driven in headless Chromium by playwright-core.
  * Screenshots of each step go to test-output/console/ (git-ignored).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConsoleDemo, startConsoleDemo } from '../examples/demo/demo.js';
 import { chromiumAvailable, launchChromium } from './helpers/chromium.js';
+import { makeTempDir } from './helpers/temp-dir.js';
 
 const available = chromiumAvailable('console-browser');
 
@@ -35,7 +35,7 @@ describe.skipIf(!available)('operator console in a real browser', () => {
 
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
-    profile = mkdtempSync(join(tmpdir(), 'geoadmit-chromium-'));
+    profile = makeTempDir('geoadmit-chromium-').dir;
     demo = await startConsoleDemo();
     browser = await launchChromium(profile, { width: 1280, height: 900 });
     page = await browser.newPage();

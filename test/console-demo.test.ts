@@ -1,13 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { makeTempDir } from './helpers/temp-dir.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const tmp = mkdtempSync(join(tmpdir(), 'geoadmit-demo-console-test-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const { dir: tmp, cleanup } = makeTempDir('geoadmit-demo-console-test-');
+afterAll(cleanup);
 
 describe('npm run demo -- --console', () => {
   it('prints the console URL and a one-time token, serves the four meetings, and stops cleanly on SIGTERM', async () => {

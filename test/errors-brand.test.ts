@@ -1,15 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ErrorCode, GeoadmitError, isGeoadmitError } from 'geoadmit';
+import { makeTempDir } from './helpers/temp-dir.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const tmp = mkdtempSync(join(tmpdir(), 'geoadmit-brand-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const { dir: tmp, cleanup } = makeTempDir('geoadmit-brand-');
+afterAll(cleanup);
 
 describe('isGeoadmitError recognises errors from any copy of the package (SPEC 12)', () => {
   it('an error built by a second instance of the module is recognised, by isGeoadmitError and by instanceof', async () => {

@@ -1,14 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { makeTempDir } from './helpers/temp-dir.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // The demo writes its audit log and report under os.tmpdir(); give it a private one.
-const tmp = mkdtempSync(join(tmpdir(), 'geoadmit-demo-test-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const { dir: tmp, cleanup } = makeTempDir('geoadmit-demo-test-');
+afterAll(cleanup);
 
 describe('npm run demo', () => {
   // As when piped to a file: no FORCE_COLOR (vitest sets it), NO_COLOR respected.

@@ -1,11 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { Reader } from 'maxmind';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { GeoadmitError, MaxMindResolver } from 'geoadmit';
+import { makeTempDir } from './helpers/temp-dir.js';
 
 const REAL_DB = 'node_modules/@ip-location-db/geolite2-country-mmdb/geolite2-country.mmdb';
 const real = readFileSync(REAL_DB);
@@ -15,12 +15,11 @@ const markerAt = real.lastIndexOf(MARKER);
 const treeSize = meta.searchTreeSize;
 
 let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'geoadmit-mm-damaged-'));
+let cleanup: () => void;
+beforeAll(() => {
+  ({ dir, cleanup } = makeTempDir('geoadmit-mm-damaged-'));
 });
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => cleanup());
 
 async function openBytes(bytes: Buffer, name = 'damaged.mmdb'): Promise<unknown> {
   const file = join(dir, name);

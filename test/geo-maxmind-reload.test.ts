@@ -1,19 +1,20 @@
-import { mkdir, mkdtemp, open as openFile, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, open as openFile, rename, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { buildMmdb, MaxMindResolver } from 'geoadmit';
 import type { GeoResolverEvents } from 'geoadmit';
+import { makeTempDir } from './helpers/temp-dir.js';
 
 let dir: string;
+let cleanup: () => void;
 let opened: MaxMindResolver[] = [];
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'geoadmit-mm-reload-'));
+beforeEach(() => {
+  ({ dir, cleanup } = makeTempDir('geoadmit-mm-reload-'));
 });
 afterEach(async () => {
   await Promise.all(opened.map((g) => g.close()));
   opened = [];
-  await rm(dir, { recursive: true, force: true });
+  cleanup();
 });
 
 const countryDb = (country: string, built: string, type = 'GeoLite2-Country') =>

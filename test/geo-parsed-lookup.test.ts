@@ -2,8 +2,7 @@
 // resolver (`resolveParsed`): for this package's resolvers that lookup must
 // answer exactly as `resolve(text)`, over real and built databases, for every
 // address family and embedded-IPv4 form, and after a reload.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -12,6 +11,7 @@ import { type GeoResolver, MaxMindResolver, OverlayResolver, StaticResolver } fr
 import { parsedResolver, resolveParsed } from '../src/geo/parsed.js';
 import { buildGeoIp2Mmdb, buildIpLocationDbMmdb } from '../src/testing/index.js';
 import { createGate } from 'geoadmit';
+import { makeTempDir } from './helpers/temp-dir.js';
 
 const REAL_DB = 'node_modules/@ip-location-db/geolite2-country-mmdb/geolite2-country.mmdb';
 const real = readFileSync(REAL_DB);
@@ -131,8 +131,8 @@ describe('resolveParsed answers exactly as resolve(text)', () => {
 });
 
 describe('after a reload the parsed lookup answers from the new database (no memoised answer survives)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'geoadmit-parsed-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const { dir, cleanup } = makeTempDir('geoadmit-parsed-');
+  afterAll(cleanup);
 
   test('IPv4 and IPv6 answers change with the file', async () => {
     const file = join(dir, 'db.mmdb');

@@ -1,10 +1,10 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import maxmind, { Reader } from 'maxmind';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { GeoadmitError } from 'geoadmit';
 import { buildMmdb, writeMmdb, type BuildMmdbOptions, type MmdbEntries } from 'geoadmit';
+import { makeTempDir } from './helpers/temp-dir.js';
 
 function setup(entries: MmdbEntries, options: Partial<BuildMmdbOptions> = {}) {
   const reader = new Reader(buildMmdb(entries, { databaseType: 'Test-Networks', ...options }));
@@ -228,12 +228,11 @@ describe('options', () => {
 
 describe('writeMmdb', () => {
   let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'geoadmit-mmdb-'));
+  let cleanup: () => void;
+  beforeEach(() => {
+    ({ dir, cleanup } = makeTempDir('geoadmit-mmdb-'));
   });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterEach(() => cleanup());
 
   test('writes a file maxmind.open reads, replacing an old one and leaving no temporary file', async () => {
     const path = join(dir, 'test.mmdb');

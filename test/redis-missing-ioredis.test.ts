@@ -1,16 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRedisRestrictionStore } from 'geoadmit/redis';
+import { makeTempDir } from './helpers/temp-dir.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 // Outside the repository: no node_modules above it, so `ioredis` cannot be found, as on a machine without it.
-const tmp = mkdtempSync(join(tmpdir(), 'geoadmit-no-ioredis-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const { dir: tmp, cleanup } = makeTempDir('geoadmit-no-ioredis-');
+afterAll(cleanup);
 
 describe('geoadmit/redis without ioredis installed', () => {
   it.each(['cjs', 'esm'] as const)('the %s entry loads, and creating a store throws E_MISSING_DEPENDENCY naming the package', (format) => {

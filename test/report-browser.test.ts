@@ -3,8 +3,7 @@
  * Chromium (playwright-core) at desktop and phone widths. Screenshots go to
  * test-output/report/ (git-ignored).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BrowserContext } from 'playwright-core';
@@ -12,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTransparencyReport, createJsonlAuditSink, generateAuditSigningKeys, renderReportHtml } from 'geoadmit';
 import { scenario } from './fixtures/audit/scenario.js';
 import { chromiumAvailable, launchChromium } from './helpers/chromium.js';
+import { makeTempDir } from './helpers/temp-dir.js';
 
 const available = chromiumAvailable('report-browser');
 
@@ -35,7 +35,7 @@ describe.skipIf(!available)('the HTML transparency report in a real browser', ()
 
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
-    dir = mkdtempSync(join(tmpdir(), 'geoadmit-report-browser-'));
+    dir = makeTempDir('geoadmit-report-browser-').dir;
     // A signed log of the shared scenario (May and June): the report has a Commitment section with a signature.
     const log = join(dir, 'audit.jsonl');
     const sink = createJsonlAuditSink(log, { fsync: 'never', signingKey: generateAuditSigningKeys().privateKey });

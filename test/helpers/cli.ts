@@ -4,13 +4,13 @@
  * external imports resolve from `node_modules`.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
 import { buildSync } from 'esbuild';
 import { afterAll } from 'vitest';
+import { makeTempDir as makeTemp } from './temp-dir.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 let built: string | undefined;
@@ -79,10 +79,9 @@ export function runCliProcess(args: readonly string[], options: CliRunOptions = 
   });
 }
 
-/** A fresh directory under the OS temp dir, and a function removing it. */
+/** A fresh directory under the OS temp dir, and a function removing it (the one helper, re-exported for CLI tests). */
 export function makeTempDir(prefix = 'geoadmit-cli-'): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return makeTemp(prefix);
 }
 
 /** A CN takedown on meeting m-1001 (enforced), and a dry-run HK host policy on account acct-7. */
