@@ -10,7 +10,7 @@ import {
   StaticResolver,
   verifyAuditLog,
 } from 'geoadmit';
-import { canonicalJson } from '../src/audit/internal/canonical.js';
+import { canonicalJson } from '../src/internal/canonical-json.js';
 import { decision, fakeSource, tempDir } from './fixtures/audit/helpers.js';
 
 let cleanups: (() => void)[] = [];

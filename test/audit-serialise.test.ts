@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../src/audit/internal/canonical.js';
+import { canonicalJson } from '../src/internal/canonical-json.js';
 import { SERIALISED_TYPES, serialiseRecord } from '../src/audit/internal/serialise.js';
 
 // Strings with escapes, astral characters and lone surrogates; numbers JSON cannot carry.

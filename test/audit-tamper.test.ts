@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync, unlinkSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createJsonlAuditSink, verifyAuditLog } from 'geoadmit';
 import { isGeoadmitError } from 'geoadmit';
-import { canonicalJson } from '../src/audit/internal/canonical.js';
+import { canonicalJson } from '../src/internal/canonical-json.js';
 import { decision, tempDir } from './fixtures/audit/helpers.js';
 
 let cleanups: (() => void)[] = [];
@@ -35,6 +35,8 @@ describe('verifyAuditLog detects tampering', () => {
       lastHash: expect.stringMatching(/^[0-9a-f]{64}$/),
       checkpoint: true,
       head: { seq: 11, hash: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      firstSeq: 1,
+      signatures: 'none',
     });
   });
 

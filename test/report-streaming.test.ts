@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { canonicalJson } from '../src/audit/internal/canonical.js';
+import { canonicalJson } from '../src/internal/canonical-json.js';
 import { encodeLine, lineHasher, ZERO_HASH } from '../src/audit/internal/record.js';
 import { buildTransparencyReport } from 'geoadmit';
 import { tempDir } from './fixtures/audit/helpers.js';

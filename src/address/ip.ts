@@ -3,9 +3,9 @@
  * lookups, static tables, database builds): the one home of address parsing,
  * so that a lookup, a location table, a database build and the trusted-proxy
  * list all read `1.2.4.0/24` and `::ffff:1.2.4.8` the same way. Not part of
- * the package's public API (the root exports only `normalizeAddress`,
- * `parseCidr` and the client-address functions); other folders import this
- * module, never `address/internal/*`.
+ * the package's public API (what the package exports from this folder goes
+ * through `address/index.ts`); other folders import this module, never
+ * `address/internal/*`.
  *
  * @internal
  * @module

@@ -10,7 +10,7 @@
  * changed; a removal acts only on the roster entry it decided about.
  */
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
-import { SafeEmitter } from '../events/emitter.js';
+import type { SafeEmitter } from '../events/emitter.js';
 import type { ErrorEvent, GateEventMap } from '../events/types.js';
 import { type ParsedResolver, parsedResolver } from '../geo/parsed.js';
 import type { GeoResolver } from '../geo/types.js';
@@ -38,7 +38,8 @@ import { type Registered, RestrictionRegistry } from './internal/registry.js';
 import { Roster, type RosterEntry } from './internal/roster.js';
 import { StoreSync, storeUnavailable } from './internal/sync.js';
 import { ForwardedWarnings, trustAllWarning } from './internal/warnings.js';
-import type { Decision, Gate, GateOptions, Join, MeetingOverview, ParticipantRef, PendingRemoval, RestrictResult } from './types.js';
+import { FleetMembership, type FleetQuestion, mergeOverview, mergeRestrict, NodeEmitter, partOf } from './internal/fleet.js';
+import type { Decision, FleetNode, FleetOverview, Gate, GateOptions, Join, MeetingOverview, ParticipantRef, PendingRemoval, RestrictResult } from './types.js';
 
 // Where these types were declared before the split: imports from './gate.js' keep working.
 export type { Gate, GateAuditOptions, GateOptions, MeetingOverview, PendingRemoval, RestrictResult } from './types.js';
@@ -78,6 +79,7 @@ class GateImpl implements Gate {
   readonly #remover: Remover;
   readonly #sync: StoreSync;
   readonly #warnings: ForwardedWarnings;
+  readonly #fleet: FleetMembership;
   readonly #unhealthySinks = new Map<string, 'deny' | 'buffer'>();
   readonly #cleanups: (() => void)[] = [];
   readonly #ready: Promise<void>;
@@ -91,7 +93,12 @@ class GateImpl implements Gate {
     this.#parsedGeo = parsedResolver(s.geo);
     this.#clock = s.clock;
     this.#redact = redactorFor(s.ipMode, s.hmacKey);
-    this.#emitter = new SafeEmitter<GateEventMap>((error, event) => {
+    this.#fleet = new FleetMembership(Array.isArray(s.restrictions) ? undefined : (s.restrictions as RestrictionStore).fleet, s.nodeId, s.fleetTimeoutMs, {
+      status: () => ({ participants: this.#roster.size, version: this.#sync.version }),
+      answer: (question) => this.#answerFleet(question),
+      now: () => this.#clock(),
+    });
+    this.#emitter = new NodeEmitter<GateEventMap>(this.#fleet.nodeId, (error, event) => {
       // A listener that throws is reported, unless it was an error listener (no loops).
       if (event !== 'error') this.#error('listener', `a '${String(event)}' listener threw: ${message(error)}`, { error });
     });
@@ -144,9 +151,14 @@ class GateImpl implements Gate {
 
   get size(): number {
     return this.#roster.size;
+      this.#fleet.start();
   }
 
   ready(): Promise<void> {
+  get nodeId(): string {
+    return this.#fleet.nodeId;
+  }
+
     return this.#ready;
   }
 
@@ -314,7 +326,35 @@ class GateImpl implements Gate {
   async preview(doc: unknown): Promise<RestrictResult> {
     this.#assertOpen();
     const r = validateRestriction(doc, { existingIds: (id) => this.#registry.has(id) });
-    return impactOf(r, this.#roster, this.#clock(), this.#geo.capabilities, digestOf(r.source)).result;
+    const local = impactOf(r, this.#roster, this.#clock(), this.#geo.capabilities, digestOf(r.source)).result;
+    const asked = await this.#fleet.ask({ op: 'preview', doc: r.source }, Promise.resolve(local));
+    return mergeRestrict(this.#fleet.nodeId, asked.local, asked.remote, asked.coverage);
+  }
+
+  async fleetOverview(meetingId?: string): Promise<FleetOverview> {
+    this.#assertOpen();
+    if (meetingId !== undefined && typeof meetingId !== 'string') {
+      throw new GeoadmitError(ErrorCode.InvalidConfig, 'fleetOverview: meetingId must be a string', { argument: 'meetingId' });
+    }
+    const question: FleetQuestion = meetingId === undefined ? { op: 'overview' } : { op: 'overview', meetingId };
+    const asked = await this.#fleet.ask(question, Promise.resolve(this.overview(meetingId)));
+    return mergeOverview(this.#fleet.nodeId, asked.local, asked.remote, asked.coverage);
+  }
+
+  nodes(): Promise<FleetNode[]> {
+    return this.#fleet.nodes();
+  }
+
+  /** Another member's question: this node's part, from its own roster (ids and counts only). */
+  async #answerFleet(question: FleetQuestion) {
+    if (question.op === 'overview') return this.overview(question.meetingId);
+    if (question.op === 'preview') {
+      const r = validateRestriction(question.doc, {});
+      return partOf(impactOf(r, this.#roster, this.#clock(), this.#geo.capabilities, digestOf(r.source)).result);
+    }
+    const enforced = await this.#fleet.whenEnforced(question.id, question.digest);
+    if (enforced === undefined) throw new Error(`restriction ${JSON.stringify(question.id)} has not reached this node`);
+    return partOf(await enforced);
   }
 
   async restrict(doc: unknown): Promise<RestrictResult> {
@@ -350,7 +390,9 @@ class GateImpl implements Gate {
       // Registered (or refused): what the feed said about this id meanwhile applies now, against the version noted.
       this.#sync.release(r.id);
     }
-    return removals;
+    // Every other node enforces it from the store's feed; each is asked for its part.
+    const asked = await this.#fleet.ask({ op: 'restrict', id: r.id, digest: digestOf(r.source) }, removals);
+    return mergeRestrict(this.#fleet.nodeId, asked.local, asked.remote, asked.coverage);
   }
 
   async lift(id: string): Promise<NormalizedRestriction> {
@@ -474,7 +516,7 @@ class GateImpl implements Gate {
       closed: () => this.#closed,
       has: (id) => this.#registry.has(id),
       ids: () => [...this.#registry.values()].map((e) => e.restriction.id),
-      register: (r, version) => void this.#applyRegister(r, version, true),
+      register: (r, version) => this.#fleet.enforced(r.id, digestOf(r.source), this.#applyRegister(r, version, true)),
       unregister: (id) => this.#applyUnregister(id),
       error: (context, text, extra) => this.#error(context, text, extra),
       storeEvent: (event, payload) => this.#emitter.emit(event, payload),
@@ -529,6 +571,7 @@ function validateAll(docs: readonly unknown[], argument: string): NormalizedRest
       ids.add(r.id);
       return r;
     } catch (error) {
+    this.#fleet.close();
       if (error instanceof GeoadmitError) {
         const path = error.path?.replace(/^\$/, `$[${i}]`);
         throw new GeoadmitError(error.code, `${argument}[${i}]: ${error.message}`, {

@@ -1,4 +1,4 @@
-import { canonicalJson } from './canonical.js';
+import { canonicalJson } from '../../internal/canonical-json.js';
 
 /**
  * Canonical JSON of the event shapes the sink records, written directly: the

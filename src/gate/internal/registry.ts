@@ -1,5 +1,6 @@
 import { countryOfRegion } from '../../regions/index.js';
 import type { NormalizedRestriction } from '../../restrictions/types.js';
+import { ExemptionSet } from './exemptions.js';
 
 /** A registered restriction and the store version that introduced it. */
 export interface Registered {
@@ -36,6 +37,8 @@ export class RestrictionRegistry {
   // every join consults just its own country's list and `#allAlways`.
   readonly #allByCountry = new Map<string, Registered[]>();
   #allAlways: Registered[] = [];
+  /** Exemptions narrowing registered restrictions: the matcher asks them about a restriction that matched. */
+  readonly exemptions = new ExemptionSet();
   #allScoped: Registered[] = [];
   #version = 0;
 
@@ -136,15 +139,15 @@ export class RestrictionRegistry {
     return this.#allAlways;
   }
 
-  /**
-   * Indexed `{ all: true }` restrictions that can only match a location in
-   * `country` (the location's effective country, see `effectiveCountry`).
-   */
   /** Whether any `{ all: true }` restriction is indexed by country (else a join need not work out its country). */
   get hasCountryBound(): boolean {
     return this.#allByCountry.size > 0;
   }
 
+  /**
+   * Indexed `{ all: true }` restrictions that can only match a location in
+   * `country` (the location's effective country, see `effectiveCountry`).
+   */
   forAllInCountry(country: string | undefined): readonly Registered[] {
     return country === undefined ? EMPTY : (this.#allByCountry.get(country) ?? EMPTY);
   }
@@ -158,6 +161,7 @@ export class RestrictionRegistry {
     this.#allByCountry.clear();
     this.#allAlways = [];
     this.#allScoped = [];
+    this.exemptions.clear();
   }
 }
 
