@@ -20,6 +20,10 @@ export {
   ReasonCode,
   type Clock,
   type Decision,
+  type FleetCoverage,
+  type FleetMeetingOverview,
+  type FleetNode,
+  type FleetOverview,
   type Gate,
   type GateAuditOptions,
   type GateOptions,
@@ -131,6 +135,9 @@ export {
 // Where restrictions live (SPEC 6).
 export {
   InMemoryRestrictionStore,
+  type FleetAnnouncement,
+  type FleetChannel,
+  type FleetMessage,
   type RestrictionChange,
   type RestrictionSnapshot,
   type RestrictionStore,

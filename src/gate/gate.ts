@@ -154,11 +154,11 @@ class GateImpl implements Gate {
       this.#fleet.start();
   }
 
-  ready(): Promise<void> {
   get nodeId(): string {
     return this.#fleet.nodeId;
   }
 
+  ready(): Promise<void> {
     return this.#ready;
   }
 

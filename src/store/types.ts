@@ -60,8 +60,14 @@ export interface RestrictionStore {
    * with the same id exists; otherwise the change's version.
    */
   put(restriction: Restriction): Promise<{ version: string; conflict?: false } | { conflict: true }>;
-  /** Remove a restriction; `existed: false` when there was none with that id. */
-  delete(id: string): Promise<{ version: string; existed: boolean }>;
+  /**
+   * Remove a restriction; `existed: false` when there was none with that id
+   * (then nothing is written). With `{ always: true }` a missing id is still
+   * recorded as a `delete` change, so every follower that enforces it from
+   * before the store lost it drops it too; stores that cannot do that ignore
+   * the option.
+   */
+  delete(id: string, options?: { always?: boolean }): Promise<{ version: string; existed: boolean }>;
   /**
    * Follow changes after `fromVersion` (exclusive), in order. Returns an
    * unsubscribe function.
@@ -71,4 +77,64 @@ export interface RestrictionStore {
   compareVersions(a: string, b: string): number;
   /** Release connections and subscriptions; call it yourself once no gate uses the store. */
   close?(): Promise<void>;
+  /**
+   * Present when the store can carry fleet traffic: membership and a
+   * question/answer channel between the gates sharing it. Without it, each
+   * gate is a fleet of one.
+   */
+  readonly fleet?: FleetChannel;
+}
+
+/** A fleet member as the store last heard from it. */
+export interface FleetAnnouncement {
+  /** The member's `nodeId`. */
+  nodeId: string;
+  /** When the store last heard from it, in epoch milliseconds by the store's clock. */
+  lastSeen: number;
+  /** Participants present on that node. */
+  participants: number;
+  /** The store version the node had applied. */
+  version: string;
+}
+
+/**
+ * A message between fleet members. Only JSON crosses the store, and gates
+ * only ever put counts, participant and meeting ids and restriction
+ * documents in it: never an address.
+ */
+export interface FleetMessage {
+  /** A question goes to every member; an answer to the member that asked. */
+  kind: 'question' | 'answer';
+  /** The question's id; an answer repeats it. */
+  id: string;
+  /** The sending member's `nodeId`. */
+  from: string;
+  /** For an answer, the asking member's `nodeId`; empty for a question. */
+  to: string;
+  /** The question or the answer (plain JSON). */
+  body: unknown;
+}
+
+/**
+ * What a store provides so the gates sharing it act as one fleet. The gate
+ * owns the protocol (what is asked, who must answer, how long to wait); the
+ * store only carries announcements and messages. Messages are best effort:
+ * one lost, late or never delivered shows as a member missing from an
+ * answer's coverage.
+ */
+export interface FleetChannel {
+  /** Records that `nodeId` is alive, with its figures, stamped with the store's clock. */
+  announce(member: { nodeId: string; participants: number; version: string }): Promise<void>;
+  /** Every member heard from recently, and the store's clock now (to judge `lastSeen` by one clock). */
+  members(): Promise<{ now: number; members: FleetAnnouncement[] }>;
+  /** Forgets a member that is leaving. */
+  leave(nodeId: string): Promise<void>;
+  /**
+   * Delivers questions from other members and answers addressed to
+   * `nodeId`, until the returned function is called. `ready` settles once
+   * delivery has started.
+   */
+  listen(nodeId: string, onMessage: (message: FleetMessage) => void): { ready: Promise<void>; stop: () => void };
+  /** Sends a question to every member, or an answer to `message.to`. */
+  send(message: FleetMessage): Promise<void>;
 }

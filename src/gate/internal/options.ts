@@ -27,6 +27,8 @@ const KNOWN: readonly (keyof GateOptions)[] = [
   'removalTimeoutMs',
   'cdn',
   'clock',
+  'nodeId',
+  'fleetTimeoutMs',
 ];
 const KNOWN_AUDIT = ['ip', 'hmacKey', 'onFailure'] as const;
 const IP_MODES: readonly RedactionMode[] = ['truncate', 'hmac', 'omit', 'raw'];
@@ -47,6 +49,9 @@ export interface GateSettings {
   onRemove: ((participant: ParticipantRef, decision: Decision) => void | Promise<void>) | undefined;
   removalTimeoutMs: number;
   clock: Clock;
+  /** The `nodeId` option, or undefined for the default (chosen by the fleet membership). */
+  nodeId: string | undefined;
+  fleetTimeoutMs: number;
 }
 
 function invalid(text: string, argument: string): GeoadmitError {
@@ -113,6 +118,11 @@ export function readOptions(options: GateOptions): GateSettings {
   if (options.onRemove !== undefined && typeof options.onRemove !== 'function') throw invalid('onRemove must be a function', 'onRemove');
   if (options.clock !== undefined && typeof options.clock !== 'function') throw invalid('clock must be a function returning epoch milliseconds', 'clock');
 
+  const nodeId = options.nodeId;
+  // Bounded: it travels in every fleet message and every audit event.
+  if (nodeId !== undefined && (typeof nodeId !== 'string' || nodeId.length === 0 || nodeId.length > 128 || /[\u0000-\u001f\u007f]/.test(nodeId)))
+    throw invalid(`nodeId must be a string of 1 to 128 characters without control characters, not ${JSON.stringify(nodeId)?.slice(0, 140)}`, 'nodeId');
+
   return {
     geo,
     trusted,
@@ -128,5 +138,7 @@ export function readOptions(options: GateOptions): GateSettings {
     onRemove: options.onRemove,
     removalTimeoutMs: duration(options.removalTimeoutMs, 10_000, 'removalTimeoutMs'),
     clock: options.clock ?? Date.now,
+    nodeId,
+    fleetTimeoutMs: duration(options.fleetTimeoutMs, 5000, 'fleetTimeoutMs'),
   };
 }

@@ -45,6 +45,11 @@ export class StoreSync {
     this.#host = host;
   }
 
+  /** The newest store version this gate has applied. */
+  get version(): string {
+    return this.#version;
+  }
+
   /** Whether this gate is writing `id` to the store. */
   writing(id: string): boolean {
     return this.#writing.has(id);
