@@ -22,6 +22,7 @@ export default defineConfig([
       console: 'src/console/index.ts',
       janus: 'src/janus/index.ts',
       livekit: 'src/livekit/index.ts',
+      ws: 'src/ws/index.ts',
       vitest: 'src/vitest/index.ts',
     },
     format: ['esm', 'cjs'],

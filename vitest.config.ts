@@ -12,6 +12,7 @@ export default defineConfig({
       { find: /^geoadmit\/console$/, replacement: here('./src/console/index.ts') },
       { find: /^geoadmit\/janus$/, replacement: here('./src/janus/index.ts') },
       { find: /^geoadmit\/livekit$/, replacement: here('./src/livekit/index.ts') },
+      { find: /^geoadmit\/ws$/, replacement: here('./src/ws/index.ts') },
       { find: /^geoadmit\/vitest$/, replacement: here('./src/vitest/index.ts') },
       { find: /^geoadmit$/, replacement: here('./src/index.ts') },
     ],
