@@ -146,16 +146,16 @@ class GateImpl implements Gate {
       });
       // Callers who never await ready() must not crash the process with an unhandled rejection.
       this.#ready.catch(() => undefined);
-    }
-  }
-
-  get size(): number {
-    return this.#roster.size;
       this.#fleet.start();
+    }
   }
 
   get nodeId(): string {
     return this.#fleet.nodeId;
+  }
+
+  get size(): number {
+    return this.#roster.size;
   }
 
   ready(): Promise<void> {
@@ -545,6 +545,7 @@ class GateImpl implements Gate {
     if (this.#closed) return;
     this.#closed = true;
     this.#sync.close();
+    this.#fleet.close();
     this.#remover.close();
     for (const cleanup of this.#cleanups.splice(0)) cleanup();
     this.#registry.clear();
@@ -571,7 +572,6 @@ function validateAll(docs: readonly unknown[], argument: string): NormalizedRest
       ids.add(r.id);
       return r;
     } catch (error) {
-    this.#fleet.close();
       if (error instanceof GeoadmitError) {
         const path = error.path?.replace(/^\$/, `$[${i}]`);
         throw new GeoadmitError(error.code, `${argument}[${i}]: ${error.message}`, {
