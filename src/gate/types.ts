@@ -51,6 +51,8 @@ export interface ParticipantRef {
   participantId: string;
   /** The host account the participant joined under, when the join gave one. */
   hostAccountId?: string;
+  /** In fleet-wide answers (`preview`, `restrict`): the node the participant is connected to. */
+  nodeId?: string;
 }
 
 /** A rule's answer: deny, or `undefined` for no opinion. Rules can never lift a denial. */
@@ -127,8 +129,6 @@ export interface GateOptions {
    */
   cdn?: CdnOption;
   /**
-  /** In fleet-wide answers (`preview`, `restrict`): the node the participant is connected to. */
-  nodeId?: string;
    * Which forwarded header the trusted proxies set: `x-forwarded-for`
    * (default) or RFC 7239 `forwarded`. Only that one is read, so a client
    * cannot choose its address through a header the proxy passes along untouched.
@@ -170,6 +170,61 @@ export interface GateOptions {
   removalTimeoutMs?: number;
   /** Epoch milliseconds; injectable for tests (`createManualClock` from `geoadmit/testing`). */
   clock?: Clock;
+  /**
+   * This gate's name in its fleet (default `<hostname>:<pid>`, with `#2`,
+   * `#3`, ... for further gates in one process; 1–128 characters). Audit
+   * events carry it as `node`.
+   */
+  nodeId?: string;
+  /**
+   * How long a fleet-wide answer (`preview`, `restrict`, `fleetOverview`)
+   * waits for the other nodes, and how long a node may go unheard before it
+   * no longer counts as live (default 5,000 ms).
+   */
+  fleetTimeoutMs?: number;
+}
+
+/**
+ * Which nodes a fleet-wide answer counts. `nodes`: those that answered (this
+ * one included); `missing`: those that were live when the question went out
+ * but did not answer within `fleetTimeoutMs`. `complete` is true only when
+ * nothing is missing and the live members could be read from the store.
+ */
+export interface FleetCoverage {
+  /** Nodes whose part is included, sorted. */
+  nodes: string[];
+  /** Live nodes that did not answer in time, sorted: their participants are not counted. */
+  missing: string[];
+  /** True only when every live node answered. */
+  complete: boolean;
+}
+
+/** A live member of the fleet, as `gate.nodes()` lists it. */
+export interface FleetNode {
+  /** The node's `nodeId`. */
+  nodeId: string;
+  /** When the store last heard from it (epoch milliseconds, the store's clock). */
+  lastSeen: number;
+  /** Participants present on it. */
+  participants: number;
+  /** The restriction store version it has applied. */
+  version: string;
+}
+
+/** One meeting counted across the fleet (counts only). */
+export interface FleetMeetingOverview extends MeetingOverview {
+  /** The nodes with participants in this meeting, sorted. */
+  nodes: string[];
+}
+
+/** `gate.fleetOverview()`: every meeting with participants on any answering node. */
+export interface FleetOverview {
+  /** Meetings, each summed across the nodes that answered, sorted by id. */
+  meetings: FleetMeetingOverview[];
+  /** Participants present across the nodes that answered. */
+  participants: number;
+  /** Which nodes answered; see {@link FleetCoverage}. */
+  coverage: FleetCoverage;
 }
 
 /** What `restrict` did (or, from `preview`, would do right now). */
@@ -192,6 +247,11 @@ export interface RestrictResult {
   active: boolean;
   /** First 16 hex digits of the SHA-256 of the document in canonical JSON: what the audit events cite. */
   digest: string;
+  /**
+   * Which nodes of the fleet the figures count (`removed`, `pending`,
+   * `matched` and the meeting lists are fleet-wide); see {@link FleetCoverage}.
+   */
+  coverage: FleetCoverage;
 }
 
 /** A participant whose removal failed (or has not settled) and awaits a retry. */
@@ -249,64 +309,26 @@ export interface Gate {
   /** The registered restrictions. */
   restrictions(): NormalizedRestriction[];
   /** Participants present in a meeting (all meetings when omitted). */
-  /**
-   * This gate's name in its fleet (default `<hostname>:<pid>`, with `#2`,
-   * `#3`, ... for further gates in one process; 1–128 characters). Audit
-   * events carry it as `node`.
-   */
-  nodeId?: string;
-  /**
-   * How long a fleet-wide answer (`preview`, `restrict`, `fleetOverview`)
-   * waits for the other nodes, and how long a node may go unheard before it
-   * no longer counts as live (default 5,000 ms).
-   */
-  fleetTimeoutMs?: number;
-}
-
-/**
- * Which nodes a fleet-wide answer counts. `nodes`: those that answered (this
- * one included); `missing`: those that were live when the question went out
- * but did not answer within `fleetTimeoutMs`. `complete` is true only when
- * nothing is missing and the live members could be read from the store.
- */
-export interface FleetCoverage {
-  /** Nodes whose part is included, sorted. */
-  nodes: string[];
-  /** Live nodes that did not answer in time, sorted: their participants are not counted. */
-  missing: string[];
-  /** True only when every live node answered. */
-  complete: boolean;
-}
-
-/** A live member of the fleet, as `gate.nodes()` lists it. */
-export interface FleetNode {
-  /** The node's `nodeId`. */
-  nodeId: string;
-  /** When the store last heard from it (epoch milliseconds, the store's clock). */
-  lastSeen: number;
-  /** Participants present on it. */
-  participants: number;
-  /** The restriction store version it has applied. */
-  version: string;
-}
-
-/** One meeting counted across the fleet (counts only). */
-export interface FleetMeetingOverview extends MeetingOverview {
-  /** The nodes with participants in this meeting, sorted. */
-  nodes: string[];
-}
-
-/** `gate.fleetOverview()`: every meeting with participants on any answering node. */
-export interface FleetOverview {
-  /** Meetings, each summed across the nodes that answered, sorted by id. */
-  meetings: FleetMeetingOverview[];
-  /** Participants present across the nodes that answered. */
-  participants: number;
-  /** Which nodes answered; see {@link FleetCoverage}. */
-  coverage: FleetCoverage;
   participants(meetingId?: string): ParticipantRef[];
   /** Meetings with participants present, counted by country and subdivision (no addresses, no ids). */
   overview(meetingId?: string): MeetingOverview[];
+  /**
+   * `overview` summed across the fleet: each live node answers with its
+   * counts within `fleetTimeoutMs`; `coverage` says which did.
+   *
+   * @example
+   * const { meetings, coverage } = await gate.fleetOverview();
+   * if (!coverage.complete) console.warn(`not counted: ${coverage.missing.join(', ')}`);
+   */
+  fleetOverview(meetingId?: string): Promise<FleetOverview>;
+  /**
+   * The live members of this gate's fleet (this gate included): those the
+   * store heard from within `fleetTimeoutMs`. With a store that carries no
+   * fleet traffic (the in-memory one), this gate alone.
+   */
+  nodes(): Promise<FleetNode[]>;
+  /** This gate's name in its fleet (the `nodeId` option or its default). */
+  readonly nodeId: string;
   /** Removals whose `onRemove` failed or has not settled. */
   pendingRemovals(): PendingRemoval[];
   /** Call `onRemove` again for every pending removal; resolves to those that now succeeded. */
@@ -326,25 +348,3 @@ export interface FleetOverview {
   /** Number of present participants. */
   readonly size: number;
 }
-  /**
-   * Which nodes of the fleet the figures count (`removed`, `pending`,
-   * `matched` and the meeting lists are fleet-wide); see {@link FleetCoverage}.
-   */
-  coverage: FleetCoverage;
-  /**
-   * `overview` summed across the fleet: each live node answers with its
-   * counts within `fleetTimeoutMs`; `coverage` says which did.
-   *
-   * @example
-   * const { meetings, coverage } = await gate.fleetOverview();
-   * if (!coverage.complete) console.warn(`not counted: ${coverage.missing.join(', ')}`);
-   */
-  fleetOverview(meetingId?: string): Promise<FleetOverview>;
-  /**
-   * The live members of this gate's fleet (this gate included): those the
-   * store heard from within `fleetTimeoutMs`. With a store that carries no
-   * fleet traffic (the in-memory one), this gate alone.
-   */
-  nodes(): Promise<FleetNode[]>;
-  /** This gate's name in its fleet (the `nodeId` option or its default). */
-  readonly nodeId: string;
