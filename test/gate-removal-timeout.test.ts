@@ -42,7 +42,7 @@ describe('removalTimeoutMs', () => {
     expect(settled).toBe(false);
     await vi.advanceTimersByTimeAsync(1);
     const result = await restricting;
-    expect(result.pending).toEqual([{ meetingId: 'm-1', participantId: 'p-1.2.4.8' }]);
+    expect(result.pending).toMatchObject([{ meetingId: 'm-1', participantId: 'p-1.2.4.8' }]);
     expect(gate.pendingRemovals()[0]?.error).toBe('onRemove did not settle within 10000 ms');
   });
 
@@ -117,11 +117,15 @@ describe('removalTimeoutMs', () => {
     });
     await gate.admit(join('1.2.4.8'));
     const first = gate.restrict(takedown());
-    const second = await gate.restrict(takedown({ id: 'req-2' }));
-    expect(second.matched).toHaveLength(1);
-    expect(second.removed).toEqual([]);
+    await tick();
+    // The second waits on the call already out rather than making another one.
+    const second = gate.restrict(takedown({ id: 'req-2' }));
+    await tick();
+    expect(calls).toBe(1);
     kick.resolve();
     expect((await first).removed).toHaveLength(1);
+    expect((await second).matched).toHaveLength(1);
+    expect((await second).removed).toHaveLength(1);
     expect(calls).toBe(1);
   });
 });
@@ -134,7 +138,7 @@ describe('closing with removals in flight', () => {
     await tick();
     await gate.close();
     const result = await restricting;
-    expect(result.pending).toEqual([{ meetingId: 'm-1', participantId: 'p-1.2.4.8' }]);
+    expect(result.pending).toMatchObject([{ meetingId: 'm-1', participantId: 'p-1.2.4.8' }]);
     expect(removals.map((e) => e.status)).toEqual(['pending']);
   });
 });

@@ -20,7 +20,8 @@ import { InMemoryRestrictionStore } from '../store/memory.js';
 import type { RestrictionStore } from '../store/types.js';
 import { type Clock, scheduleAt } from './clock.js';
 import { assess, inScope, locate, type Located, MAX_ID_LENGTH, NO_IDS, NONE, noticeFor, readJoin, runRules, sortReasons, type Verdict } from './internal/decide.js';
-import { impactOf, Remover, ref } from './internal/enforce.js';
+import { coverOf, impactOf, ref } from './internal/coverage.js';
+import { Remover } from './internal/enforce.js';
 import {
   acceptedEvent,
   decisionEvent,
@@ -107,6 +108,10 @@ class GateImpl implements Gate {
       roster,
       onRemove: s.onRemove,
       removalTimeoutMs: s.removalTimeoutMs,
+      closed: () => this.#closed,
+      now: () => this.#clock(),
+      version: () => this.#registry.version,
+      cover: (entry, preferred) => coverOf(this.#registry, entry, this.#clock(), preferred),
       removal: (restrictionId, entry, reasons, status) => {
         if (this.#emitter.has('removal')) this.#emitter.emit('removal', removalEvent(this.#clock(), restrictionId, entry, reasons, status, s.ipMode));
       },
@@ -314,6 +319,8 @@ class GateImpl implements Gate {
   }
 
   retryRemovals(): Promise<ParticipantRef[]> {
+    // A closed gate calls onRemove no more.
+    if (this.#closed) return Promise.reject(new GeoadmitError(ErrorCode.Closed, 'the gate is closed'));
     return this.#remover.retry();
   }
 
@@ -360,6 +367,7 @@ class GateImpl implements Gate {
   async restrict(doc: unknown): Promise<RestrictResult> {
     this.#assertOpen();
     if (!this.#isReady) await this.#ready;
+    this.#assertOpen();
     let r: NormalizedRestriction;
     try {
       r = validateRestriction(doc, { existingIds: (id) => this.#registry.has(id) || this.#sync.writing(id) });
@@ -375,6 +383,14 @@ class GateImpl implements Gate {
         put = await this.#sync.store.put(r.source as Restriction);
       } catch (error) {
         throw storeUnavailable(this.#sync.store, 'register', r.id, error);
+      }
+      // Closed while the store wrote it: this gate registers and removes nothing any more.
+      if (this.#closed) {
+        throw new GeoadmitError(
+          ErrorCode.Closed,
+          `the gate closed while restriction "${r.id}" was being stored; this gate does not enforce it (the store may hold it)`,
+          { restrictionId: r.id },
+        );
       }
       if (put.conflict) {
         const error = new GeoadmitError(ErrorCode.InvalidRestriction, `$.id: a restriction with id "${r.id}" is already registered`, {
@@ -446,11 +462,11 @@ class GateImpl implements Gate {
     return this.#enforce(entry, announce);
   }
 
-  /** Lifts: out of the registry and its timers cancelled; its pending removals are not retried. */
+  /** Lifts: out of the registry and its timers cancelled; its pending removals pass to another covering restriction or are dropped. */
   #applyUnregister(id: string): void {
     const entry = this.#registry.delete(id);
     if (entry === undefined) return;
-    this.#remover.forgetRestriction(id);
+    this.#remover.reconsider(id);
     this.#emitter.emit('restriction.lifted', liftedEvent(this.#clock(), entry.restriction, entry.digest, false));
   }
 
@@ -462,6 +478,7 @@ class GateImpl implements Gate {
     entry.cancelActivation?.();
     entry.cancelActivation = undefined;
     this.#registry.unindex(entry);
+    this.#remover.reconsider(entry.restriction.id);
     this.#emitter.emit('restriction.lifted', liftedEvent(this.#clock(), entry.restriction, entry.digest, true));
   }
 
@@ -469,6 +486,13 @@ class GateImpl implements Gate {
   #applyActivation(entry: Registered): void {
     entry.cancelActivation = undefined;
     if (this.#closed || this.#registry.get(entry.restriction.id) !== entry || entry.expired) return;
+    const { validUntil } = entry.restriction;
+    if (validUntil !== undefined && this.#clock() >= validUntil) {
+      // Fired after the window already ended (a stalled event loop): it ends now, nothing starts.
+      entry.cancelExpiry?.();
+      this.#applyExpiry(entry);
+      return;
+    }
     if (!isActive(entry.restriction, this.#clock())) {
       // Fired early by this clock's reading (it stepped back meanwhile): wait for the start again.
       this.#armActivation(entry);
@@ -496,11 +520,13 @@ class GateImpl implements Gate {
   async #enforce(entry: Registered, announce: boolean): Promise<RestrictResult> {
     const r = entry.restriction;
     const impact = this.#impact(entry);
-    const toRemove = impact.result.active && r.mode === 'enforce' ? impact.entries : [];
-    // onRemove is called (synchronously) for each before anything else can change the roster.
-    const run = this.#remover.remove(r, toRemove, impact.result.matched);
-    if (announce) this.#emitter.emit('restriction.accepted', acceptedEvent(this.#clock(), r, entry.digest, impact.result, run.started));
-    if (run.started === 0) return impact.result;
+    const toRemove = impact.result.active && r.mode === 'enforce' && !this.#closed ? impact.entries : [];
+    // onRemove is called (synchronously) for each before anything else can change the roster; the acceptance
+    // is recorded before the removal events it causes, even those of a synchronous onRemove.
+    const run = this.#remover.remove(r, this.#registry.version, toRemove, impact.result.matched, (started) => {
+      if (announce) this.#emitter.emit('restriction.accepted', acceptedEvent(this.#clock(), r, entry.digest, impact.result, started));
+    });
+    if (run.tracked === 0) return impact.result;
     const { removed, pending } = await run.done;
     return { ...impact.result, removed, pending };
   }

@@ -1,116 +1,35 @@
 /**
- * Enforcement: who a restriction covers among present participants, and
- * removing them through `onRemove` — bounded by `removalTimeoutMs`, and acting
- * only on the roster entry each removal decided about.
+ * The removal queue: every `onRemove` call goes through one guarded attempt —
+ * first attempts, retries, a window starting, a store change. Right before the
+ * call it re-checks that the roster entry is still the one decided about and
+ * that an active enforced restriction still covers it; it never starts a
+ * second call while one is in flight for the same entry; and whoever waits on
+ * a call waits at most `removalTimeoutMs`. Who a restriction covers is
+ * computed in coverage.ts; this file holds the state.
  */
-import { describeCapabilityGaps, isActive } from '../../restrictions/index.js';
-import type { GeoCapabilities } from '../../geo/types.js';
 import type { NormalizedRestriction, Reason } from '../../restrictions/types.js';
-import type { Decision, ParticipantRef, PendingRemoval, RestrictResult } from '../types.js';
-import { noticeOf, reasonFor } from './decide.js';
+import type { Decision, ParticipantRef, PendingRemoval } from '../types.js';
+import { type Cover, participantKey, ref, stillCovers } from './coverage.js';
+import { noticeOf } from './decide.js';
 import { message } from './events.js';
-import { countriesOnly } from './registry.js';
 import type { Roster, RosterEntry } from './roster.js';
-
-/** The participant a roster entry is, as the public API names them. */
-export function ref(e: RosterEntry): ParticipantRef {
-  return e.hostAccountId === undefined
-    ? { meetingId: e.meetingId, participantId: e.participantId }
-    : { meetingId: e.meetingId, participantId: e.participantId, hostAccountId: e.hostAccountId };
-}
-
-/** Key of a participant in maps: unambiguous for any pair of ids. */
-export function participantKey(meetingId: string, participantId: string): string {
-  return `${meetingId.length}:${meetingId}${participantId}`;
-}
-
-/** Who a restriction covers right now, and the entries to remove. */
-export interface Impact {
-  result: RestrictResult;
-  /** The roster entries matched (same order as `result.matched`). */
-  entries: RosterEntry[];
-}
-
-/**
- * Who restriction `r` covers among present participants at `now`, by the same
- * matcher as admission. Pure: changes nothing.
- */
-export function impactOf(r: NormalizedRestriction, roster: Roster, now: number, capabilities: GeoCapabilities, digest: string): Impact {
-  const active = isActive(r, now);
-  const entries: RosterEntry[] = [];
-  const reached: string[] = [];
-  const undisturbed: string[] = [];
-  if (r.scope.all) {
-    const hit = new Set<string>();
-    const visit = (entry: RosterEntry): void => {
-      if (reasonFor(r, entry.location) === undefined) return;
-      entries.push(entry);
-      hit.add(entry.meetingId);
-    };
-    if (active) {
-      const countries = countriesOnly(r);
-      // Bound to a few countries: visit only participants located there (a 1M roster, a few thousand in CN).
-      if (countries !== undefined) for (const c of countries) roster.forEachInCountry(c, visit);
-      else for (const m of roster.meetingIds()) for (const entry of roster.entriesOf(m)) visit(entry);
-    }
-    for (const m of roster.meetingIds()) {
-      reached.push(m);
-      if (!hit.has(m)) undisturbed.push(m);
-    }
-  } else {
-    const seen = new Set<string>();
-    const visit = (meetingId: string, hostFilter: string | undefined): void => {
-      let hit = false;
-      let any = false;
-      for (const entry of roster.entriesOf(meetingId)) {
-        if (hostFilter !== undefined && entry.hostAccountId !== hostFilter && !r.scope.meetings.includes(meetingId)) continue;
-        any = true;
-        if (active && reasonFor(r, entry.location) !== undefined) {
-          entries.push(entry);
-          hit = true;
-        }
-      }
-      if (!any) return;
-      reached.push(meetingId);
-      if (!hit) undisturbed.push(meetingId);
-    };
-    for (const m of r.scope.meetings) {
-      if (seen.has(m)) continue;
-      seen.add(m);
-      if (roster.hasMeeting(m)) visit(m, undefined);
-    }
-    for (const h of r.scope.hostAccounts) {
-      for (const m of [...roster.meetingsOfHost(h)]) {
-        if (seen.has(m)) continue;
-        seen.add(m);
-        visit(m, h);
-      }
-    }
-  }
-  return {
-    entries,
-    result: {
-      restriction: r,
-      removed: [],
-      pending: [],
-      matched: entries.map(ref),
-      meetingsReached: reached,
-      meetingsUndisturbed: undisturbed,
-      warnings: describeCapabilityGaps(r, capabilities),
-      active,
-      digest,
-    },
-  };
-}
 
 /** How one removal ended, as far as the caller waiting on it is concerned. */
 export type RemovalOutcome = 'removed' | 'pending' | 'gone';
 
-/** What the remover needs from the gate. */
+/** What the removal queue needs from the gate. */
 export interface RemoverHost {
   readonly roster: Roster;
   readonly onRemove: ((participant: ParticipantRef, decision: Decision) => void | Promise<void>) | undefined;
   readonly removalTimeoutMs: number;
+  /** Whether the gate is closed: nothing new starts. */
+  closed(): boolean;
+  /** The gate's clock. */
+  now(): number;
+  /** The registry version: what was found to cover an entry still does while it is unchanged (and the window holds). */
+  version(): number;
+  /** An active enforced restriction covering `entry` now (`preferred` when it is one), or undefined. */
+  cover(entry: RosterEntry, preferred: string | undefined): Cover | undefined;
   /** Records a removal event (`removed` or `pending`). */
   removal(restrictionId: string, entry: RosterEntry, reasons: Reason[], status: 'removed' | 'pending'): void;
   /** Reports an `onRemove` failure. */
@@ -121,34 +40,49 @@ interface Pending extends PendingRemoval {
   entry: RosterEntry;
 }
 
+/** An `onRemove` call under way for one roster entry. */
+interface Flight {
+  readonly participant: ParticipantRef;
+  /** The restriction the call was made under. */
+  readonly restrictionId: string;
+  /** A wait on it ended first and reported the participant pending. */
+  late: boolean;
+  /** Settles (never rejects) once the call settled and its outcome was recorded. */
+  readonly outcome: Promise<RemovalOutcome>;
+}
+
+/** A restriction and the registry version at which it was found to cover the entries handed over. */
+interface Known {
+  readonly restriction: NormalizedRestriction;
+  readonly version: number;
+}
+
+/** Retries calling `onRemove` at once, at most: a media server is not flooded by a large backlog. */
+export const RETRY_CONCURRENCY = 16;
+
 /**
- * Runs removals. Each one is tied to the roster entry it decided about: if
- * the participant re-joined (a new entry) or left meanwhile, settling the
- * removal never touches the roster again. An `onRemove` that has not settled
+ * Runs removals. Each is tied to the roster entry it decided about: if the
+ * participant re-joined (a new entry) or left meanwhile, nothing is called and
+ * settling never touches the roster again. An `onRemove` that has not settled
  * after `removalTimeoutMs` leaves its participant pending — still present,
- * listed, with a `pending` removal event — and lets the caller go on; if it
- * settles later, the outcome is recorded then.
+ * listed, with a `pending` removal event — and lets the caller go on; when it
+ * settles later, the outcome is recorded then. A participant stays pending as
+ * long as any active enforced restriction covers them.
  */
 export class Remover {
   readonly #host: RemoverHost;
   readonly #pending = new Map<string, Pending>();
-  // Entries with an onRemove in flight: a second restriction covering them does not call it again.
-  readonly #inFlight = new WeakSet<RosterEntry>();
-  // How many are in #inFlight: with none (the common case), checking tens of thousands of entries asks no WeakSet.
-  #inFlightCount = 0;
-  // Gives up on each onRemove still unsettled (their timers are ref'd): called at close.
-  readonly #waiting = new Set<(why: string) => void>();
+  readonly #flights = new Map<RosterEntry, Flight>();
+  // Gives up on each wait still under way (their timers are ref'd): called at close.
+  readonly #waiting = new Set<() => void>();
+  // While calls are being started for a restriction, their events wait here so its acceptance is recorded first.
+  #held: (() => void)[] | undefined;
 
   constructor(host: RemoverHost) {
     this.#host = host;
   }
 
-  /** Whether a removal is under way or pending for this entry. */
-  busy(entry: RosterEntry): boolean {
-    if (this.#inFlightCount > 0 && this.#inFlight.has(entry)) return true;
-    return this.#pending.size > 0 && this.#pending.get(participantKey(entry.meetingId, entry.participantId))?.entry === entry;
-  }
-
+  /** The removals that failed or have not settled, each with the restriction it is under. */
   pending(): PendingRemoval[] {
     return [...this.#pending.values()].map(({ participant, decision, restrictionId, error }) => ({ participant, decision, restrictionId, error }));
   }
@@ -164,173 +98,260 @@ export class Remover {
     for (const [k, p] of this.#pending) if (p.participant.meetingId === meetingId) this.#pending.delete(k);
   }
 
-  /** A restriction was lifted: its pending removals are not retried (a lifted restriction stays lifted). */
-  forgetRestriction(restrictionId: string): void {
+  /**
+   * A restriction was lifted or its window ended (call after the registry
+   * changed): its pending removals pass to another restriction that still
+   * covers the participant, or are dropped — a lifted restriction stays lifted.
+   */
+  reconsider(restrictionId: string): void {
     if (this.#pending.size === 0) return;
-    for (const [k, p] of this.#pending) if (p.restrictionId === restrictionId) this.#pending.delete(k);
+    for (const [k, p] of this.#pending) {
+      if (p.restrictionId !== restrictionId) continue;
+      const cover = this.#host.cover(p.entry, undefined);
+      if (cover === undefined) this.#pending.delete(k);
+      else {
+        p.restrictionId = cover.restriction.id;
+        p.decision = decisionFor(cover, p.entry);
+      }
+    }
   }
 
   /**
-   * Starts removing `entries` for restriction `r`: `onRemove` is called
-   * synchronously for each (skipping entries no longer current, or already
-   * being removed); resolves once each has settled or timed out.
+   * First attempts for restriction `r` on `entries` (found to cover them at
+   * registry version `version`): `onRemove` is called synchronously for each
+   * (an entry already being removed is waited on, not called again).
+   * `announce(started)` runs after the calls started and before any of their
+   * events, so the restriction's acceptance is recorded before the removals it
+   * causes. `done` resolves once each has settled or timed out.
    */
   remove(
     r: NormalizedRestriction,
+    version: number,
     entries: readonly RosterEntry[],
-    refs?: readonly ParticipantRef[],
-  ): { started: number; done: Promise<{ removed: ParticipantRef[]; pending: ParticipantRef[] }> } {
-    const started: ParticipantRef[] = [];
+    refs: readonly ParticipantRef[] | undefined,
+    announce: (started: number) => void,
+  ): { tracked: number; done: Promise<{ removed: ParticipantRef[]; pending: ParticipantRef[] }> } {
+    const known: Known = { restriction: r, version };
+    const tracked: ParticipantRef[] = [];
     const outcomes: RemovalOutcome[] = [];
     const waiting: Promise<void>[] = [];
-    for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i]!;
-      if (!this.#host.roster.isCurrent(entry) || this.busy(entry)) continue;
-      // The impact's refs, where given, are these entries' (built once for tens of thousands of removals).
-      const participant = refs?.[i] ?? ref(entry);
-      const at = started.push(participant) - 1;
-      const outcome = this.#removeOne(r, entry, participant);
-      // A synchronous onRemove (the common case with tens of thousands removed) settles without a promise.
-      if (typeof outcome === 'string') outcomes[at] = outcome;
-      else
-        waiting.push(
-          outcome.then((o) => {
-            outcomes[at] = o;
-          }),
-        );
+    const outer = this.#held;
+    const held: (() => void)[] = [];
+    this.#held = held;
+    let started = 0;
+    try {
+      for (let i = 0; i < entries.length; i++) {
+        const entry = entries[i]!;
+        if (!this.#host.roster.isCurrent(entry)) continue;
+        const joined = this.#flights.has(entry);
+        // The impact's refs, where given, are these entries' (built once for tens of thousands of removals).
+        const outcome = this.#attempt(entry, r.id, refs?.[i], known, this.#host.removalTimeoutMs);
+        if (outcome === 'gone') continue;
+        if (!joined) started++;
+        const at = tracked.push(this.#flights.get(entry)?.participant ?? refs?.[i] ?? ref(entry)) - 1;
+        // A synchronous onRemove (the common case with tens of thousands removed) settles without a promise.
+        if (typeof outcome === 'string') outcomes[at] = outcome;
+        else
+          waiting.push(
+            outcome.then((o) => {
+              outcomes[at] = o;
+            }),
+          );
+      }
+    } finally {
+      this.#held = outer;
     }
+    announce(started);
+    for (const emit of held) emit();
     const collect = () => {
       const removed: ParticipantRef[] = [];
       const pending: ParticipantRef[] = [];
-      for (let i = 0; i < started.length; i++) {
-        if (outcomes[i] === 'removed') removed.push(started[i]!);
-        else if (outcomes[i] === 'pending') pending.push(started[i]!);
+      for (let i = 0; i < tracked.length; i++) {
+        if (outcomes[i] === 'removed') removed.push(tracked[i]!);
+        else if (outcomes[i] === 'pending') pending.push(tracked[i]!);
       }
       return { removed, pending };
     };
     const done = waiting.length === 0 ? Promise.resolve(collect()) : Promise.all(waiting).then(collect);
-    return { started: started.length, done };
+    return { tracked: tracked.length, done };
   }
 
-  /** The gate closed: removals still waiting on `onRemove` stop waiting (pending), so no timer outlives the gate. */
-  close(): void {
-    for (const giveUp of [...this.#waiting]) giveUp('the gate closed before onRemove settled');
-  }
-
-  /** Calls `onRemove` again for every pending removal; resolves to those that now succeeded. */
+  /**
+   * Attempts every pending removal again through the guarded call, at most
+   * {@link RETRY_CONCURRENCY} at once; resolves to those now removed, within
+   * `removalTimeoutMs` of the call (plus scheduling) whatever `onRemove` does.
+   * Attempts not started by then stay pending for the next retry.
+   */
   async retry(): Promise<ParticipantRef[]> {
+    if (this.#host.closed() || this.#pending.size === 0) return [];
+    const deadline = Date.now() + this.#host.removalTimeoutMs;
+    const queue = [...this.#pending.values()];
     const done: ParticipantRef[] = [];
-    for (const [k, p] of [...this.#pending]) {
-      try {
-        await this.#host.onRemove?.(p.participant, p.decision);
-      } catch (error) {
-        p.error = message(error);
-        this.#host.failure(
-          p.entry,
-          `removing participant '${p.participant.participantId}' from meeting '${p.participant.meetingId}' failed again: ${p.error}`,
-          error,
-        );
-        continue;
+    const worker = async (): Promise<void> => {
+      for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
+        const left = deadline - Date.now();
+        if (left <= 0 || this.#host.closed()) return;
+        const outcome = await this.#attempt(p.entry, p.restrictionId, p.participant, undefined, left);
+        if (outcome === 'removed') done.push(p.participant);
       }
-      if (this.#pending.get(k) !== p) continue; // left, re-joined or lifted meanwhile
-      this.#pending.delete(k);
-      // The audit log said 'pending' when it first failed; it now says the removal happened.
-      if (this.#host.roster.removeEntry(p.entry)) this.#host.removal(p.restrictionId, p.entry, p.decision.reasons, 'removed');
-      done.push(p.participant);
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(RETRY_CONCURRENCY, queue.length) }, worker));
     return done;
   }
 
-  #removeOne(r: NormalizedRestriction, entry: RosterEntry, participant: ParticipantRef): RemovalOutcome | Promise<RemovalOutcome> {
-    const reason = reasonFor(r, entry.location);
-    // The same public notice a denial by `r` gives: the participant learns why they were removed.
-    const decision: Decision = { admitted: false, reasons: reason ? [reason] : [], dryRun: [], location: entry.location, notice: noticeOf(r) };
+  /** The gate closed: waits still under way stop (their participants stay pending), so no timer outlives the gate. */
+  close(): void {
+    for (const giveUp of [...this.#waiting]) giveUp();
+  }
+
+  /**
+   * The one guarded way to call `onRemove` for `entry`: nothing once the gate
+   * closed or the entry is no longer current; an entry already being removed
+   * is waited on (never called twice); an entry no active enforced restriction
+   * covers any more is dropped. Waits on the call at most `timeoutMs`.
+   */
+  #attempt(
+    entry: RosterEntry,
+    preferred: string | undefined,
+    participant: ParticipantRef | undefined,
+    known: Known | undefined,
+    timeoutMs: number,
+  ): RemovalOutcome | Promise<RemovalOutcome> {
+    if (this.#host.closed() || !this.#host.roster.isCurrent(entry)) return 'gone';
+    const flight = this.#flights.get(entry);
+    if (flight !== undefined) return this.#wait(entry, flight, timeoutMs);
+    const cover = this.#cover(entry, preferred, known);
+    if (cover === undefined) {
+      // Nobody covers them any more (lifted, window over, exempted): nothing to remove, nothing pending.
+      const k = participantKey(entry.meetingId, entry.participantId);
+      if (this.#pending.get(k)?.entry === entry) this.#pending.delete(k);
+      return 'gone';
+    }
+    const who = participant ?? ref(entry);
+    const decision = decisionFor(cover, entry);
     let result: void | Promise<void>;
     try {
-      result = this.#host.onRemove?.(participant, decision);
+      result = this.#host.onRemove?.(who, decision);
     } catch (error) {
-      return this.#failed(r, entry, participant, decision, error);
+      return this.#failed(entry, cover.restriction.id, who, error, cover);
     }
     if (result === undefined || result === null || typeof (result as Promise<void>).then !== 'function') {
-      return this.#succeeded(r, entry, decision, false);
+      return this.#succeeded(entry, cover.restriction.id, decision);
     }
-    if (!this.#inFlight.has(entry)) this.#inFlightCount += 1;
-    this.#inFlight.add(entry);
+    let started: Flight;
+    const outcome = Promise.resolve(result).then(
+      () => this.#settled(entry, () => this.#succeeded(entry, cover.restriction.id, decision, started)),
+      (error: unknown) => this.#settled(entry, () => this.#failed(entry, cover.restriction.id, who, error)),
+    );
+    started = { participant: who, restrictionId: cover.restriction.id, outcome, late: false };
+    this.#flights.set(entry, started);
+    return this.#wait(entry, started, timeoutMs);
+  }
+
+  /** What covers `entry`: the restriction handed over when nothing changed since, else a fresh look at the registry. */
+  #cover(entry: RosterEntry, preferred: string | undefined, known: Known | undefined): Cover | undefined {
+    if (known !== undefined && known.version === this.#host.version()) {
+      const reason = stillCovers(known.restriction, entry.location, this.#host.now());
+      return reason === undefined ? undefined : { restriction: known.restriction, reason };
+    }
+    return this.#host.cover(entry, preferred);
+  }
+
+  /** The call for `entry` settled: no longer in flight; `record` writes its outcome unless the gate closed meanwhile. */
+  #settled(entry: RosterEntry, record: () => RemovalOutcome): RemovalOutcome {
+    this.#flights.delete(entry);
+    if (this.#host.closed()) return 'gone';
+    return record();
+  }
+
+  /** Waits on `flight` at most `timeoutMs`; past it the participant is pending and the wait ends. */
+  #wait(entry: RosterEntry, flight: Flight, timeoutMs: number): Promise<RemovalOutcome> {
     return new Promise<RemovalOutcome>((resolve) => {
-      let timedOut = false;
       const giveUp = (why: string): void => {
         clearTimeout(timer);
-        this.#waiting.delete(giveUp);
-        timedOut = true;
-        resolve(this.#failed(r, entry, participant, decision, new Error(why)));
+        this.#waiting.delete(stop);
+        resolve(this.#stillOut(entry, flight, why));
       };
+      const stop = () => giveUp('the gate closed before onRemove settled');
       // Ref'd: a restrict waiting on it resolves even when nothing else keeps the process alive.
-      const timer = setTimeout(() => giveUp(`onRemove did not settle within ${this.#host.removalTimeoutMs} ms`), this.#host.removalTimeoutMs);
-      this.#waiting.add(giveUp);
-      Promise.resolve(result).then(
-        () => {
-          clearTimeout(timer);
-          this.#waiting.delete(giveUp);
-          this.#settled(entry);
-          const outcome = this.#succeeded(r, entry, decision, timedOut);
-          if (!timedOut) resolve(outcome);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          this.#waiting.delete(giveUp);
-          this.#settled(entry);
-          if (timedOut) {
-            const p = this.#pending.get(participantKey(entry.meetingId, entry.participantId));
-            if (p?.entry === entry) p.error = message(error);
-            this.#host.failure(
-              entry,
-              `removing participant '${participant.participantId}' from meeting '${participant.meetingId}' failed after timing out: ${message(error)}`,
-              error,
-            );
-          } else resolve(this.#failed(r, entry, participant, decision, error));
-        },
-      );
+      const timer = setTimeout(() => giveUp(`onRemove did not settle within ${this.#host.removalTimeoutMs} ms`), timeoutMs);
+      this.#waiting.add(stop);
+      flight.outcome.then((o) => {
+        clearTimeout(timer);
+        this.#waiting.delete(stop);
+        resolve(o);
+      });
     });
   }
 
-  /** `entry`'s onRemove settled (or never started): no longer in flight. */
-  #settled(entry: RosterEntry): void {
-    if (this.#inFlight.delete(entry)) this.#inFlightCount -= 1;
+  /** A wait ended with the call still out: the participant is pending, if still present and covered. */
+  #stillOut(entry: RosterEntry, flight: Flight, why: string): RemovalOutcome {
+    const outcome = this.#failed(entry, flight.restrictionId, flight.participant, new Error(why));
+    if (outcome === 'pending') flight.late = true;
+    return outcome;
   }
 
-  #succeeded(r: NormalizedRestriction, entry: RosterEntry, decision: Decision, late: boolean): RemovalOutcome {
-    if (late) {
-      const k = participantKey(entry.meetingId, entry.participantId);
-      const p = this.#pending.get(k);
-      // Settled after being reported pending: record it only if that pending removal still stands.
-      if (p?.entry !== entry) return 'gone';
-      this.#pending.delete(k);
-    }
-    // A re-join meanwhile keeps its new entry; the removal acted on the one it decided about.
+  /**
+   * `onRemove` succeeded: the entry it acted on leaves the roster (a re-join
+   * meanwhile keeps its new entry) and the removal is recorded — unless it was
+   * reported pending and that pending removal has since been dropped (they
+   * left or re-joined, or nothing covers them any more): then it is moot.
+   */
+  #succeeded(entry: RosterEntry, restrictionId: string, decision: Decision, flight?: Flight): RemovalOutcome {
+    const k = participantKey(entry.meetingId, entry.participantId);
+    const p = this.#pending.get(k);
+    const mine = p?.entry === entry ? p : undefined;
+    if (flight?.late === true && mine === undefined) return 'gone';
+    if (mine !== undefined) this.#pending.delete(k);
     this.#host.roster.removeEntry(entry);
-    this.#host.removal(r.id, entry, decision.reasons, 'removed');
+    this.#emit(() => this.#host.removal(mine?.restrictionId ?? restrictionId, entry, (mine?.decision ?? decision).reasons, 'removed'));
     return 'removed';
   }
 
-  #failed(r: NormalizedRestriction, entry: RosterEntry, participant: ParticipantRef, decision: Decision, error: unknown): RemovalOutcome {
-    this.#settled(entry);
+  /**
+   * `onRemove` failed (or a wait on it ended): the participant stays pending
+   * if still present and covered by an active enforced restriction — the one
+   * already recorded for them if it still covers them, else `preferred`, else
+   * any. `cover`: what was found to cover them just now (a synchronous failure).
+   */
+  #failed(entry: RosterEntry, preferred: string, participant: ParticipantRef, error: unknown, cover?: Cover): RemovalOutcome {
     const text = message(error);
+    const who = `removing participant '${participant.participantId}' from meeting '${participant.meetingId}'`;
     if (!this.#host.roster.isCurrent(entry)) {
       // Left or re-joined meanwhile: there is nobody to keep pending.
-      this.#host.failure(
-        entry,
-        `removing participant '${participant.participantId}' from meeting '${participant.meetingId}' failed; they have left or re-joined since: ${text}`,
-        error,
-      );
+      this.#emit(() => this.#host.failure(entry, `${who} failed; they have left or re-joined since: ${text}`, error));
       return 'gone';
     }
-    this.#pending.set(participantKey(entry.meetingId, entry.participantId), { participant, decision, restrictionId: r.id, error: text, entry });
-    this.#host.failure(
-      entry,
-      `removing participant '${participant.participantId}' from meeting '${participant.meetingId}' failed; it stays pending: ${text}`,
-      error,
-    );
-    this.#host.removal(r.id, entry, decision.reasons, 'pending');
+    const k = participantKey(entry.meetingId, entry.participantId);
+    const known = this.#pending.get(k);
+    const again = known?.entry === entry;
+    const now = cover ?? this.#host.cover(entry, again ? known.restrictionId : preferred);
+    if (now === undefined) {
+      if (again) this.#pending.delete(k);
+      this.#emit(() => this.#host.failure(entry, `${who} failed; no restriction covers them any more: ${text}`, error));
+      return 'gone';
+    }
+    const under = now.restriction.id;
+    const decision = decisionFor(now, entry);
+    if (again) {
+      known.error = text;
+      known.restrictionId = under;
+      known.decision = decision;
+    } else this.#pending.set(k, { participant, decision, restrictionId: under, error: text, entry });
+    this.#emit(() => this.#host.failure(entry, `${who} failed${again ? ' again' : ''}; it stays pending: ${text}`, error));
+    if (!again) this.#emit(() => this.#host.removal(under, entry, decision.reasons, 'pending'));
     return 'pending';
   }
+
+  /** Emits now, or after the acceptance being recorded when calls are being started for a restriction. */
+  #emit(event: () => void): void {
+    if (this.#held !== undefined) this.#held.push(event);
+    else event();
+  }
+}
+
+/** The decision handed to `onRemove`: why the participant is removed, and the notice they are given. */
+function decisionFor(cover: Cover, entry: RosterEntry): Decision {
+  // The same public notice a denial by the restriction gives: the participant learns why they were removed.
+  return { admitted: false, reasons: [cover.reason], dryRun: [], location: entry.location, notice: noticeOf(cover.restriction) };
 }
