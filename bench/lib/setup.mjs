@@ -24,7 +24,7 @@ export async function joinSetup(size, restrictions = [cnTakedown()]) {
 }
 
 /**
- * A run(n) function of joins with participant churn (SPEC 16): every join has
+ * A run(n) function of joins with participant churn: every join has
  * a participant id never used before, and every admitted participant leaves
  * right after, so each meeting has one participant at a time. The joins'
  * meetings, accounts and addresses are `joins`', in order, wrapping.
