@@ -10,13 +10,15 @@ export interface AdmissionMiddlewareOptions<Req extends NodeRequestLike = Expres
    * The meeting and participant this request joins, from your own routing
    * and authentication (e.g. `req.params.meetingId`, your session's user id).
    * A `join` that throws, or returns ids that are not non-empty strings of at
-   * most 256 characters, gets `400 { "error": "invalid-join" }`.
+   * most 256 characters, gets `400 { "error": "invalid-join" }`; one that
+   * throws or rejects (a bug, such as reading `req.user` without the auth
+   * middleware) is also handed to `onError` first.
    */
   join(req: Req): JoinIdsResult;
   /**
-   * Called with any failure other than a denial (the client gets a bare
-   * `500 { "error": "internal-error" }`; details never leave the server).
-   * Default: `console.error`.
+   * Called with any failure other than a denial: a `join` that throws or
+   * rejects (the client gets `400`), the gate failing (a bare `500 { "error":
+   * "internal-error" }`); details never leave the server. Default: `console.error`.
    */
   onError?(error: unknown, req: Req): void;
   /**
@@ -79,7 +81,7 @@ export function admissionMiddleware<Req extends NodeRequestLike = ExpressLikeReq
     )
       .then((outcome) => {
         if (!outcome.admitted) {
-          if (outcome.status === 500) reportError(onError, outcome.error, req);
+          if (outcome.report) reportError(onError, outcome.error, req);
           if (outcome.decision !== undefined && options.onDenied !== undefined) return options.onDenied(outcome.decision, req, res);
           sendJson(res, outcome.status, outcome.body, outcome.headers);
           return;

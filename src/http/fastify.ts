@@ -41,7 +41,8 @@ export interface FastifyAdmissionOptions<Req extends FastifyRequestLike = Fastif
   gate: Gate;
   /**
    * The meeting and participant this request joins (sync or async). A `join`
-   * that throws or returns unusable ids gets `400 { "error": "invalid-join" }`.
+   * that throws or returns unusable ids gets `400 { "error": "invalid-join" }`;
+   * one that throws or rejects is also handed to `onError` first.
    */
   join(request: Req): JoinIdsResult;
   /**
@@ -50,7 +51,7 @@ export interface FastifyAdmissionOptions<Req extends FastifyRequestLike = Fastif
    * is read: denied clients never get to upload one).
    */
   hook?: 'onRequest' | 'preHandler';
-  /** Called with any failure other than a denial (the client gets a bare `500`). Default: `request.log.error`. */
+  /** Called with any failure other than a denial: a `join` that throws or rejects (`400`), the gate failing (a bare `500`). Default: `request.log.error`. */
   onError?(error: unknown, request: Req): void;
   /**
    * Answer a denial yourself with `reply` (a page, a redirect to the appeal).
@@ -95,7 +96,7 @@ export function fastifyAdmissionHook<Req extends FastifyRequestLike = FastifyReq
       request.geoadmit = outcome.decision;
       return;
     }
-    if (outcome.status === 500) reportError(onError, outcome.error, request as Req);
+    if (outcome.report) reportError(onError, outcome.error, request as Req);
     if (outcome.decision !== undefined && options.onDenied !== undefined) {
       try {
         await options.onDenied(outcome.decision, request as Req, reply);

@@ -26,7 +26,8 @@ export interface HonoAdmissionOptions<C extends HonoContextLike = HonoContextLik
   /**
    * The meeting and participant this request joins (sync or async; e.g.
    * `c.req.param('meetingId')`). A `join` that throws or returns unusable ids
-   * gets `400 { "error": "invalid-join" }`.
+   * gets `400 { "error": "invalid-join" }`; one that throws or rejects is also
+   * handed to `onError` first.
    */
   join(c: C): JoinIdsResult;
   /**
@@ -37,7 +38,7 @@ export interface HonoAdmissionOptions<C extends HonoContextLike = HonoContextLik
    * Never a request header: forwarded headers count only from the gate's `trustedProxies`.
    */
   peerAddress?(c: C): string | undefined;
-  /** Called with any failure other than a denial (the client gets a bare `500`). Default: `console.error`. */
+  /** Called with any failure other than a denial: a `join` that throws or rejects (`400`), the gate failing (a bare `500`). Default: `console.error`. */
   onError?(error: unknown, c: C): void;
   /**
    * Answer a denial yourself: return the `Response` (a page, a redirect to
@@ -96,7 +97,7 @@ export function honoAdmission<C extends HonoContextLike = HonoContextLike>(gate:
       },
     );
     if (!outcome.admitted) {
-      if (outcome.status === 500) reportError(onError, outcome.error, c);
+      if (outcome.report) reportError(onError, outcome.error, c);
       if (outcome.decision !== undefined && options.onDenied !== undefined) {
         try {
           return await options.onDenied(outcome.decision, c);

@@ -20,6 +20,8 @@ export type AdmissionOutcome =
       readonly headers?: Readonly<Record<string, string>>;
       readonly decision?: Decision;
       readonly error?: unknown;
+      /** The failure is the server's, not the client's (a throwing `join`, the gate failing): `onError` must hear of it. */
+      readonly report?: true;
     };
 
 const MAX_ID_LENGTH = 256;
@@ -54,7 +56,8 @@ export async function admitRequest(gate: Gate, ids: () => unknown, toJoin: (ids:
   try {
     read = readIds(await ids());
   } catch (error) {
-    return { admitted: false, status: 400, body: INVALID_JOIN, error };
+    // A bug in the application (auth middleware not mounted, say): the client gets 400, the log the error.
+    return { admitted: false, status: 400, body: INVALID_JOIN, error, report: true };
   }
   if (read === undefined) return { admitted: false, status: 400, body: INVALID_JOIN };
   let decision: Decision;
@@ -65,7 +68,7 @@ export async function admitRequest(gate: Gate, ids: () => unknown, toJoin: (ids:
     if (isGeoadmitError(error, 'E_INVALID_JOIN') && (error as { argument?: string }).argument?.startsWith('join.')) {
       return { admitted: false, status: 400, body: INVALID_JOIN, error };
     }
-    return { admitted: false, status: 500, body: INTERNAL, error };
+    return { admitted: false, status: 500, body: INTERNAL, error, report: true };
   }
   if (decision.admitted) return { admitted: true, decision };
   const denial = denialResponse(decision);
