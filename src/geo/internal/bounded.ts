@@ -16,10 +16,13 @@
 export const MAX_DEPTH = 512;
 
 /**
- * Decoded nodes one value may expand to. A GeoIP2 City record is a few
- * hundred; nothing that locates an address needs more than this.
+ * Decoded nodes one value (a record, or the metadata map) may expand to. A
+ * GeoIP2 City or Enterprise record decodes to a few hundred (names in eight
+ * languages for the city, its subdivisions, country and continent); this is
+ * twenty times that. A lookup decodes at most one record, so this is also
+ * the most decoding a lookup that misses the memo can do.
  */
-export const MAX_VALUE_NODES = 50_000;
+export const MAX_VALUE_NODES = 8_192;
 
 /** Why a value was refused; the loader wraps it in `E_DB_CORRUPT`. */
 export class UnboundedDataError extends Error {
@@ -49,6 +52,8 @@ export class BoundedData {
   /** Decoded node counts of pointer targets already measured (or IN_PROGRESS). */
   readonly #targets = new Map<number, number>();
   #work: number;
+  /** Steps taken by every measurement so far (what a decoder that reuses each pointer target's value would do). */
+  #steps = 0;
   /** Offset just after the value last measured (set by #value, so it returns one number). */
   #next = 0;
 
@@ -71,6 +76,20 @@ export class BoundedData {
     return this.#value(offset, 0);
   }
 
+  /**
+   * Values visited by every measurement so far. Each pointer target counts
+   * once, so this is the work a decoder that keeps each target's value does
+   * for the same records: what the loader paces its yields by.
+   */
+  get steps(): number {
+    return this.#steps;
+  }
+
+  /** True when `offset` has been measured as a pointer target (a value worth decoding once and sharing). */
+  isPointerTarget(offset: number): boolean {
+    return this.#targets.has(offset);
+  }
+
   #fail(what: string): never {
     throw new UnboundedDataError(what);
   }
@@ -82,6 +101,7 @@ export class BoundedData {
 
   #value(offset: number, depth: number): number {
     if (depth > MAX_DEPTH) this.#fail(`data nested deeper than ${MAX_DEPTH} levels (a pointer cycle?)`);
+    this.#steps++;
     if (--this.#work < 0) this.#fail('decoding would take unbounded work (pointer fan-out)');
     const ctrl = this.#byte(offset);
     let at = offset + 1;

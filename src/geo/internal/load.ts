@@ -79,14 +79,63 @@ function recordReader(buf: Buffer, recordSize: 24 | 28 | 32): (offset: number, r
 /** Work allowed for measuring the metadata map (a real one is a few dozen nodes). */
 const METADATA_WORK = 100_000;
 /**
- * Work and decoded nodes allowed for the data section: a fixed allowance plus
- * a multiple of its size. Real databases decode to fewer nodes than they have
- * bytes; a crafted 1 KB file is held to about a million, tens of milliseconds.
+ * Values the check may decode in the data section. The check decodes each
+ * pointer target once and shares it between the records that point there, so
+ * its work is the number of distinct values it meets: in a database written
+ * by any real writer every value occupies at least one byte of its own and is
+ * met at most twice (as a record and as a pointer target), so twice the
+ * section's size is what a genuine database of that size could need. The
+ * fixed part covers tiny files.
  */
-const dataWork = (bytes: number): number => 1_000_000 + 4 * bytes;
+const dataWork = (bytes: number): number => 100_000 + 2 * bytes;
+/**
+ * Values the records may expand to in total, counting a shared target once
+ * per record that reaches it (what lookups decode, one record each). Real
+ * databases expand to a few values per byte of data section; more than this
+ * is a file built to amplify, refused at open rather than decoded.
+ */
 const dataNodes = (bytes: number): number => 1_000_000 + 16 * bytes;
 /** Longest stretch of loading work between two yields to the event loop (async loads). */
 const SLICE_MS = 25;
+/** Measured values between two looks at the clock while decoding records (a look costs about as much as a few values). */
+const STEPS_PER_CLOCK_CHECK = 2_048;
+
+/**
+ * Where the `maxmind` reader starts decoding the metadata: its own backwards
+ * search for the marker, reproduced byte for byte. That search resets on a
+ * mismatch without re-checking the mismatching byte, so metadata that begins
+ * with the marker's tail makes it pass over the real marker to an earlier
+ * one. Returns -1 where it would find none.
+ */
+export function readerMetadataStart(buffer: Uint8Array): number {
+  const last = METADATA_MARKER.length - 1;
+  let found = 0;
+  let at = buffer.length - 1;
+  while (found <= last && at-- > 0) found += buffer[at] === METADATA_MARKER[last - found] ? 1 : -found;
+  return found > last ? at + found : -1;
+}
+
+/**
+ * A decoder cache that holds pointer targets only while the check runs: the
+ * reader then decodes each shared value once (a fan-out costs what its bytes
+ * do), and lookups afterwards decode uncached, one bounded record at a time.
+ */
+class CheckCache {
+  readonly #values = new Map<number, unknown>();
+  #active = true;
+  constructor(readonly isTarget: (offset: number) => boolean) {}
+  get(offset: number): unknown {
+    return this.#active ? this.#values.get(offset) : undefined;
+  }
+  set(offset: number, value: unknown): void {
+    if (this.#active && this.isTarget(offset)) this.#values.set(offset, value);
+  }
+  /** Drop every value and stop caching (the check is over). */
+  end(): void {
+    this.#active = false;
+    this.#values.clear();
+  }
+}
 
 /**
  * Open `buffer` (the whole content of `file`) as a MaxMind DB, check it and
@@ -137,8 +186,17 @@ function* loadSteps(buffer: Buffer, file: string, options: LoadOptions): Generat
   };
   const markerAt = buffer.lastIndexOf(METADATA_MARKER);
   if (markerAt < 0) throw corrupt(file, 'no metadata section (not an .mmdb file, or truncated)');
-  // The reader decodes the metadata map without limits: prove it bounded first.
   const metadataStart = markerAt + METADATA_MARKER.length;
+  // The reader finds its metadata with a search of its own: it must decode exactly the bytes checked here.
+  const readerStart = readerMetadataStart(buffer);
+  if (readerStart !== metadataStart) {
+    throw corrupt(
+      file,
+      `its metadata marker is ambiguous (the metadata after the last marker, at offset ${metadataStart}, is not what a MaxMind reader would decode${readerStart < 0 ? '' : `, at offset ${readerStart}`})`,
+    );
+  }
+  // The reader decodes the metadata map without limits: prove it bounded first.
+  let bounded: BoundedData | undefined;
   try {
     new BoundedData(buffer, metadataStart, metadataStart, buffer.length, METADATA_WORK).measure(metadataStart);
   } catch (error) {
@@ -147,9 +205,10 @@ function* loadSteps(buffer: Buffer, file: string, options: LoadOptions): Generat
   }
 
   let reader: Reader<never>;
+  // Pointer targets decoded once while the check runs; lookups later memoise the much smaller mapped record instead.
+  const cache = new CheckCache((offset) => bounded?.isPointerTarget(offset) === true);
   try {
-    // No decoder cache: lookups memoise the much smaller mapped record per pointer instead.
-    reader = new Reader<never>(buffer);
+    reader = new Reader<never>(buffer, { cache });
   } catch (error) {
     throw corrupt(file, `metadata cannot be read (${(error as Error).message})`, error);
   }
@@ -180,7 +239,7 @@ function* loadSteps(buffer: Buffer, file: string, options: LoadOptions): Generat
   const dataPointers = new Set<number>();
   const dataStart = treeSize + DATA_SEPARATOR;
   for (let node = 0, offset = 0; node < nodeCount; node++, offset += nodeBytes) {
-    if ((node & 0xffff) === 0xffff && sliceOver()) yield;
+    if ((node & 0xfff) === 0xfff && sliceOver()) yield;
     for (let side = 0; side < 2; side++) {
       const value = readRecord(offset, side === 1);
       if (value <= nodeCount) continue; // another node, or "no data"
@@ -192,43 +251,60 @@ function* loadSteps(buffer: Buffer, file: string, options: LoadOptions): Generat
       dataPointers.add(value);
     }
   }
-  // Decode each record once, with a separate uncached reader, to prove every lookup can decode.
+  // Decode each record once, to prove every lookup can decode.
   // mmdb-lib exposes no public "decode at pointer"; its Reader's resolveDataPointer is the
   // exact code path lookups use, so it is the right thing to exercise (maxmind pinned exactly).
   const probe = reader as unknown as { resolveDataPointer(pointer: number): unknown };
   const decoded = new Map<number, unknown>();
   // Measure before decoding: the reader's decoder would follow a pointer cycle or fan-out forever.
   const sectionBytes = markerAt - dataStart;
-  const bounded = new BoundedData(buffer, dataStart, dataStart, markerAt, dataWork(sectionBytes));
+  const data = new BoundedData(buffer, dataStart, dataStart, markerAt, dataWork(sectionBytes));
+  bounded = data;
   let nodesLeft = dataNodes(sectionBytes);
   const measure = (pointer: number): void => {
     try {
-      nodesLeft -= bounded.measure(pointer - nodeCount + treeSize);
+      nodesLeft -= data.measure(pointer - nodeCount + treeSize);
     } catch (error) {
       if (error instanceof UnboundedDataError) throw corrupt(file, `record at data pointer ${pointer} cannot be decoded safely (${error.message})`, error);
       throw error;
     }
     if (nodesLeft < 0) throw corrupt(file, 'its records decode to far more values than its size allows (pointer fan-out)');
   };
-  let count = 0;
-  yield; // after the tree walk, before decoding
+  yield; // after the tree walk, before measuring
+  // First every record is measured (cheap: no values are built), so a file built to amplify is
+  // refused after a pass over its bytes, before the reader has decoded anything.
+  const unusable = new Set<number>();
+  let clockCheckedAt = 0;
   for (const pointer of dataPointers) {
-    if ((++count & 0x3ff) === 0 && sliceOver()) yield;
-    let rec: unknown;
+    // Paced by work done, not by records: one record may be a value of thousands.
+    if (data.steps - clockCheckedAt >= STEPS_PER_CLOCK_CHECK) {
+      clockCheckedAt = data.steps;
+      if (sliceOver()) yield;
+    }
     try {
       measure(pointer);
+    } catch (error) {
+      if (verify) throw error;
+      unusable.add(pointer);
+    }
+  }
+  // Then decoded, each pointer target once (the check's cache), so this pass costs what the
+  // measuring did. The clock is looked at every few records: a record is at most a bounded value.
+  let count = 0;
+  for (const pointer of dataPointers) {
+    if ((++count & 7) === 0 && sliceOver()) yield;
+    if (unusable.has(pointer)) continue;
+    let rec: unknown;
+    try {
       rec = probe.resolveDataPointer(pointer);
     } catch (error) {
-      if (error instanceof GeoadmitError) {
-        if (verify) throw error;
-        continue;
-      }
       if (verify) throw corrupt(file, `record at data pointer ${pointer} cannot be decoded (${(error as Error).message})`, error);
       continue;
     }
     evidence.add(rec);
     if (decoded.size < cacheSize) decoded.set(pointer, rec);
   }
+  cache.end();
 
   let detection = detectLayout(databaseType, evidence);
   if (!detection.ok && !verify && (detection.kind === 'empty' || detection.kind === 'unrecognised')) {
@@ -253,7 +329,7 @@ function* loadSteps(buffer: Buffer, file: string, options: LoadOptions): Generat
     if (mapped === undefined) {
       tree.dataOffset(pointer); // bounds check before the decoder reads anything
       // A checked file measured every record at load; an unchecked one is measured now.
-      if (!verify) bounded.measure(pointer - nodeCount + treeSize);
+      if (!verify) data.measure(pointer - nodeCount + treeSize);
       mapped = mapper(probe.resolveDataPointer(pointer));
       memo.set(pointer, mapped);
     }
