@@ -166,23 +166,46 @@ describe('console API: refusals', () => {
     expect(s.removed).toEqual([]);
   });
 
-  it('refuses an out-of-jurisdiction demand with 422 (preview and apply), records the refusal, and changes nothing', async () => {
+  it('records an out-of-jurisdiction demand as refused when it is submitted, once however often it is submitted, and changes nothing', async () => {
     const refused: unknown[] = [];
     s.gate.on('restriction.refused', (e) => refused.push(e));
     const hk = { ...CN_DEMAND, id: 'demand-hk', regions: ['HK'] };
-    const preview = await api('POST', 'api/preview', { restriction: hk });
-    expect(preview.status).toBe(422);
-    expect(preview.json).toMatchObject({ error: 'E_OUT_OF_JURISDICTION', path: '$.regions[0]' });
-    expect(String(preview.json.message)).toMatch(/HK/);
-    expect(refused).toHaveLength(0); // a preview is not a demand acted upon
-    const apply = await api('POST', 'api/restrictions', { restriction: hk, digest: null });
-    expect(apply.status).toBe(422);
-    expect(apply.json.error).toBe('E_OUT_OF_JURISDICTION');
+    // The operator submits the demand: the answer is the refusal, and it is on the record.
+    const submitted = await api('POST', 'api/preview', { restriction: hk });
+    expect(submitted.status).toBe(422);
+    expect(submitted.json).toMatchObject({ error: 'E_OUT_OF_JURISDICTION', path: '$.regions[0]', recorded: true, repeat: false });
+    expect(submitted.json.digest).toMatch(/^[0-9a-f]{16}$/);
+    expect(String(submitted.json.message)).toMatch(/HK/);
     expect(refused).toHaveLength(1);
+    // The same document again (its fields in another order; submitted, or sent to be applied) is not a second demand.
+    const again = await api('POST', 'api/preview', { restriction: { scope: hk.scope, regions: ['HK'], authority: hk.authority, kind: hk.kind, id: hk.id } });
+    expect(again.json).toMatchObject({ error: 'E_OUT_OF_JURISDICTION', recorded: true, repeat: true, digest: submitted.json.digest });
+    const apply = await api('POST', 'api/restrictions', { restriction: hk, digest: null });
+    expect(apply).toMatchObject({ status: 422, json: { error: 'E_OUT_OF_JURISDICTION', repeat: true } });
+    expect(refused).toHaveLength(1);
+    // A different refused document is a different demand.
+    const other = await api('POST', 'api/preview', { restriction: { ...hk, reference: 'second letter' } });
+    expect(other.json).toMatchObject({ recorded: true, repeat: false });
+    expect(refused).toHaveLength(2);
     const invalid = await api('POST', 'api/preview', { restriction: { ...CN_DEMAND, regions: ['XX'] } });
-    expect(invalid).toMatchObject({ status: 422, json: { error: 'E_INVALID_RESTRICTION' } });
+    expect(invalid).toMatchObject({ status: 422, json: { error: 'E_INVALID_RESTRICTION', recorded: true } });
     expect(s.gate.restrictions()).toEqual([]);
     expect(s.removed).toEqual([]);
+    await s.sink.flush();
+    const report = await api('GET', 'api/report');
+    const total = (report.json.report as { governmentDemands: { total: { restrictionsRefused: number } } }).governmentDemands.total;
+    expect(total.restrictionsRefused).toBe(3); // HK twice-submitted once, its second letter, the invalid one
+  });
+
+  it('does not record a document refused only because its id is taken (it is not refused on its own)', async () => {
+    const preview = await api('POST', 'api/preview', { restriction: CN_DEMAND });
+    await api('POST', 'api/restrictions', { restriction: CN_DEMAND, digest: preview.json.digest });
+    const refused: unknown[] = [];
+    s.gate.on('restriction.refused', (e) => refused.push(e));
+    const taken = await api('POST', 'api/preview', { restriction: { ...CN_DEMAND, scope: { meetings: ['meeting-A'] } } });
+    expect(taken).toMatchObject({ status: 422, json: { error: 'E_INVALID_RESTRICTION', path: '$.id' } });
+    expect(taken.json).not.toHaveProperty('recorded');
+    expect(refused).toHaveLength(0);
   });
 
   it('answers 404 E_UNKNOWN_RESTRICTION for an unknown id, 404 for unknown routes, 405 for wrong methods', async () => {
@@ -229,10 +252,12 @@ describe('console API: successes', () => {
   it('lists meetings counted by country and subdivision, never an address or a participant id', async () => {
     const res = await api('GET', 'api/overview');
     expect(res.status).toBe(200);
+    // Summed across the fleet (here the gate alone), with the nodes that were counted.
     expect(res.json.meetings).toEqual([
-      { meetingId: 'meeting-A', hostAccountIds: ['acct-a'], participants: 2, countries: { US: 1, HK: 1 }, subdivisions: {} },
-      { meetingId: 'meeting-B', hostAccountIds: ['acct-b'], participants: 2, countries: { CN: 1, US: 1 }, subdivisions: { 'CN-BJ': 1 } },
+      { meetingId: 'meeting-A', hostAccountIds: ['acct-a'], participants: 2, countries: { US: 1, HK: 1 }, subdivisions: {}, nodes: [s.gate.nodeId] },
+      { meetingId: 'meeting-B', hostAccountIds: ['acct-b'], participants: 2, countries: { CN: 1, US: 1 }, subdivisions: { 'CN-BJ': 1 }, nodes: [s.gate.nodeId] },
     ]);
+    expect(res.json.coverage).toEqual({ nodes: [s.gate.nodeId], missing: [], complete: true });
     expect(res.text).not.toMatch(/8\.8\.8|1\.2\.4|202\.181|a-us|b-cn/);
   });
 
@@ -257,7 +282,8 @@ describe('console API: successes', () => {
 
     const applied = await api('POST', 'api/restrictions', { restriction: CN_DEMAND, digest: preview.json.digest });
     expect(applied.status).toBe(201);
-    expect(applied.json.removed).toEqual([{ meetingId: 'meeting-B', participantId: 'b-cn', hostAccountId: 'acct-b' }]);
+    expect(applied.json.removed).toEqual([{ meetingId: 'meeting-B', participantId: 'b-cn', hostAccountId: 'acct-b', nodeId: s.gate.nodeId }]);
+    expect(applied.json.coverage).toEqual({ nodes: [s.gate.nodeId], missing: [], complete: true });
     expect(applied.json.digest).toBe(preview.json.digest);
     expect(s.removed).toEqual(['b-cn']);
 
@@ -375,7 +401,7 @@ describe('console API: successes', () => {
     await laterReader.cancel();
     const types = [...replay.matchAll(/^event: (\S+)$/gm)].map((m) => m[1]);
     // Events since the console was created: the join of c-cn, its removal, the acceptance.
-    expect(types).toEqual(['decision', 'removal', 'restriction.accepted', 'overview']);
+    expect(types).toEqual(['decision', 'restriction.accepted', 'removal', 'overview']);
     expect(replay).toMatch(/"participantId":"c-cn"/);
     expect(replay).not.toMatch(/"address"|"peer"/);
   });

@@ -5,6 +5,7 @@ import type { AuditEvent, AuditEventSource, ErrorEvent, GateEventMap } from '../
 import { assertKnownKeys } from '../internal/options.js';
 import type {
   AuditCheckpointRecord,
+  AuditLine,
   AuditFs,
   AuditGapRecord,
   AuditSinkEventMap,
@@ -16,9 +17,19 @@ import type {
   JsonlAuditSinkOptions,
 } from './types.js';
 import { resolveFs } from './internal/fs.js';
-import { checkpointPath, decodeLine, encodeLine, encodeSerialised, type LineHasher, lineHasher, parseCheckpoint, ZERO_HASH } from './internal/record.js';
+import {
+  type Checkpoint,
+  checkpointPath,
+  decodeLine,
+  encodeLine,
+  encodeSerialised,
+  type LineHasher,
+  lineHasher,
+  parseCheckpoint,
+  ZERO_HASH,
+} from './internal/record.js';
 import { serialiseRecord } from './internal/serialise.js';
-import { type CheckpointSigner, checkpointMac, checkpointSigner, privateSigningKey } from './internal/signing.js';
+import { type CheckpointSigner, checkpointMac, checkpointSigner, privateSigningKey, sameText, verifyCheckpointSignature } from './internal/signing.js';
 
 /** Every event a gate emits; `satisfies` makes the compiler flag a type added to GateEventMap but not here. */
 const GATE_EVENT_TYPES = Object.keys({
@@ -27,6 +38,8 @@ const GATE_EVENT_TYPES = Object.keys({
   'restriction.accepted': true,
   'restriction.refused': true,
   'restriction.lifted': true,
+  'exemption.granted': true,
+  'exemption.revoked': true,
   'geo.reloaded': true,
   'store.disconnected': true,
   'store.reconnected': true,
@@ -252,6 +265,12 @@ class Sink implements JsonlAuditSink {
   #needStart = false;
   /** File name the next `audit.start` record links to (the rotated or vanished file). */
   #previousFile = '';
+  /**
+   * Set when the open file was removed or replaced: the next file must be a
+   * new one. Whatever now sits at the path was not written by this sink, and
+   * continuing its chain would sign it.
+   */
+  #startFresh = false;
   #queue: QueueEntry[] = [];
   #bufferedEvents = 0;
   #inflight: Batch | undefined;
@@ -413,6 +432,13 @@ class Sink implements JsonlAuditSink {
     let st: { size: number } | undefined;
     try {
       st = fs.statSync(this.path);
+      if (st !== undefined && st.size > 0 && this.#startFresh) {
+        throw new GeoadmitError(
+          ErrorCode.AuditIo,
+          `audit log ${this.path}: the file was replaced while the sink had it open; this sink did not write the file now at that path and will not continue or sign its chain (move it aside: a new file then continues the sink's own chain)`,
+          { file: this.path },
+        );
+      }
       if (st !== undefined && st.size > 0) {
         this.#continueChain(this.path, st.size);
       } else if (this.#lastSeq === 0 && this.#rotationIndex > 0) {
@@ -430,6 +456,7 @@ class Sink implements JsonlAuditSink {
       const id = fs.fstatSync(this.#fd);
       this.#ino = { ino: id.ino, dev: id.dev };
       this.#bytes = id.size;
+      this.#startFresh = false;
     } catch (error) {
       if (error instanceof GeoadmitError) throw error;
       throw new GeoadmitError(ErrorCode.AuditIo, `cannot open audit log ${this.path}: ${errorMessage(error)}`, {
@@ -467,19 +494,58 @@ class Sink implements JsonlAuditSink {
     if (start === 0 && size > tail.length) refuse(`the last line is longer than ${MAX_TAIL_BYTES} bytes`);
     const decoded = decodeLine(tail.subarray(start, tail.length - 1).toString('utf8'), this.#c.hasher);
     if (decoded.kind !== 'ok') refuse(`last line: ${decoded.message}`);
-    const last = (decoded as { line: { seq: number; hash: string; event: { type: string } } }).line;
+    const last = (decoded as { line: AuditLine }).line;
     const cpText = fs.readTextSync(checkpointPath(file));
     if (cpText !== undefined) {
       const cp = parseCheckpoint(cpText);
       if (cp === undefined) refuse(`its checkpoint ${checkpointPath(file)} is malformed`);
       else if (cp.seq > last.seq) refuse(`the checkpoint records seq ${cp.seq} but the file ends at seq ${last.seq}: truncated`);
       else if (cp.seq === last.seq && cp.hash !== last.hash) refuse('the checkpoint hash differs from the last line');
+      else this.#checkOwnHead(cp, last, refuse);
+    } else if (this.#c.key !== undefined || this.#c.signer !== undefined) {
+      refuse(
+        `there is no checkpoint (${basename(checkpointPath(file))}), so nothing shows this sink wrote the chain it would continue: it may have been rewritten or cut short`,
+      );
     }
     this.#lastSeq = last.seq;
     this.#lastHash = last.hash;
     this.#lastKind = last.event.type === 'audit.checkpoint' ? 'sign' : 'event';
     this.#unsignedLines = this.#lastKind === 'sign' ? 0 : 1;
     this.#checkpointSeq = cpText === undefined ? -1 : this.#lastSeq;
+  }
+
+  /**
+   * A keyed or signing sink continues only a chain it can show is its own:
+   * the checkpoint must carry a valid HMAC / signature under this sink's
+   * key, and with a signing key every line after the signed head must be
+   * covered by a signature too — the sink never signs lines it did not write.
+   */
+  #checkOwnHead(cp: Checkpoint, last: AuditLine, refuse: (why: string) => never): void {
+    const { key, signer } = this.#c;
+    if (key !== undefined && (cp.mac === undefined || !sameText(cp.mac, checkpointMac(key, cp.seq, cp.hash)))) {
+      refuse('the checkpoint HMAC does not verify with this key: the checkpoint was rewritten, or the log was written with another key');
+    }
+    if (signer === undefined) return;
+    if (!verifyCheckpointSignature(signer.publicKey, cp.seq, cp.hash, cp.signature)) {
+      refuse(
+        cp.signature === undefined
+          ? 'the checkpoint carries no signature: the log was not signed with this key, or its checkpoint was rewritten'
+          : 'the checkpoint signature does not verify with this signing key: the checkpoint was rewritten, or the log was signed with another key',
+      );
+    }
+    if (cp.seq === last.seq) return;
+    // After a signed head, the last line may be a signed checkpoint record over the line before it.
+    const record = last.event as unknown as Record<string, unknown>;
+    const signsLine =
+      last.event.type === 'audit.checkpoint' &&
+      record.seq === last.seq - 1 &&
+      record.hash === last.prev &&
+      verifyCheckpointSignature(signer.publicKey, last.seq - 1, last.prev, record.signature);
+    if (!signsLine) {
+      refuse(
+        `${last.seq - cp.seq} line(s) after the last signature (seq ${cp.seq}) are not signed: written by a process that stopped before signing them, or by someone else; check the log with its public key and move it aside`,
+      );
+    }
   }
 
   #highestRotation(): number {
@@ -824,6 +890,7 @@ class Sink implements JsonlAuditSink {
     this.#closeFd();
     this.#previousFile = basename(this.path);
     this.#checkpointSeq = -1;
+    this.#startFresh = st !== undefined;
     throw new Error('the log file was removed or replaced while open; lines written since are not in it, a new file continues the chain');
   }
 

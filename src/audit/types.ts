@@ -256,7 +256,9 @@ export interface AuditLine {
  * `checkpoint-missing` (no checkpoint file although a key or public key was
  * given); `signature` (a signed `audit.checkpoint` record does not verify:
  * forged, altered or signed by another key); `head` (the log does not contain
- * the head given as `expectHead`: cut short or rewritten after it was published).
+ * the head given as `expectHead`: cut short or rewritten after it was published);
+ * `gap` (in a set of rotated files: a file is missing, out of order, or from
+ * another chain — the message names the file).
  */
 export type AuditProblem =
   | 'edited'
@@ -269,7 +271,8 @@ export type AuditProblem =
   | 'checkpoint'
   | 'checkpoint-missing'
   | 'signature'
-  | 'head';
+  | 'head'
+  | 'gap';
 
 /** A position in a log's chain: a line's sequence number and hash. */
 export interface AuditHead {
@@ -278,6 +281,9 @@ export interface AuditHead {
   /** The line's hash, 64 hex digits. */
   hash: string;
 }
+
+/** What a verification can say of a log's signatures (see {@link AuditVerification.signatures}). */
+export type AuditSignatures = 'verified' | 'unchecked' | 'none';
 
 /** Options of {@link verifyAuditLog}. */
 export interface VerifyAuditLogOptions {
@@ -319,15 +325,37 @@ export interface AuditVerification {
   lastHash?: string;
   /** The last verified line (`{ seq: 0, hash: 64 zeros }` when none verified). */
   head: AuditHead;
+  /**
+   * What can be said of the log's signatures: `verified` (checked with the
+   * `publicKey` given: `signedThrough` says how far they reach), `unchecked`
+   * (the log carries signatures but no public key was given, so nothing
+   * about them is known — a forger can leave old signatures in place), or
+   * `none` (no signature in the log, or none verified with the key given).
+   */
+  signatures: AuditSignatures;
   /** With `publicKey`: the last sequence number covered by a valid signature (absent when none is). */
   signedThrough?: number;
-  /** Fingerprint of the key that signed (SHA-256 of the SPKI DER, hex), as the log states it. */
+  /**
+   * With verified signatures: the lines after `signedThrough`, which no
+   * signature covers (after a crash, or appended by someone without the
+   * key), and the audit events among them. Absent when the signatures reach the last line.
+   */
+  unsignedTail?: { lines: number; events: number };
+  /**
+   * Fingerprint (SHA-256 of the SPKI DER, hex) of the `publicKey` that
+   * verified the signatures — computed from that key, never read from the
+   * log. Absent unless `signatures` is `verified`.
+   */
   publicKeyFingerprint?: string;
   /**
    * The checkpoint's signature (base64) over `head`, when it signs the last
-   * line: what a transparency report commits to. Checked only with `publicKey`.
+   * line and was verified with `publicKey`: what a transparency report commits to.
    */
   signature?: string;
+  /** Sequence number of the file's first line (a rotated file continues the numbering of the one before). */
+  firstSeq?: number;
+  /** The file this one continues (its `audit.start` record's link): its name and last line. */
+  previous?: { file: string; seq: number; hash: string };
   /** Whether a checkpoint was found and checked (`false`: a cut-off tail could not be detected). */
   checkpoint: boolean;
 }

@@ -1,9 +1,10 @@
+import type { KeyObject } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
-import type { KeyObject } from 'node:crypto';
 import { assertKnownKeys } from '../internal/options.js';
-import type { AuditHead, AuditLine, AuditProblem, AuditVerification, VerifyAuditLogOptions } from './types.js';
+import type { AuditHead, AuditLine, AuditProblem, AuditSignatures, AuditVerification, VerifyAuditLogOptions } from './types.js';
 import {
   type Checkpoint,
   checkpointPath,
@@ -15,7 +16,14 @@ import {
   parseCheckpoint,
   ZERO_HASH,
 } from './internal/record.js';
-import { checkpointMac, publicVerifyKey, sameText, verifyCheckpointSignature } from './internal/signing.js';
+import { checkpointMac, publicKeyFingerprint, publicVerifyKey, sameText, verifyCheckpointSignature } from './internal/signing.js';
+
+/**
+ * Lines held back while no signature covers them yet (a report counts only
+ * signed lines of a signed log); beyond this many the walk stops holding
+ * them and a second pass hands on what the signatures turned out to cover.
+ */
+const MAX_HELD_LINES = 50_000;
 
 /** Every option of {@link verifyAuditLog}. */
 const VERIFY_OPTIONS = Object.keys({
@@ -40,13 +48,14 @@ interface RawLine {
  * of any length and cannot tell whether the last line ended with a newline,
  * which is how a torn write shows.
  */
-async function* readLines(path: string, maxLineBytes: number): AsyncGenerator<RawLine[]> {
+async function* readLines(path: string, maxLineBytes: number, onBytes?: (bytes: number) => void): AsyncGenerator<RawLine[]> {
   let n = 0;
   let carry: Buffer[] = [];
   let carryLength = 0;
   let overflow = false;
   const stream = createReadStream(path, { highWaterMark: 1 << 16 });
   for await (const chunk of stream as AsyncIterable<Buffer>) {
+    onBytes?.(chunk.length);
     const batch: RawLine[] = [];
     let start = 0;
     for (let nl = chunk.indexOf(0x0a, start); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
@@ -95,6 +104,11 @@ interface CheckOptions {
   publicKey: KeyObject | undefined;
   expectHead: AuditHead | undefined;
   onLine: ((line: AuditLine) => void) | undefined;
+  /**
+   * `signed`: hand a line to `onLine` only once a verified signature covers
+   * it (lines after the last one are the unsigned tail, never handed on).
+   */
+  release: 'all' | 'signed';
 }
 
 /** Walks the chain one line at a time with one line of lookahead, in constant memory. */
@@ -105,8 +119,20 @@ class ChainChecker {
   #events = 0;
   #lines = 0;
   #signedThrough: number | undefined;
-  #fingerprint: string | undefined;
+  /** Audit events up to `signedThrough`. */
+  #eventsSigned = 0;
   #headSeen = false;
+  #firstSeq: number | undefined;
+  #previous: { file: string; seq: number; hash: string } | undefined;
+  /** Whether the log carries signatures at all (checked or not). */
+  #signaturesSeen = false;
+  /** The trusted checkpoint's line was met in this file, and the events up to it. */
+  #checkpointSeen = false;
+  #eventsAtCheckpoint = 0;
+  /** Lines waiting for a signature (`release: 'signed'`). */
+  #held: AuditLine[] = [];
+  /** Set when too many lines waited: the first sequence number no longer held. */
+  #heldOverflowFrom: number | undefined;
   readonly #o: CheckOptions;
 
   constructor(options: CheckOptions) {
@@ -123,12 +149,44 @@ class ChainChecker {
     return true;
   }
 
-  /** The checkpoint file's signature verified over `seq` (checked by the caller). */
-  signedByCheckpoint(seq: number, fingerprint: string | undefined): void {
-    if (this.#prev !== undefined && this.#prev.seq >= seq && (this.#signedThrough === undefined || seq > this.#signedThrough)) {
+  /**
+   * The checkpoint file's signature verified over its head (checked by the
+   * caller): it counts only when that very line is in this file — a
+   * checkpoint copied from beside another file signs nothing here.
+   */
+  signedByCheckpoint(seq: number): void {
+    if (!this.#checkpointSeen) return;
+    if (this.#signedThrough === undefined || seq > this.#signedThrough) {
       this.#signedThrough = seq;
-      if (fingerprint !== undefined) this.#fingerprint = fingerprint;
+      this.#eventsSigned = this.#eventsAtCheckpoint;
     }
+  }
+
+  /** The log carries a signature (its checkpoint file does), checked or not. */
+  sawSignature(): void {
+    this.#signaturesSeen = true;
+  }
+
+  /** Where a second pass must start handing on lines, when too many were waiting for a signature. */
+  get heldOverflowFrom(): number | undefined {
+    return this.#heldOverflowFrom;
+  }
+
+  #release(through: number): void {
+    if (this.#heldOverflowFrom !== undefined) return;
+    let i = 0;
+    while (i < this.#held.length && (this.#held[i] as AuditLine).seq <= through) this.#o.onLine?.(this.#held[i++] as AuditLine);
+    this.#held.splice(0, i);
+  }
+
+  #hold(line: AuditLine): void {
+    if (this.#heldOverflowFrom !== undefined) return;
+    if (this.#held.length >= MAX_HELD_LINES) {
+      this.#heldOverflowFrom = (this.#held[0] as AuditLine).seq;
+      this.#held = [];
+      return;
+    }
+    this.#held.push(line);
   }
 
   /** Walk the last line; then the checks that need the whole file. */
@@ -139,6 +197,13 @@ class ChainChecker {
     const lastSeq = this.#prev?.seq ?? 0;
     if (this.#lines === 0) {
       this.#found = { problem: 'empty', message: 'the file is empty: an audit log always begins with its audit.start record' };
+      return;
+    }
+    if (cp !== undefined && this.#firstSeq !== undefined && cp.seq < this.#firstSeq) {
+      this.#found = {
+        problem: 'checkpoint',
+        message: `the checkpoint names seq ${cp.seq}, which is not in this file (it begins at seq ${this.#firstSeq}): it belongs to another file`,
+      };
       return;
     }
     if (cp !== undefined && lastSeq < cp.seq) {
@@ -170,19 +235,31 @@ class ChainChecker {
 
   result(checkpointFound: boolean): AuditVerification {
     const head = this.#prev ?? { seq: 0, hash: ZERO_HASH };
+    const key = this.#o.publicKey;
+    const signatures: AuditSignatures =
+      key !== undefined ? (this.#signedThrough !== undefined ? 'verified' : 'none') : this.#signaturesSeen ? 'unchecked' : 'none';
     const result: AuditVerification = {
       ok: this.#found === undefined,
       events: this.#events,
       lines: this.#lines,
       head: { seq: head.seq, hash: head.hash },
       checkpoint: checkpointFound,
+      signatures,
     };
+    if (this.#firstSeq !== undefined) result.firstSeq = this.#firstSeq;
+    if (this.#previous !== undefined) result.previous = this.#previous;
     if (this.#prev !== undefined) {
       result.lastSeq = this.#prev.seq;
       result.lastHash = this.#prev.hash;
     }
-    if (this.#signedThrough !== undefined) result.signedThrough = this.#signedThrough;
-    if (this.#fingerprint !== undefined) result.publicKeyFingerprint = this.#fingerprint;
+    if (signatures === 'verified' && key !== undefined && this.#signedThrough !== undefined) {
+      result.signedThrough = this.#signedThrough;
+      // Named by the key that verified: whatever the log says about its key is the forger's to write.
+      result.publicKeyFingerprint = publicKeyFingerprint(key);
+      if (this.#signedThrough < head.seq) {
+        result.unsignedTail = { lines: head.seq - this.#signedThrough, events: this.#events - this.#eventsSigned };
+      }
+    }
     if (this.#found !== undefined) {
       result.problem = this.#found.problem;
       if (this.#found.line !== undefined) result.line = this.#found.line;
@@ -254,9 +331,14 @@ class ChainChecker {
     if (cp !== undefined && line.seq === cp.seq && line.hash !== cp.hash) {
       return { problem: 'edited', line: n, message: `line ${n} (seq ${line.seq}) differs from the checkpoint's hash` };
     }
-    if (line.event.type === 'audit.checkpoint' && this.#o.publicKey !== undefined) {
-      const bad = this.#checkSigned(line, prev, n);
-      if (bad !== undefined) return bad;
+    let signs = false;
+    if (line.event.type === 'audit.checkpoint') {
+      this.#signaturesSeen = true;
+      if (this.#o.publicKey !== undefined) {
+        const bad = this.#checkSigned(line, prev, n);
+        if (bad !== undefined) return bad;
+        signs = true;
+      }
     }
     const expect = this.#o.expectHead;
     if (expect !== undefined && line.seq === expect.seq) {
@@ -269,10 +351,26 @@ class ChainChecker {
       }
       this.#headSeen = true;
     }
+    if (prev === undefined) {
+      this.#firstSeq = line.seq;
+      this.#previous = previousOf(line.event);
+    }
     this.#prev = { seq: line.seq, hash: line.hash };
     this.#lines++;
     if (!isMetaType(line.event.type)) this.#events++;
-    this.#o.onLine?.(line);
+    if (cp !== undefined && line.seq === cp.seq) {
+      this.#checkpointSeen = true;
+      this.#eventsAtCheckpoint = this.#events;
+    }
+    if (this.#o.release === 'all') this.#o.onLine?.(line);
+    else if (cp !== undefined && line.seq <= cp.seq) {
+      // The checkpoint's signature was checked before the walk: its lines need no wait.
+      this.#release(line.seq);
+      if (this.#heldOverflowFrom === undefined) this.#o.onLine?.(line);
+    } else {
+      if (signs) this.#release(line.seq - 1);
+      this.#hold(line);
+    }
     return undefined;
   }
 
@@ -291,9 +389,21 @@ class ChainChecker {
       };
     }
     this.#signedThrough = prev.seq;
-    if (typeof record.publicKeyFingerprint === 'string') this.#fingerprint = record.publicKeyFingerprint;
+    this.#eventsSigned = this.#events;
     return undefined;
   }
+}
+
+/** The `previous` link of a file's `audit.start` record, when it is well formed. */
+function previousOf(event: AuditLine['event']): { file: string; seq: number; hash: string } | undefined {
+  if (event.type !== 'audit.start') return undefined;
+  const p = (event as { previous?: unknown }).previous as Record<string, unknown> | undefined;
+  if (typeof p !== 'object' || p === null) return undefined;
+  const { file, seq, hash } = p;
+  if (typeof file !== 'string' || typeof seq !== 'number' || !Number.isSafeInteger(seq) || typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash)) {
+    return undefined;
+  }
+  return { file, seq, hash };
 }
 
 async function readCheckpoint(file: string): Promise<{ checkpoint?: Checkpoint; error?: string }> {
@@ -352,7 +462,12 @@ function expectedHead(value: unknown): AuditHead | undefined {
  * Lines after a problem are not handed on.
  * @internal
  */
-export async function scanAuditLog(path: string, options: VerifyAuditLogOptions = {}, onLine?: (line: AuditLine) => void): Promise<AuditVerification> {
+export async function scanAuditLog(
+  path: string,
+  options: VerifyAuditLogOptions = {},
+  onLine?: (line: AuditLine) => void,
+  scan: ScanOptions = {},
+): Promise<AuditVerification> {
   if (typeof options !== 'object' || options === null) {
     throw new GeoadmitError(ErrorCode.InvalidConfig, 'verifyAuditLog: options must be an object', { argument: 'options' });
   }
@@ -370,9 +485,10 @@ export async function scanAuditLog(path: string, options: VerifyAuditLogOptions 
     publicKey,
     expectHead,
     onLine,
+    release: scan.release === 'signed' && publicKey !== undefined ? 'signed' : 'all',
   });
   try {
-    outer: for await (const batch of readLines(path, maxLineBytes)) {
+    outer: for await (const batch of readLines(path, maxLineBytes, scan.onBytes)) {
       for (const raw of batch) if (!checker.push(raw)) break outer;
     }
   } catch (error) {
@@ -387,21 +503,53 @@ export async function scanAuditLog(path: string, options: VerifyAuditLogOptions 
   else if (cp.checkpoint === undefined && cpFile !== false && (options.key !== undefined || publicKey !== undefined)) {
     checker.fail({
       problem: 'checkpoint-missing',
-      message: `no checkpoint (${cpFile}): without it a log cut short cannot be told from a complete one`,
+      message: `no checkpoint (${basename(cpFile)}): without it a log cut short cannot be told from a complete one`,
     });
   }
-  if (publicKey !== undefined && cp.checkpoint !== undefined && untrusted === undefined) {
-    checker.signedByCheckpoint(cp.checkpoint.seq, cp.checkpoint.publicKeyFingerprint);
-  }
+  if (cp.checkpoint?.signature !== undefined) checker.sawSignature();
+  if (publicKey !== undefined && cp.checkpoint !== undefined && untrusted === undefined) checker.signedByCheckpoint(cp.checkpoint.seq);
   const result = checker.result(cp.checkpoint !== undefined);
-  // The checkpoint's signature over the head is what a report commits to; without
-  // `publicKey` it is passed on unchecked (the report's readers check it).
+  // The checkpoint's signature over the head is what a report commits to, once checked with the key.
   const signed = cp.checkpoint;
-  if (signed?.signature !== undefined && untrusted === undefined && signed.seq === result.head.seq && signed.hash === result.head.hash) {
+  if (
+    result.signatures === 'verified' &&
+    signed?.signature !== undefined &&
+    untrusted === undefined &&
+    signed.seq === result.head.seq &&
+    signed.hash === result.head.hash
+  ) {
     result.signature = signed.signature;
-    if (signed.publicKeyFingerprint !== undefined) result.publicKeyFingerprint ??= signed.publicKeyFingerprint;
+  }
+  const from = checker.heldOverflowFrom;
+  if (onLine !== undefined && from !== undefined && result.signedThrough !== undefined && result.signedThrough >= from) {
+    await handOn(path, maxLineBytes, lineHasher(options.key), from, result.signedThrough, onLine);
   }
   return result;
+}
+
+/** How {@link scanAuditLog} hands lines on. @internal */
+export interface ScanOptions {
+  /** `signed`: with a public key, only lines a verified signature covers reach `onLine`. */
+  release?: 'all' | 'signed';
+  /** Bytes read so far, per chunk (progress). */
+  onBytes?: (bytes: number) => void;
+}
+
+/** Second pass over a verified file: hand on the lines `from`..`through` (too many to hold while waiting for their signature). */
+async function handOn(path: string, maxLineBytes: number, hasher: LineHasher, from: number, through: number, onLine: (line: AuditLine) => void): Promise<void> {
+  try {
+    for await (const batch of readLines(path, maxLineBytes)) {
+      for (const raw of batch) {
+        const decoded = raw.text === undefined ? undefined : decodeLine(raw.text, hasher);
+        // The file changed since it was verified: stop rather than count what was not verified.
+        if (decoded?.kind !== 'ok') return;
+        if (decoded.line.seq > through) return;
+        if (decoded.line.seq >= from) onLine(decoded.line);
+      }
+    }
+  } catch (error) {
+    throw new GeoadmitError(ErrorCode.AuditIo, `cannot read audit log ${path}: ${(error as Error).message}`, { file: path, cause: error });
+  }
 }
 
 /**

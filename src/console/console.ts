@@ -4,10 +4,14 @@ import type { JsonlAuditSink } from '../audit/types.js';
 import { ErrorCode, GeoadmitError, isGeoadmitError } from '../errors/index.js';
 import type { Gate, RestrictResult } from '../gate/index.js';
 import { assertKnownKeys } from '../internal/options.js';
+import { canonicalJson } from '../internal/canonical-json.js';
 import { isPlainObject } from '../internal/objects.js';
 import { buildTransparencyReport, renderReportHtml } from '../report/index.js';
+import { validateRestriction } from '../restrictions/index.js';
 import type { NormalizedRestriction } from '../restrictions/types.js';
 import { EventHub } from './internal/events.js';
+import { Exemptions } from './internal/exemptions.js';
+import { fleetOverview } from './internal/fleet.js';
 import { bearerMatches, HttpProblem, readJsonBody, sendJson, sendProblem, sha256 } from './internal/http.js';
 import { ConsolePage } from './internal/page.js';
 import type { ConsoleAuditLog, ConsoleHandler, ConsoleOptions } from './types.js';
@@ -24,7 +28,18 @@ const MIN_TOKEN_LENGTH = 32;
 const KNOWN_OPTIONS = ['token', 'authorize', 'basePath', 'auditLog', 'cors', 'maxBodyBytes', 'heartbeatMs', 'overviewIntervalMs'] as const;
 
 /** The methods of each API route, for 405 answers. */
-const ALLOWED: Partial<Record<string, string>> = { overview: 'GET', restrictions: 'GET, POST', preview: 'POST', events: 'GET', report: 'GET' };
+const ALLOWED: Partial<Record<string, string>> = {
+  overview: 'GET',
+  restrictions: 'GET, POST',
+  preview: 'POST',
+  events: 'GET',
+  report: 'GET',
+  exemptions: 'GET, POST',
+  'exemptions/preview': 'POST',
+};
+
+/** How many refused documents a console remembers, so the same one submitted again is not recorded twice. */
+const REMEMBERED_REFUSALS = 1000;
 
 /** Statuses of the gate's refusals: the document was understood and refused (422), or the store is down (503). */
 const REFUSAL_STATUS: Partial<Record<string, number>> = {
@@ -63,7 +78,10 @@ const REFUSAL_STATUS: Partial<Record<string, number>> = {
  */
 export function createConsole(gate: Gate, options: ConsoleOptions): ConsoleHandler {
   const config = checkOptions(gate, options);
-  const hub = new EventHub(gate, config.heartbeatMs, config.overviewIntervalMs, async () => ({ meetings: gate.overview() }));
+  const hub = new EventHub(gate, config.heartbeatMs, config.overviewIntervalMs, () => fleetOverview(gate));
+  const exemptions = new Exemptions(gate, config.maxBodyBytes);
+  // Digests of refused documents this console already recorded (oldest first).
+  const recordedRefusals = new Set<string>();
   const page = new ConsolePage(config.auditLogPath !== undefined);
   const expected = config.token === undefined ? undefined : sha256(config.token);
 
@@ -87,13 +105,21 @@ export function createConsole(gate: Gate, options: ConsoleOptions): ConsoleHandl
         { 'www-authenticate': 'Bearer' },
       );
     }
-    if (route === 'overview' && method === 'GET') return sendJson(res, 200, { meetings: gate.overview() }, cors);
+    if (route === 'overview' && method === 'GET') return sendJson(res, 200, await fleetOverview(gate), cors);
     if (route === 'restrictions' && method === 'GET') {
-      return sendJson(res, 200, { restrictions: gate.restrictions().map(listed) }, cors);
+      const granted = await exemptions.list();
+      return sendJson(res, 200, { restrictions: gate.restrictions().map((r) => listed(r, granted)), exemptionsSupported: exemptions.supported }, cors);
     }
     if (route === 'preview' && method === 'POST') {
+      // Submitting a demand: the preview of one geoadmit can take, or the record of one it must refuse.
       const body = await restrictionBody(req, config.maxBodyBytes, false);
-      return sendJson(res, 200, impact(await gate.preview(body.restriction as Document), false), cors);
+      let previewed: RestrictResult;
+      try {
+        previewed = await gate.preview(body.restriction as Document);
+      } catch (error) {
+        throw await recordRefusal(body.restriction, error);
+      }
+      return sendJson(res, 200, impact(previewed, false), cors);
     }
     if (route === 'restrictions' && method === 'POST') {
       const body = await restrictionBody(req, config.maxBodyBytes, true);
@@ -101,11 +127,10 @@ export function createConsole(gate: Gate, options: ConsoleOptions): ConsoleHandl
       try {
         previewed = await gate.preview(body.restriction as Document);
       } catch (error) {
-        // A document the gate refuses applies nothing whatever its digest: let `restrict` refuse it
-        // too, so the refusal is recorded (`restriction.refused`) and reaches the transparency report.
-        if (!isGeoadmitError(error) || REFUSAL_STATUS[error.code] !== 422) throw error;
+        // A document the gate refuses applies nothing whatever its digest: record the refusal (once).
+        throw await recordRefusal(body.restriction, error);
       }
-      if (previewed !== undefined && previewed.digest !== body.digest) {
+      if (previewed.digest !== body.digest) {
         throw new HttpProblem(409, {
           error: 'digest-mismatch',
           message: `the document's digest is ${previewed.digest}, not the previewed ${JSON.stringify(body.digest)}: nothing was applied; preview it again`,
@@ -117,7 +142,11 @@ export function createConsole(gate: Gate, options: ConsoleOptions): ConsoleHandl
     if (route.startsWith('restrictions/') && method === 'DELETE') {
       const id = decode(route.slice('restrictions/'.length));
       const lifted = await gate.lift(id);
-      return sendJson(res, 200, { restriction: listed(lifted) }, cors);
+      return sendJson(res, 200, { restriction: listed(lifted, []) }, cors);
+    }
+    if (route === 'exemptions' || route.startsWith('exemptions/')) {
+      const answered = await exemptions.route(req, route, method);
+      if (answered !== undefined) return sendJson(res, answered.status, answered.body, cors);
     }
     if (route === 'events' && method === 'GET') {
       if (hub.closed) {
@@ -127,11 +156,41 @@ export function createConsole(gate: Gate, options: ConsoleOptions): ConsoleHandl
       return hub.open(res, cors);
     }
     if (route === 'report' && method === 'GET') return report(req, res, cors);
-    const allow = ALLOWED[route] ?? (route.startsWith('restrictions/') ? 'DELETE' : undefined);
+    const allow =
+      ALLOWED[route] ??
+      (route.startsWith('restrictions/') ? 'DELETE' : route.endsWith('/preview-revoke') ? 'POST' : route.startsWith('exemptions/') ? 'DELETE' : undefined);
     if (allow !== undefined) {
       throw new HttpProblem(405, { error: 'method-not-allowed', message: `${method} is not supported on api/${route} (use ${allow})` }, { allow });
     }
     throw new HttpProblem(404, { error: 'not-found', message: `no route api/${route}` });
+  }
+
+  /**
+   * A submitted document the gate refuses is a demand received and refused:
+   * record it once (`restriction.refused`, through `restrict`, which refuses it
+   * the same way). Only a document refused on its own is recorded — one
+   * refused merely because its id is taken now could be accepted by `restrict`
+   * a moment later, unseen. Answers the refusal to throw, with `recorded`.
+   */
+  async function recordRefusal(document: unknown, error: unknown): Promise<unknown> {
+    if (!isGeoadmitError(error) || REFUSAL_STATUS[error.code] !== 422) return error;
+    try {
+      validateRestriction(document);
+      return error; // valid in itself: refused only for what is registered now
+    } catch {
+      // refused whatever is registered: `restrict` refuses it too
+    }
+    const digest = refusedDigest(document);
+    if (recordedRefusals.has(digest)) return new RecordedRefusal(error, digest, false);
+    try {
+      await gate.restrict(document as Document);
+    } catch (refusal) {
+      recordedRefusals.add(digest);
+      if (recordedRefusals.size > REMEMBERED_REFUSALS) recordedRefusals.delete(recordedRefusals.values().next().value as string);
+      return new RecordedRefusal(isGeoadmitError(refusal) ? refusal : error, digest, true);
+    }
+    // Unreachable while validation is deterministic; never claim a refusal for a registered document.
+    throw new GeoadmitError(ErrorCode.InvalidRestriction, 'the document was refused by preview but accepted when recorded', {});
   }
 
   // One read of the log serves every request that arrives while it runs (a page reloads its report after events).
@@ -232,9 +291,36 @@ function locate(req: IncomingMessage, base: string): { route: string | undefined
   return undefined;
 }
 
+/** A refusal of a submitted document, with whether this submission recorded it or an earlier one did. */
+class RecordedRefusal {
+  constructor(
+    readonly error: GeoadmitError,
+    readonly digest: string,
+    readonly recorded: boolean,
+  ) {}
+}
+
+/** The digest a refused document is known by (as an accepted one's: canonical JSON, SHA-256, 16 hex digits). */
+function refusedDigest(document: unknown): string {
+  let text: string;
+  try {
+    text = canonicalJson(document);
+  } catch {
+    text = String(document);
+  }
+  return sha256(text).toString('hex').slice(0, 16);
+}
+
 function answerError(res: ServerResponse, error: unknown, cors: Record<string, string>): void {
   if (res.headersSent) return void res.destroy();
   if (error instanceof HttpProblem) return sendProblem(res, error, cors);
+  if (error instanceof RecordedRefusal) {
+    const { error: e } = error;
+    // `repeat`: the same document was refused before; it is on the record once, not again.
+    const body: Record<string, unknown> = { error: e.code, message: e.message, digest: error.digest, recorded: true, repeat: !error.recorded };
+    if (e.path !== undefined) body.path = e.path;
+    return sendJson(res, REFUSAL_STATUS[e.code] ?? 422, body, cors);
+  }
   if (isGeoadmitError(error)) {
     const status = REFUSAL_STATUS[error.code] ?? 500;
     const body: Record<string, unknown> = { error: error.code, message: error.message };
@@ -246,8 +332,8 @@ function answerError(res: ServerResponse, error: unknown, cors: Record<string, s
   sendJson(res, 500, { error: 'internal', message: 'internal error' }, cors);
 }
 
-/** A restriction as listed: its document plus what the gate made of it. */
-function listed(r: NormalizedRestriction): Record<string, unknown> {
+/** A restriction as listed: its document plus what the gate made of it, its public notice and its exemptions. */
+function listed(r: NormalizedRestriction, granted: readonly Record<string, unknown>[]): Record<string, unknown> {
   const now = Date.now();
   return {
     id: r.id,
@@ -261,6 +347,9 @@ function listed(r: NormalizedRestriction): Record<string, unknown> {
     ...(r.validUntil === undefined ? {} : { validUntil: new Date(r.validUntil).toISOString() }),
     active: (r.validFrom === undefined || r.validFrom <= now) && (r.validUntil === undefined || now < r.validUntil),
     ...(r.reference === undefined ? {} : { reference: r.reference }),
+    ...(r.notice === undefined ? {} : { notice: r.notice }),
+    ...(r.appeal === undefined ? {} : { appeal: r.appeal }),
+    exemptions: granted.filter((x) => x.restrictionId === r.id),
     document: r.source,
   };
 }
@@ -271,8 +360,9 @@ function listed(r: NormalizedRestriction): Record<string, unknown> {
  * `wouldRemove` (preview) who of them an enforce-mode restriction inside its
  * window removes, `removed` / `pending` (registration) what happened.
  */
-function impact(result: RestrictResult, applied: boolean): Record<string, unknown> {
+function impact(result: RestrictResult & { coverage?: unknown }, applied: boolean): Record<string, unknown> {
   const common = {
+    ...(result.coverage === undefined ? {} : { coverage: result.coverage }),
     restriction: result.restriction.source,
     digest: result.digest,
     mode: result.restriction.mode,

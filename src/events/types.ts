@@ -120,6 +120,12 @@ export interface RestrictionRefusedEvent extends EventBase {
   restrictionId?: string;
   /** The `kind` as given (possibly invalid), when present. */
   kind?: string;
+  /**
+   * Digest of the refused document (as `restriction.accepted` carries for an
+   * accepted one), when it could be computed: the same document refused
+   * again has the same digest, so a report counts it as one demand.
+   */
+  digest?: string;
   /** The authority as given, when it could be read. */
   authority?: AuditAuthority;
   /** The regions as given, when they could be read. */

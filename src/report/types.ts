@@ -1,9 +1,24 @@
 import type { KeyObject } from 'node:crypto';
-import type { AuditHead } from '../audit/types.js';
+import type { AuditHead, AuditSignatures } from '../audit/types.js';
 import type { AuditEvent } from '../events/types.js';
 
 /** Where a report's events come from: log files (verified first) or events in hand. */
-export type ReportInput = string | readonly string[] | Iterable<AuditEvent> | AsyncIterable<AuditEvent>;
+export type ReportInput = string | readonly (string | ReportLog)[] | Iterable<AuditEvent> | AsyncIterable<AuditEvent>;
+
+/** A public key of signed logs: an Ed25519 `KeyObject`, or SPKI PEM text. */
+export type ReportPublicKey = KeyObject | string;
+
+/** One log file of a report, with what the report needs to know of it. */
+export interface ReportLog {
+  /** The file on this machine (read, never printed). */
+  path: string;
+  /** What the report calls it (default: the file's base name). Server paths stay out of public output. */
+  name?: string;
+  /** The public key its signatures are checked with (overrides `publicKeys`). */
+  publicKey?: ReportPublicKey;
+  /** How the report's readers know that key: the file name the "how to check" line names (e.g. `audit-signing.pub`). */
+  publicKeyFile?: string;
+}
 
 /** Options of {@link buildTransparencyReport}. */
 export interface TransparencyReportOptions {
@@ -13,8 +28,25 @@ export interface TransparencyReportOptions {
   to?: string | Date;
   /** HMAC key the logs were written with (see the sink's `key`). */
   key?: string | Uint8Array;
-  /** Public key of signed logs (see the sink's `signingKey`): signatures are then checked before they are committed to. */
-  publicKey?: KeyObject | string;
+  /** Public key of signed logs (see the sink's `signingKey`): the same as `publicKeys: [publicKey]`. */
+  publicKey?: ReportPublicKey;
+  /**
+   * Public keys the logs' signatures are checked with: a list (each log is
+   * checked with the key it names among them, else the first), or one key
+   * per log, keyed by the path as given or the log's name. A log is
+   * reported **signed** only when its signatures verified with a key given
+   * here; otherwise its signatures are reported "not checked". The key
+   * fingerprint a report shows is computed from the key that verified.
+   *
+   * @example
+   * buildTransparencyReport('audit.jsonl', { publicKeys: [readFileSync('audit-signing.pub', 'utf8')] })
+   * buildTransparencyReport(['a/audit.jsonl', 'b/audit.jsonl'], { publicKeys: { 'a/audit.jsonl': keyA, 'b/audit.jsonl': keyB } })
+   */
+  publicKeys?: readonly ReportPublicKey[] | Readonly<Record<string, ReportPublicKey>>;
+  /** Names of the logs in the report, keyed by the path as given (default: each file's base name). */
+  names?: Readonly<Record<string, string>>;
+  /** Called as the logs are read: bytes read so far of all of them, and their total size (progress display). */
+  onProgress?: (read: number, total: number) => void;
   /**
    * Distinct meetings are counted exactly up to this many per counter
    * (default 100,000); beyond it a HyperLogLog sketch (about 1% error) takes
@@ -111,12 +143,32 @@ export interface ReportCategory {
 
 /** One input of the report. */
 export interface ReportSource {
-  /** The file, or `events` for events given in memory. */
+  /** The log's name (see {@link ReportLog.name}; never a server path), or `events` for events given in memory. */
   name: string;
-  /** Whether the file's hash chain verified; `null` for events given in memory (nothing to verify). */
+  /** Whether the file's hash chain verified (and, in a set of rotated files, links to the one before); `null` for events given in memory (nothing to verify). */
   verified: boolean | null;
-  /** Events read from it (for a file that did not verify: the verified prefix, which is all the report uses). */
+  /**
+   * Events counted from it: for a file that did not verify, the verified
+   * prefix; for a log whose signatures verified, the part they cover (see `unsignedTail`).
+   */
   events: number;
+  /**
+   * What is known of its signatures: `verified` with a public key given,
+   * `unchecked` (signed, but no key was given: nobody checked), `none`.
+   * Absent for events given in memory.
+   */
+  signatures?: AuditSignatures;
+  /** With verified signatures: the last sequence number a signature covers. */
+  signedThrough?: number;
+  /**
+   * Lines after the last signature (after a crash, or appended by someone
+   * without the key) and the events among them: shown, never counted in the figures.
+   */
+  unsignedTail?: { lines: number; events: number };
+  /** The earlier file this log continues when that file is not part of the report (the report starts mid-chain). */
+  continues?: string;
+  /** The file name of the public key that verified it, when the caller named one (for the "how to check" line). */
+  publicKeyFile?: string;
   /** Why the file failed verification, as a problem code; absent when it verified. */
   problem?: string;
   /** 1-based line of the file where verification failed, when it did. */
@@ -129,9 +181,9 @@ export interface ReportSource {
    * short or rewritten after the report was published. Absent for events given in memory.
    */
   head?: AuditHead;
-  /** Ed25519 signature (base64) of the head, when the log is signed and its checkpoint signs the head. */
+  /** Ed25519 signature (base64) of the head, when it was verified with the public key. */
   signature?: string;
-  /** SHA-256 of the signing key's SPKI DER encoding, hex, when the log is signed. */
+  /** SHA-256 of the SPKI DER encoding of the key that verified the signatures, hex (computed from that key, never read from the log). */
   publicKeyFingerprint?: string;
 }
 

@@ -252,6 +252,7 @@ const SHAPES: ReadonlyMap<string, Shape> = new Map<string, Shape>([
       type: scalar,
       time: scalar,
       restrictionId: scalar,
+      digest: scalar,
       kind: scalar,
       authority,
       regions: strings,

@@ -95,13 +95,17 @@ export function publicVerifyKey(value: unknown, argument = 'publicKey'): crypto.
 /** Signs checkpoints with the sink's key. */
 export interface CheckpointSigner {
   readonly fingerprint: string;
+  /** The public half: what the sink checks an existing log's signatures with before continuing it. */
+  readonly publicKey: crypto.KeyObject;
   sign(seq: number, hash: string): string;
 }
 
 export function checkpointSigner(key: crypto.KeyObject): CheckpointSigner {
-  const fingerprint = publicKeyFingerprint(crypto.createPublicKey(key));
+  const publicKey = crypto.createPublicKey(key);
+  const fingerprint = publicKeyFingerprint(publicKey);
   return {
     fingerprint,
+    publicKey,
     sign: (seq, hash) => crypto.sign(null, checkpointMessage(seq, hash), key).toString('base64'),
   };
 }

@@ -10,6 +10,8 @@ const FORWARDED = [
   'restriction.accepted',
   'restriction.refused',
   'restriction.lifted',
+  'exemption.granted',
+  'exemption.revoked',
   'warning',
   'geo.reloaded',
   'store.disconnected',
@@ -111,7 +113,9 @@ export class EventHub {
   /** Start a stream on `res`; it ends when the client goes away or the hub closes. */
   async open(res: ServerResponse, headers: Record<string, string>): Promise<void> {
     // The first overview is ready before the stream opens, so a stream never starts on a stale or missing one.
-    const first = frame('overview', await this.#overview());
+    const data = await this.#overview();
+    const text = JSON.stringify(data);
+    const first = `event: overview\ndata: ${text}\n\n`;
     if (this.#closed || res.destroyed) return void res.destroy();
     res.writeHead(200, {
       ...BASE_HEADERS,
@@ -123,6 +127,7 @@ export class EventHub {
     res.flushHeaders();
     const client: Client = { res, blocked: false, blockedBeats: 0, queue: [], queuedBytes: 0, overview: undefined };
     if (this.#clients.size === 0) this.#start();
+    this.#lastOverview = text;
     this.#clients.add(client);
     res.on('close', () => {
       this.#clients.delete(client);

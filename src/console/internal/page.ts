@@ -33,8 +33,12 @@ button{font:inherit;font-weight:600;padding:.45rem .9rem;border-radius:6px;borde
 button.primary{background:var(--accent);border-color:var(--accent);color:var(--on-accent)}button.danger{background:var(--bad);border-color:var(--bad);color:var(--on-accent)}
 td button{margin:0;padding:.2rem .6rem}
 :focus-visible{outline:3px solid var(--accent);outline-offset:2px}
-#preview{margin-top:1rem;padding:.75rem;border:2px solid var(--accent);border-radius:8px}#preview:focus{outline:none}
-#preview ul{margin:.2rem 0;padding-left:1.2rem}.none{color:var(--mute);margin:.2rem 0}
+#preview,.panel{margin-top:1rem;padding:.75rem;border:2px solid var(--accent);border-radius:8px}#preview:focus,.panel:focus{outline:none}
+#preview ul,.panel ul{margin:.2rem 0;padding-left:1.2rem}.none{color:var(--mute);margin:.2rem 0}
+.details{color:var(--mute);font-family:ui-monospace,monospace;font-size:.8rem;overflow-wrap:anywhere;margin:.4rem 0 0}.detail{color:var(--mute);font-family:ui-monospace,monospace;font-size:.75rem}
+.fleet-warning{background:var(--bad);color:var(--on-accent);border-radius:6px;padding:.6rem .8rem;margin:.5rem 0;font-size:1rem}.fleet-warning.banner{margin:0 0 1rem;font-size:1.05rem}
+.recorded{font-weight:600}.notice{margin:.1rem 0;font-size:.85rem}.exemption{margin:.1rem 0;font-size:.85rem}.exemption button{margin:0 0 0 .25rem;padding:.1rem .5rem;font-size:.8rem}
+#exempt-s{grid-column:1/-1}.actions-cell button{margin:.1rem .2rem .1rem 0}
 .refusal{border-left:4px solid var(--bad);padding-left:.75rem}.refusal h3{color:var(--bad)}.code{font-family:ui-monospace,monospace;font-size:.9rem;overflow-wrap:anywhere}
 .warning{color:var(--warn);font-weight:600}.undisturbed{color:var(--ok)}.ok{color:var(--ok);font-weight:600}.error{color:var(--bad);font-weight:600}
 #activity{list-style:none;margin:0;padding:0;max-height:22rem;overflow:auto;font-size:.85rem}
@@ -42,7 +46,10 @@ td button{margin:0;padding:.2rem .6rem}
 #activity .removal,#activity .restriction-refused{color:var(--bad)}#activity .restriction-accepted{color:var(--accent)}
 .figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(8.5rem,1fr));gap:.5rem;margin:.5rem 0}
 @media (max-width:40rem){main{padding:.5rem}section{padding:.6rem .7rem}#meetings thead{display:none}#meetings tr{display:block;padding:.35rem 0;border-bottom:1px solid var(--line)}
-#meetings th{display:block;border:0;padding:.1rem .25rem}#meetings td{display:flex;gap:.5rem;border:0;padding:.05rem .25rem;text-align:left}#meetings td::before{content:attr(data-label);flex:0 0 7rem;color:var(--mute);font-size:.85rem}}
+#meetings th{display:block;border:0;padding:.1rem .25rem}#meetings td{display:flex;gap:.5rem;border:0;padding:.05rem .25rem;text-align:left}#meetings td::before{content:attr(data-label);flex:0 0 7rem;color:var(--mute);font-size:.85rem}
+#restrictions thead{display:none}#restrictions tr{display:block;padding:.35rem 0;border-bottom:1px solid var(--line)}#restrictions th{display:block;border:0;padding:.1rem .25rem}
+#restrictions td{display:flex;flex-wrap:wrap;gap:0 .5rem;border:0;padding:.05rem .25rem}#restrictions td::before{content:attr(data-label);flex:0 0 6.5rem;color:var(--mute);font-size:.85rem}
+#restrictions td>*{flex:1 1 12rem;min-width:0}}
 .figures div{background:var(--panel);border:1px solid var(--line);border-radius:6px;padding:.4rem .6rem}
 .figures dt{font-size:.8rem;color:var(--mute)}.figures dd{margin:0;font-size:1.3rem;font-weight:700;font-variant-numeric:tabular-nums}
 #report-frame{width:100%;height:32rem;border:1px solid var(--line);border-radius:6px;background:#fff}
@@ -58,6 +65,7 @@ function body(hasReport: boolean): string {
 <button id="signout" type="button" hidden>Sign out</button>
 </header>
 <main>
+<div id="fleet-warning" class="fleet-warning banner" role="alert" hidden></div>
 <noscript><p class="error">The console needs JavaScript (its one script is part of this page; nothing is loaded from elsewhere).</p></noscript>
 <section id="signin" aria-labelledby="signin-h">
 <h2 id="signin-h">Sign in</h2>
@@ -73,8 +81,9 @@ function body(hasReport: boolean): string {
 <section id="meetings-s" aria-labelledby="meetings-h">
 <h2 id="meetings-h">Live meetings</h2>
 <p id="live" class="hint">Connecting to live updates…</p>
+<p id="fleet" class="hint"></p>
 <div class="scroll"><table id="meetings">
-<thead><tr><th scope="col">Meeting</th><th scope="col">Host accounts</th><th scope="col" class="n">Present</th><th scope="col">By country</th><th scope="col">By region</th></tr></thead>
+<thead><tr id="meetings-head"><th scope="col">Meeting</th><th scope="col">Host accounts</th><th scope="col" class="n">Present</th><th scope="col">By country</th><th scope="col">By region</th><th scope="col">Nodes</th></tr></thead>
 <tbody id="meetings-body"></tbody>
 </table></div>
 <p id="meetings-empty" class="hint">No meeting has participants right now.</p>
@@ -94,12 +103,15 @@ function body(hasReport: boolean): string {
 <div><label for="f-authority">Authority name</label><input id="f-authority" autocomplete="off" placeholder="e.g. Example Authority"></div>
 <div><label for="f-jurisdiction">Authority jurisdiction</label><input id="f-jurisdiction" autocomplete="off" placeholder="e.g. CN"></div>
 <div><label for="f-regions">Regions (ISO codes, comma-separated)</label><input id="f-regions" autocomplete="off" placeholder="e.g. CN, CN-XZ"></div>
-<div><label for="f-mode">Mode</label><select id="f-mode"><option value="enforce">enforce</option><option value="dry-run">dry-run (report only)</option></select></div>
+<div><label for="f-mode">Mode</label><select id="f-mode"><option value="enforce">enforce: refuse entry and remove</option><option value="dry-run">report only: record matches, act on nobody</option></select></div>
 <div><label for="f-meetings">Scope: meetings</label><input id="f-meetings" autocomplete="off" placeholder="e.g. meeting-A, meeting-B"></div>
 <div><label for="f-hosts">Scope: host accounts</label><input id="f-hosts" autocomplete="off" placeholder="e.g. acct-42"></div>
 <div><label for="f-from">Valid from (UTC, optional)</label><input id="f-from" type="datetime-local"></div>
 <div><label for="f-until">Valid until (UTC, optional)</label><input id="f-until" type="datetime-local"></div>
 <div><label for="f-reference">Reference (optional)</label><input id="f-reference" autocomplete="off" placeholder="e.g. letter 2020-117"></div>
+<div><label for="f-notice">Notice to the people affected (optional)</label><input id="f-notice" autocomplete="off" maxlength="500" placeholder="e.g. Unavailable in your region by order of …"></div>
+<div><label for="f-notice-url">Notice link, https (optional)</label><input id="f-notice-url" type="url" autocomplete="off" placeholder="https://example.org/notices/2020-117"></div>
+<div><label for="f-appeal-url">How to appeal, https link (optional)</label><input id="f-appeal-url" type="url" autocomplete="off" placeholder="https://example.org/appeal"></div>
 </div>
 </div>
 <div id="entry-json" hidden>
@@ -107,7 +119,7 @@ function body(hasReport: boolean): string {
 <textarea id="f-json" rows="14" spellcheck="false"></textarea>
 </div>
 <button type="submit" class="primary">Preview impact</button>
-<p class="hint">Nothing happens until you confirm the preview.</p>
+<p class="hint">Nothing is applied until you confirm the preview. A demand geoadmit must refuse is recorded as refused when you submit it (once, however often it is submitted).</p>
 </form>
 <div id="preview" tabindex="-1" aria-live="polite" hidden></div>
 </section>
@@ -119,10 +131,28 @@ function body(hasReport: boolean): string {
 <section id="restrictions-s" aria-labelledby="restrictions-h">
 <h2 id="restrictions-h">Restrictions</h2>
 <div class="scroll"><table id="restrictions">
-<thead><tr><th scope="col">Id</th><th scope="col">Kind</th><th scope="col">Authority</th><th scope="col">Regions</th><th scope="col">Scope</th><th scope="col">Mode</th><th scope="col">Window</th><th scope="col"><span>Action</span></th></tr></thead>
+<thead><tr><th scope="col">Id</th><th scope="col">Kind</th><th scope="col">Authority</th><th scope="col">Regions</th><th scope="col">Scope</th><th scope="col">Mode</th><th scope="col">Window</th><th scope="col">Notice</th><th scope="col">Exemptions</th><th scope="col"><span>Action</span></th></tr></thead>
 <tbody id="restrictions-body"></tbody>
 </table></div>
 <p id="restrictions-empty" class="hint">No restriction is registered.</p>
+</section>
+<section id="exempt-s" aria-labelledby="exempt-h">
+<h2 id="exempt-h">Grant an exemption</h2>
+<p class="hint">After an appeal: a participant shown to be elsewhere, a host account or a licensed network that one restriction should not cover. It never lifts another restriction.</p>
+<p id="exempt-none" class="hint" hidden></p>
+<form id="exempt-form" novalidate hidden>
+<div class="grid">
+<div><label for="x-restriction">From restriction</label><select id="x-restriction"></select></div>
+<div><label for="x-id">Exemption id</label><input id="x-id" autocomplete="off" placeholder="e.g. appeal-2020-031"></div>
+<div><label for="x-kind">Who</label><select id="x-kind"><option value="participant">participants</option><option value="host">host accounts</option><option value="network">networks (CIDR)</option></select></div>
+<div><label for="x-values">Ids or networks (comma-separated)</label><input id="x-values" autocomplete="off" placeholder="e.g. guest-B2, or 203.0.113.0/24"></div>
+<div><label for="x-reason">Reason (recorded)</label><input id="x-reason" autocomplete="off" placeholder="e.g. appeal upheld: travelling, not resident"></div>
+<div><label for="x-until">Valid until (UTC, optional)</label><input id="x-until" type="datetime-local"></div>
+</div>
+<button type="submit" class="primary">Preview exemption</button>
+<p class="hint">Nothing is granted until you confirm the preview.</p>
+</form>
+<div id="exempt-preview" class="panel" tabindex="-1" aria-live="polite" hidden></div>
 </section>
 <section id="report-s" aria-labelledby="report-h">
 <h2 id="report-h">Audit log and transparency report</h2>

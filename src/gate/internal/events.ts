@@ -265,3 +265,6 @@ function safe<T>(read: () => T): T | undefined {
 function shortString(value: unknown, max = MAX_TEXT): string | undefined {
   return typeof value === 'string' ? value.slice(0, max) : undefined;
 }
+  // Identifies the document, so the same refused document submitted again counts once.
+  const digest = safe(() => digestOf(doc));
+  if (digest !== undefined) event.digest = digest;

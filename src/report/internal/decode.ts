@@ -52,7 +52,14 @@ export type ReportEvent = Timed &
         readonly scopedMeetings: readonly string[];
         readonly meetingsUndisturbed: number;
       }
-    | { readonly type: 'refused'; readonly owner: Owner; readonly code: string; readonly reason: string | undefined }
+    | {
+        readonly type: 'refused';
+        readonly owner: Owner;
+        readonly code: string;
+        readonly reason: string | undefined;
+        /** Digest of the refused document (absent in logs written before refusals carried one). */
+        readonly digest: string | undefined;
+      }
     | { readonly type: 'lifted'; readonly restrictionId: string; readonly digest: string | undefined; readonly owner: Owner }
     | { readonly type: 'gap'; readonly dropped: number }
     | { readonly type: 'error' }
@@ -155,7 +162,7 @@ export function decodeEvent(raw: object): ReportEvent {
         meetingsUndisturbed: num(e.meetingsUndisturbed),
       };
     case 'restriction.refused':
-      return { ms, type: 'refused', owner: ownerOf(e), code: str(e.code) ?? 'unknown', reason: str(e.reason) };
+      return { ms, type: 'refused', owner: ownerOf(e), code: str(e.code) ?? 'unknown', reason: str(e.reason), digest: str(e.digest) };
     case 'restriction.lifted':
       return { ms, type: 'lifted', restrictionId: str(e.restrictionId) ?? '', digest: str(e.digest), owner: ownerOf(e) };
     case 'audit.gap':
