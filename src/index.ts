@@ -178,6 +178,7 @@ export {
   type ReportInput,
   type ReportLog,
   type ReportPeriod,
+  type ReportPublicKey,
   type ReportSource,
   type ReportTotals,
   type TransparencyReport,

@@ -255,7 +255,14 @@ describe('console API: successes', () => {
     // Summed across the fleet (here the gate alone), with the nodes that were counted.
     expect(res.json.meetings).toEqual([
       { meetingId: 'meeting-A', hostAccountIds: ['acct-a'], participants: 2, countries: { US: 1, HK: 1 }, subdivisions: {}, nodes: [s.gate.nodeId] },
-      { meetingId: 'meeting-B', hostAccountIds: ['acct-b'], participants: 2, countries: { CN: 1, US: 1 }, subdivisions: { 'CN-BJ': 1 }, nodes: [s.gate.nodeId] },
+      {
+        meetingId: 'meeting-B',
+        hostAccountIds: ['acct-b'],
+        participants: 2,
+        countries: { CN: 1, US: 1 },
+        subdivisions: { 'CN-BJ': 1 },
+        nodes: [s.gate.nodeId],
+      },
     ]);
     expect(res.json.coverage).toEqual({ nodes: [s.gate.nodeId], missing: [], complete: true });
     expect(res.text).not.toMatch(/8\.8\.8|1\.2\.4|202\.181|a-us|b-cn/);
