@@ -41,9 +41,14 @@ export type ClientAddressResult = AddressResult & { via: ClientAddressVia; untru
  * address to geolocate, embedded IPv4 decoded) next to the public fields,
  * so the gate hands its resolver the parsed value instead of text to parse
  * again. `resolveClientAddress` returns the same without `ip`.
+ *
+ * `proxyHeader` flags a trusted proxy whose forwarded header did not name
+ * the client: `missing` (absent or blank, so the address is the proxy's
+ * own) or `unusable` (no usable address in it). Everyone behind such a proxy
+ * gets the wrong location, so the gate warns (`forwarded-header-missing`).
  * @internal
  */
-export type ClientResolution = ClientAddressResult & { ip?: IpValue };
+export type ClientResolution = ClientAddressResult & { ip?: IpValue; proxyHeader?: 'missing' | 'unusable' };
 
 function result(literal: LiteralResult, via: ClientAddressVia): ClientResolution {
   // Built here in one step (not toAddressResult plus a field): one object per join on the admission path.
@@ -152,7 +157,15 @@ function resolve(input: ClientAddressInput, trusted: TrustedProxies | undefined)
   const peer = parseLiteral(peerAddress);
   if (trust.empty || !trust.trustsLiteral(peer, 0)) return finish(input, trust, peer, 'peer', undefined);
   const w = walk(input, peer, trust);
-  return 'end' in w ? finish(input, trust, w.end, w.via, w.more) : w;
+  if (!('end' in w)) {
+    // The walk starts only at a trusted peer: a header it cannot read is that proxy's.
+    if (w.via === trust.header) w.proxyHeader = 'unusable';
+    return w;
+  }
+  const r = finish(input, trust, w.end, w.via, w.more);
+  // A trusted peer whose header was blank, unless the CDN's client header answered instead.
+  if (w.via === 'peer' && r.via === 'peer') r.proxyHeader = 'missing';
+  return r;
 }
 
 /**
@@ -210,8 +223,8 @@ function finish(input: ClientAddressInput, trust: Trust, end: LiteralResult, via
  */
 export function resolveClientAddress(input: ClientAddressInput, trusted?: TrustedProxies): ClientAddressResult {
   const r = resolveClient(input, trusted);
-  if (r.ip === undefined) return r;
-  const { ip: _parsed, ...rest } = r;
+  if (r.ip === undefined && r.proxyHeader === undefined) return r;
+  const { ip: _parsed, proxyHeader: _header, ...rest } = r;
   return rest;
 }
 

@@ -203,14 +203,17 @@ export interface StoreEvent extends EventBase {
 }
 
 /** Why a gate warns: configuration that quietly weakens enforcement (SPEC 12). */
-export type WarningCode = 'forwarded-header-untrusted' | 'trust-all-proxies';
+export type WarningCode = 'forwarded-header-untrusted' | 'forwarded-header-missing' | 'trust-all-proxies';
 
 /**
  * Configuration that quietly weakens enforcement. `forwarded-header-untrusted`:
  * a join carried the gate's forwarded header from a non-global peer that no
  * trusted proxy covers, so its participant got an unknown location (at most
- * once a minute per peer /24 or /48). `trust-all-proxies`: at creation, when
- * `trustedProxies` covers every address.
+ * once a minute per peer /24 or /48). `forwarded-header-missing`: a join
+ * came from a trusted proxy without the gate's forwarded header, or with one
+ * that holds no usable address, so everyone behind that proxy gets the
+ * proxy's location or none (at most once a minute per proxy).
+ * `trust-all-proxies`: at creation, when `trustedProxies` covers every address.
  */
 export interface WarningEvent {
   /** Discriminant: always `'warning'`. */

@@ -226,8 +226,8 @@ class GateImpl implements Gate {
     const now = this.#clock();
     const located = locate(join, this.#geo, this.#parsedGeo, this.#s.trusted, this.#s.sources, this.#sourceProblem);
     const client = located.client;
-    if (client !== undefined && client.untrustedForwarded === true) {
-      const warning = this.#warnings.check(client, now);
+    if (ForwardedWarnings.concerns(client)) {
+      const warning = this.#warnings.check(client, join.peerAddress, now);
       if (warning !== undefined) this.#emitter.emit('warning', warning);
     }
     // One object: the verdict is collected into the assessment itself (lists allocated only when something matches).
