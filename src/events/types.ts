@@ -4,6 +4,8 @@ import type { Reason, RestrictionKind } from '../restrictions/types.js';
 interface EventBase {
   /** ISO 8601 time the event happened. */
   time: string;
+  /** The `nodeId` of the gate that recorded it, so merged logs of a fleet say which node did what. */
+  node?: string;
 }
 
 /** A join was decided. */
@@ -200,6 +202,8 @@ export interface StoreEvent extends EventBase {
   message?: string;
   /** The store's version after the change, when known. */
   version?: string;
+  /** For `store.regressed`: the restrictions this node enforces that the store no longer holds (kept in force; `reseed` writes them back). */
+  missing?: string[];
 }
 
 /** Why a gate warns: configuration that quietly weakens enforcement (SPEC 12). */
@@ -220,6 +224,8 @@ export interface WarningEvent {
   type: 'warning';
   /** ISO 8601 time the warning was raised. */
   time: string;
+  /** The `nodeId` of the gate that raised it. */
+  node?: string;
   /** Which misconfiguration; see {@link WarningCode}. */
   code: WarningCode;
   /** What is wrong and what to change, in one sentence. */

@@ -423,7 +423,7 @@ class GateImpl implements Gate {
     }
     let deleted: { version: string };
     try {
-      deleted = await this.#sync.store.delete(id);
+      deleted = await this.#sync.store.delete(id, { always: true });
     } catch (error) {
       throw storeUnavailable(this.#sync.store, 'lift', id, error);
     }
@@ -542,8 +542,12 @@ class GateImpl implements Gate {
       closed: () => this.#closed,
       has: (id) => this.#registry.has(id),
       ids: () => [...this.#registry.values()].map((e) => e.restriction.id),
+      source: (id) => this.#registry.get(id)?.restriction.source,
       register: (r, version) => this.#fleet.enforced(r.id, digestOf(r.source), this.#applyRegister(r, version, true)),
       unregister: (id) => this.#applyUnregister(id),
+      exemptionIds: () => [...this.#registry.exemptions.values()].map((h) => h.exemption.id),
+      grant: (doc, version) => this.#grantStored(doc, version),
+      revoke: (id) => void this.#applyRevoke(id, false),
       error: (context, text, extra) => this.#error(context, text, extra),
       storeEvent: (event, payload) => this.#emitter.emit(event, payload),
       now: () => this.#clock(),

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import { assertKnownKeys } from '../internal/options.js';
 import type { Restriction } from '../restrictions/types.js';
-import type { RestrictionSnapshot, RestrictionStore, RestrictionSubscriber } from '../store/types.js';
+import type { FleetChannel, RestrictionSnapshot, RestrictionStore, RestrictionSubscriber } from '../store/types.js';
 import type { ScriptedRedis } from './internal/connection.js';
-import { connectionOptions, unavailable, whenReady, within, withScripts } from './internal/connection.js';
+import { clusterMisconfigured, connectionOptions, duplicateFor, isCluster, unavailable, whenReady, within, withScripts } from './internal/connection.js';
+import { RedisFleetChannel } from './internal/fleet.js';
 import { parseStoredRestriction } from './internal/documents.js';
 import { ioredis } from './internal/ioredis.js';
 import type { LoadedSnapshot, Observed, StoreKeys } from './internal/subscription.js';
@@ -19,11 +20,21 @@ export interface RedisRestrictionStoreOptions {
    * on it (as `geoadmit*` commands) and opens its own duplicates for
    * subscriptions; `close()` leaves this client open. Prefer a client with
    * `enableOfflineQueue: false`. Give either `client` or `url`.
+   *
+   * A `Cluster` works as is with the default prefix; its duplicates keep its
+   * startup nodes and options (credentials, TLS).
    */
-  client?: Redis;
+  client?: Redis | Cluster;
   /** Redis URL for a connection the store creates and owns (default `redis://127.0.0.1:6379`). */
   url?: string;
-  /** Prefix of the store's keys (default `geoadmit:`): `<prefix>restrictions`, `<prefix>changes`, `<prefix>meta`. */
+  /**
+   * Prefix of the store's keys (default `{geoadmit}:`): `<prefix>restrictions`,
+   * `<prefix>changes`, `<prefix>meta`, `<prefix>nodes`, and the fleet's
+   * channels `<prefix>fleet...`. The braces are a Redis Cluster hash tag:
+   * every key of the store lives in one slot, as its atomic scripts need.
+   * With a `Cluster` client the prefix must carry a hash tag; `'geoadmit:'`
+   * keeps the layout of versions before the tag (one Redis server only).
+   */
   prefix?: string;
   /**
    * How long a call waits for a connection, and then for a reply, before it
@@ -66,13 +77,25 @@ export interface RedisRestrictionStore extends RestrictionStore {
    * `await store.reseed(gate.restrictions().map((r) => r.source))`.
    */
   reseed(restrictions: readonly Restriction[]): Promise<ReseedResult>;
+  /**
+   * Fleet membership and the question/answer channel between the gates
+   * sharing this store (heartbeats in `<prefix>nodes`, messages over
+   * pub/sub): participant ids and counts only, never an address.
+   */
+  readonly fleet: FleetChannel;
   /** Stops every subscription and closes the connections the store opened (not a client passed in). */
   close(): Promise<void>;
 }
 
 const OPTION_KEYS = ['client', 'url', 'prefix', 'connectTimeoutMs', 'blockMs', 'maxStreamLength', 'onError'] as const;
 
-const DEFAULTS = { prefix: 'geoadmit:', connectTimeoutMs: 2000, blockMs: 5000, maxStreamLength: 10_000 };
+const DEFAULTS = { prefix: '{geoadmit}:', connectTimeoutMs: 2000, blockMs: 5000, maxStreamLength: 10_000 };
+
+/** True when `prefix` holds a Redis Cluster hash tag: `{`, then at least one character, then `}`. */
+function hasHashTag(prefix: string): boolean {
+  const open = prefix.indexOf('{');
+  return open >= 0 && prefix.indexOf('}', open + 1) > open + 1;
+}
 
 /**
  * Creates a Redis-backed restriction store: current restrictions in the hash
@@ -103,6 +126,8 @@ class RedisStore implements RedisRestrictionStore {
   readonly #onError: (error: Error) => void;
   readonly #subscriptions = new Set<Subscription>();
   readonly #observed: Observed = { epoch: '', version: '0-0' };
+  readonly #fleet: RedisFleetChannel;
+  readonly #prefix: string;
   #closed = false;
 
   constructor(options: RedisRestrictionStoreOptions) {
@@ -124,11 +149,32 @@ class RedisStore implements RedisRestrictionStore {
     this.#onError = options.onError ?? ((error) => process.emitWarning(error));
     this.#keys = { hash: `${prefix}restrictions`, stream: `${prefix}changes`, meta: `${prefix}meta` };
     this.metadata = Object.freeze({ name: 'redis' as const, prefix });
+    if (options.client !== undefined && isCluster(options.client) && !hasHashTag(prefix)) {
+      throw new GeoadmitError(
+        ErrorCode.InvalidConfig,
+        `createRedisRestrictionStore: with a Redis Cluster client the "prefix" needs a hash tag so that all of the store's keys share one slot; ${JSON.stringify(prefix)} has none: use the default '{geoadmit}:' (or e.g. ${JSON.stringify(`{${prefix.replace(/[{}]/g, '').replace(/:$/, '') || 'geoadmit'}}:`)})`,
+        { argument: 'prefix' },
+      );
+    }
+    this.#prefix = prefix;
     this.#owned = options.client === undefined;
     const conn = options.client ?? new (ioredis().Redis)(options.url ?? 'redis://127.0.0.1:6379', connectionOptions(this.#timeoutMs));
     // Connection failures reach callers as E_STORE_UNAVAILABLE; this only keeps ioredis from logging them.
     if (this.#owned) conn.on('error', () => undefined);
     this.#conn = withScripts(conn);
+    this.#fleet = new RedisFleetChannel({
+      prefix,
+      // Long after any fleet timeout: only members gone for good are forgotten.
+      forgetAfterMs: 10 * 60_000,
+      timeoutMs: this.#timeoutMs,
+      command: (what, run) => this.#command(what, run),
+      connect: () => duplicateFor(this.#conn, this.#timeoutMs),
+      report: (error) => this.#onError(error),
+    });
+  }
+
+  get fleet(): FleetChannel {
+    return this.#fleet;
   }
 
   compareVersions(a: string, b: string): number {
@@ -152,12 +198,13 @@ class RedisStore implements RedisRestrictionStore {
     return { version };
   }
 
-  async delete(id: string): Promise<{ version: string; existed: boolean }> {
+  async delete(id: string, options: { always?: boolean } = {}): Promise<{ version: string; existed: boolean }> {
     if (typeof id !== 'string') {
       throw new GeoadmitError(ErrorCode.InvalidConfig, 'delete: "id" must be a string', { argument: 'id' });
     }
+    const always = options?.always === true ? '1' : '0';
     const [status, version = '0-0', epoch = ''] = await this.#command(`delete ${JSON.stringify(id)}`, (conn) =>
-      conn.geoadmitDelete(this.#keys.hash, this.#keys.stream, this.#keys.meta, this.#maxlen, randomUUID(), id),
+      conn.geoadmitDelete(this.#keys.hash, this.#keys.stream, this.#keys.meta, this.#maxlen, randomUUID(), id, always),
     );
     observe(this.#observed, epoch, version);
     return { version, existed: status === 'ok' };
@@ -186,7 +233,7 @@ class RedisStore implements RedisRestrictionStore {
         keys: this.#keys,
         blockMs: this.#blockMs,
         timeoutMs: this.#timeoutMs,
-        connect: () => this.#conn.duplicate(connectionOptions(this.#timeoutMs)),
+        connect: () => duplicateFor(this.#conn, this.#timeoutMs),
         loadSnapshot: (conn) => this.#load(conn),
         observed: this.#observed,
       },
@@ -203,6 +250,7 @@ class RedisStore implements RedisRestrictionStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#fleet.close();
     const running = [...this.#subscriptions];
     this.#subscriptions.clear();
     for (const subscription of running) subscription.stop();
@@ -226,6 +274,9 @@ class RedisStore implements RedisRestrictionStore {
       return await within(run(this.#conn), this.#timeoutMs, what);
     } catch (cause) {
       if (cause instanceof GeoadmitError) throw cause;
+      // Set up wrong for a cluster: retrying cannot help, so it is not reported as an outage.
+      const misconfigured = clusterMisconfigured(what, cause, this.#prefix);
+      if (misconfigured !== undefined) throw misconfigured;
       // Redis answered with an error: the script did not run.
       if (cause instanceof ioredis().ReplyError) throw unavailable(what, cause);
       // The connection went before the reply: the script ran completely or not at all, but which is unknown.

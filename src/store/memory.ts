@@ -30,9 +30,25 @@ export class InMemoryRestrictionStore implements RestrictionStore {
     return { version: this.#append({ op: 'put', id: doc.id, restriction: doc }) };
   }
 
-  async delete(id: string): Promise<{ version: string; existed: boolean }> {
-    if (!this.#current.delete(id)) return { version: String(this.#version), existed: false };
+  async delete(id: string, options: { always?: boolean } = {}): Promise<{ version: string; existed: boolean }> {
+    if (!this.#current.delete(id)) {
+      // Recorded anyway on request: a follower may still enforce it from before it went missing.
+      if (options?.always === true) return { version: this.#append({ op: 'delete', id }), existed: false };
+      return { version: String(this.#version), existed: false };
+    }
     return { version: this.#append({ op: 'delete', id }), existed: true };
+  }
+
+  async putExemption(exemption: StoredExemption): Promise<{ version: string; conflict?: false } | { conflict: true }> {
+    if (this.#exemptions.has(exemption.id)) return { conflict: true };
+    const doc = structuredClone(exemption);
+    this.#exemptions.set(doc.id, doc);
+    return { version: this.#append({ op: 'exempt', id: doc.id, exemption: doc }) };
+  }
+
+  async deleteExemption(id: string): Promise<{ version: string; existed: boolean }> {
+    if (!this.#exemptions.delete(id)) return { version: String(this.#version), existed: false };
+    return { version: this.#append({ op: 'revoke', id }), existed: true };
   }
 
   subscribe(fromVersion: string, subscriber: RestrictionSubscriber): () => void {

@@ -189,7 +189,7 @@ const authority = objectOf(shape({ name: scalar, jurisdiction: scalar }));
 const scope = objectOf(shape({ meetings: strings, hostAccounts: strings, all: scalar }));
 const previous = objectOf(shape({ file: scalar, seq: scalar, hash: scalar }));
 
-const store = shape({ type: scalar, time: scalar, store: scalar, message: scalar, version: scalar });
+const store = shape({ type: scalar, time: scalar, node: scalar, store: scalar, message: scalar, version: scalar, missing: strings });
 
 /** Every event type the gate emits and every record the log writes about itself. */
 const SHAPES: ReadonlyMap<string, Shape> = new Map<string, Shape>([
@@ -198,6 +198,7 @@ const SHAPES: ReadonlyMap<string, Shape> = new Map<string, Shape>([
     shape({
       type: scalar,
       time: scalar,
+      node: scalar,
       meetingId: scalar,
       hostAccountId: scalar,
       participantId: scalar,
@@ -214,6 +215,7 @@ const SHAPES: ReadonlyMap<string, Shape> = new Map<string, Shape>([
     shape({
       type: scalar,
       time: scalar,
+      node: scalar,
       meetingId: scalar,
       hostAccountId: scalar,
       participantId: scalar,
@@ -229,6 +231,7 @@ const SHAPES: ReadonlyMap<string, Shape> = new Map<string, Shape>([
     shape({
       type: scalar,
       time: scalar,
+      node: scalar,
       restrictionId: scalar,
       digest: scalar,
       kind: scalar,
@@ -251,6 +254,7 @@ const SHAPES: ReadonlyMap<string, Shape> = new Map<string, Shape>([
     shape({
       type: scalar,
       time: scalar,
+      node: scalar,
       restrictionId: scalar,
       digest: scalar,
       kind: scalar,
@@ -262,18 +266,19 @@ const SHAPES: ReadonlyMap<string, Shape> = new Map<string, Shape>([
       reference: scalar,
     }),
   ],
-  ['restriction.lifted', shape({ type: scalar, time: scalar, restrictionId: scalar, digest: scalar, kind: scalar, authority, expired: scalar })],
-  ['geo.reloaded', shape({ type: scalar, time: scalar, source: scalar, file: scalar, databaseBuilt: scalar })],
+  ['restriction.lifted', shape({ type: scalar, time: scalar, node: scalar, restrictionId: scalar, digest: scalar, kind: scalar, authority, expired: scalar })],
+  ['geo.reloaded', shape({ type: scalar, time: scalar, node: scalar, source: scalar, file: scalar, databaseBuilt: scalar })],
   ['store.disconnected', store],
   ['store.reconnected', store],
   ['store.resynced', store],
   ['store.regressed', store],
-  ['warning', shape({ type: scalar, time: scalar, code: scalar, message: scalar, peer: scalar })],
+  ['warning', shape({ type: scalar, time: scalar, node: scalar, code: scalar, message: scalar, peer: scalar })],
   [
     'error',
     shape({
       type: scalar,
       time: scalar,
+      node: scalar,
       context: scalar,
       message: scalar,
       code: scalar,

@@ -7,10 +7,11 @@
  */
 import { ErrorCode, GeoadmitError } from '../../errors/index.js';
 import type { ErrorEvent, GateEventMap, StoreEvent } from '../../events/types.js';
+import { canonicalJson } from '../../internal/canonical-json.js';
 import { isPlainObject } from '../../internal/objects.js';
 import { validateRestriction } from '../../restrictions/index.js';
 import type { NormalizedRestriction, Restriction } from '../../restrictions/types.js';
-import type { RestrictionChange, RestrictionSnapshot, RestrictionStore } from '../../store/types.js';
+import type { RestrictionChange, RestrictionSnapshot, RestrictionStore, StoredExemption } from '../../store/types.js';
 import { iso, message } from './events.js';
 
 /** What store sync changes in the gate: each call is one step of the gate's ordered mutation path. */
@@ -22,6 +23,14 @@ export interface SyncHost {
   register(r: NormalizedRestriction, version: string): void;
   /** Unregisters a restriction the store no longer holds. */
   unregister(id: string): void;
+  /** The document of a registered restriction (to tell a re-seeded copy from a new restriction). */
+  source(id: string): unknown;
+  /** Ids of the exemptions held. */
+  exemptionIds(): string[];
+  /** Applies an exemption the store holds (`version`: the change that introduced it); ignores one already held. */
+  grant(exemption: StoredExemption, version: string): void;
+  /** Drops an exemption the store no longer holds. */
+  revoke(id: string): void;
   error(context: ErrorEvent['context'], text: string, extra: Partial<ErrorEvent>): void;
   storeEvent<E extends 'store.disconnected' | 'store.reconnected' | 'store.resynced' | 'store.regressed'>(event: E, payload: GateEventMap[E]): void;
   now(): number;
@@ -33,6 +42,10 @@ export class StoreSync {
   readonly #host: SyncHost;
   // id -> the last store version applied for it (put or delete).
   readonly #applied = new Map<string, string>();
+  // Ids enforced here that the store lost: kept in force until it holds them again or they are lifted.
+  readonly #kept = new Set<string>();
+  // Exemption id -> the last store version applied for it (exemption ids are their own namespace).
+  readonly #appliedExemptions = new Map<string, string>();
   // Ids this gate is writing to the store right now, and the feed's changes for them held until the write settles.
   readonly #writing = new Map<string, RestrictionChange[]>();
   readonly #queue: RestrictionChange[] = [];
@@ -108,18 +121,44 @@ export class StoreSync {
         const e: StoreEvent = { type: event, time: iso(p.time ?? this.#host.now()), store: store.metadata.name };
         if (msg !== undefined) e.message = msg;
         if (version !== undefined) e.version = version;
-        this.#host.storeEvent(event, e as never);
         if (event === 'store.regressed') {
-          this.#host.error(
-            'store',
-            `restriction store '${store.metadata.name}' lost its history (${msg ?? 'version went backwards'}); still enforcing the ${this.#host.ids().length} restrictions known here — re-seed the store`,
-            {},
-          );
+          void this.#regressed(e);
+          return;
         }
+        this.#host.storeEvent(event, e as never);
       },
       onError: (error) => this.#host.error('store', error.message, { error }),
     });
     this.#cleanups.push(unsubscribe);
+  }
+
+  /**
+   * The store lost history. Which of the restrictions enforced here does it
+   * no longer hold? Those are named, kept in force (a later snapshot does
+   * not lift them) until the store has them again or they are lifted.
+   */
+  async #regressed(e: StoreEvent): Promise<void> {
+    let missing: string[] | undefined;
+    try {
+      const snapshot = await this.store.snapshot();
+      const held = new Set<unknown>(snapshot.restrictions.map((r) => (isPlainObject(r) ? r.id : undefined)));
+      missing = this.#host.ids().filter((id) => !held.has(id));
+    } catch {
+      // Unreachable again: every restriction enforced here may be one it lost.
+    }
+    if (this.#host.closed()) return;
+    const name = this.store.metadata.name;
+    for (const id of missing ?? this.#host.ids()) this.#kept.add(id);
+    const named =
+      missing === undefined
+        ? `which of the ${this.#host.ids().length} restrictions enforced here it lost could not be read`
+        : missing.length === 0
+          ? 'it still holds every restriction enforced here'
+          : `it no longer holds ${missing.length} enforced here: ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ', …' : ''}`;
+    const event: StoreEvent = { ...e, message: `${e.message ?? 'The store lost history.'} ${named[0]?.toUpperCase()}${named.slice(1)}.` };
+    if (missing !== undefined) event.missing = missing;
+    this.#host.storeEvent('store.regressed', event as never);
+    this.#host.error('store', `restriction store '${name}' lost writes; ${named}; still enforcing them here — re-seed the store`, {});
   }
 
   close(): void {
@@ -159,7 +198,8 @@ export class StoreSync {
     for (const doc of snapshot.restrictions) if (isPlainObject(doc) && typeof doc.id === 'string') wanted.set(doc.id, doc as Restriction);
     const missing: string[] = [];
     for (const id of this.#host.ids()) {
-      if (wanted.has(id)) continue;
+      // Kept after the store lost it (reported then): a snapshot without it is no lift.
+      if (wanted.has(id) || this.#kept.has(id)) continue;
       if (keepMissing) missing.push(id);
       else {
         this.noteApplied(id, snapshot.version);
@@ -169,12 +209,25 @@ export class StoreSync {
     if (missing.length > 0) {
       const name = this.store.metadata.name;
       const text = `restriction store '${name}' does not hold ${missing.length} last-known restriction(s) (${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}); still enforcing them here — re-seed the store`;
-      this.#host.storeEvent('store.regressed', { type: 'store.regressed', time: iso(this.#host.now()), store: name, message: text, version: snapshot.version });
+      for (const id of missing) this.#kept.add(id);
+      this.#host.storeEvent('store.regressed', { type: 'store.regressed', time: iso(this.#host.now()), store: name, message: text, version: snapshot.version, missing });
       this.#host.error('store', text, {});
     }
     for (const [id, doc] of wanted) {
       this.noteApplied(id, snapshot.version);
       if (!this.#host.has(id)) this.#register(doc, snapshot.version);
+    }
+    // Exemptions after restrictions: each one names a restriction the snapshot has just registered.
+    const exemptions = new Map<string, StoredExemption>();
+    for (const doc of snapshot.exemptions ?? []) if (isPlainObject(doc) && typeof doc.id === 'string') exemptions.set(doc.id, doc as StoredExemption);
+    for (const id of this.#host.exemptionIds()) {
+      if (exemptions.has(id) || keepMissing) continue;
+      this.noteExemption(id, snapshot.version);
+      this.#host.revoke(id);
+    }
+    for (const [id, doc] of exemptions) {
+      this.noteExemption(id, snapshot.version);
+      this.#host.grant(doc, snapshot.version);
     }
     if (this.store.compareVersions(snapshot.version, this.#version) > 0) this.#version = snapshot.version;
   }
@@ -224,14 +277,30 @@ export class StoreSync {
     // Already applied, or older than what was (our own write's echo, a replay, a put from before a lift).
     if (known !== undefined && this.store.compareVersions(change.version, known) <= 0) return;
     this.#applied.set(change.id, change.version);
+    const kept = this.#kept.delete(change.id);
     if (change.op === 'delete') {
       if (this.#host.has(change.id)) this.#host.unregister(change.id);
       return;
     }
+    // The store has a restriction it had lost back (re-seeded): the same document stays registered as it is.
+    if (kept && this.#host.has(change.id) && canonicalJson(this.#host.source(change.id)) === canonicalJson(change.restriction)) return;
     // Stores refuse a put for an id they hold, so a newer put for a registered id means it was lifted and
     // issued again meanwhile (the delete may be netted away in this batch): a new restriction.
     if (this.#host.has(change.id)) this.#host.unregister(change.id);
     this.#register(change.restriction, change.version);
+  }
+
+  #applyExemption(change: RestrictionChange & { op: 'exempt' | 'revoke' }): void {
+    const known = this.#appliedExemptions.get(change.id);
+    // Already applied, or older than what was (this gate's own write's echo, a replay, a grant from before a revocation).
+    if (known !== undefined && this.store.compareVersions(change.version, known) <= 0) return;
+    this.#appliedExemptions.set(change.id, change.version);
+    if (change.op === 'revoke') this.#host.revoke(change.id);
+    else {
+      // A newer grant under a held id means it was revoked and granted again meanwhile.
+      this.#host.revoke(change.id);
+      this.#host.grant(change.exemption, change.version);
+    }
   }
 }
 

@@ -69,9 +69,17 @@ redis.call('HSET', KEYS[1], ARGV[3], ARGV[4])
 return {'ok', version, current_epoch()}
 `;
 
-/** ARGV: maxlen, epoch, id. Returns `{'missing', currentVersion, epoch}` or `{'ok', version, epoch}`. */
+/**
+ * ARGV: maxlen, epoch, id, always. Returns `{'missing', currentVersion, epoch}`
+ * or `{'ok', version, epoch}`. With `always` = '1' a missing id is still
+ * appended as a delete (answered `{'missing', version, epoch}`): followers that
+ * hold it from before the store lost it drop it too.
+ */
 export const DELETE = `${PRELUDE}
-if redis.call('HEXISTS', KEYS[1], ARGV[3]) == 0 then return {'missing', last_version(KEYS[2]), current_epoch()} end
+if redis.call('HEXISTS', KEYS[1], ARGV[3]) == 0 then
+  if ARGV[4] == '1' then return {'missing', append('delete', ARGV[3], ''), current_epoch()} end
+  return {'missing', last_version(KEYS[2]), current_epoch()}
+end
 local version = append('delete', ARGV[3], '')
 redis.call('HDEL', KEYS[1], ARGV[3])
 return {'ok', version, current_epoch()}

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { RestrictionChange, RestrictionSnapshot, RestrictionStoreEvents, RestrictionSubscriber } from '../../store/types.js';
-import type { ScriptedRedis, StreamState } from './connection.js';
+import type { Client, ScriptedRedis, StreamState } from './connection.js';
 import { backoff, whenReady, withScripts } from './connection.js';
 import { parseStoredRestriction } from './documents.js';
 import { EMPTY_VERSION, compareVersions, versionTime } from './versions.js';
@@ -44,7 +43,7 @@ export interface SubscriptionContext {
   /** How long a reply may be late before the connection counts as lost. */
   timeoutMs: number;
   /** A new connection of the subscription's own (blocking reads tie it up). */
-  connect(): Redis;
+  connect(): Client;
   loadSnapshot(conn: ScriptedRedis): Promise<LoadedSnapshot>;
   /**
    * The newest version and epoch the store itself has written or read
@@ -208,6 +207,23 @@ export class Subscription {
       return;
     }
     if (epoch !== '') this.#epoch = epoch;
+    if (this.#lostHistory(state)) {
+      // The change this subscription applied last is gone, yet nothing trimmed it, and newer ones may follow:
+      // the store lost writes (a failover to a replica that never received them, a restore from an old copy).
+      this.#emit('store.regressed', {
+        store: this.#ctx.name,
+        time: Date.now(),
+        lastVersion: before,
+        storeVersion: last,
+        message:
+          `The store no longer holds change ${before}, which this node applied (${initial ? 'at subscribe' : 'after reconnecting'}), though nothing trimmed it: ` +
+          'writes were lost (a failover to a replica that never received them, or a restore from an old copy). ' +
+          'Known restrictions stay in force; re-seed the store with reseed().',
+      });
+      observed.epoch = epoch;
+      observed.version = last;
+      return;
+    }
     if (this.#missedTrimmed(state)) {
       const { snapshot, epoch: snapshotEpoch, problems } = await this.#ctx.loadSnapshot(this.#conn);
       for (const problem of problems) this.#report(problem);
@@ -221,6 +237,18 @@ export class Subscription {
         reason: `changes after version ${before} were trimmed from the stream`,
       });
     }
+  }
+
+  /**
+   * True when the entry this subscription applied last is missing from the
+   * stream although the store's own record of trimming says it was never
+   * trimmed (and nobody else trimmed the stream): the store lost it.
+   */
+  #lostHistory([, length, added, , present, , trimmed, trimmedCount]: StreamState): boolean {
+    const from = this.#lastDelivered;
+    if (from === EMPTY_VERSION || present > 0) return false;
+    if (compareVersions(from, trimmed) <= 0) return false;
+    return added >= 0 && added - length === trimmedCount;
   }
 
   /**
