@@ -687,7 +687,7 @@ export function consoleClient(win: ClientWindow): void {
       if (granted.length === 0) exemptions.append(make('span', 'None', 'none'));
       for (const x of granted) {
         const xid = str(x.id);
-        const line = make('p', `${xid}: ${exemptionWho(x)} — ${str(x.reason)}`, 'exemption');
+        const line = make('p', `${xid}: ${exemptionWho(x)} — ${str(x.reason)}${x.validUntil ? ` (until ${str(x.validUntil)})` : ''}`, 'exemption');
         line.dataset.exemption = xid;
         const revoke = button('Revoke', '', () => void previewRevoke(xid));
         revoke.setAttribute('aria-label', `Revoke exemption ${xid}`);
@@ -754,7 +754,11 @@ export function consoleClient(win: ClientWindow): void {
 
   const exemptionFromForm = (): Json => {
     const x: Json = { id: el('x-id').value.trim(), restrictionId: el('x-restriction').value, reason: el('x-reason').value.trim() };
-    const values = list('x-values');
+    // Commas only: participant ids may hold spaces.
+    const values = el('x-values')
+      .value.split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== '');
     const kind = el('x-kind').value;
     x[kind === 'host' ? 'hostAccounts' : kind === 'network' ? 'networks' : 'participants'] = values;
     const until = when('x-until');
@@ -850,7 +854,16 @@ export function consoleClient(win: ClientWindow): void {
   async function revoke(id: string): Promise<void> {
     const answer = await call('DELETE', `api/exemptions/${encodeURIComponent(id)}`);
     if (answer.status !== 200) return showRefusal(xPanel, answer, 'Not revoked');
-    show(xPanel, make('h3', `Revoked exemption ${id}`), make('p', 'The restriction applies to them again; anyone present it covers is removed.'));
+    const removed = arr(answer.json.removed);
+    const pending = arr(answer.json.pending);
+    const nodes = [
+      make('h3', `Revoked exemption ${id}`),
+      make('p', 'The restriction applies to them again.'),
+      make('h4', `Removed ${count(removed.length, 'participant')}`),
+      names(removed),
+    ];
+    if (pending.length > 0) nodes.push(make('p', `${count(pending.length, 'removal')} pending: the media server has not confirmed yet.`, 'warning'));
+    show(xPanel, ...nodes);
     say(`Revoked exemption ${id}.`);
     await loadRestrictions();
   }

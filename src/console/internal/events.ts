@@ -3,22 +3,31 @@ import type { GateEventMap } from '../../events/types.js';
 import type { Gate } from '../../gate/index.js';
 import { BASE_HEADERS } from './http.js';
 
-/** The gate events an operator watches. Errors are left out: their text and causes are for the server log. */
-const FORWARDED = [
-  'decision',
-  'removal',
-  'restriction.accepted',
-  'restriction.refused',
-  'restriction.lifted',
-  'exemption.granted',
-  'exemption.revoked',
-  'warning',
-  'geo.reloaded',
-  'store.disconnected',
-  'store.reconnected',
-  'store.resynced',
-  'store.regressed',
-] as const satisfies readonly (keyof GateEventMap)[];
+/** Gate events the page never receives: an error's text and causes are for the server log. */
+export const OPERATOR_WITHHELD_EVENTS = ['error'] as const satisfies readonly (keyof GateEventMap)[];
+
+/**
+ * The gate events an operator watches: every other type. A `Record` over the
+ * event map, so a new event type fails to compile until it is decided here.
+ */
+const FORWARDED = Object.keys({
+  decision: true,
+  removal: true,
+  'restriction.accepted': true,
+  'restriction.refused': true,
+  'restriction.lifted': true,
+  'exemption.granted': true,
+  'exemption.revoked': true,
+  warning: true,
+  'geo.reloaded': true,
+  'store.disconnected': true,
+  'store.reconnected': true,
+  'store.resynced': true,
+  'store.regressed': true,
+} satisfies Record<Exclude<keyof GateEventMap, (typeof OPERATOR_WITHHELD_EVENTS)[number]>, true>) as Exclude<
+  keyof GateEventMap,
+  (typeof OPERATOR_WITHHELD_EVENTS)[number]
+>[];
 
 // Fields that can carry (a form of) a client address. The gate already redacts them as `audit.ip`
 // says, but an operator watching a live page needs none of them: leave them out entirely.

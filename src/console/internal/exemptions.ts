@@ -77,7 +77,7 @@ export class Exemptions {
   async list(): Promise<Record<string, unknown>[]> {
     if (this.#methods === undefined) return [];
     const all = await this.#methods.exemptions();
-    return Array.isArray(all) ? all.filter(isPlainObject).map((x) => ({ ...x })) : [];
+    return Array.isArray(all) ? all.filter(isPlainObject).map(shown) : [];
   }
 
   /** Answers `api/exemptions…`, or `undefined` when no route matches (the caller answers 404 / 405). */
@@ -106,7 +106,7 @@ export class Exemptions {
           });
         }
         const granted = await methods.exempt(exemption);
-        return { status: 201, body: { exemption: isPlainObject(granted) ? granted : exemption, digest: expected } };
+        return { status: 201, body: { exemption: isPlainObject(granted) ? shown(granted) : exemption, digest: expected } };
       }
       if (revokePreview !== null) {
         req.resume();
@@ -116,7 +116,9 @@ export class Exemptions {
       const id = decode(revoke![1]!);
       const revoked = await methods.revokeExemption(id);
       this.#spared.delete(id);
-      return { status: 200, body: { exemption: isPlainObject(revoked) ? revoked : { id } } };
+      // `{ exemption, removed, pending }`: whom the restriction removed again.
+      const body = isPlainObject(revoked) && isPlainObject(revoked.exemption) ? { ...revoked, exemption: shown(revoked.exemption) } : { exemption: { id } };
+      return { status: 200, body };
     } catch (error) {
       throw asProblem(error);
     }
@@ -209,6 +211,15 @@ export class Exemptions {
     this.#affected.push({ restrictionId, ...ref(e), what, time: e.time });
     if (this.#affected.length > REMEMBERED) this.#affected.shift();
   }
+}
+
+/** An exemption as the page shows it: its fields, `validUntil` as an ISO instant. */
+function shown(x: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of ['id', 'restrictionId', 'participants', 'hostAccounts', 'networks', 'reason'] as const) if (x[k] !== undefined) out[k] = x[k];
+  if (typeof x.validUntil === 'number') out.validUntil = new Date(x.validUntil).toISOString();
+  else if (typeof x.validUntil === 'string') out.validUntil = x.validUntil;
+  return out;
 }
 
 function ref(e: { meetingId: string; participantId: string; hostAccountId?: string }): ParticipantRef {
