@@ -46,7 +46,7 @@ describeWithRedis('fleet: gates in separate processes sharing Redis', () => {
     await eventually(async () => (await two.call<string[]>('restrictions')).length === 0, 'the lift to reach node two');
     const admin = new Redis(redis.url);
     fleet.cleanup(() => admin.disconnect());
-    expect(await admin.hkeys('geoadmit:restrictions')).toEqual([]);
+    expect(await admin.hkeys('{geoadmit}:restrictions')).toEqual([]);
   });
 
   test('propagation delay over 100 changes (restrict in node one → onRemove in nodes two and three)', async () => {

@@ -59,7 +59,7 @@ describeWithRedis('Redis restriction store: outages', () => {
     expect(snap.restrictions.map((r) => r.id)).toEqual(['before']);
     const admin = new Redis(redis.url);
     cleanup.push(() => admin.disconnect());
-    expect(await admin.xlen('geoadmit:changes')).toBe(1);
+    expect(await admin.xlen('{geoadmit}:changes')).toBe(1);
     // And the store works again.
     expect(await store.put(takedown('after'))).toEqual({ version: expect.any(String) });
   });
@@ -95,7 +95,7 @@ describeWithRedis('Redis restriction store: outages', () => {
 
     const admin = new Redis(redis.url);
     cleanup.push(() => admin.disconnect());
-    const stream = (await admin.xrange('geoadmit:changes', '-', '+')).map(([id]) => id);
+    const stream = (await admin.xrange('{geoadmit}:changes', '-', '+')).map(([id]) => id);
     await waitFor(() => rec.changes.length >= stream.length, 'the subscriber to catch up');
     await new Promise((r) => setTimeout(r, 300));
     const delivered = rec.changes.map((c) => c.version);

@@ -20,6 +20,9 @@ export interface FleetNodeConfig {
   connectTimeoutMs: number;
   blockMs: number;
   lastKnownRestrictions?: Restriction[];
+  /** The gate's `nodeId` (default: the name). */
+  nodeId?: string;
+  fleetTimeoutMs?: number;
 }
 
 const config = JSON.parse(process.env.GEOADMIT_FLEET_NODE ?? '{}') as FleetNodeConfig;
@@ -35,6 +38,8 @@ const store: RedisRestrictionStore = createRedisRestrictionStore({
 const gate: Gate = createGate({
   geo: new StaticResolver(STATIC_TABLE as never),
   restrictions: store,
+  nodeId: config.nodeId ?? config.name,
+  ...(config.fleetTimeoutMs ? { fleetTimeoutMs: config.fleetTimeoutMs } : {}),
   ...(config.lastKnownRestrictions ? { lastKnownRestrictions: config.lastKnownRestrictions } : {}),
   onRemove: (participant, decision) => {
     send({ event: 'removed', at: now(), participant, restrictionId: decision.reasons[0]?.restrictionId });
@@ -85,8 +90,15 @@ const commands = {
   async restrict(args: { doc: unknown }) {
     const startedAt = now();
     const result = await gate.restrict(args.doc);
-    return { startedAt, id: result.restriction.id, removed: result.removed };
+    return { startedAt, id: result.restriction.id, removed: result.removed, coverage: result.coverage };
   },
+  /** The fleet-wide preview, without the normalised restriction. */
+  async preview(args: { doc: unknown }) {
+    const { removed, matched, meetingsReached, meetingsUndisturbed, coverage } = await gate.preview(args.doc);
+    return { removed, matched, meetingsReached, meetingsUndisturbed, coverage };
+  },
+  fleetOverview: async (args: { meetingId?: string }) => gate.fleetOverview(args.meetingId),
+  nodes: async () => gate.nodes(),
   async lift(args: { id: string }) {
     const startedAt = now();
     await gate.lift(args.id);

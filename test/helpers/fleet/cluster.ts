@@ -85,6 +85,8 @@ export interface NodeOptions {
   lastKnownRestrictions?: Restriction[];
   connectTimeoutMs?: number;
   blockMs?: number;
+  nodeId?: string;
+  fleetTimeoutMs?: number;
 }
 
 /**
@@ -139,6 +141,8 @@ export async function startNode(options: NodeOptions): Promise<FleetNode> {
     connectTimeoutMs: options.connectTimeoutMs ?? 400,
     blockMs: options.blockMs ?? 200,
     ...(options.lastKnownRestrictions ? { lastKnownRestrictions: options.lastKnownRestrictions } : {}),
+    ...(options.nodeId ? { nodeId: options.nodeId } : {}),
+    ...(options.fleetTimeoutMs ? { fleetTimeoutMs: options.fleetTimeoutMs } : {}),
   };
   const child: ChildProcess = fork(buildFleetNode(), [], {
     execArgv: [],
@@ -227,7 +231,7 @@ export function quantile(values: readonly number[], q: number): number {
 }
 
 /** The restriction ids in the store's hash (sorted), read on a connection of its own. */
-export async function storeIds(url: string, prefix = 'geoadmit:'): Promise<string[]> {
+export async function storeIds(url: string, prefix = '{geoadmit}:'): Promise<string[]> {
   const admin = new Redis(url, { maxRetriesPerRequest: 0, retryStrategy: () => null });
   admin.on('error', () => undefined);
   try {
