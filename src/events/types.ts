@@ -174,8 +174,8 @@ export interface GeoReloadedEvent extends EventBase {
 export interface ErrorEvent extends EventBase {
   /** Discriminant: always `'error'`. */
   type: 'error';
-  /** Where it failed. */
-  context: 'rule' | 'geo' | 'onRemove' | 'store' | 'audit' | 'listener' | 'timer';
+  /** Where it failed (`clock`: the gate's clock answered something other than epoch milliseconds; the gate used its last good reading). */
+  context: 'rule' | 'geo' | 'onRemove' | 'store' | 'audit' | 'listener' | 'timer' | 'clock';
   /** Human-readable description of the failure. */
   message: string;
   /** The underlying error's stable code (`E_…`), when it was a `GeoadmitError`. */

@@ -34,7 +34,7 @@ import {
   refusedEvent,
   removalEvent,
 } from './internal/events.js';
-import { type GateSettings, readOptions } from './internal/options.js';
+import { type GateSettings, readOptions, steadyClock } from './internal/options.js';
 import { type Registered, RestrictionRegistry } from './internal/registry.js';
 import { Roster, type RosterEntry } from './internal/roster.js';
 import { StoreSync, storeUnavailable } from './internal/sync.js';
@@ -92,7 +92,8 @@ class GateImpl implements Gate {
     this.#s = s;
     this.#geo = s.geo;
     this.#parsedGeo = parsedResolver(s.geo);
-    this.#clock = s.clock;
+    // Every reading finite: a bad one is an `error` event and the last good reading, never NaN in a timer.
+    this.#clock = steadyClock(s.clock, (text, error) => this.#error('clock', text, error === undefined ? {} : { error }));
     this.#redact = redactorFor(s.ipMode, s.hmacKey);
     this.#fleet = new FleetMembership(Array.isArray(s.restrictions) ? undefined : (s.restrictions as RestrictionStore).fleet, s.nodeId, s.fleetTimeoutMs, {
       status: () => ({ participants: this.#roster.size, version: this.#sync.version }),
