@@ -34,7 +34,11 @@ export const ErrorCode = {
    * without `ioredis`); the message names the package to install.
    */
   MissingDependency: 'E_MISSING_DEPENDENCY',
-  /** A media server did not confirm a removal (`janusRemover`: unreachable, timed out, wrong secret, no such room); the participant stays pending. */
+  /**
+   * A media server did not confirm a removal (`janusRemover`, `livekitRemover`:
+   * unreachable, timed out, a redirect, wrong secret, no such room, an id
+   * mapping that threw); the participant stays pending.
+   */
   RemovalFailed: 'E_REMOVAL_FAILED',
 } as const;
 
