@@ -76,6 +76,7 @@ describe('gate → audit log → transparency report', () => {
     });
     expect(report.otherDenials.byReason).toEqual({ 'audit-unavailable': 1 });
     expect(report.decisions).toEqual({ total: 7, admitted: 5, denied: 2 });
-    expect(renderReportMarkdown(report)).toContain('| Example Authority | CN | 2 | 1 | 0 | 1 | 0 | 2 |');
+    // Issuer, jurisdiction, received, accepted, refused, share accepted, participants removed, meetings affected.
+    expect(renderReportMarkdown(report)).toContain('| Example Authority | CN | 2 | 1 | 1 | 50% | 1 | 2 |');
   });
 });

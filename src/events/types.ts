@@ -34,6 +34,8 @@ export interface DecisionEvent extends EventBase {
   location: Location;
   /** The client address as `audit.ip` allows (absent for `omit`). */
   address?: string;
+  /** Restrictions that matched but did not deny because an exemption covers the join (absent when none). */
+  exempted?: { code: 'exempted'; restrictionId: string; exemptionId: string }[];
 }
 
 /** A present participant was removed by a restriction. */
@@ -120,14 +122,14 @@ export interface RestrictionRefusedEvent extends EventBase {
   type: 'restriction.refused';
   /** The document's `id`, when it had a readable one. */
   restrictionId?: string;
-  /** The `kind` as given (possibly invalid), when present. */
-  kind?: string;
   /**
    * Digest of the refused document (as `restriction.accepted` carries for an
    * accepted one), when it could be computed: the same document refused
    * again has the same digest, so a report counts it as one demand.
    */
   digest?: string;
+  /** The `kind` as given (possibly invalid), when present. */
+  kind?: string;
   /** The authority as given, when it could be read. */
   authority?: AuditAuthority;
   /** The regions as given, when they could be read. */
@@ -155,6 +157,48 @@ export interface RestrictionLiftedEvent extends EventBase {
   /** Who issued it, as recorded when it was accepted. */
   authority?: AuditAuthority;
   /** True when it ended by reaching `validUntil`; false when removed by `lift`. */
+  expired: boolean;
+}
+
+/** An exemption was granted (`gate.exempt`, or applied from a shared store). */
+export interface ExemptionGrantedEvent extends EventBase {
+  /** Discriminant: always `'exemption.granted'`. */
+  type: 'exemption.granted';
+  /** Id of the exemption. */
+  exemptionId: string;
+  /** The restriction it narrows. */
+  restrictionId: string;
+  /** Digest of that restriction's document, as in its `restriction.accepted` event. */
+  restrictionDigest: string;
+  /** The restriction's kind, when it is registered here. */
+  kind?: RestrictionKind;
+  /** The restriction's authority, when it is registered here and names one. */
+  authority?: AuditAuthority;
+  /** Participant ids it covers. */
+  participants: string[];
+  /** Host accounts it covers. */
+  hostAccounts: string[];
+  /** How many networks it covers (the networks themselves stay out of the log: they may be one person's address). */
+  networks: number;
+  /** Why it was granted. */
+  reason: string;
+  /** When it stops applying (ISO 8601), when it does. */
+  validUntil?: string;
+}
+
+/** An exemption was revoked (`gate.revokeExemption`, a shared store) or reached its `validUntil` (`expired`). */
+export interface ExemptionRevokedEvent extends EventBase {
+  /** Discriminant: always `'exemption.revoked'`. */
+  type: 'exemption.revoked';
+  /** Id of the exemption. */
+  exemptionId: string;
+  /** The restriction it narrowed. */
+  restrictionId: string;
+  /** The restriction's kind, when it is registered here. */
+  kind?: RestrictionKind;
+  /** The restriction's authority, when it is registered here and names one. */
+  authority?: AuditAuthority;
+  /** True when it ended by reaching `validUntil`; false when revoked. */
   expired: boolean;
 }
 
@@ -241,6 +285,8 @@ export type AuditEvent =
   | RestrictionAcceptedEvent
   | RestrictionRefusedEvent
   | RestrictionLiftedEvent
+  | ExemptionGrantedEvent
+  | ExemptionRevokedEvent
   | GeoReloadedEvent
   | StoreEvent
   | WarningEvent
@@ -261,6 +307,10 @@ export interface GateEventMap {
   'restriction.refused': RestrictionRefusedEvent;
   /** A restriction ended, by `lift` or by reaching `validUntil`. */
   'restriction.lifted': RestrictionLiftedEvent;
+  /** An exemption narrowing one restriction was granted. */
+  'exemption.granted': ExemptionGrantedEvent;
+  /** An exemption was revoked or expired. */
+  'exemption.revoked': ExemptionRevokedEvent;
   /** A geo database file was (re)loaded. */
   'geo.reloaded': GeoReloadedEvent;
   /** The shared restriction store became unreachable; the gate keeps enforcing what it has. */

@@ -123,12 +123,20 @@ function htmlBlock(block: Block): string {
     case 'command':
       return `<pre class="command"><code>${html(block.text)}</code></pre>`;
     case 'table': {
-      const cls = (i: number) => (block.numeric[i] ? ' class="n"' : '');
+      const cls = (i: number): string => {
+        const classes = [block.numeric[i] ? 'n' : '', block.code?.[i] === true ? 'h' : ''].filter((c) => c !== '');
+        return classes.length === 0 ? '' : ` class="${classes.join(' ')}"`;
+      };
+      // Each cell carries its column's name: on a narrow screen a row becomes a card of "name: value" lines.
+      const label = (i: number): string => ` data-label="${html(block.head[i] ?? '')}"`;
       const head = block.head.map((h, i) => `<th scope="col"${cls(i)}>${html(h)}</th>`).join('');
       const rows = block.rows
-        .map((r) => `<tr>${r.map((c, i) => (i === 0 ? `<th scope="row">${html(c)}</th>` : `<td${cls(i)}>${html(c)}</td>`)).join('')}</tr>`)
+        .map(
+          (r) => `<tr>${r.map((c, i) => (i === 0 ? `<th scope="row"${label(i)}>${html(c)}</th>` : `<td${cls(i)}${label(i)}>${html(c)}</td>`)).join('')}</tr>`,
+        )
         .join('\n');
-      return `<div class="scroll"><table><thead><tr>${head}</tr></thead><tbody>\n${rows}\n</tbody></table></div>`;
+      const stack = block.head.length > 2 ? ' class="stack"' : '';
+      return `<div class="table"><table${stack}><thead><tr>${head}</tr></thead><tbody>\n${rows}\n</tbody></table></div>`;
     }
   }
 }
@@ -139,28 +147,39 @@ const STYLE = `
 *{box-sizing:border-box}
 body{margin:0 auto;max-width:72rem;padding:1rem;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
 h1{font-size:1.6rem;margin:.5rem 0}h2{font-size:1.3rem;margin-top:2rem;border-bottom:1px solid var(--line)}h3{font-size:1.1rem;margin-top:1.5rem}
-.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;margin:.5rem 0}
-table{border-collapse:collapse;font-size:.9rem;min-width:100%}
+.table{margin:.5rem 0;max-width:100%}
+table{border-collapse:collapse;font-size:.9rem;width:100%}
 th,td{border:1px solid var(--line);padding:.3rem .5rem;text-align:left;vertical-align:top}
-thead th{background:var(--head);white-space:nowrap}
+thead th{background:var(--head);vertical-align:bottom;hyphens:auto}
 td.n{white-space:nowrap}
+td.h{word-break:break-all;font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.8rem}
 time{text-decoration:underline dotted;cursor:help}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,22rem),1fr));gap:.5rem 1.5rem}
 .chart figcaption{font-weight:600;font-size:.95rem}
 pre.command{white-space:pre-wrap;word-break:break-all;background:var(--head);padding:.5rem;border-radius:4px}
-p,li{max-width:48rem}
+p,li{max-width:48rem;overflow-wrap:anywhere}
 .n{text-align:right;font-variant-numeric:tabular-nums}
 .chart{margin:.5rem 0;min-width:0}.chart svg{width:100%;height:auto}
 .chart .l{font-size:15px;fill:var(--fg)}.chart .v{font-size:15px;fill:var(--mute)}
 code{font-size:.9em}
-@media (max-width:40rem){body{padding:.6rem;font-size:15px}table{font-size:.8rem}th,td{padding:.25rem .35rem}}
+@media (max-width:48rem){
+body{padding:.6rem;font-size:15px}
+table.stack,table.stack tbody,table.stack tr,table.stack th,table.stack td{display:block;width:100%}
+table.stack thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}
+table.stack tr{border:1px solid var(--line);border-radius:4px;margin:0 0 .6rem}
+table.stack th[scope=row]{background:var(--head);border:0}
+table.stack td{border:0;border-top:1px solid var(--line);display:flex;justify-content:space-between;gap:1rem;text-align:right;white-space:normal}
+table.stack td::before{content:attr(data-label);text-align:left;color:var(--mute)}
+table.stack td.h{display:block;text-align:left}table.stack td.h::before{display:block;font-family:system-ui,sans-serif}
+}
 `;
 
 /**
  * Render a report as one self-contained HTML page: no scripts, fonts,
  * styles or images from elsewhere (a Content-Security-Policy forbids them),
- * responsive for phones, an inline SVG bar chart per authority, and the
- * tables. Every string from the log is escaped.
+ * an inline SVG bar chart per measure, and the tables — every one readable
+ * without sideways scrolling from a phone (each row becomes a card of
+ * "column: value" lines) to a desktop screen. Every string from the log is escaped.
  */
 export function renderReportHtml(report: TransparencyReport): string {
   const parts: string[] = [];

@@ -9,11 +9,19 @@ import type { IpValue } from '../../address/ip.js';
 import { truncateCanonical } from '../../address/redact.js';
 import { canonicalJson } from '../../internal/canonical-json.js';
 import { ErrorCode, GeoadmitError } from '../../errors/index.js';
-import type { DecisionEvent, RemovalEvent, RestrictionAcceptedEvent, RestrictionLiftedEvent, RestrictionRefusedEvent } from '../../events/types.js';
+import type {
+  DecisionEvent,
+  ExemptionGrantedEvent,
+  ExemptionRevokedEvent,
+  RemovalEvent,
+  RestrictionAcceptedEvent,
+  RestrictionLiftedEvent,
+  RestrictionRefusedEvent,
+} from '../../events/types.js';
 import type { Location } from '../../geo/types.js';
 import { isPlainObject } from '../../internal/objects.js';
 import type { NormalizedRestriction, Reason } from '../../restrictions/types.js';
-import type { Decision, Join, RestrictResult } from '../types.js';
+import type { Decision, Exemption, Join, RestrictResult } from '../types.js';
 import type { RosterEntry } from './roster.js';
 
 // Formatting a date costs more than the rest of an event; joins arrive many per millisecond.
@@ -152,6 +160,39 @@ export function decisionEvent({ now, join, decision, matchedIds, address, mode }
   };
   if (join.hostAccountId !== undefined) event.hostAccountId = join.hostAccountId;
   if (address !== undefined) event.address = address;
+  // Which exemption let a matched participant in: the audit trail of every exemption used.
+  if (decision.exempted !== undefined) event.exempted = decision.exempted;
+  return event;
+}
+
+/** The `exemption.granted` event: ids and counts, never a network (it may be one person's address). */
+export function exemptionGrantedEvent(now: number, e: Exemption, r: NormalizedRestriction | undefined): ExemptionGrantedEvent {
+  const event: ExemptionGrantedEvent = {
+    type: 'exemption.granted',
+    time: iso(now),
+    exemptionId: e.id,
+    restrictionId: e.restrictionId,
+    restrictionDigest: e.restrictionDigest,
+    participants: [...e.participants],
+    hostAccounts: [...e.hostAccounts],
+    networks: e.networks.length,
+    reason: e.reason,
+  };
+  if (r !== undefined) {
+    event.kind = r.kind;
+    if (r.authority !== undefined) event.authority = { name: r.authority.name, jurisdiction: r.authority.jurisdiction };
+  }
+  if (e.validUntil !== undefined) event.validUntil = iso(e.validUntil);
+  return event;
+}
+
+/** The `exemption.revoked` event (`expired`: it reached its `validUntil`). */
+export function exemptionRevokedEvent(now: number, e: Exemption, r: NormalizedRestriction | undefined, expired: boolean): ExemptionRevokedEvent {
+  const event: ExemptionRevokedEvent = { type: 'exemption.revoked', time: iso(now), exemptionId: e.id, restrictionId: e.restrictionId, expired };
+  if (r !== undefined) {
+    event.kind = r.kind;
+    if (r.authority !== undefined) event.authority = { name: r.authority.name, jurisdiction: r.authority.jurisdiction };
+  }
   return event;
 }
 
@@ -227,6 +268,9 @@ export function refusedEvent(now: number, doc: unknown, error: unknown): Restric
     reason: safe(() => message(error)) ?? 'invalid restriction',
   };
   if (e?.path !== undefined) event.path = e.path;
+  // Identifies the document, so the same refused document submitted again counts once.
+  const digest = safe(() => digestOf(doc));
+  if (digest !== undefined) event.digest = digest;
   const d = safe(() => (isPlainObject(doc) ? doc : undefined));
   if (d === undefined) return event;
   const id = safe(() => shortString(d.id));
@@ -265,6 +309,3 @@ function safe<T>(read: () => T): T | undefined {
 function shortString(value: unknown, max = MAX_TEXT): string | undefined {
   return typeof value === 'string' ? value.slice(0, max) : undefined;
 }
-  // Identifies the document, so the same refused document submitted again counts once.
-  const digest = safe(() => digestOf(doc));
-  if (digest !== undefined) event.digest = digest;

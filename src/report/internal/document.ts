@@ -1,4 +1,4 @@
-import type { ReportCategory, ReportFigures, ReportTotals, TransparencyReport } from '../types.js';
+import type { ReportCategory, ReportFigures, ReportSource, ReportTotals, TransparencyReport } from '../types.js';
 
 /**
  * The report laid out once as blocks, so Markdown and HTML show the same
@@ -11,24 +11,24 @@ export type Block =
   | { kind: 'paragraph'; text: string }
   /** A sentence with instants in it: shown as human dates (HTML: the ISO 8601 time in a tooltip). */
   | { kind: 'dated'; parts: (string | { iso: string })[] }
-  | { kind: 'table'; head: string[]; rows: string[][]; numeric: boolean[] }
+  /** `code` marks columns of hashes and fingerprints: long unbroken text that may wrap anywhere. */
+  | { kind: 'table'; head: string[]; rows: string[][]; numeric: boolean[]; code?: boolean[] }
   | { kind: 'list'; items: string[] }
   | { kind: 'chart'; title: string; bars: { label: string; value: number }[] }
   | { kind: 'method'; items: string[] }
   /** A shell command to copy (from the report's own data: file names are escaped by the renderers). */
   | { kind: 'command'; text: string };
 
-const FIGURE_HEAD = [
-  'Received',
-  'Accepted',
-  'Dry-run',
-  'Refused',
+/** The key figures of a group: what established transparency reports give first. */
+const KEY_HEAD = ['Demands received', 'Accepted', 'Refused', 'Share accepted', 'Participants removed', 'Meetings affected'];
+
+/** The other figures, in a table of their own so no table grows too wide to read. */
+const DETAIL_HEAD = [
+  'People kept out of meetings',
+  'Accepted as a test only',
+  'Would have been kept out by a test',
   'Lifted',
-  'Meetings affected',
-  'Meetings undisturbed',
-  'Joins denied',
-  'Joins denied in dry-run',
-  'Participants removed',
+  'Meetings reached, nobody removed',
 ];
 
 /** Estimated figures carry a `~`. */
@@ -36,30 +36,39 @@ function affected(f: ReportFigures): string {
   return `${f.meetingsAffectedEstimated ? '~' : ''}${f.meetingsAffected}`;
 }
 
-function figureCells(f: ReportFigures): string[] {
-  return [
-    f.restrictionsReceived,
-    f.restrictionsAccepted,
-    f.restrictionsDryRun,
-    f.restrictionsRefused,
-    f.restrictionsLifted,
-    affected(f),
-    f.meetingsUndisturbed,
-    f.joinsDenied,
-    f.joinsDeniedDryRun,
-    f.participantsRemoved,
-  ].map(String);
+/** Accepted as a share of received, in whole percent; a dash when nothing was received. */
+function share(f: ReportFigures): string {
+  return f.restrictionsReceived === 0 ? '\u2013' : `${Math.round((f.restrictionsAccepted / f.restrictionsReceived) * 100)}%`;
 }
 
-function numericFlags(leading: number): boolean[] {
-  return [...Array<boolean>(leading).fill(false), ...FIGURE_HEAD.map(() => true)];
+function keyCells(f: ReportFigures): string[] {
+  return [String(f.restrictionsReceived), String(f.restrictionsAccepted), String(f.restrictionsRefused), share(f), String(f.participantsRemoved), affected(f)];
+}
+
+function detailCells(f: ReportFigures): string[] {
+  return [f.joinsDenied, f.restrictionsDryRun, f.joinsDeniedDryRun, f.restrictionsLifted, f.meetingsUndisturbed].map(String);
+}
+
+function numericFlags(leading: number, head: readonly string[]): boolean[] {
+  return [...Array<boolean>(leading).fill(false), ...head.map(() => true)];
+}
+
+/** The figures' head for a category: "Demands received" or "Orders received"... */
+function keyHead(noun: Noun): string[] {
+  return [`${noun.capitalMany} received`, ...KEY_HEAD.slice(1)];
 }
 
 function refusalText(total: ReportTotals): string | undefined {
   const codes = Object.entries(total.refusals);
   if (codes.length === 0) return undefined;
-  return `Refused: ${codes.map(([code, n]) => `${code} × ${n}`).join(', ')}.`;
+  return `Refused: ${codes.map(([code, n]) => `${n} × ${REFUSAL_TEXT[code] ?? code}`).join(', ')}.`;
 }
+
+/** Why a demand was refused, in words. */
+const REFUSAL_TEXT: Record<string, string> = {
+  E_OUT_OF_JURISDICTION: 'it reached beyond the issuer\u2019s own jurisdiction',
+  E_INVALID_RESTRICTION: 'it was incomplete or could not be read',
+};
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
@@ -82,18 +91,28 @@ function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
+interface Noun {
+  one: string;
+  many: string;
+  capitalMany: string;
+}
+
+function noun(one: string, many: string): Noun {
+  return { one, many, capitalMany: (many[0]?.toUpperCase() ?? '') + many.slice(1) };
+}
+
 /** One sentence a reader outside engineering can follow: what a category's figures mean. */
-function categorySummary(noun: { one: string; many: string }, category: ReportCategory): string {
+function categorySummary(n: Noun, category: ReportCategory): string {
   const t = category.total;
   const authorities = category.byAuthority.length;
   const parts = [
-    `${plural(authorities, 'issuer', 'issuers')} sent ${plural(t.restrictionsReceived, noun.one, noun.many)}.`,
-    `${t.restrictionsAccepted} ${t.restrictionsAccepted === 1 ? 'was' : 'were'} accepted${t.restrictionsDryRun > 0 ? ` (${t.restrictionsDryRun} only as a test, never enforced)` : ''} and ${t.restrictionsRefused} refused.`,
+    `${plural(authorities, 'issuer', 'issuers')} sent ${plural(t.restrictionsReceived, n.one, n.many)}.`,
+    `${t.restrictionsAccepted} ${t.restrictionsAccepted === 1 ? 'was' : 'were'} accepted${t.restrictionsDryRun > 0 ? ` (${t.restrictionsDryRun} only as a test: reported, never enforced)` : ''} and ${t.restrictionsRefused} refused.`,
   ];
   const outside = t.refusals.E_OUT_OF_JURISDICTION ?? 0;
   if (outside > 0) {
     parts.push(
-      `${plural(outside, 'refusal was', 'refusals were')} because the ${outside === 1 ? 'demand' : 'demands'} reached beyond the issuer\u2019s own jurisdiction: nothing was done.`,
+      `${plural(outside, 'refusal was', 'refusals were')} because the ${outside === 1 ? n.one : n.many} reached beyond the issuer\u2019s own jurisdiction: nothing was done.`,
     );
   }
   parts.push(
@@ -103,26 +122,30 @@ function categorySummary(noun: { one: string; many: string }, category: ReportCa
 }
 
 /** One chart per measure, each on its own scale: bars per issuer. */
-function measureCharts(category: ReportCategory, noun: string): Block[] {
+function measureCharts(category: ReportCategory, n: Noun): Block[] {
   const measures: [string, (f: ReportFigures) => number][] = [
-    [`${noun} received`, (f) => f.restrictionsReceived],
-    ['People kept out of meetings (joins denied)', (f) => f.joinsDenied],
+    [`${n.capitalMany} received`, (f) => f.restrictionsReceived],
+    ['People kept out of meetings', (f) => f.joinsDenied],
     ['People removed from meetings', (f) => f.participantsRemoved],
     ['Meetings affected', (f) => f.meetingsAffected],
   ];
   return measures.map(([title, value]) => ({
     kind: 'chart' as const,
     title,
-    bars: category.byAuthority.map((a) => ({ label: a.jurisdiction === '' ? a.authority : `${a.authority} (${a.jurisdiction})`, value: value(a.total) })),
+    bars: category.byAuthority.map((a) => ({ label: issuer(a.authority, a.jurisdiction), value: value(a.total) })),
   }));
 }
 
+function issuer(authority: string, jurisdiction: string): string {
+  return jurisdiction === '' ? authority : `${authority} (${jurisdiction})`;
+}
+
 /** A monthly trend, one chart per measure, when the window spans more than one month. */
-function trendCharts(category: ReportCategory, noun: string): Block[] {
+function trendCharts(category: ReportCategory, n: Noun): Block[] {
   const months = category.periods.filter((p) => p.period !== 'unknown');
   if (months.length < 2) return [];
   const measures: [string, (f: ReportFigures) => number][] = [
-    [`${noun} received per month`, (f) => f.restrictionsReceived],
+    [`${n.capitalMany} received per month`, (f) => f.restrictionsReceived],
     ['People kept out of meetings per month', (f) => f.joinsDenied],
   ];
   return measures.map(([title, value]) => ({
@@ -132,7 +155,20 @@ function trendCharts(category: ReportCategory, noun: string): Block[] {
   }));
 }
 
-function categoryBlocks(title: string, intro: string, noun: { one: string; many: string }, category: ReportCategory, perAuthority: boolean): Block[] {
+/** The first table: per jurisdiction, the figures readers compare across reports. */
+function jurisdictionTable(category: ReportCategory, n: Noun): Block {
+  return {
+    kind: 'table',
+    head: ['Jurisdiction', ...keyHead(n)],
+    rows: [
+      ...category.byJurisdiction.map((j) => [j.jurisdiction === '' ? '(none stated)' : j.jurisdiction, ...keyCells(j.total)]),
+      ['All', ...keyCells(category.total)],
+    ],
+    numeric: numericFlags(1, KEY_HEAD),
+  };
+}
+
+function categoryBlocks(title: string, intro: string, n: Noun, category: ReportCategory, perAuthority: boolean): Block[] {
   const blocks: Block[] = [
     { kind: 'heading', level: 2, text: title },
     { kind: 'paragraph', text: intro },
@@ -141,31 +177,30 @@ function categoryBlocks(title: string, intro: string, noun: { one: string; many:
     blocks.push({ kind: 'paragraph', text: 'None in this period.' });
     return blocks;
   }
-  const capital = noun.many[0]?.toUpperCase() + noun.many.slice(1);
-  blocks.push({ kind: 'paragraph', text: categorySummary(noun, category) });
-  blocks.push(...measureCharts(category, capital), ...trendCharts(category, capital));
+  blocks.push({ kind: 'paragraph', text: categorySummary(n, category) });
+  blocks.push(...measureCharts(category, n), ...trendCharts(category, n));
+  blocks.push({ kind: 'heading', level: 3, text: 'By issuer' });
   blocks.push({
     kind: 'table',
-    head: ['Authority', 'Jurisdiction', ...FIGURE_HEAD],
-    rows: [...category.byAuthority.map((a) => [a.authority, a.jurisdiction, ...figureCells(a.total)]), ['All', '', ...figureCells(category.total)]],
-    numeric: numericFlags(2),
+    head: ['Issuer', 'Jurisdiction', ...keyHead(n)],
+    rows: [...category.byAuthority.map((a) => [a.authority, a.jurisdiction, ...keyCells(a.total)]), ['All', '', ...keyCells(category.total)]],
+    numeric: numericFlags(2, KEY_HEAD),
+  });
+  blocks.push({ kind: 'heading', level: 3, text: 'More figures by issuer' });
+  blocks.push({
+    kind: 'table',
+    head: ['Issuer', ...DETAIL_HEAD],
+    rows: [...category.byAuthority.map((a) => [issuer(a.authority, a.jurisdiction), ...detailCells(a.total)]), ['All', ...detailCells(category.total)]],
+    numeric: numericFlags(1, DETAIL_HEAD),
   });
   if (!perAuthority) return blocks;
-  blocks.push({ kind: 'heading', level: 3, text: 'By jurisdiction' });
-  blocks.push({
-    kind: 'table',
-    head: ['Jurisdiction', 'Authorities', ...FIGURE_HEAD],
-    rows: category.byJurisdiction.map((j) => [j.jurisdiction, j.authorities.join(', '), ...figureCells(j.total)]),
-    numeric: numericFlags(2),
-  });
   for (const a of category.byAuthority) {
-    const name = a.jurisdiction === '' ? a.authority : `${a.authority} (${a.jurisdiction})`;
-    blocks.push({ kind: 'heading', level: 3, text: name });
+    blocks.push({ kind: 'heading', level: 3, text: issuer(a.authority, a.jurisdiction) });
     blocks.push({
       kind: 'table',
-      head: ['Month', ...FIGURE_HEAD],
-      rows: a.periods.map((p) => [humanMonth(p.period), ...figureCells(p.figures)]),
-      numeric: numericFlags(1),
+      head: ['Month', ...keyHead(n)],
+      rows: a.periods.map((p) => [humanMonth(p.period), ...keyCells(p.figures)]),
+      numeric: numericFlags(1, KEY_HEAD),
     });
     const scoped =
       a.total.scopedMeetings === 0
@@ -176,6 +211,24 @@ function categoryBlocks(title: string, intro: string, noun: { one: string; many:
     for (const text of [refusalText(a.total), scoped]) if (text !== undefined) blocks.push({ kind: 'paragraph', text });
     if (a.total.refusalReasons.length > 0) blocks.push({ kind: 'list', items: a.total.refusalReasons });
   }
+  return blocks;
+}
+
+/** The first thing a reader sees: government demands per jurisdiction. */
+function firstTable(report: TransparencyReport): Block[] {
+  const demands = report.governmentDemands;
+  const blocks: Block[] = [{ kind: 'heading', level: 2, text: 'Government demands by jurisdiction' }];
+  if (demands.byJurisdiction.length === 0) {
+    blocks.push({ kind: 'paragraph', text: 'No government demand was received in this period.' });
+    return blocks;
+  }
+  blocks.push(jurisdictionTable(demands, noun('demand', 'demands')));
+  blocks.push({
+    kind: 'paragraph',
+    text:
+      'A demand is an order from an authority to keep people in a region out of meetings. Refused demands changed nothing. ' +
+      'Participants removed are people already in a meeting when a demand was accepted; meetings affected are the meetings where someone was kept out or removed.',
+  });
   return blocks;
 }
 
@@ -194,36 +247,37 @@ export function reportBlocks(report: TransparencyReport): Block[] {
   return [
     { kind: 'heading', level: 1, text: 'Transparency report' },
     { kind: 'dated', parts: ['Generated ', { iso: report.generatedAt }, '.', ...window, ...span] },
-    { kind: 'heading', level: 2, text: 'Promises, counted from the log' },
+    ...firstTable(report),
+    { kind: 'heading', level: 2, text: 'What the service never does, counted from the log' },
     {
       kind: 'table',
-      head: ['Figure', 'Count'],
+      head: ['Action', 'Times'],
       rows: [
-        ['Meetings ended by the SDK', String(p.meetingsEndedBySdk)],
+        ['Meetings ended', String(p.meetingsEndedBySdk)],
         ['Host accounts suspended', String(p.hostAccountsSuspended)],
-        ['User data disclosed to authorities', p.userDataDisclosures === 0 ? '0 (none)' : String(p.userDataDisclosures)],
+        ['User data handed to authorities', p.userDataDisclosures === 0 ? '0 (none)' : String(p.userDataDisclosures)],
       ],
       numeric: [false, true],
     },
     ...categoryBlocks(
       'Government demands',
-      'Takedown demands by authorities. A demand may only reach participants inside the authority\u2019s own jurisdiction.',
-      { one: 'demand', many: 'demands' },
+      'Demands by authorities to keep people out of meetings. A demand may only reach people inside the authority\u2019s own jurisdiction.',
+      noun('demand', 'demands'),
       report.governmentDemands,
       true,
     ),
     ...categoryBlocks(
       'Sanctions',
       'The operator\u2019s own legal obligations, reported apart from government demands.',
-      { one: 'sanctions order', many: 'sanctions orders' },
+      noun('sanctions order', 'sanctions orders'),
       report.sanctions,
       true,
     ),
-    ...categoryBlocks('Host policies', 'Hosts\u2019 own choices for their meetings.', { one: 'policy', many: 'policies' }, report.hostPolicies, false),
+    ...categoryBlocks('Host policies', 'Choices hosts made for their own meetings.', noun('policy', 'policies'), report.hostPolicies, false),
     { kind: 'heading', level: 2, text: 'Joins' },
     {
       kind: 'table',
-      head: ['Decisions', 'Admitted', 'Denied', 'Denied, not by a restriction', 'Denied citing restrictions not in the log'],
+      head: ['Joins decided', 'Let in', 'Kept out', 'Kept out for another reason', 'Kept out by an order not found in these logs'],
       rows: [
         [report.decisions.total, report.decisions.admitted, report.decisions.denied, report.otherDenials.joins, report.unattributed.joinsDenied].map(String),
       ],
@@ -234,7 +288,7 @@ export function reportBlocks(report: TransparencyReport): Block[] {
       : [
           {
             kind: 'list' as const,
-            items: Object.entries(report.otherDenials.byReason).map(([code, n]) => `${code}: ${n}`),
+            items: Object.entries(report.otherDenials.byReason).map(([code, n]) => `${OTHER_REASON_TEXT[code] ?? code}: ${n}`),
           },
         ]),
     ...(report.unattributed.restrictionIds === 0
@@ -242,31 +296,22 @@ export function reportBlocks(report: TransparencyReport): Block[] {
       : [
           {
             kind: 'paragraph' as const,
-            text: `Restrictions cited but not accepted in the log: ${report.unattributed.restrictionIds} (joins denied: ${report.unattributed.joinsDenied}, participants removed: ${report.unattributed.participantsRemoved}).`,
+            text: `${plural(report.unattributed.restrictionIds, 'order was', 'orders were')} cited without its acceptance being in these logs (for example, accepted before the first log began): ${plural(report.unattributed.joinsDenied, 'join', 'joins')} kept out and ${plural(report.unattributed.participantsRemoved, 'participant', 'participants')} removed under them are counted here and not under an issuer.`,
           },
         ]),
-    { kind: 'heading', level: 2, text: 'Audit trail' },
-    {
-      kind: 'table',
-      head: ['Source', 'Verified', 'Events', 'Problem'],
-      rows: report.sources.map((s) => [
-        s.name,
-        s.verified === null ? 'n/a' : s.verified ? 'yes' : 'NO',
-        String(s.events),
-        s.problem === undefined ? '' : `${s.problem}${s.line === undefined ? '' : ` at line ${s.line}`}: ${s.message ?? ''}`,
-      ]),
-      numeric: [false, false, true, false],
-    },
-    {
-      kind: 'paragraph',
-      text: `Audit events: ${report.audit.events}. Gaps recorded: ${report.audit.gaps} (events the sink could not record: ${report.audit.eventsDropped}). Error events: ${report.audit.errors}. Warnings: ${report.audit.warnings}.`,
-    },
-    ...warningBlocks(report),
+    ...logBlocks(report),
     ...commitmentBlocks(report),
+    ...glossaryBlocks(),
     { kind: 'heading', level: 2, text: 'Method' },
     { kind: 'method', items: report.method },
   ];
 }
+
+/** Why a join was kept out without an order, in words. */
+const OTHER_REASON_TEXT: Record<string, string> = {
+  rule: 'a rule the operator set (for example, no anonymising networks)',
+  'audit-unavailable': 'the log could not record the decision, so nobody was let in unrecorded',
+};
 
 /** What each warning code means, in a sentence a reader outside engineering can follow. */
 const WARNING_TEXT: Record<string, string> = {
@@ -275,21 +320,69 @@ const WARNING_TEXT: Record<string, string> = {
   'trust-all-proxies': 'the service was configured to believe any forwarded address, which anyone can forge',
 };
 
-function warningBlocks(report: TransparencyReport): Block[] {
-  const codes = Object.entries(report.audit.warningsByCode ?? {});
-  if (codes.length === 0) return [];
-  return [
+function signatureWords(s: ReportSource): string {
+  if (s.signatures === undefined) return 'n/a';
+  if (s.signatures === 'verified') return s.unsignedTail === undefined ? 'signed, checked' : `signed through record ${s.signedThrough}, checked`;
+  return s.signatures === 'unchecked' ? 'not checked (no public key given)' : 'not signed';
+}
+
+/** The logs behind the report: whether each is intact, signed, and complete. */
+function logBlocks(report: TransparencyReport): Block[] {
+  const blocks: Block[] = [
+    { kind: 'heading', level: 2, text: 'The logs behind this report' },
     {
-      kind: 'list',
-      items: codes.map(([code, n]) => `${code} × ${n}${WARNING_TEXT[code] === undefined ? '' : `: ${WARNING_TEXT[code]}`}`),
+      kind: 'table',
+      head: ['Log', 'Intact', 'Events counted', 'Signatures', 'What is wrong'],
+      rows: report.sources.map((s) => [
+        s.name,
+        s.verified === null ? 'n/a' : s.verified ? 'yes' : 'NO',
+        String(s.events),
+        signatureWords(s),
+        s.problem === undefined ? '' : `${s.message ?? s.problem}${s.line === undefined ? '' : ` (line ${s.line})`}`,
+      ]),
+      numeric: [false, false, true, false, false],
     },
   ];
+  for (const s of report.sources) {
+    const tail = s.unsignedTail;
+    if (tail !== undefined && tail.events > 0) {
+      blocks.push({
+        kind: 'paragraph',
+        text: `${s.name}: ${plural(tail.events, 'event', 'events')} after the last signature (record ${s.signedThrough}) ${tail.events === 1 ? 'is' : 'are'} covered by no signature: written just before the service stopped, or added by someone without the key. ${tail.events === 1 ? 'It is' : 'They are'} not counted in this report.`,
+      });
+    }
+    if (s.continues !== undefined) {
+      blocks.push({
+        kind: 'paragraph',
+        text: `${s.name} continues an earlier file, ${s.continues}, which is not part of this report: the report starts partway through that log.`,
+      });
+    }
+  }
+  const a = report.audit;
+  blocks.push({
+    kind: 'paragraph',
+    text: `Events in the logs: ${a.events}. Events the log could not record, and says so: ${a.eventsDropped} (in ${plural(a.gaps, 'gap', 'gaps')}). Errors recorded: ${a.errors}. Configuration warnings: ${a.warnings}.`,
+  });
+  const codes = Object.entries(a.warningsByCode ?? {});
+  if (codes.length > 0) {
+    blocks.push({
+      kind: 'list',
+      items: codes.map(([code, n]) => `${code} × ${n}${WARNING_TEXT[code] === undefined ? '' : `: ${WARNING_TEXT[code]}`}`),
+    });
+  }
+  return blocks;
+}
+
+/** A file name for a log's public key in a command: the one the caller named, else a name that says which key. */
+function keyFile(s: ReportSource): string {
+  if (s.publicKeyFile !== undefined) return s.publicKeyFile;
+  return s.publicKeyFingerprint === undefined ? 'PUBLIC-KEY.pub' : `KEY-${s.publicKeyFingerprint.slice(0, 12)}.pub`;
 }
 
 /**
  * The Commitment section: the head of every log the report was computed from,
- * and how anyone holding the log and the public key can check it was not cut
- * short or rewritten since.
+ * and how anyone holding the log and its public key can check it was not cut
+ * short or rewritten since — per log, with that log's key.
  */
 function commitmentBlocks(report: TransparencyReport): Block[] {
   const logs = report.sources.filter((s) => s.head !== undefined);
@@ -301,26 +394,72 @@ function commitmentBlocks(report: TransparencyReport): Block[] {
   blocks.push({
     kind: 'paragraph',
     text:
-      'This report commits to the exact logs it was computed from: for each log, the sequence number and hash of its last record (the head). ' +
-      'Every record carries the hash of the one before it, so the head stands for the whole log. Where the log is signed, the signature and the ' +
-      'fingerprint of the signing key are given too.',
+      'This report commits to the exact logs it was computed from: for each log, the number and hash of its last record (the head). ' +
+      'Every record carries the hash of the one before it, so the head stands for the whole log. A log is called signed here only where its ' +
+      'signatures were checked with the operator\u2019s public key; the fingerprint shown is that of the key that checked them.',
   });
   blocks.push({
     kind: 'table',
-    head: ['Log', 'Head (SEQ:HASH)', 'Signed', 'Public key fingerprint (SHA-256)'],
-    rows: logs.map((s) => [s.name, `${s.head?.seq ?? 0}:${s.head?.hash ?? ''}`, s.signature === undefined ? 'no' : 'yes', s.publicKeyFingerprint ?? '']),
+    head: ['Log', 'Head (record:hash)', 'Signatures', 'Public key fingerprint (SHA-256)'],
+    rows: logs.map((s) => [
+      s.name,
+      `${s.head?.seq ?? 0}:${s.head?.hash ?? ''}`,
+      s.signatures === 'verified'
+        ? s.unsignedTail === undefined
+          ? 'signed, checked'
+          : `checked through record ${s.signedThrough}`
+        : s.signatures === 'unchecked'
+          ? 'not checked'
+          : 'not signed',
+      s.publicKeyFingerprint ?? '',
+    ]),
     numeric: [false, false, false, false],
+    code: [false, true, false, true],
   });
   blocks.push({
     kind: 'paragraph',
     text:
-      'How to check: obtain the log and the operator\u2019s public key (audit-signing.pub, whose SHA-256 fingerprint is printed above), then run ' +
-      'geoadmit audit verify LOG --public-key audit-signing.pub --expect-head SEQ:HASH with the head printed above, as below. It succeeds only if the log ' +
-      'still contains that very record and every signature verifies; a log cut short or rewritten after this report was published fails.',
+      'How to check: get the log from the operator, its public key, and the head printed above; then run the command given for that log. ' +
+      'It succeeds only if the log still contains that very record and every signature verifies; a log cut short or rewritten after this report was published fails.',
   });
-  blocks.push({
-    kind: 'command',
-    text: logs.map((s) => `geoadmit audit verify ${s.name} --public-key audit-signing.pub --expect-head ${s.head?.seq}:${s.head?.hash}`).join('\n'),
-  });
+  const lines: string[] = [];
+  for (const s of logs) {
+    const head = `--expect-head ${s.head?.seq}:${s.head?.hash}`;
+    if (s.signatures === 'verified') {
+      blocks.push({
+        kind: 'paragraph',
+        text: `${s.name}: ${keyFile(s)} is the public key with fingerprint ${s.publicKeyFingerprint}.`,
+      });
+      lines.push(`geoadmit audit verify ${s.name} --public-key ${keyFile(s)} ${head}`);
+    } else if (s.signatures === 'unchecked') {
+      blocks.push({
+        kind: 'paragraph',
+        text: `${s.name}: its signatures were not checked when this report was made (no public key was given), so nothing here says who signed it. Check them with the operator\u2019s public key.`,
+      });
+      lines.push(`geoadmit audit verify ${s.name} --public-key ${keyFile(s)} ${head}`);
+    } else {
+      blocks.push({ kind: 'paragraph', text: `${s.name}: not signed. Its head can be compared with a copy of the log, but nothing shows who wrote it.` });
+      lines.push(`geoadmit audit verify ${s.name} ${head}`);
+    }
+  }
+  blocks.push({ kind: 'command', text: lines.join('\n') });
   return blocks;
+}
+
+/** The few technical words the report cannot do without. */
+function glossaryBlocks(): Block[] {
+  return [
+    { kind: 'heading', level: 2, text: 'Words used' },
+    {
+      kind: 'list',
+      items: [
+        'Log: the record the service keeps of every decision as it makes it, one record after another.',
+        'Hash: a short fingerprint of a record; changing the record changes it. Each record carries the hash of the one before, so no record can be changed, removed or moved unnoticed.',
+        'Head: the last record of a log, with its hash: it stands for the whole log.',
+        'Signature and public key: the operator signs the head with a secret key; anyone can check the signature with the matching public key, and nobody without the secret key can make one.',
+        'Fingerprint: a short hash of a public key, to tell keys apart.',
+        'Accepted as a test: an order that is recorded and reported but never enforced, to see what it would do.',
+      ],
+    },
+  ];
 }
