@@ -20,6 +20,9 @@ export {
   ReasonCode,
   type Clock,
   type Decision,
+  type ExemptedReason,
+  type Exemption,
+  type ExemptionDocument,
   type FleetCoverage,
   type FleetMeetingOverview,
   type FleetNode,
@@ -37,6 +40,7 @@ export {
   type Reason,
   type RestrictResult,
   type RestrictionInput,
+  type RevokeExemptionResult,
   type Rule,
   type RuleContext,
   type RuleVerdict,
@@ -50,6 +54,8 @@ export type {
   AuditEventType,
   DecisionEvent,
   ErrorEvent,
+  ExemptionGrantedEvent,
+  ExemptionRevokedEvent,
   GateEventMap,
   GeoReloadedEvent,
   RemovalEvent,
@@ -143,6 +149,7 @@ export {
   type RestrictionStore,
   type RestrictionStoreEvents,
   type RestrictionSubscriber,
+  type StoredExemption,
 } from './store/index.js';
 
 // The audit log (SPEC 8, 13).

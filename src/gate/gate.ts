@@ -19,12 +19,28 @@ import type { NormalizedRestriction, Reason, Restriction } from '../restrictions
 import { InMemoryRestrictionStore } from '../store/memory.js';
 import type { RestrictionStore } from '../store/types.js';
 import { type Clock, scheduleAt } from './clock.js';
-import { assess, inScope, locate, type Located, MAX_ID_LENGTH, NO_IDS, NONE, noticeFor, readJoin, runRules, sortReasons, type Verdict } from './internal/decide.js';
+import {
+  assess,
+  inScope,
+  locate,
+  type Located,
+  MAX_ID_LENGTH,
+  NO_EXEMPTED,
+  NO_IDS,
+  NONE,
+  noticeFor,
+  readJoin,
+  runRules,
+  sortReasons,
+  type Verdict,
+} from './internal/decide.js';
 import { coverOf, impactOf, ref } from './internal/coverage.js';
 import { Remover } from './internal/enforce.js';
 import {
   acceptedEvent,
   decisionEvent,
+  exemptionGrantedEvent,
+  exemptionRevokedEvent,
   digestOf,
   iso,
   liftedEvent,
@@ -39,8 +55,24 @@ import { type Registered, RestrictionRegistry } from './internal/registry.js';
 import { Roster, type RosterEntry } from './internal/roster.js';
 import { StoreSync, storeUnavailable } from './internal/sync.js';
 import { ForwardedWarnings, trustAllWarning } from './internal/warnings.js';
+import { checkExemption, exemptionError, type ExemptionCheck, finishExemption, type HeldExemption, holdExemption } from './internal/exemptions.js';
 import { FleetMembership, type FleetQuestion, mergeOverview, mergeRestrict, NodeEmitter, partOf } from './internal/fleet.js';
-import type { Decision, FleetNode, FleetOverview, Gate, GateOptions, Join, MeetingOverview, ParticipantRef, PendingRemoval, RestrictResult } from './types.js';
+import type {
+  Decision,
+  Exemption,
+  ExemptionDocument,
+  FleetNode,
+  FleetOverview,
+  Gate,
+  GateOptions,
+  Join,
+  MeetingOverview,
+  ParticipantRef,
+  PendingRemoval,
+  RestrictResult,
+  RevokeExemptionResult,
+} from './types.js';
+import type { StoredExemption } from '../store/types.js';
 
 // Where these types were declared before the split: imports from './gate.js' keep working.
 export type { Gate, GateAuditOptions, GateOptions, MeetingOverview, PendingRemoval, RestrictResult } from './types.js';
@@ -79,9 +111,11 @@ class GateImpl implements Gate {
   readonly #roster = new Roster();
   readonly #remover: Remover;
   readonly #sync: StoreSync;
-  readonly #warnings: ForwardedWarnings;
   readonly #fleet: FleetMembership;
+  readonly #warnings: ForwardedWarnings;
   readonly #unhealthySinks = new Map<string, 'deny' | 'buffer'>();
+  // Exemption ids this gate is writing to the store right now (a second grant of one is refused).
+  readonly #exemptionsWriting = new Set<string>();
   readonly #cleanups: (() => void)[] = [];
   readonly #ready: Promise<void>;
   #isReady = false;
@@ -239,10 +273,11 @@ class GateImpl implements Gate {
       reasons: NONE,
       dryRun: NONE,
       matchedIds: NO_IDS,
+      exempted: NO_EXEMPTED,
       now,
       version: this.#registry.version,
     };
-    assess(this.#registry, join, located.location, now, this.#armActivation, assessment);
+    assess(this.#registry, join, located.location, now, this.#armActivation, assessment, client?.ip);
     return assessment;
   }
 
@@ -256,7 +291,7 @@ class GateImpl implements Gate {
     let now = a.now;
     if (a.version !== this.#registry.version) {
       now = this.#clock();
-      verdict = assess(this.#registry, join, a.location, now, this.#armActivation);
+      verdict = assess(this.#registry, join, a.location, now, this.#armActivation, undefined, a.client?.ip);
     }
     let reasons = ruled === undefined || ruled.length === 0 ? verdict.reasons : [...verdict.reasons, ...ruled];
     if (this.#unhealthySinks.size > 0 && this.#auditBlocked()) {
@@ -273,9 +308,12 @@ class GateImpl implements Gate {
       const notice = noticeFor(reasons, this.#restrictionById);
       if (notice !== undefined) decision.notice = notice;
     }
+    if (verdict.exempted.length > 0) decision.exempted = verdict.exempted;
     const redacted = address === undefined ? undefined : this.#redact(address, a.client?.ip);
     if (admitted) {
-      this.#roster.add(join.meetingId, join.participantId, join.hostAccountId, location, redacted);
+      const entry = this.#roster.add(join.meetingId, join.participantId, join.hostAccountId, location, redacted);
+      // A network exemption keeps covering this participant when a restriction is enforced on who is present.
+      if (this.#registry.exemptions.size > 0) this.#registry.exemptions.remember(entry, a.client?.ip);
       // A re-join replaces the earlier entry, and with it any removal still pending for it.
       this.#remover.forget(join.meetingId, join.participantId);
     }
@@ -329,6 +367,134 @@ class GateImpl implements Gate {
 
   restrictions(): NormalizedRestriction[] {
     return [...this.#registry.values()].map((e) => e.restriction);
+  }
+
+  // ---------------------------------------------------------------- exemptions
+
+  exemptions(): Exemption[] {
+    return [...this.#registry.exemptions.values()].map((h) => h.exemption).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  async exempt(input: ExemptionDocument): Promise<Exemption> {
+    this.#assertOpen();
+    if (!this.#isReady) await this.#ready;
+    this.#assertOpen();
+    const check = checkExemption(input);
+    const value = check.value;
+    if (value === undefined) throw exemptionError(check, 'exemption');
+    const refuse = (path: string, text: string) => exemptionError({ id: value.id, issues: [{ path, message: text }] }, 'exemption');
+    if (this.#registry.exemptions.has(value.id) || this.#exemptionsWriting.has(value.id)) {
+      throw refuse('$.id', `an exemption with id ${JSON.stringify(value.id)} already exists (revoke it first)`);
+    }
+    if (value.validUntil !== undefined && value.validUntil <= this.#clock()) throw refuse('$.validUntil', 'is not in the future');
+    const entry = this.#registry.get(value.restrictionId);
+    if (entry === undefined) {
+      throw new GeoadmitError(
+        ErrorCode.UnknownRestriction,
+        `$.restrictionId: no restriction with id ${JSON.stringify(value.restrictionId)} is registered [exemption ${JSON.stringify(value.id)}]`,
+        { path: '$.restrictionId', argument: 'exemption', restrictionId: value.restrictionId },
+      );
+    }
+    const store = this.#sync.store;
+    if (typeof store.putExemption !== 'function') {
+      throw new GeoadmitError(ErrorCode.InvalidConfig, `exempt: restriction store '${store.metadata.name}' cannot hold exemptions (it has no putExemption)`, {
+        argument: 'restrictions',
+      });
+    }
+    const exemption = finishExemption(check as ExemptionCheck & { value: typeof value }, entry.digest);
+    let put: Awaited<ReturnType<NonNullable<RestrictionStore['putExemption']>>>;
+    this.#exemptionsWriting.add(value.id);
+    try {
+      put = await store.putExemption({ ...exemption.source, restrictionDigest: entry.digest } as StoredExemption);
+    } catch (error) {
+      throw storeUnavailable(store, 'store an exemption in', value.restrictionId, error);
+    } finally {
+      this.#exemptionsWriting.delete(value.id);
+    }
+    if (put.conflict) throw refuse('$.id', `an exemption with id ${JSON.stringify(value.id)} already exists in the store (revoke it first)`);
+    this.#sync.noteExemption(value.id, put.version);
+    // The feed may have applied it already (the same version): then this does nothing.
+    this.#applyGrant(exemption, put.version);
+    return exemption;
+  }
+
+  async revokeExemption(id: string): Promise<RevokeExemptionResult> {
+    this.#assertOpen();
+    if (typeof id !== 'string') throw new GeoadmitError(ErrorCode.UnknownRestriction, 'revokeExemption: id must be a string', { argument: 'id' });
+    const held = this.#registry.exemptions.get(id);
+    const store = this.#sync.store;
+    if (held === undefined || typeof store.deleteExemption !== 'function') {
+      throw new GeoadmitError(ErrorCode.UnknownRestriction, `revokeExemption: no exemption with id ${JSON.stringify(id.slice(0, MAX_ID_LENGTH))} exists`, {
+        argument: 'id',
+      });
+    }
+    let deleted: { version: string };
+    try {
+      deleted = await store.deleteExemption(id);
+    } catch (error) {
+      throw storeUnavailable(store, 'revoke an exemption in', held.exemption.restrictionId, error);
+    }
+    this.#sync.noteExemption(id, deleted.version);
+    // The feed may have applied the revocation already (and enforced the restriction again).
+    const enforced = this.#registry.exemptions.get(id) === held ? this.#applyRevoke(id, false) : undefined;
+    const result = enforced === undefined ? undefined : await enforced;
+    return { exemption: held.exemption, removed: result?.removed ?? [], pending: result?.pending ?? [] };
+  }
+
+  /** An exemption the store holds (its snapshot or feed): applied unless the same one is held already. */
+  #grantStored(doc: StoredExemption, version: string): void {
+    const check = checkExemption(doc, true);
+    if (check.value === undefined || check.restrictionDigest === undefined) {
+      const error = exemptionError(check, 'exemption');
+      this.#error('store', `restriction store holds an invalid exemption; not applied: ${error.message}`, { error });
+      return;
+    }
+    const exemption = finishExemption(check as ExemptionCheck & { value: NonNullable<ExemptionCheck['value']> }, check.restrictionDigest);
+    const held = this.#registry.exemptions.get(exemption.id);
+    if (held !== undefined) {
+      const same = held.exemption.restrictionDigest === exemption.restrictionDigest && digestOf(held.exemption.source) === digestOf(exemption.source);
+      if (same) return;
+      void this.#applyRevoke(exemption.id, false);
+    }
+    this.#applyGrant(exemption, version);
+  }
+
+  /** Holds an exemption (a step of the ordered mutation path: joins decided from now on see it). */
+  #applyGrant(exemption: Exemption, version: string): void {
+    const set = this.#registry.exemptions;
+    const held = set.get(exemption.id);
+    if (held !== undefined && held.version === version) return;
+    const h = holdExemption(exemption, version);
+    set.add(h);
+    this.#registry.touch();
+    const until = exemption.validUntil;
+    if (until !== undefined && until > this.#clock()) h.cancelExpiry = scheduleAt(this.#clock, until, () => this.#expireExemption(h));
+    this.#emitter.emit('exemption.granted', exemptionGrantedEvent(this.#clock(), exemption, this.#registry.get(exemption.restrictionId)?.restriction));
+  }
+
+  /**
+   * Drops an exemption and enforces its restriction again on who is present:
+   * participants it covers again are removed, as when a restriction starts.
+   */
+  #applyRevoke(id: string, expired: boolean): Promise<RestrictResult> | undefined {
+    const held = this.#registry.exemptions.delete(id);
+    if (held === undefined) return undefined;
+    return this.#reenforce(held, expired);
+  }
+
+  /** `validUntil` reached: it no longer covers anyone (it stays listed until revoked, so a resync does not grant it again). */
+  #expireExemption(held: HeldExemption): void {
+    held.cancelExpiry = undefined;
+    if (this.#closed || this.#registry.exemptions.get(held.exemption.id) !== held) return;
+    void this.#reenforce(held, true);
+  }
+
+  #reenforce(held: HeldExemption, expired: boolean): Promise<RestrictResult> | undefined {
+    this.#registry.touch();
+    const entry = this.#registry.get(held.exemption.restrictionId);
+    this.#emitter.emit('exemption.revoked', exemptionRevokedEvent(this.#clock(), held.exemption, entry?.restriction, expired));
+    if (entry === undefined || entry.expired || entry.digest !== held.exemption.restrictionDigest || this.#closed) return undefined;
+    return this.#enforce(entry, false);
   }
 
   async preview(doc: unknown): Promise<RestrictResult> {
@@ -514,8 +680,25 @@ class GateImpl implements Gate {
     entry.cancelActivation = scheduleAt(this.#clock, from, () => this.#applyActivation(entry));
   };
 
-  #impact(entry: Registered) {
-    return impactOf(entry.restriction, this.#roster, this.#clock(), this.#geo.capabilities, entry.digest);
+  #impact(entry: Registered): ReturnType<typeof impactOf> {
+    const impact = impactOf(entry.restriction, this.#roster, this.#clock(), this.#geo.capabilities, entry.digest);
+    return this.#registry.exemptions.forRestriction(entry.restriction.id).length === 0 ? impact : this.#spareExempt(entry, impact);
+  }
+
+  /** The impact without the participants an exemption of `entry`'s restriction covers: nobody exempted is removed. */
+  #spareExempt(entry: Registered, impact: ReturnType<typeof impactOf>): ReturnType<typeof impactOf> {
+    const set = this.#registry.exemptions;
+    const now = this.#clock();
+    const keep: number[] = [];
+    impact.entries.forEach((e, i) => {
+      if (set.covering(entry.restriction.id, entry.digest, e, set.addressOf(e), now) === undefined) keep.push(i);
+    });
+    if (keep.length === impact.entries.length) return impact;
+    const entries = keep.map((i) => impact.entries[i]!);
+    const matched = keep.map((i) => impact.result.matched[i]!);
+    const hit = new Set(entries.map((e) => e.meetingId));
+    const meetingsUndisturbed = impact.result.meetingsReached.filter((m) => !hit.has(m));
+    return { entries, result: { ...impact.result, matched, meetingsUndisturbed } };
   }
 
   async #enforce(entry: Registered, announce: boolean): Promise<RestrictResult> {

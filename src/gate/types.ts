@@ -1,11 +1,11 @@
 import type { CdnOption, RedactionMode, TrustedProxiesInput } from '../address/index.js';
 import type { GateEventMap } from '../events/types.js';
 import type { GeoResolver, Location } from '../geo/types.js';
-import type { Notice, NormalizedRestriction, Reason, RestrictionDocument } from '../restrictions/types.js';
+import type { ExemptionDocument, Notice, NormalizedRestriction, Reason, RestrictionDocument } from '../restrictions/types.js';
 import type { RestrictionStore } from '../store/types.js';
 import type { Clock } from './clock.js';
 
-export { ReasonCode, type Notice, type PublicText, type Reason } from '../restrictions/types.js';
+export { ReasonCode, type ExemptionDocument, type Notice, type PublicText, type Reason } from '../restrictions/types.js';
 
 /** One admission request. */
 export interface Join {
@@ -41,6 +41,60 @@ export interface Decision {
    * address. Absent when admitted, and when only rules denied.
    */
   notice?: Notice;
+  /**
+   * Restrictions that matched this join but did not deny it because an
+   * exemption covers it (one entry per restriction). Absent when none did.
+   */
+  exempted?: ExemptedReason[];
+}
+
+/** One restriction an exemption kept from denying (or removing) a participant: see `Decision.exempted`. */
+export interface ExemptedReason {
+  /** Always `exempted`. */
+  code: 'exempted';
+  /** The restriction that matched and did not deny. */
+  restrictionId: string;
+  /** The exemption that covers the participant. */
+  exemptionId: string;
+}
+
+/** A validated exemption as `gate.exemptions()` lists it. Frozen. */
+export interface Exemption {
+  /** The exemption's id. */
+  readonly id: string;
+  /** The restriction it narrows. */
+  readonly restrictionId: string;
+  /** Participant ids it covers (possibly empty). */
+  readonly participants: readonly string[];
+  /** Host accounts it covers (possibly empty). */
+  readonly hostAccounts: readonly string[];
+  /** Networks it covers, in canonical CIDR form (possibly empty). */
+  readonly networks: readonly string[];
+  /** Why it was granted. */
+  readonly reason: string;
+  /** Epoch milliseconds after which it no longer applies, or undefined for "until revoked". */
+  readonly validUntil?: number;
+  /**
+   * Digest of the restriction document it was granted against: it narrows
+   * that document only, never a later restriction registered under the same id.
+   */
+  readonly restrictionDigest: string;
+  /** The document as given. */
+  readonly source: Readonly<ExemptionDocument>;
+}
+
+/**
+ * What `gate.revokeExemption` did: the exemption, and the present
+ * participants its restriction covers again, removed through `onRemove` as
+ * when a restriction starts (or pending when `onRemove` failed).
+ */
+export interface RevokeExemptionResult {
+  /** The exemption revoked. */
+  exemption: Exemption;
+  /** Present participants removed because the restriction covers them again. */
+  removed: ParticipantRef[];
+  /** Those whose `onRemove` failed or did not settle in time (see `pendingRemovals()`). */
+  pending: ParticipantRef[];
 }
 
 /** A participant present in a meeting. */
@@ -308,6 +362,30 @@ export interface Gate {
   lift(id: string): Promise<NormalizedRestriction>;
   /** The registered restrictions. */
   restrictions(): NormalizedRestriction[];
+  /**
+   * Grant an exemption: the one restriction it names no longer denies or
+   * removes the participants, host accounts or networks it lists; every other
+   * restriction still applies. Stored in the restriction store (every gate
+   * sharing it applies it) and audited as `exemption.granted`.
+   *
+   * @throws GeoadmitError `E_UNKNOWN_RESTRICTION` when no restriction with
+   *   `restrictionId` is registered; `E_INVALID_RESTRICTION` for any other
+   *   invalid input (unknown field, a network with host bits set, a duplicate
+   *   id), naming the JSON path. Nothing is stored or applied then.
+   * @example
+   * await gate.exempt({ id: 'appeal-17', restrictionId: 'req-1', participants: ['p-7'], reason: 'appeal 17: travelling, resident in HK' });
+   */
+  exempt(exemption: ExemptionDocument): Promise<Exemption>;
+  /**
+   * Revoke an exemption (audited as `exemption.revoked`). Present
+   * participants its restriction covers again are removed, as when a
+   * restriction starts: nobody the restriction covers stays.
+   *
+   * @throws GeoadmitError `E_UNKNOWN_RESTRICTION` when no exemption with `id` exists.
+   */
+  revokeExemption(id: string): Promise<RevokeExemptionResult>;
+  /** The exemptions held, sorted by id (including those whose restriction was lifted since: they do nothing). */
+  exemptions(): Exemption[];
   /** Participants present in a meeting (all meetings when omitted). */
   participants(meetingId?: string): ParticipantRef[];
   /** Meetings with participants present, counted by country and subdivision (no addresses, no ids). */

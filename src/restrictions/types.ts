@@ -129,6 +129,28 @@ export type HostPolicyRestriction = RestrictionBase & {
   authority?: Authority;
 } & ({ regions: readonly string[]; allowRegions?: never } | { allowRegions: readonly string[]; regions?: never });
 
+/**
+ * What `gate.exempt` takes: an exemption narrowing exactly one restriction
+ * for the participants, host accounts or networks it names (at least one of
+ * the three lists). Unknown fields are refused.
+ */
+export interface ExemptionDocument {
+  /** The exemption's unique id (1–256 characters). */
+  id: string;
+  /** The registered restriction it narrows. */
+  restrictionId: string;
+  /** Participant ids the restriction no longer denies or removes. */
+  participants?: readonly string[];
+  /** Host accounts whose meetings the restriction no longer applies to. */
+  hostAccounts?: readonly string[];
+  /** Client networks (CIDR without host bits, e.g. `203.0.113.0/24`) the restriction no longer denies. */
+  networks?: readonly string[];
+  /** Why it was granted (the appeal, the licence): recorded in the audit log. */
+  reason: string;
+  /** ISO 8601 instant after which it no longer applies. */
+  validUntil?: string;
+}
+
 /** A restriction document as it arrives (plain JSON). */
 export type Restriction = TakedownRestriction | SanctionsRestriction | HostPolicyRestriction;
 

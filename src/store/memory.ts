@@ -1,5 +1,5 @@
 import type { Restriction } from '../restrictions/types.js';
-import type { RestrictionChange, RestrictionSnapshot, RestrictionStore, RestrictionSubscriber } from './types.js';
+import type { RestrictionChange, RestrictionSnapshot, RestrictionStore, RestrictionSubscriber, StoredExemption } from './types.js';
 
 /**
  * The default {@link RestrictionStore}: restrictions in this process's
@@ -10,6 +10,7 @@ export class InMemoryRestrictionStore implements RestrictionStore {
   /** Identifies the store as `memory` in store events and messages. */
   readonly metadata = { name: 'memory' } as const;
   readonly #current = new Map<string, Restriction>();
+  readonly #exemptions = new Map<string, StoredExemption>();
   readonly #log: RestrictionChange[] = [];
   readonly #subscribers = new Set<{ last: number; subscriber: RestrictionSubscriber }>();
   #version = 0;
@@ -20,7 +21,11 @@ export class InMemoryRestrictionStore implements RestrictionStore {
   }
 
   async snapshot(): Promise<RestrictionSnapshot> {
-    return { version: String(this.#version), restrictions: [...this.#current.values()].map((r) => structuredClone(r)) };
+    return {
+      version: String(this.#version),
+      restrictions: [...this.#current.values()].map((r) => structuredClone(r)),
+      exemptions: [...this.#exemptions.values()].map((e) => structuredClone(e)),
+    };
   }
 
   async put(restriction: Restriction): Promise<{ version: string; conflict?: false } | { conflict: true }> {
@@ -70,7 +75,13 @@ export class InMemoryRestrictionStore implements RestrictionStore {
     this.#subscribers.clear();
   }
 
-  #append(change: { op: 'put'; id: string; restriction: Restriction } | { op: 'delete'; id: string }): string {
+  #append(
+    change:
+      | { op: 'put'; id: string; restriction: Restriction }
+      | { op: 'delete'; id: string }
+      | { op: 'exempt'; id: string; exemption: StoredExemption }
+      | { op: 'revoke'; id: string },
+  ): string {
     this.#version += 1;
     const full = { ...change, version: String(this.#version), time: Date.now() } as RestrictionChange;
     this.#log.push(full);
@@ -87,7 +98,13 @@ export class InMemoryRestrictionStore implements RestrictionStore {
       const change = this.#log[i]!;
       entry.last = i + 1;
       try {
-        entry.subscriber.onChange(change.op === 'put' ? { ...change, restriction: structuredClone(change.restriction) } : change);
+        entry.subscriber.onChange(
+          change.op === 'put'
+            ? { ...change, restriction: structuredClone(change.restriction) }
+            : change.op === 'exempt'
+              ? { ...change, exemption: structuredClone(change.exemption) }
+              : change,
+        );
       } catch (error) {
         entry.subscriber.onError?.(error instanceof Error ? error : new Error(String(error)));
       }

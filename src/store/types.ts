@@ -1,4 +1,4 @@
-import type { Restriction } from '../restrictions/types.js';
+import type { ExemptionDocument, Restriction } from '../restrictions/types.js';
 
 /**
  * One change to a store's restriction set. `version` increases strictly with
@@ -8,7 +8,16 @@ import type { Restriction } from '../restrictions/types.js';
  */
 export type RestrictionChange =
   | { version: string; op: 'put'; id: string; restriction: Restriction; time: number }
-  | { version: string; op: 'delete'; id: string; time: number };
+  | { version: string; op: 'delete'; id: string; time: number }
+  | { version: string; op: 'exempt'; id: string; exemption: StoredExemption; time: number }
+  | { version: string; op: 'revoke'; id: string; time: number };
+
+/**
+ * An exemption as a store holds it: the document and the digest of the
+ * restriction document it was granted against (it narrows that one only).
+ * Exemption ids are their own namespace, apart from restriction ids.
+ */
+export type StoredExemption = ExemptionDocument & { restrictionDigest: string };
 
 /** The whole current set at one version. */
 export interface RestrictionSnapshot {
@@ -16,6 +25,8 @@ export interface RestrictionSnapshot {
   version: string;
   /** The restriction documents current at that version. */
   restrictions: Restriction[];
+  /** The exemptions current at that version (absent from stores that hold none). */
+  exemptions?: StoredExemption[];
 }
 
 /** Store events a gate relays (`store.disconnected`, ...). */
@@ -68,6 +79,14 @@ export interface RestrictionStore {
    * the option.
    */
   delete(id: string, options?: { always?: boolean }): Promise<{ version: string; existed: boolean }>;
+  /**
+   * Add an exemption, as one more change in the same history as restrictions
+   * (an `exempt` change). Resolves `{ conflict: true }` without writing when
+   * one with the same id exists. Stores without it cannot hold exemptions.
+   */
+  putExemption?(exemption: StoredExemption): Promise<{ version: string; conflict?: false } | { conflict: true }>;
+  /** Remove an exemption (a `revoke` change); `existed: false` (nothing written) when there was none with that id. */
+  deleteExemption?(id: string): Promise<{ version: string; existed: boolean }>;
   /**
    * Follow changes after `fromVersion` (exclusive), in order. Returns an
    * unsubscribe function.

@@ -69,6 +69,8 @@ const EVENT_TYPES = [
   'restriction.accepted',
   'restriction.refused',
   'restriction.lifted',
+  'exemption.granted',
+  'exemption.revoked',
   'geo.reloaded',
   'store.disconnected',
   'store.reconnected',

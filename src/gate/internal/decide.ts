@@ -5,6 +5,7 @@
  */
 import { types as utilTypes } from 'node:util';
 import type { TrustedProxies } from '../../address/index.js';
+import type { IpValue } from '../../address/ip.js';
 import { type ClientResolution, resolveClient } from '../../address/ip.js';
 import { type ParsedResolver, resolveParsed } from '../../geo/parsed.js';
 import { ErrorCode, GeoadmitError } from '../../errors/index.js';
@@ -14,8 +15,9 @@ import { canonicalRegion } from '../../regions/index.js';
 import { isActive, matchRestriction } from '../../restrictions/index.js';
 import { effectiveCountry } from '../../restrictions/regions.js';
 import type { Notice, NormalizedRestriction, Reason } from '../../restrictions/types.js';
-import type { Join, LocationSource, Rule, RuleVerdict } from '../types.js';
+import type { ExemptedReason, Join, LocationSource, Rule, RuleVerdict } from '../types.js';
 import { message } from './events.js';
+import type { ExemptionSet } from './exemptions.js';
 import type { Registered, RestrictionRegistry } from './registry.js';
 
 /** Longest identifier a join may carry. */
@@ -178,12 +180,15 @@ export interface Verdict {
   dryRun: Reason[];
   /** Every restriction that matched. */
   matchedIds: string[];
+  /** Matches an exemption kept from denying (or, for dry-run restrictions, from being reported). */
+  exempted: ExemptedReason[];
 }
 
 /**
  * Applies every restriction in scope of a join to its location, at `now`.
  * `dormant` is told of each restriction in scope whose window has not
- * started yet (so the gate can make sure its start will be enforced).
+ * started yet (so the gate can make sure its start will be enforced). `ip`,
+ * the client address when known, lets network exemptions apply.
  */
 export function assess(
   registry: RestrictionRegistry,
@@ -192,15 +197,29 @@ export function assess(
   now: number,
   dormant: (entry: Registered) => void,
   verdict: Verdict = emptyVerdict(),
+  ip?: IpValue,
 ): Verdict {
-  collect(verdict, registry.forMeeting(join.meetingId), location, now, undefined, dormant);
+  const c: Collecting = { verdict, join, location, now, dormant, ip, exemptions: registry.exemptions.size > 0 ? registry.exemptions : undefined };
+  collect(c, registry.forMeeting(join.meetingId), undefined);
   // For host-account lists: a meeting already matched through the meeting index is not counted twice.
-  collect(verdict, registry.forHost(join.hostAccountId), location, now, join.meetingId, dormant);
-  collect(verdict, registry.forAllAlways(), location, now, undefined, dormant);
+  collect(c, registry.forHost(join.hostAccountId), join.meetingId);
+  collect(c, registry.forAllAlways(), undefined);
   if (location.country !== undefined && registry.hasCountryBound) {
-    collect(verdict, registry.forAllInCountry(effectiveCountry(location)), location, now, undefined, dormant);
+    collect(c, registry.forAllInCountry(effectiveCountry(location)), undefined);
   }
   return verdict;
+}
+
+/** One assessment's inputs, passed to each list's walk as one object. */
+interface Collecting {
+  readonly verdict: Verdict;
+  readonly join: Join;
+  readonly location: Location;
+  readonly now: number;
+  readonly dormant: (entry: Registered) => void;
+  readonly ip: IpValue | undefined;
+  /** The gate's exemptions, only when it holds any (most gates hold none: nothing is asked then). */
+  readonly exemptions: ExemptionSet | undefined;
 }
 
 /**
@@ -210,30 +229,32 @@ export function assess(
  */
 export const NONE: Reason[] = Object.freeze([]) as unknown as Reason[];
 export const NO_IDS: string[] = Object.freeze([]) as unknown as string[];
+export const NO_EXEMPTED: ExemptedReason[] = Object.freeze([]) as unknown as ExemptedReason[];
 
 /** A verdict with nothing matched; lists are allocated when something matches. */
 export function emptyVerdict(): Verdict {
-  return { reasons: NONE, dryRun: NONE, matchedIds: NO_IDS };
+  return { reasons: NONE, dryRun: NONE, matchedIds: NO_IDS, exempted: NO_EXEMPTED };
 }
 
-function collect(
-  into: Verdict,
-  list: readonly Registered[],
-  location: Location,
-  now: number,
-  meetingSeen: string | undefined,
-  dormant: (entry: Registered) => void,
-): void {
+function collect(c: Collecting, list: readonly Registered[], meetingSeen: string | undefined): void {
+  const into = c.verdict;
   for (let i = 0; i < list.length; i++) {
     const entry = list[i]!;
     const r = entry.restriction;
-    if (!isActive(r, now)) {
-      if (r.validFrom !== undefined && now < r.validFrom) dormant(entry);
+    if (!isActive(r, c.now)) {
+      if (r.validFrom !== undefined && c.now < r.validFrom) c.dormant(entry);
       continue;
     }
     if (meetingSeen !== undefined && r.scope.meetings.includes(meetingSeen)) continue;
-    const reason = reasonFor(r, location);
+    const reason = reasonFor(r, c.location);
     if (reason === undefined) continue;
+    // An exemption narrows this one restriction only: the others in scope are still applied.
+    const exemption = c.exemptions?.covering(r.id, entry.digest, c.join, c.ip, c.now);
+    if (exemption !== undefined) {
+      if (into.exempted === NO_EXEMPTED) into.exempted = [];
+      into.exempted.push({ code: 'exempted', restrictionId: r.id, exemptionId: exemption.exemption.id });
+      continue;
+    }
     if (into.matchedIds === NO_IDS) into.matchedIds = [];
     into.matchedIds.push(r.id);
     if (r.mode === 'dry-run') {

@@ -79,6 +79,12 @@ export class StoreSync {
     if (known === undefined || this.store.compareVersions(version, known) > 0) this.#applied.set(id, version);
   }
 
+  /** Records that the store's change `version` for exemption `id` has been applied here. */
+  noteExemption(id: string, version: string): void {
+    const known = this.#appliedExemptions.get(id);
+    if (known === undefined || this.store.compareVersions(version, known) > 0) this.#appliedExemptions.set(id, version);
+  }
+
   /** The write of `id` settled: apply what the feed said meanwhile (if another node won the race, its restriction). */
   release(id: string): void {
     const held = this.#writing.get(id) ?? [];
@@ -260,14 +266,20 @@ export class StoreSync {
     const last = new Map<string, RestrictionChange>();
     for (const change of batch) {
       if (this.store.compareVersions(change.version, this.#version) > 0) this.#version = change.version;
-      last.delete(change.id); // re-insert: apply in the order of each id's last change
-      last.set(change.id, change);
+      // Restrictions and exemptions are netted apart: the same id may name one of each.
+      const key = change.op === 'exempt' || change.op === 'revoke' ? `x${change.id}` : `r${change.id}`;
+      last.delete(key); // re-insert: apply in the order of each id's last change
+      last.set(key, change);
     }
     for (const change of last.values()) this.#apply(change);
   }
 
   #apply(change: RestrictionChange): void {
     if (this.#host.closed()) return;
+    if (change.op === 'exempt' || change.op === 'revoke') {
+      this.#applyExemption(change);
+      return;
+    }
     const held = this.#writing.get(change.id);
     if (held !== undefined) {
       held.push(change);
