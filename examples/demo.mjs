@@ -37,7 +37,11 @@ try {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    alias: { geoadmit: join(root, 'src/index.ts'), 'geoadmit/console': join(root, 'src/console/index.ts') },
+    alias: {
+      geoadmit: join(root, 'src/index.ts'),
+      'geoadmit/console': join(root, 'src/console/index.ts'),
+      'geoadmit/ws': join(root, 'src/ws/index.ts'),
+    },
     external,
     logLevel: 'warning',
   });

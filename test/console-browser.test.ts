@@ -112,7 +112,7 @@ describe.skipIf(!available)('operator console in a real browser', () => {
     await expect.poll(() => page.locator('#preview').textContent()).toMatch(/Removed 3 participant/);
     for (const id of ['guest-B2 (CN)', 'guest-B3 (CN)', 'guest-C2 (CN)']) {
       const closed = await demo.clients.get(id)!.closed;
-      expect(closed.code, id).toBe(4010);
+      expect(closed.code, id).toBe(4451);
     }
     expect(demo.gate.participants('meeting-A').map((p) => p.participantId)).toEqual(['host-A (US)', 'guest-A (HK)']);
     expect(demo.gate.participants('meeting-B').map((p) => p.participantId)).toEqual(['host-B (US)', 'guest-B1 (HK)']);

@@ -44,8 +44,8 @@ describe('npm run demo -- --console', () => {
         fetch(url + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
       const { digest } = (await (await post('api/preview', { restriction: demand })).json()) as { digest: string };
       expect((await post('api/restrictions', { restriction: demand, digest })).status).toBe(201);
-      await expect.poll(() => out).toMatch(/guest-B2 \(CN\): connection closed 4010 removed/);
-      await expect.poll(() => out).toMatch(/guest-B3 \(CN\): connection closed 4010 removed/);
+      await expect.poll(() => out).toMatch(/guest-B2 \(CN\): connection closed 4451 removed/);
+      await expect.poll(() => out).toMatch(/guest-B3 \(CN\): connection closed 4451 removed/);
     } finally {
       child.kill('SIGTERM');
     }

@@ -37,7 +37,8 @@ describe('npm run demo', () => {
   it('removes only mainland participants, leaves meeting A undisturbed, reaches acct-d and refuses Hong Kong', () => {
     expect(out).toContain('removed guest-B2 (CN) from meeting-B, guest-B3 (CN) from meeting-B, guest-C2 (CN) from meeting-C');
     expect(out).toContain('meeting-A had nobody in mainland China: left undisturbed');
-    expect(out).toMatch(/guest-B4 \(CN\).*denied: close 4003 region-restricted/);
+    expect(out).toMatch(/guest-B4 \(CN\).*denied: HTTP 451 unavailable-for-legal-reasons — no socket was opened/);
+    expect(out).toMatch(/the participant sees: “This meeting is not available in mainland China/);
     expect(out).toContain('removed guest-D1 (CN) from meeting-D');
     expect(out).toContain('422 E_OUT_OF_JURISDICTION');
     expect(out).toContain('meeting-B: 2 present — host-B (US), guest-B1 (HK)');
@@ -45,10 +46,18 @@ describe('npm run demo', () => {
     expect(out).toContain('meeting-D: 2 present — host-D (US), guest-D2 (?)');
   });
 
+  it('shows what a removed participant saw: the message and the notice first, then close 4451 with the notice as reason', () => {
+    const seen = /what guest-B2 \(CN\) saw, in order:\n(.*)\n(.*)\n(.*)\n/.exec(out);
+    expect(seen?.[1]).toMatch(/message\s+“You were removed from this meeting because of a legal restriction/);
+    expect(seen?.[2]).toMatch(/notice\s+“This meeting is not available in mainland China.*” · appeal: https:\/\/transparency\.example\.org\/appeal/);
+    expect(seen?.[3]).toMatch(/close\s+4451 “This meeting is not available in mainland China/);
+    expect(out).toContain('host-B sees only "participant-left" for guest-B');
+  });
+
   it('prints the transparency report and writes it as HTML next to a verified audit log', () => {
     expect(out).toMatch(/hash chain intact/);
     expect(out).toContain('# Transparency report');
-    expect(out).toMatch(/\| Meetings ended by the SDK \| 0 \|/);
+    expect(out).toMatch(/\| Meetings ended \| 0 \|/);
     const htmlPath = /HTML report: (\S+)/.exec(out)?.[1];
     expect(htmlPath?.startsWith(tmp)).toBe(true);
     expect(existsSync(htmlPath!)).toBe(true);

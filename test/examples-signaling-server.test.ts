@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGate, MaxMindResolver, type Gate, type RestrictionAcceptedEvent, type RestrictionRefusedEvent } from 'geoadmit';
-import { connect, type SignalingClient } from '../examples/signaling-server/client.js';
+import { connect, type Refused, type SignalingClient } from '../examples/signaling-server/client.js';
 import { MAX_BODY_BYTES } from '../examples/signaling-server/admin.js';
 import { CloseCode } from '../examples/signaling-server/protocol.js';
 import { createSignalingServer, type SignalingServer } from '../examples/signaling-server/server.js';
@@ -31,7 +31,7 @@ afterEach(async () => {
 async function setup() {
   const geo = await MaxMindResolver.open([DB]);
   let server: SignalingServer | undefined;
-  const gate: Gate = createGate({ geo, trustedProxies: ['127.0.0.0/8'], onRemove: (p) => server?.removeParticipant(p) });
+  const gate: Gate = createGate({ geo, trustedProxies: ['127.0.0.0/8'], onRemove: (p, d) => server?.removeParticipant(p, d) });
   server = await createSignalingServer({ gate, adminToken: TOKEN });
   const running = server;
   const clients: SignalingClient[] = [];
@@ -41,11 +41,25 @@ async function setup() {
     await gate.close();
     await geo.close?.();
   });
+  /** Joins and expects to be admitted. */
   const join = async (meetingId: string, participantId: string, ip: string | undefined, hostAccountId?: string) => {
-    const client = await connect(running.url, ip === undefined ? {} : { forwardedFor: ip });
-    clients.push(client);
-    client.send({ type: 'join', meetingId, participantId, ...(hostAccountId ? { hostAccountId } : {}) });
-    return client;
+    const outcome = await connect(
+      running.url,
+      { meetingId, participantId, ...(hostAccountId ? { hostAccountId } : {}) },
+      ip === undefined ? {} : { forwardedFor: ip },
+    );
+    if (!outcome.admitted) throw new Error(`${participantId} was refused: ${outcome.refused.status} ${JSON.stringify(outcome.refused.body)}`);
+    clients.push(outcome.client);
+    return outcome.client;
+  };
+  /** Joins and expects to be refused. */
+  const refused = async (meetingId: string, participantId: string, ip: string): Promise<Refused> => {
+    const outcome = await connect(running.url, { meetingId, participantId }, { forwardedFor: ip });
+    if (outcome.admitted) {
+      clients.push(outcome.client);
+      throw new Error(`${participantId} was admitted`);
+    }
+    return outcome.refused;
   };
   const admin = (method: string, path: string, body?: unknown, token: string | null = TOKEN) =>
     fetch(running.adminUrl + path, {
@@ -53,7 +67,7 @@ async function setup() {
       headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
-  return { gate, server: running, join, admin };
+  return { gate, server: running, join, refused, admin };
 }
 
 describe('signaling server example', () => {
@@ -83,14 +97,22 @@ describe('signaling server example', () => {
     expect((await a.next('error')).message).toMatch(/no participant 'nobody'/);
   });
 
-  it('denies a join from a restricted region with close code 4003 and the reason', async () => {
-    const { join, admin } = await setup();
-    expect((await admin('POST', '/restrictions', takedown('r-1', { meetings: ['m-1'] }))).status).toBe(201);
-    const client = await join('m-1', 'p-cn', CN);
-    const denied = await client.next('denied');
-    expect(denied.reasons).toEqual(['region-restricted']);
-    expect(denied.message).toMatch(/not available/);
-    expect(await client.closed).toEqual({ code: CloseCode.Denied, reason: 'region-restricted' });
+  it('denies a join from a restricted region at the upgrade: HTTP 451 with the notice, and no socket', async () => {
+    const { gate, refused, join, admin } = await setup();
+    const doc = {
+      ...takedown('r-1', { meetings: ['m-1'] }),
+      notice: { text: 'Unavailable in this region by order of Example Authority.', url: 'https://example.org/n/1' },
+    };
+    expect((await admin('POST', '/restrictions', doc)).status).toBe(201);
+    const answer = await refused('m-1', 'p-cn', CN);
+    expect(answer.status).toBe(451);
+    expect(answer.body).toMatchObject({
+      error: 'unavailable-for-legal-reasons',
+      reasons: ['region-restricted'],
+      notice: { restrictionId: 'r-1', kind: 'takedown', text: 'Unavailable in this region by order of Example Authority.' },
+    });
+    expect(answer.link).toBe('<https://example.org/n/1>; rel="blocked-by"');
+    expect(gate.participants('m-1')).toEqual([]);
     // Another meeting is not covered.
     expect((await (await join('m-2', 'p-cn', CN)).next('joined')).participants).toEqual(['p-cn']);
   });
@@ -99,19 +121,19 @@ describe('signaling server example', () => {
     const geo = await MaxMindResolver.open([DB]);
     const gate = createGate({ geo, restrictions: [takedown('r-1', { meetings: ['m-1'] }) as never] });
     const server = await createSignalingServer({ gate, adminToken: TOKEN });
-    const client = await connect(server.url, { forwardedFor: CN });
+    const outcome = await connect(server.url, { meetingId: 'm-1', participantId: 'p' }, { forwardedFor: CN });
     cleanup.push(async () => {
-      await client.close();
+      if (outcome.admitted) await outcome.client.close();
       await server.close();
       await gate.close();
       await geo.close?.();
     });
-    client.send({ type: 'join', meetingId: 'm-1', participantId: 'p' });
     // Without trusted proxies the loopback peer address counts: unknown location, admitted by default.
-    await client.next('joined');
+    expect(outcome.admitted).toBe(true);
+    if (outcome.admitted) await outcome.client.next('joined');
   });
 
-  it('removes only the restricted participants of a running meeting, with 4010, and tells the others nothing but "left"', async () => {
+  it('removes only the restricted participants of a running meeting: the notice first, then close 4451; the others see nothing but "left"', async () => {
     const { gate, join, admin } = await setup();
     const hostUs = await join('m-b', 'host-us', US);
     await hostUs.next('joined');
@@ -122,17 +144,23 @@ describe('signaling server example', () => {
     const aHost = await join('m-a', 'host-a', US);
     await aHost.next('joined');
 
-    const res = await admin('POST', '/restrictions', takedown('r-live', { meetings: ['m-a', 'm-b'] }));
+    const text = 'This meeting is unavailable in mainland China following a demand by Example Authority (letter 2020-117).';
+    const res = await admin('POST', '/restrictions', { ...takedown('r-live', { meetings: ['m-a', 'm-b'] }), notice: { text } });
     expect(res.status).toBe(201);
     const body = (await res.json()) as { removed: { participantId: string }[]; meetingsUndisturbed: string[] };
     expect(body.removed.map((p) => p.participantId)).toEqual(['cn']);
     expect(body.meetingsUndisturbed).toEqual(['m-a']);
 
-    expect((await cn.next('removed')).message).toMatch(/legal restriction/);
-    expect(await cn.closed).toEqual({ code: CloseCode.Removed, reason: 'removed' });
+    const removed = await cn.next('removed');
+    expect(removed.message).toMatch(/legal restriction/);
+    expect(removed.notice).toMatchObject({ restrictionId: 'r-live', kind: 'takedown', text });
+    expect(await cn.closed).toEqual({ code: CloseCode.Removed, reason: text });
+    // The notice arrived before the close: it is the last message the participant saw.
+    expect(cn.received.at(-1)?.type).toBe('removed');
     expect(await hostUs.next('participant-left')).toEqual({ type: 'participant-left', participantId: 'cn' });
     expect(await hk.next('participant-left')).toEqual({ type: 'participant-left', participantId: 'cn' });
     expect(hostUs.socket.readyState).toBe(hostUs.socket.OPEN);
+    expect(hostUs.received.some((m) => m.type === 'removed')).toBe(false);
     expect(gate.participants('m-b').map((p) => p.participantId)).toEqual(['host-us', 'hk']);
     expect(gate.participants('m-a').map((p) => p.participantId)).toEqual(['host-a']);
     expect(aHost.received.filter((m) => m.type === 'participant-left')).toEqual([]);
@@ -199,49 +227,57 @@ describe('signaling server example', () => {
     expect((await fetch(`${server.adminUrl}/elsewhere`)).status).toBe(404);
   });
 
-  it('answers malformed join messages with an error and stays up', async () => {
-    const { join, server } = await setup();
-    const client = await connect(server.url, { forwardedFor: US });
+  it('answers malformed messages with an error and stays up', async () => {
+    const { join } = await setup();
+    const client = await join('m', 'p', US);
+    await client.next('joined');
     for (const bad of [
       'not json',
-      '{"type":"join"}',
-      JSON.stringify({ type: 'join', meetingId: '', participantId: 'p' }),
-      JSON.stringify({ type: 'join', meetingId: 'm', participantId: 'p', extra: 1 }),
+      '{"type":"join","meetingId":"m","participantId":"q"}',
+      JSON.stringify({ type: 'signal', to: '', data: 1 }),
+      JSON.stringify({ type: 'signal', to: 'p', data: 1, extra: 1 }),
       '[]',
-      JSON.stringify({ type: 'join', meetingId: 'm', participantId: 'x'.repeat(300) }),
+      JSON.stringify({ type: 'signal', to: 'x'.repeat(300), data: 1 }),
     ]) {
       client.send(bad);
       expect((await client.next('error')).message).toMatch(/JSON|invalid message/);
     }
     client.socket.send(Buffer.from([1, 2, 3]), { binary: true });
     expect((await client.next('error')).message).toMatch(/text frames/);
-    // Same socket can still join, and so can others.
-    client.send({ type: 'join', meetingId: 'm', participantId: 'p' });
-    await client.next('joined');
-    client.send({ type: 'join', meetingId: 'm', participantId: 'q' });
-    expect((await client.next('error')).message).toMatch(/already joined/);
     const other = await join('m', 'p2', HK);
     expect((await other.next('joined')).participants).toEqual(['p', 'p2']);
   });
 
-  it('refuses a second connection claiming a participant id already in the meeting', async () => {
+  it('answers unusable ids in the URL with 400 before any socket opens', async () => {
+    const { gate, refused } = await setup();
+    expect((await refused('m', '', US)).status).toBe(400);
+    expect((await refused('m', 'x'.repeat(300), US)).status).toBe(400);
+    expect(gate.participants()).toEqual([]);
+  });
+
+  it('a second connection of the same participant replaces the first (4409), which leaves nobody behind', async () => {
     const { gate, join } = await setup();
+    const host = await join('m', 'host', US);
+    await host.next('joined');
     const first = await join('m', 'p', US);
-    const racing = await join('m', 'p', HK);
-    const outcomes = await Promise.all(
-      [first, racing].map((c) => Promise.race([c.next('joined').then(() => 'joined'), c.next('error').then((e) => e.message)])),
-    );
-    expect(outcomes.filter((o) => o === 'joined')).toHaveLength(1);
-    expect(outcomes.find((o) => o !== 'joined')).toMatch(/already connected/);
-    expect(gate.participants('m')).toHaveLength(1);
+    await first.next('joined');
+    const second = await join('m', 'p', HK);
+    expect((await second.next('joined')).participants).toEqual(['host', 'p']);
+    expect((await first.closed).code).toBe(CloseCode.Replaced);
+    expect(gate.participants('m').map((p) => p.participantId)).toEqual(['host', 'p']);
+    // The others saw one join and no leave: the participant is still there.
+    await new Promise((r) => setTimeout(r, 30));
+    expect(host.received.filter((m) => m.type === 'participant-left')).toEqual([]);
+    expect(host.received.filter((m) => m.type === 'participant-joined')).toHaveLength(1);
   });
 
   it('closes the socket of an oversized frame without affecting others', async () => {
-    const { join, server } = await setup();
+    const { join } = await setup();
     const ok = await join('m', 'ok', US);
     await ok.next('joined');
-    const big = await connect(server.url);
-    big.send({ type: 'join', meetingId: 'm', participantId: 'y'.repeat(20_000) });
+    const big = await join('m', 'big', US);
+    await big.next('joined');
+    big.send({ type: 'signal', to: 'ok', data: 'y'.repeat(20_000) });
     expect((await big.closed).code).toBe(1009);
     const again = await join('m', 'later', HK);
     expect((await again.next('joined')).participants).toEqual(['ok', 'later']);

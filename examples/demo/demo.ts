@@ -30,7 +30,7 @@ import {
 } from 'geoadmit';
 import { createConsole } from 'geoadmit/console';
 import pc from 'picocolors';
-import { type Closed, connect, type SignalingClient } from '../signaling-server/client.js';
+import { connect, type Refused, type SignalingClient } from '../signaling-server/client.js';
 import { CloseCode } from '../signaling-server/protocol.js';
 import { createSignalingServer, type SignalingServer } from '../signaling-server/server.js';
 
@@ -94,7 +94,7 @@ async function startWorld(requestHandler?: (req: IncomingMessage, res: ServerRes
     // The demo's "reverse proxy" is the clients themselves, on loopback, setting X-Forwarded-For.
     trustedProxies: ['127.0.0.0/8'],
     audit: { ip: 'truncate' },
-    onRemove: (participant) => server?.removeParticipant(participant),
+    onRemove: (participant, decision) => server?.removeParticipant(participant, decision),
   });
   const sink = createJsonlAuditSink(auditPath, { fsync: 'never' });
   sink.attach(gate);
@@ -112,14 +112,14 @@ async function stopWorld(world: DemoWorld): Promise<void> {
   await world.geo.close?.();
 }
 
-/** Connect a person through the "proxy"; resolves to the client when admitted, or how the socket closed. */
-async function join1(world: DemoWorld, p: Person): Promise<{ client: SignalingClient } | { closed: Closed }> {
-  const client = await connect(world.server.url, { forwardedFor: p.address });
-  client.send({ type: 'join', meetingId: p.meetingId, participantId: p.participantId, hostAccountId: p.hostAccountId });
-  const outcome = await Promise.race([client.next('joined').then(() => 'joined' as const), client.closed]);
-  if (outcome !== 'joined') return { closed: outcome };
-  world.clients.set(p.participantId, client);
-  return { client };
+/** Connect a person through the "proxy"; resolves to the client when admitted, or the server's refusal of the upgrade. */
+async function join1(world: DemoWorld, p: Person): Promise<{ client: SignalingClient } | { refused: Refused }> {
+  const target = { meetingId: p.meetingId, participantId: p.participantId, hostAccountId: p.hostAccountId };
+  const outcome = await connect(world.server.url, target, { forwardedFor: p.address });
+  if (!outcome.admitted) return { refused: outcome.refused };
+  await outcome.client.next('joined');
+  world.clients.set(p.participantId, outcome.client);
+  return { client: outcome.client };
 }
 
 /** Runs the demo; resolves to the process exit code. `--console` runs the operator console instead. */
@@ -147,7 +147,10 @@ export async function main(args: readonly string[] = []): Promise<number> {
     if ('client' in outcome) {
       say(`   ${who} ${ok('admitted')}`);
     } else {
-      say(`   ${who} ${no(`denied: close ${outcome.closed.code} ${outcome.closed.reason}`)}`);
+      const { status, body } = outcome.refused;
+      say(`   ${who} ${no(`denied: HTTP ${status} ${String(body.error)} — no socket was opened`)}`);
+      const notice = body.notice as { text?: string; appeal?: { url?: string } } | undefined;
+      if (notice?.text !== undefined) say(`   ${' '.repeat(15)} ${pc.dim(`the participant sees: “${notice.text}”`)}`);
     }
   };
 
@@ -176,16 +179,30 @@ export async function main(args: readonly string[] = []): Promise<number> {
       regions: ['CN'],
       scope: { meetings: ['meeting-A', 'meeting-B', 'meeting-C'] },
       reference: 'letter 2020-117',
+      notice: {
+        text: 'This meeting is not available in mainland China following a demand by Example Authority (letter 2020-117).',
+        url: 'https://transparency.example.org/demands/2020-117',
+      },
+      appeal: { url: 'https://transparency.example.org/appeal' },
     };
     const preview = await admin('POST', '/restrictions/preview', demand);
     say(`   preview: would remove ${names(preview.json.matched)}; leaves ${list(preview.json.meetingsUndisturbed)} undisturbed`);
     const first = await admin('POST', '/restrictions', demand);
     say(`   POST /restrictions → ${pc.bold(String(first.status))}; removed ${names(first.json.removed)}`);
-    await settle(clients, first.json.removed);
-    say(`   ${ok('only participants located in mainland China were removed (close 4010); the US and Hong Kong hosts stay')}`);
+    const saw = await settle(clients, first.json.removed);
+    say(`   ${ok('only participants located in mainland China were removed (close 4451); the US and Hong Kong hosts stay')}`);
+    const [firstRemoved, seen] = [...saw][0] ?? [];
+    if (firstRemoved !== undefined && seen !== undefined) {
+      say(`   what ${firstRemoved} saw, in order:`);
+      say(`     message  ${pc.italic(`“${seen.message}”`)}`);
+      if (seen.notice !== undefined) say(`     notice   ${pc.italic(`“${seen.notice}”`)}${seen.appeal ? ` · appeal: ${seen.appeal}` : ''}`);
+      say(`     close    ${seen.code} ${pc.italic(`“${seen.reason}”`)}`);
+    }
     say(`   ${ok(`${list(first.json.meetingsUndisturbed)} had nobody in mainland China: left undisturbed`)}`);
     const b = clients.get('host-B (US)');
-    const leftB = b?.received.filter((m) => m.type === 'participant-left').map((m) => (m as { participantId: string }).participantId) ?? [];
+    // Two of meeting B's participants were removed: host-B hears of each as it happens.
+    const leftB: string[] = [];
+    for (let i = 0; i < 2 && b !== undefined; i++) leftB.push((await b.next('participant-left')).participantId);
     say(`   host-B sees only ${pc.italic('"participant-left"')} for ${leftB.join(', ')} — not why`);
 
     step(3, 'A participant in mainland China tries to (re)join meeting B.');
@@ -241,7 +258,7 @@ export interface ConsoleDemo {
   /** The one-time token the page asks for. */
   readonly token: string;
   readonly gate: Gate;
-  /** The connected participants' clients by participant id (a removed one's `closed` resolves with 4010). */
+  /** The connected participants' clients by participant id (a removed one's `closed` resolves with 4451). */
   readonly clients: ReadonlyMap<string, SignalingClient>;
   readonly auditPath: string;
   close(): Promise<void>;
@@ -303,15 +320,29 @@ async function runConsole(args: readonly string[]): Promise<number> {
   return 0;
 }
 
-/** Wait until the removed participants' sockets have closed with 4010. */
-async function settle(clients: Map<string, SignalingClient>, removed: unknown): Promise<void> {
+/** What a removed participant's client received: the `removed` message, then the close. */
+interface Seen {
+  message: string;
+  notice: string | undefined;
+  appeal: string | undefined;
+  code: number;
+  reason: string;
+}
+
+/** Wait until the removed participants' sockets have closed with 4451; what each of them saw, by participant id. */
+async function settle(clients: Map<string, SignalingClient>, removed: unknown): Promise<Map<string, Seen>> {
+  const seen = new Map<string, Seen>();
   for (const p of asRefs(removed)) {
     const client = clients.get(p.participantId);
     if (!client) continue;
     const closed = await client.closed;
-    if (closed.code !== CloseCode.Removed) throw new Error(`expected ${p.participantId} to be removed with 4010, got ${closed.code}`);
+    if (closed.code !== CloseCode.Removed) throw new Error(`expected ${p.participantId} to be removed with 4451, got ${closed.code}`);
+    const message = client.received.find((m) => m.type === 'removed');
+    if (message?.type !== 'removed') throw new Error(`${p.participantId} was closed without being told why`);
+    seen.set(p.participantId, { message: message.message, notice: message.notice?.text, appeal: message.notice?.appeal?.url, ...closed });
     clients.delete(p.participantId);
   }
+  return seen;
 }
 
 function asRefs(value: unknown): { meetingId: string; participantId: string }[] {

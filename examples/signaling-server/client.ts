@@ -26,17 +26,47 @@ export interface SignalingClient {
   close(): Promise<Closed>;
 }
 
+/** Which meeting to join, as whom. */
+export interface JoinTarget {
+  meetingId: string;
+  participantId: string;
+  hostAccountId?: string;
+}
+
 /** Options of {@link connect}. */
 export interface ConnectOptions {
   /** Sent as `X-Forwarded-For` on the upgrade request (what a reverse proxy adds). */
   forwardedFor?: string;
 }
 
-/** Open a WebSocket to the server. */
-export async function connect(url: string, options: ConnectOptions = {}): Promise<SignalingClient> {
+/** The server refused the upgrade: no socket was opened. */
+export interface Refused {
+  /** HTTP status: 451 (a legal demand, with its notice), 403 (other denials), 400 (unusable ids). */
+  status: number;
+  /** The JSON body, e.g. `{ error: 'unavailable-for-legal-reasons', reasons, notice }`. */
+  body: Record<string, unknown>;
+  /** The `Link` header (`<url>; rel="blocked-by"`), when the notice has a URL. */
+  link?: string;
+}
+
+/** The WebSocket URL of a meeting: `ws://…/?meeting=…&participant=…[&host=…]`. */
+export function joinUrl(url: string, target: JoinTarget): string {
+  const u = new URL(url);
+  u.searchParams.set('meeting', target.meetingId);
+  u.searchParams.set('participant', target.participantId);
+  if (target.hostAccountId !== undefined) u.searchParams.set('host', target.hostAccountId);
+  return u.href;
+}
+
+/** Join a meeting: the connected client when admitted, or the server's refusal. */
+export async function connect(
+  url: string,
+  target: JoinTarget,
+  options: ConnectOptions = {},
+): Promise<{ admitted: true; client: SignalingClient } | { admitted: false; refused: Refused }> {
   const headers: Record<string, string> = {};
   if (options.forwardedFor !== undefined) headers['x-forwarded-for'] = options.forwardedFor;
-  const socket = new WebSocket(url, { headers });
+  const socket = new WebSocket(joinUrl(url, target), { headers });
   const received: ServerMessage[] = [];
   const consumed = new Set<ServerMessage>();
   const waiters = new Set<() => void>();
@@ -51,12 +81,28 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
     received.push(JSON.parse(data.toString()) as ServerMessage);
     for (const wake of waiters) wake();
   });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
+  const opened = await new Promise<true | Refused>((resolve, reject) => {
+    socket.once('open', () => resolve(true));
+    // A denied upgrade is an HTTP answer, not a socket: read its status and body.
+    socket.once('unexpected-response', (_req, res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        let body: Record<string, unknown>;
+        try {
+          body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+        } catch {
+          body = {};
+        }
+        const link = res.headers.link;
+        resolve({ status: res.statusCode ?? 0, body, ...(typeof link === 'string' ? { link } : {}) });
+      });
+    });
     socket.once('error', reject);
   });
+  if (opened !== true) return { admitted: false, refused: opened };
 
-  return {
+  const client: SignalingClient = {
     socket,
     received,
     closed,
@@ -98,4 +144,5 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
       return closed;
     },
   };
+  return { admitted: true, client };
 }

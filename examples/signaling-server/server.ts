@@ -1,24 +1,29 @@
 /**
  * A small conferencing signaling server with geoadmit as its admission hook.
  *
- * One WebSocket per participant. The first message is a join; the server asks
- * the gate, and either admits (roster, join/leave notices, signal relay) or
- * closes the socket with 4003 and the reason. A restriction that arrives while
- * a meeting runs removes only the participants it covers (close 4010); the
- * others just see "participant-left", as if that person had hung up.
+ * One WebSocket per participant, opened at `/?meeting=<id>&participant=<id>`
+ * (plus `&host=<account>` for host-account restrictions). `wsAdmission`
+ * admits the upgrade before the socket exists: a denied participant gets the
+ * HTTP answer (`451` with the restriction's notice, or `403`) and never a
+ * socket. Admitted participants get the roster, join/leave notices and
+ * signal relay. A restriction that arrives while a meeting runs removes only
+ * the participants it covers: they receive a `removed` message with the
+ * notice, then the socket closes with 4451; the others just see
+ * "participant-left", as if that person had hung up.
  *
  * @example
  * let server: SignalingServer | undefined;
  * const gate = createGate({
  *   geo: await MaxMindResolver.open(['GeoLite2-Country.mmdb']),
  *   trustedProxies: ['10.0.0.0/8'],           // your reverse proxy
- *   onRemove: (p) => server?.removeParticipant(p),
+ *   onRemove: (p, d) => server?.removeParticipant(p, d),
  * });
  * server = await createSignalingServer({ gate, adminToken: process.env.GEOADMIT_ADMIN_TOKEN });
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Gate, ParticipantRef } from 'geoadmit';
+import type { Decision, Gate, ParticipantRef } from 'geoadmit';
+import { wsAdmission } from 'geoadmit/ws';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createAdminHandler } from './admin.js';
 import { ClientMessage, CloseCode, type ServerMessage } from './protocol.js';
@@ -43,22 +48,39 @@ export interface SignalingServerOptions {
 
 /** A running signaling server. */
 export interface SignalingServer {
-  /** WebSocket URL clients connect to, e.g. `ws://127.0.0.1:54321/`. */
+  /** WebSocket URL clients connect to, e.g. `ws://127.0.0.1:54321/` (add `?meeting=…&participant=…`). */
   readonly url: string;
   /** Base URL of the admin API, e.g. `http://127.0.0.1:54321`. */
   readonly adminUrl: string;
   readonly port: number;
   /**
-   * Disconnect a participant a restriction removed (close 4010) and tell the
-   * rest of the meeting they left. Use it as the gate's `onRemove`.
+   * Disconnect a participant a restriction removed: they get a `removed`
+   * message with the notice, then close 4451; the rest of the meeting sees
+   * them leave. Use it as the gate's `onRemove`.
    */
-  removeParticipant(participant: ParticipantRef): void;
+  removeParticipant(participant: ParticipantRef, decision: Decision): Promise<void>;
   /** Close every socket, then the server. The gate is yours to close. */
   close(): Promise<void>;
 }
 
-// Join and signal messages are tiny; a big frame is an attack or a bug.
+// Signal messages are small; a big frame is an attack or a bug.
 const MAX_MESSAGE_BYTES = 16 * 1024;
+
+/**
+ * Which meeting and who, from the upgrade URL. For brevity the client names
+ * itself: a production server authenticates the upgrade (session cookie or
+ * signed ticket, checking Origin) and takes the participant id from that.
+ * Ids the gate cannot take (empty, too long) are answered 400 by the admission.
+ */
+function idsFromUrl(req: IncomingMessage) {
+  const query = new URL(req.url ?? '/', 'http://signaling.invalid').searchParams;
+  const host = query.get('host');
+  return {
+    meetingId: query.get('meeting') ?? '',
+    participantId: query.get('participant') ?? '',
+    ...(host === null ? {} : { hostAccountId: host }),
+  };
+}
 
 /** Start the server. Resolves once it is listening. */
 export async function createSignalingServer(options: SignalingServerOptions): Promise<SignalingServer> {
@@ -66,11 +88,16 @@ export async function createSignalingServer(options: SignalingServerOptions): Pr
   const token = options.adminToken ?? process.env.GEOADMIT_ADMIN_TOKEN;
   if (!token) throw new Error('createSignalingServer: set options.adminToken or GEOADMIT_ADMIN_TOKEN (the admin API is never left open)');
 
-  // meetingId → participantId → socket. Maps, not objects: ids such as "__proto__" are ordinary ids.
+  // meetingId → participantId → socket, for the roster and signal relay. Maps, not objects: ids such as
+  // "__proto__" are ordinary ids. Who may be here is wsAdmission's business; this only routes messages.
   const meetings = new Map<string, Map<string, WebSocket>>();
-  // Joins being decided right now, so two sockets cannot race in with the same participant id.
-  const admitting = new Set<string>();
   const admin = createAdminHandler(gate, token);
+
+  const sockets = wsAdmission<WebSocket>({
+    join: idsFromUrl,
+    // The removed participant hears why before the socket closes (the close reason repeats the notice's text).
+    notify: (socket, _participant, decision) => send(socket, { type: 'removed', message: removedMessage(decision), ...noticeOf(decision) }),
+  });
 
   const http = createServer((req, res) => {
     if (admin(req, res)) return;
@@ -79,6 +106,7 @@ export async function createSignalingServer(options: SignalingServerOptions): Pr
     notFound();
   });
   const wss = new WebSocketServer({ server: http, maxPayload: MAX_MESSAGE_BYTES });
+  sockets.attach(wss, gate);
 
   function broadcast(meetingId: string, message: ServerMessage, except?: string): void {
     for (const [participantId, socket] of meetings.get(meetingId) ?? []) {
@@ -86,87 +114,36 @@ export async function createSignalingServer(options: SignalingServerOptions): Pr
     }
   }
 
-  function forget(meetingId: string, participantId: string): boolean {
-    const room = meetings.get(meetingId);
-    if (!room?.delete(participantId)) return false;
-    if (room.size === 0) meetings.delete(meetingId);
-    return true;
-  }
-
-  // For brevity the client names itself. A production server authenticates the upgrade (session
-  // cookie or signed ticket, checking Origin) and takes participantId from that, never from the client.
-  wss.on('connection', (socket: WebSocket, req: IncomingMessage) => {
-    // Set once admitted; `joining` guards against a second join racing the first.
-    let joined: { meetingId: string; participantId: string } | undefined;
-    let joining = false;
+  // Only admitted upgrades get here: the participant is on the gate's roster.
+  wss.on('connection', (socket: WebSocket) => {
+    const participant = sockets.participant(socket);
+    if (participant === undefined) return; // removed or replaced in the same instant: it is being closed
+    const { meetingId, participantId } = participant;
+    let room = meetings.get(meetingId);
+    if (!room) meetings.set(meetingId, (room = new Map()));
+    // A newer connection of the same participant takes the place of the old one (which wsAdmission closes with 4409).
+    const reconnected = room.has(participantId);
+    room.set(participantId, socket);
+    send(socket, { type: 'joined', meetingId, participantId, participants: [...room.keys()] });
+    if (!reconnected) broadcast(meetingId, { type: 'participant-joined', participantId }, participantId);
 
     socket.on('message', (raw, isBinary) => {
       const message = parse(raw, isBinary);
       if (!message.ok) return send(socket, { type: 'error', message: message.error });
       const msg = message.value;
-
-      if (msg.type === 'signal') {
-        if (!joined) return send(socket, { type: 'error', message: 'join a meeting first' });
-        const peer = meetings.get(joined.meetingId)?.get(msg.to);
-        if (!peer) return send(socket, { type: 'error', message: `no participant '${msg.to}' in this meeting` });
-        return send(peer, { type: 'signal', from: joined.participantId, data: msg.data });
-      }
-
-      if (joined || joining) return send(socket, { type: 'error', message: 'already joined; open a new connection for another meeting' });
-      const slot = JSON.stringify([msg.meetingId, msg.participantId]);
-      if (meetings.get(msg.meetingId)?.has(msg.participantId) || admitting.has(slot)) {
-        return send(socket, { type: 'error', message: `participant '${msg.participantId}' is already connected to this meeting` });
-      }
-      joining = true;
-      admitting.add(slot);
-      void admit(msg.meetingId, msg.participantId, msg.hostAccountId).finally(() => {
-        joining = false;
-        admitting.delete(slot);
-      });
+      const peer = meetings.get(meetingId)?.get(msg.to);
+      if (!peer) return send(socket, { type: 'error', message: `no participant '${msg.to}' in this meeting` });
+      send(peer, { type: 'signal', from: participantId, data: msg.data });
     });
 
-    async function admit(meetingId: string, participantId: string, hostAccountId: string | undefined): Promise<void> {
-      let decision;
-      try {
-        decision = await gate.admit({
-          meetingId,
-          participantId,
-          ...(hostAccountId === undefined ? {} : { hostAccountId }),
-          // The TCP peer. The gate believes X-Forwarded-For / Forwarded only when this peer is a trusted proxy.
-          peerAddress: req.socket.remoteAddress ?? '',
-          headers: req.headers,
-        });
-      } catch (error) {
-        return send(socket, { type: 'error', message: error instanceof Error ? error.message : 'join failed' });
-      }
-      if (!decision.admitted) {
-        const codes = decision.reasons.map((r) => r.code);
-        send(socket, { type: 'denied', reasons: codes, message: deniedMessage(codes[0]) });
-        socket.close(CloseCode.Denied, codes[0] ?? 'denied');
-        return;
-      }
-      if (socket.readyState !== WebSocket.OPEN) {
-        // Hung up while we were deciding: the gate must not keep a ghost on its roster.
-        gate.leave(meetingId, participantId);
-        return;
-      }
-      let room = meetings.get(meetingId);
-      if (!room) meetings.set(meetingId, (room = new Map()));
-      room.set(participantId, socket);
-      joined = { meetingId, participantId };
-      send(socket, { type: 'joined', meetingId, participantId, participants: [...room.keys()] });
-      broadcast(meetingId, { type: 'participant-joined', participantId }, participantId);
-    }
-
     socket.on('close', () => {
-      if (!joined) return;
-      const { meetingId, participantId } = joined;
-      // Only the socket that is still registered announces the leave (a removed one already did).
-      if (meetings.get(meetingId)?.get(participantId) === socket) {
-        forget(meetingId, participantId);
-        broadcast(meetingId, { type: 'participant-left', participantId });
-      }
-      gate.leave(meetingId, participantId);
+      // Only the participant's current socket announces the leave (a replaced one does not).
+      const current = meetings.get(meetingId);
+      if (current?.get(participantId) !== socket) return;
+      current.delete(participantId);
+      if (current.size === 0) meetings.delete(meetingId);
+      // Same message whether they hung up or were removed: the others learn nothing about why.
+      broadcast(meetingId, { type: 'participant-left', participantId });
     });
     socket.on('error', () => socket.terminate());
   });
@@ -185,14 +162,7 @@ export async function createSignalingServer(options: SignalingServerOptions): Pr
     url: `ws://${hostForUrl}:${address.port}/`,
     adminUrl: `http://${hostForUrl}:${address.port}`,
     port: address.port,
-    removeParticipant({ meetingId, participantId }) {
-      const socket = meetings.get(meetingId)?.get(participantId);
-      if (!socket || !forget(meetingId, participantId)) return; // already gone: nothing to do
-      send(socket, { type: 'removed', message: 'You were removed from this meeting because of a legal restriction that applies where you are.' });
-      socket.close(CloseCode.Removed, 'removed');
-      // Same message as a voluntary leave: the others learn nothing about why.
-      broadcast(meetingId, { type: 'participant-left', participantId });
-    },
+    removeParticipant: sockets.onRemove,
     async close() {
       for (const socket of wss.clients) socket.close(CloseCode.GoingAway, 'server shutting down');
       await new Promise<void>((resolve) => wss.close(() => resolve()));
@@ -224,18 +194,13 @@ function send(socket: WebSocket, message: ServerMessage): void {
   if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
 }
 
-function deniedMessage(code: string | undefined): string {
-  switch (code) {
-    case 'region-restricted':
-    case 'not-in-allowed-regions':
-      return 'This meeting is not available where you are.';
-    case 'unknown-location':
-      return 'This meeting requires a location we could not determine for your connection.';
-    case 'anonymizer':
-      return 'This meeting cannot be joined through a VPN, proxy or Tor.';
-    case 'audit-unavailable':
-      return 'Joining is paused for a moment. Please try again shortly.';
-    default:
-      return 'You cannot join this meeting.';
-  }
+function noticeOf(decision: Decision): { notice?: NonNullable<Decision['notice']> } {
+  return decision.notice === undefined ? {} : { notice: decision.notice };
+}
+
+function removedMessage(decision: Decision): string {
+  const kind = decision.notice?.kind;
+  return kind === 'host-policy'
+    ? 'You were removed from this meeting by the meeting host’s policy for where you are.'
+    : 'You were removed from this meeting because of a legal restriction that applies where you are.';
 }

@@ -261,13 +261,22 @@ export function wsAdmission<S extends WebSocketLike = WebSocketLike>(options: Ws
       };
     },
     onRemove: async (participant, decision) => {
-      connections.remove(participant, decision);
+      // The gate always passes the decision; a hand-made call without one still closes the socket.
+      connections.remove(participant, decision ?? NO_DECISION);
       await options.onRemove?.(participant, decision);
     },
     participant: (socket) => connections.participantOf(socket),
     socket: (meetingId, participantId) => connections.socketOf(meetingId, participantId),
   };
 }
+
+// What a removal without a decision is recorded as: denied, nothing more known.
+const NO_DECISION: Decision = Object.freeze({
+  admitted: false,
+  reasons: [],
+  dryRun: [],
+  location: { subdivisions: [], source: 'unknown', unknown: 'invalid-address' },
+}) as Decision;
 
 // Two admissions on one server would admit every upgrade twice.
 const ATTACHED = new WeakSet<object>();
