@@ -144,9 +144,7 @@ class GateImpl implements Gate {
       onRemove: s.onRemove,
       removalTimeoutMs: s.removalTimeoutMs,
       closed: () => this.#closed,
-      now: () => this.#clock(),
-      version: () => this.#registry.version,
-      cover: (entry, preferred) => coverOf(this.#registry, entry, this.#clock(), preferred),
+      cover: (entry, preferred, known) => coverOf(this.#registry, entry, this.#clock(), preferred, known),
       removal: (restrictionId, entry, reasons, status) => {
         if (this.#emitter.has('removal')) this.#emitter.emit('removal', removalEvent(this.#clock(), restrictionId, entry, reasons, status, s.ipMode));
       },

@@ -7,7 +7,7 @@ import type { GeoCapabilities } from '../../geo/types.js';
 import { describeCapabilityGaps, isActive } from '../../restrictions/index.js';
 import type { NormalizedRestriction, Reason } from '../../restrictions/types.js';
 import type { Join, ParticipantRef, RestrictResult } from '../types.js';
-import { assess, reasonFor } from './decide.js';
+import { assess, emptyVerdict, reasonFor } from './decide.js';
 import { countriesOnly, type RestrictionRegistry } from './registry.js';
 import type { Roster, RosterEntry } from './roster.js';
 
@@ -112,19 +112,33 @@ export interface Cover {
 
 const IGNORE_DORMANT = (): void => undefined;
 
+/** A restriction and the registry version at which it was found to cover some entries (a removal's first attempt). */
+export interface KnownCover {
+  readonly restriction: NormalizedRestriction;
+  readonly version: number;
+}
+
 /**
- * An active, enforced, registered restriction that covers `entry` at `now`,
- * found through the registry's scope index exactly as a join from the same
- * place would be: `preferred` when it is one of them, else the one with the
- * smallest id (registration order never shows). `undefined` when none does.
+ * An active, enforced, registered restriction that covers `entry` at `now`
+ * and no exemption keeps from it, found through the registry's scope index
+ * exactly as a join from the same place would be: `preferred` when it is one
+ * of them, else the one with the smallest id (registration order never
+ * shows). `undefined` when none does. `known`: a restriction just found to
+ * cover the entry — while the registry is unchanged (and holds no
+ * exemptions) only its window and match are checked again.
  */
-export function coverOf(registry: RestrictionRegistry, entry: RosterEntry, now: number, preferred: string | undefined): Cover | undefined {
+export function coverOf(registry: RestrictionRegistry, entry: RosterEntry, now: number, preferred: string | undefined, known?: KnownCover): Cover | undefined {
+  if (known !== undefined && known.version === registry.version && registry.exemptions.size === 0) {
+    const r = known.restriction;
+    const reason = r.mode === 'enforce' && isActive(r, now) ? reasonFor(r, entry.location) : undefined;
+    return reason === undefined ? undefined : { restriction: r, reason };
+  }
   // Only the ids scope the registry's answer; the address was located when the entry was admitted.
   const join: Join =
     entry.hostAccountId === undefined
       ? { meetingId: entry.meetingId, participantId: entry.participantId, peerAddress: '' }
       : { meetingId: entry.meetingId, participantId: entry.participantId, peerAddress: '', hostAccountId: entry.hostAccountId };
-  const { reasons } = assess(registry, join, entry.location, now, IGNORE_DORMANT);
+  const { reasons } = assess(registry, join, entry.location, now, IGNORE_DORMANT, emptyVerdict(), registry.exemptions.addressOf(entry));
   let chosen: Reason | undefined;
   for (const reason of reasons) {
     if (reason.restrictionId === undefined) continue;
@@ -136,13 +150,4 @@ export function coverOf(registry: RestrictionRegistry, entry: RosterEntry, now: 
   }
   const restriction = chosen?.restrictionId === undefined ? undefined : registry.get(chosen.restrictionId)?.restriction;
   return chosen === undefined || restriction === undefined ? undefined : { restriction, reason: chosen };
-}
-
-/**
- * Whether `r`, enforced and active at `now`, covers an entry at `location`:
- * the cheap check for an entry `r` was just found to cover (same registry
- * version), answering its reason.
- */
-export function stillCovers(r: NormalizedRestriction, location: RosterEntry['location'], now: number): Reason | undefined {
-  return r.mode === 'enforce' && isActive(r, now) ? reasonFor(r, location) : undefined;
 }

@@ -9,7 +9,7 @@
  */
 import type { NormalizedRestriction, Reason } from '../../restrictions/types.js';
 import type { Decision, ParticipantRef, PendingRemoval } from '../types.js';
-import { type Cover, participantKey, ref, stillCovers } from './coverage.js';
+import { type Cover, type KnownCover, participantKey, ref } from './coverage.js';
 import { noticeOf } from './decide.js';
 import { message } from './events.js';
 import type { Roster, RosterEntry } from './roster.js';
@@ -24,12 +24,11 @@ export interface RemoverHost {
   readonly removalTimeoutMs: number;
   /** Whether the gate is closed: nothing new starts. */
   closed(): boolean;
-  /** The gate's clock. */
-  now(): number;
-  /** The registry version: what was found to cover an entry still does while it is unchanged (and the window holds). */
-  version(): number;
-  /** An active enforced restriction covering `entry` now (`preferred` when it is one), or undefined. */
-  cover(entry: RosterEntry, preferred: string | undefined): Cover | undefined;
+  /**
+   * An active enforced restriction covering `entry` now (`preferred` when it
+   * is one), or undefined; `known` was just found to cover it.
+   */
+  cover(entry: RosterEntry, preferred: string | undefined, known?: KnownCover): Cover | undefined;
   /** Records a removal event (`removed` or `pending`). */
   removal(restrictionId: string, entry: RosterEntry, reasons: Reason[], status: 'removed' | 'pending'): void;
   /** Reports an `onRemove` failure. */
@@ -45,16 +44,10 @@ interface Flight {
   readonly participant: ParticipantRef;
   /** The restriction the call was made under. */
   readonly restrictionId: string;
-  /** A wait on it ended first and reported the participant pending. */
+  /** A wait on it gave up first (the participant was reported pending, or was gone by then). */
   late: boolean;
   /** Settles (never rejects) once the call settled and its outcome was recorded. */
   readonly outcome: Promise<RemovalOutcome>;
-}
-
-/** A restriction and the registry version at which it was found to cover the entries handed over. */
-interface Known {
-  readonly restriction: NormalizedRestriction;
-  readonly version: number;
 }
 
 /** Retries calling `onRemove` at once, at most: a media server is not flooded by a large backlog. */
@@ -131,7 +124,7 @@ export class Remover {
     refs: readonly ParticipantRef[] | undefined,
     announce: (started: number) => void,
   ): { tracked: number; done: Promise<{ removed: ParticipantRef[]; pending: ParticipantRef[] }> } {
-    const known: Known = { restriction: r, version };
+    const known: KnownCover = { restriction: r, version };
     const tracked: ParticipantRef[] = [];
     const outcomes: RemovalOutcome[] = [];
     const waiting: Promise<void>[] = [];
@@ -214,13 +207,13 @@ export class Remover {
     entry: RosterEntry,
     preferred: string | undefined,
     participant: ParticipantRef | undefined,
-    known: Known | undefined,
+    known: KnownCover | undefined,
     timeoutMs: number,
   ): RemovalOutcome | Promise<RemovalOutcome> {
     if (this.#host.closed() || !this.#host.roster.isCurrent(entry)) return 'gone';
     const flight = this.#flights.get(entry);
     if (flight !== undefined) return this.#wait(entry, flight, timeoutMs);
-    const cover = this.#cover(entry, preferred, known);
+    const cover = this.#host.cover(entry, preferred, known);
     if (cover === undefined) {
       // Nobody covers them any more (lifted, window over, exempted): nothing to remove, nothing pending.
       const k = participantKey(entry.meetingId, entry.participantId);
@@ -246,15 +239,6 @@ export class Remover {
     started = { participant: who, restrictionId: cover.restriction.id, outcome, late: false };
     this.#flights.set(entry, started);
     return this.#wait(entry, started, timeoutMs);
-  }
-
-  /** What covers `entry`: the restriction handed over when nothing changed since, else a fresh look at the registry. */
-  #cover(entry: RosterEntry, preferred: string | undefined, known: Known | undefined): Cover | undefined {
-    if (known !== undefined && known.version === this.#host.version()) {
-      const reason = stillCovers(known.restriction, entry.location, this.#host.now());
-      return reason === undefined ? undefined : { restriction: known.restriction, reason };
-    }
-    return this.#host.cover(entry, preferred);
   }
 
   /** The call for `entry` settled: no longer in flight; `record` writes its outcome unless the gate closed meanwhile. */
@@ -286,9 +270,9 @@ export class Remover {
 
   /** A wait ended with the call still out: the participant is pending, if still present and covered. */
   #stillOut(entry: RosterEntry, flight: Flight, why: string): RemovalOutcome {
-    const outcome = this.#failed(entry, flight.restrictionId, flight.participant, new Error(why));
-    if (outcome === 'pending') flight.late = true;
-    return outcome;
+    // Whatever it settles to later is recorded only for a pending removal that still stands.
+    flight.late = true;
+    return this.#failed(entry, flight.restrictionId, flight.participant, new Error(why));
   }
 
   /**
