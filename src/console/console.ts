@@ -11,7 +11,7 @@ import { validateRestriction } from '../restrictions/index.js';
 import type { NormalizedRestriction } from '../restrictions/types.js';
 import { EventHub } from './internal/events.js';
 import { Exemptions } from './internal/exemptions.js';
-import { fleetOverview } from './internal/fleet.js';
+import { FleetView } from './internal/fleet.js';
 import { bearerMatches, HttpProblem, readJsonBody, sendJson, sendProblem, sha256 } from './internal/http.js';
 import { ConsolePage } from './internal/page.js';
 import type { ConsoleAuditLog, ConsoleHandler, ConsoleOptions } from './types.js';
@@ -78,7 +78,8 @@ const REFUSAL_STATUS: Partial<Record<string, number>> = {
  */
 export function createConsole(gate: Gate, options: ConsoleOptions): ConsoleHandler {
   const config = checkOptions(gate, options);
-  const hub = new EventHub(gate, config.heartbeatMs, config.overviewIntervalMs, () => fleetOverview(gate));
+  const fleet = new FleetView(gate);
+  const hub = new EventHub(gate, config.heartbeatMs, config.overviewIntervalMs, () => fleet.overview());
   const exemptions = new Exemptions(gate, config.maxBodyBytes);
   // Digests of refused documents this console already recorded (oldest first).
   const recordedRefusals = new Set<string>();
@@ -105,7 +106,7 @@ export function createConsole(gate: Gate, options: ConsoleOptions): ConsoleHandl
         { 'www-authenticate': 'Bearer' },
       );
     }
-    if (route === 'overview' && method === 'GET') return sendJson(res, 200, await fleetOverview(gate), cors);
+    if (route === 'overview' && method === 'GET') return sendJson(res, 200, await fleet.overview(), cors);
     if (route === 'restrictions' && method === 'GET') {
       const granted = await exemptions.list();
       return sendJson(res, 200, { restrictions: gate.restrictions().map((r) => listed(r, granted)), exemptionsSupported: exemptions.supported }, cors);

@@ -171,38 +171,40 @@ export function consoleClient(win: ClientWindow): void {
     const coverage = obj(overview.coverage);
     const counted = arr(coverage.nodes).map(str);
     const missing = arr(coverage.missing).map(str);
-    const total = counted.length + missing.length;
+    const gone = arr(overview.gone).map(obj);
+    const total = counted.length + missing.length + gone.length;
     fleetSize = Math.max(total, 1);
     el('meetings-h').textContent = total > 1 ? `Live meetings across ${count(total, 'node')}` : 'Live meetings';
     el('fleet').textContent =
       total > 1
-        ? `Across ${count(total, 'node')}: counted on ${counted.length} of ${total} nodes (${counted.join(', ')}).`
+        ? `Across ${count(total, 'node')}: counted on ${counted.length} of ${total} (${counted.join(', ')}).`
         : counted.length === 1
           ? `Counted on this server's node (${counted[0]}), the only one in the fleet.`
           : '';
-    const problem = str(overview.problem);
-    showFleetWarning(missing, problem, coverage.complete === false, 'meeting counts');
-  }
-
-  /** The warning nobody can miss: a node that did not answer, so figures leave out its participants. */
-  function showFleetWarning(missing: string[], problem: string, incomplete: boolean, what: string): void {
     const box = el('fleet-warning');
-    if (missing.length === 0 && !incomplete) {
-      box.hidden = true;
-      box.replaceChildren();
-      return;
+    const lines: ClientElement[] = [];
+    if (missing.length > 0) {
+      lines.push(
+        make(
+          'p',
+          `${missing.length === 1 ? 'Node' : 'Nodes'} ${missing.join(', ')} did not answer: the meeting counts leave out ${missing.length === 1 ? 'its' : 'their'} participants.`,
+        ),
+      );
     }
-    const lines = [
-      make(
-        'strong',
-        missing.length > 0
-          ? `${missing.length === 1 ? 'Node' : 'Nodes'} ${missing.join(', ')} did not answer: the ${what} leave out ${missing.length === 1 ? 'its' : 'their'} participants.`
-          : `Not every node could be counted: the ${what} may leave participants out.`,
-      ),
-    ];
-    if (problem !== '') lines.push(make('span', ` ${problem}`));
+    for (const g of gone) {
+      lines.push(
+        make(
+          'p',
+          `Node ${str(g.nodeId)} has stopped answering (last counted at ${str(g.lastCounted).slice(11, 19)} UTC): if it still runs, its participants are not in these counts.`,
+        ),
+      );
+    }
+    if (coverage.complete === false && lines.length === 0)
+      lines.push(make('p', 'Not every node could be counted: the meeting counts may leave participants out.'));
+    const problem = str(overview.problem);
+    if (problem !== '') lines.push(make('p', problem));
     box.replaceChildren(...lines);
-    box.hidden = false;
+    box.hidden = lines.length === 0;
   }
 
   function showMeetings(meetings: unknown[]): void {
@@ -535,6 +537,24 @@ export function consoleClient(win: ClientWindow): void {
     return out;
   };
 
+  /** " across 3 nodes" when the answer counts several, " on node-a only" when one of several answered, else nothing. */
+  const acrossNodes = (value: unknown): string => {
+    const c = obj(value);
+    const counted = arr(c.nodes).map(str);
+    const total = counted.length + arr(c.missing).length;
+    if (counted.length > 1) return ` across ${count(counted.length, 'node')}`;
+    return total > 1 && counted.length === 1 ? ` on ${counted[0]} only` : '';
+  };
+  /** Meetings reached and, when any, those left undisturbed. */
+  const meetingLines = (r: Json): ClientElement[] => {
+    const reached = arr(r.meetingsReached);
+    if (reached.length === 0) return [make('p', 'No meeting in its scope has anyone present on the nodes counted.')];
+    return [
+      make('p', `Meetings reached: ${meetingList(reached)}`),
+      make('p', `Meetings left undisturbed: ${meetingList(r.meetingsUndisturbed)}`, 'undisturbed'),
+    ];
+  };
+
   async function preview(document: unknown): Promise<void> {
     previewed = undefined;
     say('Submitting…');
@@ -544,7 +564,7 @@ export function consoleClient(win: ClientWindow): void {
     previewed = { document, digest: str(r.digest) };
     const removes = r.mode !== 'dry-run' && r.active !== false;
     const n = arr(removes ? r.wouldRemove : r.matched).length;
-    const across = fleetSize > 1 ? ` across ${count(fleetSize, 'node')}` : '';
+    const across = acrossNodes(r.coverage);
     const nodes = [
       make('h3', 'Preview: nothing has been done yet'),
       make(
@@ -558,8 +578,7 @@ export function consoleClient(win: ClientWindow): void {
       make('h4', removes ? `Would remove ${count(n, 'participant')}${across}` : `Matches ${count(n, 'participant')}${across}`),
       names(removes ? r.wouldRemove : r.matched),
       ...coverageNodes(r.coverage, 'Participants connected to it are not in this list; if you confirm, the restriction still applies to them.'),
-      make('p', `Meetings reached: ${meetingList(r.meetingsReached)}`),
-      make('p', `Meetings left undisturbed: ${meetingList(r.meetingsUndisturbed)}`, 'undisturbed'),
+      ...meetingLines(r),
       ...arr(r.warnings).map((w) => make('p', `Warning: ${sentence(str(w))}`, 'warning')),
       details(`Document digest ${str(r.digest)}`),
     ];
@@ -610,7 +629,7 @@ export function consoleClient(win: ClientWindow): void {
       const r = answer.json;
       const removed = arr(r.removed);
       const pending = arr(r.pending);
-      const across = fleetSize > 1 ? ` across ${count(fleetSize, 'node')}` : '';
+      const across = acrossNodes(r.coverage);
       const nodes = [
         make('h3', `Applied ${str(obj(r.restriction).id)}`),
         make('h4', `Removed ${count(removed.length, 'participant')}${across}`),

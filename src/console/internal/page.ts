@@ -36,7 +36,8 @@ td button{margin:0;padding:.2rem .6rem}
 #preview,.panel{margin-top:1rem;padding:.75rem;border:2px solid var(--accent);border-radius:8px}#preview:focus,.panel:focus{outline:none}
 #preview ul,.panel ul{margin:.2rem 0;padding-left:1.2rem}.none{color:var(--mute);margin:.2rem 0}
 .details{color:var(--mute);font-family:ui-monospace,monospace;font-size:.8rem;overflow-wrap:anywhere;margin:.4rem 0 0}.detail{color:var(--mute);font-family:ui-monospace,monospace;font-size:.75rem}
-.fleet-warning{background:var(--bad);color:var(--on-accent);border-radius:6px;padding:.6rem .8rem;margin:.5rem 0;font-size:1rem}.fleet-warning.banner{margin:0 0 1rem;font-size:1.05rem}
+.fleet-warning{background:var(--bad);color:var(--on-accent);border-radius:6px;padding:.6rem .8rem;margin:.5rem 0;font-size:1rem}.fleet-warning.banner{margin:0 0 1rem;font-size:1.05rem;font-weight:600}
+.fleet-warning p{margin:.15rem 0}.fleet-warning.banner::before{content:"Warning: incomplete fleet view";display:block;font-size:.8rem;text-transform:uppercase;letter-spacing:.05em;opacity:.9}
 .recorded{font-weight:600}.notice{margin:.1rem 0;font-size:.85rem}.exemption{margin:.1rem 0;font-size:.85rem}.exemption button{margin:0 0 0 .25rem;padding:.1rem .5rem;font-size:.8rem}
 #exempt-s{grid-column:1/-1}.actions-cell button{margin:.1rem .2rem .1rem 0}
 .refusal{border-left:4px solid var(--bad);padding-left:.75rem}.refusal h3{color:var(--bad)}.code{font-family:ui-monospace,monospace;font-size:.9rem;overflow-wrap:anywhere}
@@ -103,7 +104,7 @@ function body(hasReport: boolean): string {
 <div><label for="f-authority">Authority name</label><input id="f-authority" autocomplete="off" placeholder="e.g. Example Authority"></div>
 <div><label for="f-jurisdiction">Authority jurisdiction</label><input id="f-jurisdiction" autocomplete="off" placeholder="e.g. CN"></div>
 <div><label for="f-regions">Regions (ISO codes, comma-separated)</label><input id="f-regions" autocomplete="off" placeholder="e.g. CN, CN-XZ"></div>
-<div><label for="f-mode">Mode</label><select id="f-mode"><option value="enforce">enforce: refuse entry and remove</option><option value="dry-run">report only: record matches, act on nobody</option></select></div>
+<div><label for="f-mode">Mode</label><select id="f-mode"><option value="enforce">enforce</option><option value="dry-run">report only (acts on nobody)</option></select></div>
 <div><label for="f-meetings">Scope: meetings</label><input id="f-meetings" autocomplete="off" placeholder="e.g. meeting-A, meeting-B"></div>
 <div><label for="f-hosts">Scope: host accounts</label><input id="f-hosts" autocomplete="off" placeholder="e.g. acct-42"></div>
 <div><label for="f-from">Valid from (UTC, optional)</label><input id="f-from" type="datetime-local"></div>
