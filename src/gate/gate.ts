@@ -402,17 +402,21 @@ class GateImpl implements Gate {
     const exemption = finishExemption(check as ExemptionCheck & { value: typeof value }, entry.digest);
     let put: Awaited<ReturnType<NonNullable<RestrictionStore['putExemption']>>>;
     this.#exemptionsWriting.add(value.id);
+    this.#sync.holdExemption(value.id);
     try {
-      put = await store.putExemption({ ...exemption.source, restrictionDigest: entry.digest } as StoredExemption);
-    } catch (error) {
-      throw storeUnavailable(store, 'store an exemption in', value.restrictionId, error);
+      try {
+        put = await store.putExemption({ ...exemption.source, restrictionDigest: entry.digest } as StoredExemption);
+      } catch (error) {
+        throw storeUnavailable(store, 'store an exemption in', value.restrictionId, error);
+      }
+      if (put.conflict) throw refuse('$.id', `an exemption with id ${JSON.stringify(value.id)} already exists in the store (revoke it first)`);
+      this.#sync.noteExemption(value.id, put.version);
+      this.#applyGrant(exemption, put.version);
     } finally {
       this.#exemptionsWriting.delete(value.id);
+      // What the feed said about this id meanwhile applies now, against the version noted.
+      this.#sync.releaseExemption(value.id);
     }
-    if (put.conflict) throw refuse('$.id', `an exemption with id ${JSON.stringify(value.id)} already exists in the store (revoke it first)`);
-    this.#sync.noteExemption(value.id, put.version);
-    // The feed may have applied it already (the same version): then this does nothing.
-    this.#applyGrant(exemption, put.version);
     return exemption;
   }
 
@@ -426,15 +430,21 @@ class GateImpl implements Gate {
         argument: 'id',
       });
     }
-    let deleted: { version: string };
+    let enforced: Promise<RestrictResult> | undefined;
+    this.#sync.holdExemption(id);
     try {
-      deleted = await store.deleteExemption(id);
-    } catch (error) {
-      throw storeUnavailable(store, 'revoke an exemption in', held.exemption.restrictionId, error);
+      let deleted: { version: string };
+      try {
+        deleted = await store.deleteExemption(id);
+      } catch (error) {
+        throw storeUnavailable(store, 'revoke an exemption in', held.exemption.restrictionId, error);
+      }
+      this.#sync.noteExemption(id, deleted.version);
+      // Revoked meanwhile through the feed's snapshot (a resync): the restriction was enforced then.
+      if (this.#registry.exemptions.get(id) === held) enforced = this.#applyRevoke(id, false);
+    } finally {
+      this.#sync.releaseExemption(id);
     }
-    this.#sync.noteExemption(id, deleted.version);
-    // The feed may have applied the revocation already (and enforced the restriction again).
-    const enforced = this.#registry.exemptions.get(id) === held ? this.#applyRevoke(id, false) : undefined;
     const result = enforced === undefined ? undefined : await enforced;
     return { exemption: held.exemption, removed: result?.removed ?? [], pending: result?.pending ?? [] };
   }

@@ -3,11 +3,11 @@ import type { Cluster, Redis } from 'ioredis';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import { assertKnownKeys } from '../internal/options.js';
 import type { Restriction } from '../restrictions/types.js';
-import type { FleetChannel, RestrictionSnapshot, RestrictionStore, RestrictionSubscriber } from '../store/types.js';
+import type { FleetChannel, RestrictionSnapshot, RestrictionStore, RestrictionSubscriber, StoredExemption } from '../store/types.js';
 import type { ScriptedRedis } from './internal/connection.js';
 import { clusterMisconfigured, connectionOptions, duplicateFor, isCluster, unavailable, whenReady, within, withScripts } from './internal/connection.js';
 import { RedisFleetChannel } from './internal/fleet.js';
-import { parseStoredRestriction } from './internal/documents.js';
+import { parseStoredExemption, parseStoredRestriction } from './internal/documents.js';
 import { ioredis } from './internal/ioredis.js';
 import type { LoadedSnapshot, Observed, StoreKeys } from './internal/subscription.js';
 import { observe, Subscription } from './internal/subscription.js';
@@ -29,7 +29,7 @@ export interface RedisRestrictionStoreOptions {
   url?: string;
   /**
    * Prefix of the store's keys (default `{geoadmit}:`): `<prefix>restrictions`,
-   * `<prefix>changes`, `<prefix>meta`, `<prefix>nodes`, and the fleet's
+   * `<prefix>exemptions`, `<prefix>changes`, `<prefix>meta`, `<prefix>nodes`, and the fleet's
    * channels `<prefix>fleet...`. The braces are a Redis Cluster hash tag:
    * every key of the store lives in one slot, as its atomic scripts need.
    * With a `Cluster` client the prefix must carry a hash tag; `'geoadmit:'`
@@ -147,7 +147,7 @@ class RedisStore implements RedisRestrictionStore {
     this.#blockMs = positive(options.blockMs, DEFAULTS.blockMs, 'blockMs', 1);
     this.#maxlen = String(positive(options.maxStreamLength, DEFAULTS.maxStreamLength, 'maxStreamLength', 0));
     this.#onError = options.onError ?? ((error) => process.emitWarning(error));
-    this.#keys = { hash: `${prefix}restrictions`, stream: `${prefix}changes`, meta: `${prefix}meta` };
+    this.#keys = { hash: `${prefix}restrictions`, stream: `${prefix}changes`, meta: `${prefix}meta`, exemptions: `${prefix}exemptions` };
     this.metadata = Object.freeze({ name: 'redis' as const, prefix });
     if (options.client !== undefined && isCluster(options.client) && !hasHashTag(prefix)) {
       throw new GeoadmitError(
@@ -205,6 +205,28 @@ class RedisStore implements RedisRestrictionStore {
     const always = options?.always === true ? '1' : '0';
     const [status, version = '0-0', epoch = ''] = await this.#command(`delete ${JSON.stringify(id)}`, (conn) =>
       conn.geoadmitDelete(this.#keys.hash, this.#keys.stream, this.#keys.meta, this.#maxlen, randomUUID(), id, always),
+    );
+    observe(this.#observed, epoch, version);
+    return { version, existed: status === 'ok' };
+  }
+
+  async putExemption(exemption: StoredExemption): Promise<{ version: string; conflict?: false } | { conflict: true }> {
+    const id = restrictionId(exemption as unknown as Restriction, '$.id');
+    const doc = JSON.stringify(exemption);
+    const [status, version = '0-0', epoch = ''] = await this.#command(`exempt ${JSON.stringify(id)}`, (conn) =>
+      conn.geoadmitPutExemption(this.#keys.exemptions, this.#keys.stream, this.#keys.meta, this.#maxlen, randomUUID(), id, doc),
+    );
+    observe(this.#observed, epoch, version);
+    if (status === 'conflict') return { conflict: true };
+    return { version };
+  }
+
+  async deleteExemption(id: string): Promise<{ version: string; existed: boolean }> {
+    if (typeof id !== 'string') {
+      throw new GeoadmitError(ErrorCode.InvalidConfig, 'deleteExemption: "id" must be a string', { argument: 'id' });
+    }
+    const [status, version = '0-0', epoch = ''] = await this.#command(`revoke exemption ${JSON.stringify(id)}`, (conn) =>
+      conn.geoadmitDeleteExemption(this.#keys.exemptions, this.#keys.stream, this.#keys.meta, this.#maxlen, randomUUID(), id),
     );
     observe(this.#observed, epoch, version);
     return { version, existed: status === 'ok' };
@@ -287,19 +309,31 @@ class RedisStore implements RedisRestrictionStore {
 
   /** Loads the whole set and its version in one script call (one round trip, consistent). */
   async #load(conn: ScriptedRedis): Promise<LoadedSnapshot> {
-    const reply = await conn.geoadmitSnapshot(this.#keys.hash, this.#keys.stream, this.#keys.meta);
-    const [version = '0-0', epoch = ''] = reply;
+    const reply = await conn.geoadmitSnapshotAll(this.#keys.hash, this.#keys.stream, this.#keys.meta, this.#keys.exemptions);
+    const [version = '0-0', epoch = '', count = '0'] = reply;
+    const end = 3 + (Number(count) || 0);
     const restrictions: Restriction[] = [];
+    const exemptions: StoredExemption[] = [];
     const problems: Error[] = [];
-    for (let i = 2; i + 1 < reply.length; i += 2) {
+    for (let i = 3; i + 1 < end; i += 2) {
       const id = reply[i] as string;
       const parsed = parseStoredRestriction(id, reply[i + 1] as string, `${this.#keys.hash} field ${JSON.stringify(id)}`);
       if (parsed instanceof Error) problems.push(parsed);
       else restrictions.push(parsed);
     }
-    restrictions.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (let i = end; i + 1 < reply.length; i += 2) {
+      const id = reply[i] as string;
+      const parsed = parseStoredExemption(id, reply[i + 1] as string, `${this.#keys.exemptions} field ${JSON.stringify(id)}`);
+      if (parsed instanceof Error) problems.push(parsed);
+      else exemptions.push(parsed);
+    }
+    const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    restrictions.sort(byId);
+    exemptions.sort(byId);
     observe(this.#observed, epoch, version);
-    return { snapshot: { version, restrictions }, epoch, problems };
+    const snapshot: RestrictionSnapshot = { version, restrictions };
+    if (exemptions.length > 0) snapshot.exemptions = exemptions;
+    return { snapshot, epoch, problems };
   }
 }
 

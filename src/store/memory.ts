@@ -21,11 +21,9 @@ export class InMemoryRestrictionStore implements RestrictionStore {
   }
 
   async snapshot(): Promise<RestrictionSnapshot> {
-    return {
-      version: String(this.#version),
-      restrictions: [...this.#current.values()].map((r) => structuredClone(r)),
-      exemptions: [...this.#exemptions.values()].map((e) => structuredClone(e)),
-    };
+    const snapshot: RestrictionSnapshot = { version: String(this.#version), restrictions: [...this.#current.values()].map((r) => structuredClone(r)) };
+    if (this.#exemptions.size > 0) snapshot.exemptions = [...this.#exemptions.values()].map((e) => structuredClone(e));
+    return snapshot;
   }
 
   async put(restriction: Restriction): Promise<{ version: string; conflict?: false } | { conflict: true }> {

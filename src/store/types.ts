@@ -25,7 +25,7 @@ export interface RestrictionSnapshot {
   version: string;
   /** The restriction documents current at that version. */
   restrictions: Restriction[];
-  /** The exemptions current at that version (absent from stores that hold none). */
+  /** The exemptions current at that version (absent when there are none, and from stores that cannot hold them). */
   exemptions?: StoredExemption[];
 }
 

@@ -46,6 +46,8 @@ export class StoreSync {
   readonly #kept = new Set<string>();
   // Exemption id -> the last store version applied for it (exemption ids are their own namespace).
   readonly #appliedExemptions = new Map<string, string>();
+  // Exemption ids this gate is writing, and the feed's changes for them held until the write settles.
+  readonly #writingExemptions = new Map<string, RestrictionChange[]>();
   // Ids this gate is writing to the store right now, and the feed's changes for them held until the write settles.
   readonly #writing = new Map<string, RestrictionChange[]>();
   readonly #queue: RestrictionChange[] = [];
@@ -77,6 +79,18 @@ export class StoreSync {
   noteApplied(id: string, version: string): void {
     const known = this.#applied.get(id);
     if (known === undefined || this.store.compareVersions(version, known) > 0) this.#applied.set(id, version);
+  }
+
+  /** This gate starts writing exemption `id`: feed changes for it wait for {@link releaseExemption}. */
+  holdExemption(id: string): void {
+    this.#writingExemptions.set(id, []);
+  }
+
+  /** The write of exemption `id` settled: apply what the feed said meanwhile, against the version noted. */
+  releaseExemption(id: string): void {
+    const held = this.#writingExemptions.get(id) ?? [];
+    this.#writingExemptions.delete(id);
+    for (const change of held) this.#apply(change);
   }
 
   /** Records that the store's change `version` for exemption `id` has been applied here. */
@@ -303,6 +317,11 @@ export class StoreSync {
   }
 
   #applyExemption(change: RestrictionChange & { op: 'exempt' | 'revoke' }): void {
+    const writing = this.#writingExemptions.get(change.id);
+    if (writing !== undefined) {
+      writing.push(change);
+      return;
+    }
     const known = this.#appliedExemptions.get(change.id);
     // Already applied, or older than what was (this gate's own write's echo, a replay, a grant from before a revocation).
     if (known !== undefined && this.store.compareVersions(change.version, known) <= 0) return;

@@ -1,7 +1,7 @@
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { ErrorCode, GeoadmitError } from '../../errors/index.js';
 import { FLEET_SCRIPTS } from './fleet-scripts.js';
-import { SCRIPTS } from './scripts.js';
+import { SCRIPTS, SCRIPTS_4 } from './scripts.js';
 
 /** A client the store takes: one Redis server, or a Redis Cluster. */
 export type Client = Redis | Cluster;
@@ -17,6 +17,9 @@ interface ScriptMethods {
   geoadmitDelete(hash: string, stream: string, meta: string, ...args: string[]): Promise<string[]>;
   geoadmitReseed(hash: string, stream: string, meta: string, ...args: string[]): Promise<string[]>;
   geoadmitSnapshot(hash: string, stream: string, meta: string): Promise<string[]>;
+  geoadmitSnapshotAll(hash: string, stream: string, meta: string, exemptions: string): Promise<string[]>;
+  geoadmitPutExemption(exemptions: string, stream: string, meta: string, ...args: string[]): Promise<string[]>;
+  geoadmitDeleteExemption(exemptions: string, stream: string, meta: string, ...args: string[]): Promise<string[]>;
   geoadmitState(hash: string, stream: string, meta: string, fromVersion: string, epoch: string): Promise<StreamState>;
   geoadmitAnnounce(nodes: string, nodeId: string, figures: string, forgetAfterMs: string): Promise<number>;
   geoadmitMembers(nodes: string): Promise<(string | number)[]>;
@@ -47,6 +50,7 @@ export function withScripts(conn: Client): ScriptedRedis {
     }
   };
   define(SCRIPTS, 3);
+  define(SCRIPTS_4, 4);
   define(FLEET_SCRIPTS, 1);
   return scripted;
 }

@@ -1,5 +1,6 @@
 import { ErrorCode, GeoadmitError } from '../../errors/index.js';
 import type { Restriction } from '../../restrictions/types.js';
+import type { StoredExemption } from '../../store/types.js';
 
 /**
  * Parses a restriction document read back from Redis. Anything in Redis may
@@ -22,6 +23,26 @@ export function parseStoredRestriction(id: string, raw: string, where: string): 
   }
   // The gate validates documents before they are stored; shape beyond this is its contract.
   return value as Restriction;
+}
+
+/** Parses an exemption read back from Redis: a JSON object carrying the id it is stored under (the gate validates the rest). */
+export function parseStoredExemption(id: string, raw: string, where: string): StoredExemption | GeoadmitError {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (cause) {
+    return malformedExemption(id, where, 'is not valid JSON', cause);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return malformedExemption(id, where, 'is not a JSON object');
+  if ((value as { id?: unknown }).id !== id) return malformedExemption(id, where, `has an "id" other than the ${JSON.stringify(id)} it is stored under`);
+  return value as StoredExemption;
+}
+
+function malformedExemption(id: string, where: string, problem: string, cause?: unknown): GeoadmitError {
+  return new GeoadmitError(ErrorCode.InvalidRestriction, `Skipped exemption ${JSON.stringify(id)} read from Redis (${where}): the stored document ${problem}`, {
+    path: '$',
+    cause,
+  });
 }
 
 function malformed(id: string, where: string, problem: string, cause?: unknown): GeoadmitError {

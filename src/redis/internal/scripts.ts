@@ -137,6 +137,43 @@ local present = #redis.call('XRANGE', KEYS[2], ARGV[1], ARGV[1])
 return {field(info, 'last-generated-id'), field(info, 'length'), added, first_version, present, epoch, trimmed, trimmed_count}
 `;
 
+/**
+ * Exemptions (keys: the exemptions hash, the changes stream, meta): one more
+ * kind of change in the same stream, written with the hash in one atomic
+ * step. ARGV: maxlen, epoch, id, doc. Returns `{'conflict', currentVersion,
+ * epoch}` (nothing written) or `{'ok', version, epoch}`.
+ */
+export const PUT_EXEMPTION = `${PRELUDE}
+if redis.call('HEXISTS', KEYS[1], ARGV[3]) == 1 then return {'conflict', last_version(KEYS[2]), current_epoch()} end
+local version = append('exempt', ARGV[3], ARGV[4])
+redis.call('HSET', KEYS[1], ARGV[3], ARGV[4])
+return {'ok', version, current_epoch()}
+`;
+
+/** ARGV: maxlen, epoch, id. Returns `{'missing', currentVersion, epoch}` or `{'ok', version, epoch}`. */
+export const DELETE_EXEMPTION = `${PRELUDE}
+if redis.call('HEXISTS', KEYS[1], ARGV[3]) == 0 then return {'missing', last_version(KEYS[2]), current_epoch()} end
+local version = append('revoke', ARGV[3], '')
+redis.call('HDEL', KEYS[1], ARGV[3])
+return {'ok', version, current_epoch()}
+`;
+
+/**
+ * Keys: restrictions hash, stream, meta, exemptions hash. Returns `{version,
+ * epoch, restrictionFieldCount, hgetall(restrictions)..., hgetall(exemptions)...}`:
+ * both sets at one version, in one consistent round trip.
+ */
+export const SNAPSHOT_ALL = `${PRELUDE}
+local result = redis.call('HGETALL', KEYS[1])
+local count = #result
+local exemptions = redis.call('HGETALL', KEYS[4])
+for i = 1, #exemptions do result[#result + 1] = exemptions[i] end
+table.insert(result, 1, tostring(count))
+table.insert(result, 1, current_epoch())
+table.insert(result, 1, last_version(KEYS[2]))
+return result
+`;
+
 /** Script names as defined on ioredis connections (namespaced: a caller's client may carry its own). */
 export const SCRIPTS = {
   geoadmitPut: PUT,
@@ -144,4 +181,9 @@ export const SCRIPTS = {
   geoadmitReseed: RESEED,
   geoadmitSnapshot: SNAPSHOT,
   geoadmitState: STATE,
+  geoadmitPutExemption: PUT_EXEMPTION,
+  geoadmitDeleteExemption: DELETE_EXEMPTION,
 } as const;
+
+/** Scripts over four keys (the three above and the exemptions hash). */
+export const SCRIPTS_4 = { geoadmitSnapshotAll: SNAPSHOT_ALL } as const;

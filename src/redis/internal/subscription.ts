@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { RestrictionChange, RestrictionSnapshot, RestrictionStoreEvents, RestrictionSubscriber } from '../../store/types.js';
 import type { Client, ScriptedRedis, StreamState } from './connection.js';
 import { backoff, whenReady, withScripts } from './connection.js';
-import { parseStoredRestriction } from './documents.js';
+import { parseStoredExemption, parseStoredRestriction } from './documents.js';
 import { EMPTY_VERSION, compareVersions, versionTime } from './versions.js';
 
 /** Redis keys of one store. */
@@ -10,6 +10,8 @@ export interface StoreKeys {
   hash: string;
   stream: string;
   meta: string;
+  /** The hash of current exemptions (their changes share the stream). */
+  exemptions: string;
 }
 
 /** A snapshot as read from Redis, with the epoch and the documents that had to be skipped. */
@@ -291,14 +293,21 @@ export class Subscription {
     const id = entry.get('id');
     const op = entry.get('op');
     const where = `${this.#ctx.keys.stream} entry ${version}`;
-    if (id === undefined || (op !== 'put' && op !== 'delete')) {
+    if (id === undefined || (op !== 'put' && op !== 'delete' && op !== 'exempt' && op !== 'revoke')) {
       this.#report(new Error(`Skipped ${where}: not a restriction change (op ${JSON.stringify(op)})`));
       return;
     }
     const time = versionTime(version);
     let change: RestrictionChange;
-    if (op === 'delete') change = { version, op, id, time };
-    else {
+    if (op === 'delete' || op === 'revoke') change = { version, op, id, time };
+    else if (op === 'exempt') {
+      const exemption = parseStoredExemption(id, entry.get('doc') ?? '', where);
+      if (exemption instanceof Error) {
+        this.#report(exemption);
+        return;
+      }
+      change = { version, op, id, exemption, time };
+    } else {
       const restriction = parseStoredRestriction(id, entry.get('doc') ?? '', where);
       if (restriction instanceof Error) {
         this.#report(restriction);
