@@ -42,7 +42,9 @@ describe('geoadmit audit verify with --public-key and --expect-head', () => {
   it('a signed log verifies with its public key and the head a report printed', async () => {
     const run = await runCliProcess(['audit', 'verify', log, '--public-key', pub, '--expect-head', head]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^✓ .*audit\.jsonl: 7 events, \d+ lines verified, checkpoint agrees, signed through the last line, head \d+:[0-9a-f]{64}\n$/);
+    expect(run.stdout).toMatch(
+      /^✓ .*audit\.jsonl: 7 events, \d+ lines verified, checkpoint agrees, signed through the last line, key [0-9a-f]{64}, head \d+:[0-9a-f]{64}\n$/,
+    );
     expect(run.stderr).toBe('');
   });
 
@@ -96,7 +98,7 @@ describe('geoadmit audit verify with --public-key and --expect-head', () => {
     writeFileSync(notKey, 'just text\n');
     const nk = await runCliProcess(['audit', 'verify', log, '--public-key', notKey]);
     expect(nk.code).toBe(2);
-    expect(nk.stderr).toMatch(/publicKey must be an Ed25519 public key/);
+    expect(nk.stderr).toMatch(/--public-key .*not-a-key\.pub: not an Ed25519 public key/);
     const two = await runCliProcess(['audit', 'verify', log, log, '--expect-head', head]);
     expect(two.code).toBe(2);
   });
@@ -104,11 +106,11 @@ describe('geoadmit audit verify with --public-key and --expect-head', () => {
 
 describe('geoadmit report commits to its logs', () => {
   it('prints each log’s head, signature and key fingerprint in a Commitment section that verifies', async () => {
-    const md = await runCliProcess(['report', log]);
+    const md = await runCliProcess(['report', log, '--public-key', pub]);
     expect(md.code, md.stderr).toBe(0);
     expect(md.stdout).toContain('## Commitment');
     expect(md.stdout).toContain(head);
-    const json = JSON.parse((await runCliProcess(['report', log, '--json'])).stdout) as {
+    const json = JSON.parse((await runCliProcess(['report', log, '--public-key', pub, '--json'])).stdout) as {
       sources: { head: { seq: number; hash: string }; signature?: string; publicKeyFingerprint?: string }[];
     };
     const source = json.sources[0];
@@ -118,8 +120,8 @@ describe('geoadmit report commits to its logs', () => {
     expect(md.stdout).toContain(source?.publicKeyFingerprint);
     // The command the report prints is the one that checks it.
     const command = md.stdout.split('\n').find((l) => l.startsWith('geoadmit audit verify '));
-    expect(command).toBe(`geoadmit audit verify ${log} --public-key audit-signing.pub --expect-head ${head}`);
-    const check = await runCliProcess(['audit', 'verify', log, '--public-key', pub, '--expect-head', head]);
+    expect(command).toBe(`geoadmit audit verify audit.jsonl --public-key audit-signing.pub --expect-head ${head}`);
+    const check = await runCliProcess(['audit', 'verify', 'audit.jsonl', '--public-key', pub, '--expect-head', head], { cwd: tmp.dir });
     expect(check.code).toBe(0);
   });
 });

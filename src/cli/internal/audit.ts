@@ -1,21 +1,29 @@
-import { mkdir, stat, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { generateAuditSigningKeys, verifyAuditLog } from '../../audit/index.js';
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { generateAuditSigningKeys } from '../../audit/index.js';
 import type { AuditHead, AuditVerification } from '../../audit/index.js';
+import { linkChain } from '../../audit/internal/chain.js';
+import { parseCheckpoint } from '../../audit/internal/record.js';
+import { publicKeyFingerprint, publicVerifyKey } from '../../audit/internal/signing.js';
+import { scanAuditLog } from '../../audit/verify.js';
 import { GeoadmitError } from '../../errors/index.js';
 import { type CliContext, CliExitCode, CliUsageError, count, keyFromEnv } from './context.js';
 import { readTextDocument, requireFile } from './files.js';
+import { byteProgress } from './progress.js';
 
 /** Options of `geoadmit audit verify`. */
 export interface AuditVerifyOptions {
   /** Environment variable holding the HMAC key the sink was given (never a command-line argument: those show in `ps`). */
   keyEnv?: string;
-  /** SPKI PEM file of the key that signed the log. */
-  publicKey?: string;
+  /** `--public-key FILE` or `LOG=FILE` (repeatable): SPKI PEM files of the keys that signed the logs. */
+  publicKey?: string[];
   /** `SEQ:HASH`, a head published earlier (e.g. in a transparency report). */
   expectHead?: string;
   checkpoint?: boolean;
   json?: boolean;
+  /** `--no-progress`: no progress bar even on a terminal. */
+  progress?: boolean;
 }
 
 /** Options of `geoadmit audit keygen`. */
@@ -32,6 +40,67 @@ const KEY_HINT = 'was this log written with a key? pass --key-env <VAR> naming t
 const NOT_A_LOG = 'this is not a geoadmit audit log (its first line is not a record the audit sink writes)';
 const NO_CHECKPOINT =
   'no checkpoint was checked: a log cut short at a record boundary cannot be told from a complete one (pass --public-key or --key-env for a log that has one)';
+const UNCHECKED =
+  'the log is signed, but its signatures were NOT checked: without --public-key nothing shows who wrote it (anyone can leave old signatures in place and re-chain the hashes); pass --public-key FILE';
+
+/** A public key from a file, and the file's base name (what a report tells its readers to use). */
+export interface KeyFile {
+  pem: string;
+  file: string;
+}
+
+/**
+ * `--public-key` values: `FILE` (for every log) or `LOG=FILE` (for that log,
+ * named as on the command line). A value is `LOG=FILE` only when its part
+ * before `=` is one of the logs given, so a key file whose name holds `=` still works.
+ */
+export async function readKeyArgs(
+  ctx: CliContext,
+  values: readonly string[],
+  logs: readonly string[],
+): Promise<{ byLog: Map<string, KeyFile>; plain: KeyFile[] }> {
+  const byLog = new Map<string, KeyFile>();
+  const plain: KeyFile[] = [];
+  for (const value of values) {
+    const at = value.indexOf('=');
+    const log = at > 0 ? value.slice(0, at) : undefined;
+    const forLog = log !== undefined && logs.includes(log);
+    const path = forLog ? value.slice(at + 1) : value;
+    const pem = await readTextDocument(ctx.cwd, path, 'public key');
+    try {
+      publicVerifyKey(pem, '--public-key');
+    } catch (error) {
+      throw new CliUsageError(`--public-key ${path}: not an Ed25519 public key (SPKI PEM): ${(error as Error).message}`, [], { cause: error });
+    }
+    const key = { pem, file: basename(path) };
+    if (forLog) {
+      if (byLog.has(log as string)) throw new CliUsageError(`--public-key: two keys given for ${log}`);
+      byLog.set(log as string, key);
+    } else plain.push(key);
+  }
+  return { byLog, plain };
+}
+
+/** The key a log is checked with: its own (`LOG=FILE`), else the one plain key, else the plain key its checkpoint names. */
+export async function keyForLog(keys: { byLog: Map<string, KeyFile>; plain: KeyFile[] }, log: string, file: string): Promise<KeyFile | undefined> {
+  const own = keys.byLog.get(log);
+  if (own !== undefined || keys.plain.length <= 1) return own ?? keys.plain[0];
+  let claimed: string | undefined;
+  try {
+    const handle = await open(`${file}.checkpoint`, 'r');
+    try {
+      const buffer = Buffer.alloc(4096);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+      claimed = parseCheckpoint(buffer.subarray(0, bytesRead).toString('utf8'))?.publicKeyFingerprint;
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    claimed = undefined;
+  }
+  // Only a hint for which key to try: the signatures decide.
+  return keys.plain.find((k) => publicKeyFingerprint(publicVerifyKey(k.pem)) === claimed) ?? keys.plain[0];
+}
 
 /** Parse `--expect-head SEQ:HASH`. */
 export function parseHead(text: string): AuditHead {
@@ -43,47 +112,80 @@ export function parseHead(text: string): AuditHead {
   return { seq, hash: (match[2] as string).toLowerCase() };
 }
 
-type FileResult = AuditVerification & { file: string; hint?: string; warning?: string };
+type FileResult = AuditVerification & { file: string; hint?: string; warning?: string; warnings?: string[] };
 
-/** `geoadmit audit verify <file...>`: exit 0 when every file verifies, 1 when any does not. */
+/** `geoadmit audit verify <file...>`: exit 0 when every file verifies (and a set of rotated files links up), 1 when any does not. */
 export async function runAuditVerify(ctx: CliContext, paths: readonly string[], options: AuditVerifyOptions): Promise<number> {
   const key = keyFromEnv(ctx, options.keyEnv);
-  const publicKey = options.publicKey === undefined ? undefined : await readTextDocument(ctx.cwd, options.publicKey, 'public key');
+  const keys = await readKeyArgs(ctx, options.publicKey ?? [], paths);
   const expectHead = options.expectHead === undefined ? undefined : parseHead(options.expectHead);
   if (expectHead !== undefined && paths.length !== 1) throw new CliUsageError('--expect-head names the head of one log: give one file');
+  const files: { file: string; size: number }[] = [];
+  for (const path of paths) files.push(await requireFile(ctx.cwd, path, 'audit log'));
+  const total = files.reduce((n, f) => n + f.size, 0);
+  const bar = byteProgress(ctx, 'verify', total, options.progress !== false);
+  let read = 0;
   const results: FileResult[] = [];
-  for (const path of paths) {
-    const { file } = await requireFile(ctx.cwd, path, 'audit log');
-    let verification: AuditVerification;
-    try {
-      verification = await verifyAuditLog(file, {
-        ...(key === undefined ? {} : { key }),
-        ...(publicKey === undefined ? {} : { publicKey }),
-        ...(expectHead === undefined ? {} : { expectHead }),
-        ...(options.checkpoint === false ? { checkpoint: false as const } : {}),
-      });
-    } catch (error) {
-      // A public key file that is not an Ed25519 key is bad input, not a finding.
-      if (error instanceof GeoadmitError && error.code === 'E_INVALID_CONFIG') throw new CliUsageError(error.message, [], { cause: error });
-      throw error;
+  try {
+    for (const [i, path] of paths.entries()) {
+      const { file } = files[i] as { file: string };
+      const publicKey = await keyForLog(keys, path, file);
+      let verification: AuditVerification;
+      try {
+        verification = await scanAuditLog(
+          file,
+          {
+            ...(key === undefined ? {} : { key }),
+            ...(publicKey === undefined ? {} : { publicKey: publicKey.pem }),
+            ...(expectHead === undefined ? {} : { expectHead }),
+            ...(options.checkpoint === false ? { checkpoint: false as const } : {}),
+          },
+          undefined,
+          bar === undefined ? {} : { onBytes: (n) => bar.update((read += n)) },
+        );
+      } catch (error) {
+        // A public key file that is not an Ed25519 key is bad input, not a finding.
+        if (error instanceof GeoadmitError && error.code === 'E_INVALID_CONFIG') throw new CliUsageError(error.message, [], { cause: error });
+        throw error;
+      }
+      const result: FileResult = { file: path, ...verification };
+      if (!verification.ok && verification.line === 1) {
+        // A keyed log read without its key fails its first line's hash; anything else there is not a log at all.
+        if (verification.problem === 'malformed') result.hint = NOT_A_LOG;
+        else if (key === undefined && verification.problem === 'edited') result.hint = KEY_HINT;
+      }
+      const warnings: string[] = [];
+      if (verification.ok && !verification.checkpoint) warnings.push(NO_CHECKPOINT);
+      if (verification.signatures === 'unchecked') warnings.push(UNCHECKED);
+      if (warnings.length > 0) {
+        result.warning = warnings.join('; ');
+        result.warnings = warnings;
+      }
+      results.push(result);
     }
-    const result: FileResult = { file: path, ...verification };
-    if (!verification.ok && verification.line === 1) {
-      // A keyed log read without its key fails its first line's hash; anything else there is not a log at all.
-      if (verification.problem === 'malformed') result.hint = NOT_A_LOG;
-      else if (key === undefined && verification.problem === 'edited') result.hint = KEY_HINT;
+  } finally {
+    bar?.stop();
+  }
+  // Several files: rotated parts of one log must link up, each to the one before it.
+  if (results.length > 1) {
+    const links = linkChain(results.map((r, i) => ({ path: (files[i] as { file: string }).file, previous: r.previous, head: r.head })));
+    for (const [i, gap] of links.gaps) {
+      const r = results[i] as FileResult;
+      if (!r.ok) continue;
+      r.ok = false;
+      r.problem = 'gap';
+      r.message = gap;
+      delete r.line;
     }
-    if (verification.ok && !verification.checkpoint) result.warning = NO_CHECKPOINT;
-    results.push(result);
   }
   const ok = results.every((r) => r.ok);
   if (options.json === true) ctx.printJson({ ok, files: results });
-  else for (const r of results) printResult(ctx, r, publicKey !== undefined);
-  for (const r of results) if (r.warning !== undefined && options.json !== true) ctx.note(ctx.err.yellow(`warning: ${r.file}: ${r.warning}`));
+  else for (const r of results) printResult(ctx, r);
+  if (options.json !== true) for (const r of results) for (const w of r.warnings ?? []) ctx.note(ctx.err.yellow(`warning: ${r.file}: ${w}`));
   return ok ? CliExitCode.Ok : CliExitCode.Findings;
 }
 
-function printResult(ctx: CliContext, r: FileResult, signed: boolean): void {
+function printResult(ctx: CliContext, r: FileResult): void {
   const c = ctx.out;
   if (!r.ok) {
     const where = r.line === undefined ? '' : ` at line ${r.line}`;
@@ -93,15 +195,15 @@ function printResult(ctx: CliContext, r: FileResult, signed: boolean): void {
   }
   const parts = [`${count(r.events)} events, ${count(r.lines)} lines verified`];
   if (r.checkpoint) parts.push('checkpoint agrees');
-  if (signed) {
+  if (r.signatures === 'verified') {
+    const tail = r.unsignedTail;
     parts.push(
-      r.signedThrough === undefined
-        ? 'no line is covered by a signature'
-        : r.signedThrough >= r.head.seq
-          ? 'signed through the last line'
-          : `signed through seq ${r.signedThrough} (${r.head.seq - r.signedThrough} line(s) after it unsigned)`,
+      tail === undefined
+        ? 'signed through the last line'
+        : `signed through seq ${r.signedThrough} (${tail.lines} line(s) after it, ${tail.events} event(s), NOT signed)`,
     );
-  }
+    parts.push(`key ${r.publicKeyFingerprint}`);
+  } else if (r.signatures === 'unchecked') parts.push('signatures NOT checked');
   parts.push(`head ${r.head.seq}:${r.head.hash}`);
   ctx.print(`${c.green('✓')} ${r.file}: ${parts.join(', ')}`);
 }
@@ -137,7 +239,7 @@ export async function runAuditKeygen(ctx: CliContext, options: AuditKeygenOption
     );
   }
   try {
-    await writeFile(publicPath, keys.publicKey, { mode: 0o644, flag: 'w' });
+    await replaceFile(publicPath, keys.publicKey, 0o644);
   } catch (error) {
     throw new CliUsageError(`cannot write ${publicPath}: ${(error as Error).message}`, [], { cause: error });
   }
@@ -149,4 +251,23 @@ export async function runAuditKeygen(ctx: CliContext, options: AuditKeygenOption
     ctx.print(`fingerprint ${keys.fingerprint}`);
   }
   return CliExitCode.Ok;
+}
+
+/**
+ * Write `text` to `path` without ever writing through a link planted there:
+ * a new file (exclusive create, never following a link) renamed over the
+ * path, which replaces a link itself rather than the file it points to.
+ * A directory at the path is refused.
+ */
+async function replaceFile(path: string, text: string, mode: number): Promise<void> {
+  const existing = await lstat(path).catch(() => undefined);
+  if (existing?.isDirectory() === true) throw new Error('a directory is in the way');
+  const temp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+  try {
+    await writeFile(temp, text, { mode, flag: 'wx' });
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
 }

@@ -1,14 +1,21 @@
 import { Command, type CommanderError, InvalidArgumentError, Option } from 'commander';
-import { runAuditKeygen, runAuditVerify } from './audit.js';
-import { runBuildDb } from './build-db.js';
-import { runCheck } from './check.js';
+// Each command's code is imported when the command runs (`await import(...)` below), so `--help`,
+// `--version` and a usage error load none of it: no geo database reader, no validation library.
+import type { runAuditKeygen, runAuditVerify } from './audit.js';
+import type { runBuildDb } from './build-db.js';
+import type { runCheck } from './check.js';
 import { type CliContext, CliExitCode, type CommonOptions } from './context.js';
-import { DEFAULT_DB_PACKAGE, refuseIrregularDatabases } from './db.js';
-import { runLookup } from './lookup.js';
-import { runReplay } from './replay.js';
-import { runReport } from './report.js';
-import { runValidate } from './validate.js';
+import type { runLookup } from './lookup.js';
+import type { runReplay } from './replay.js';
+import type { runReport } from './report.js';
+import type { runValidate } from './validate.js';
 import { packageVersion } from './version.js';
+
+/**
+ * The optional database package, named in `--db`'s help. Written out rather than imported from the
+ * geo code, which would load the database reader for `--help` (test/cli-load.test.ts checks they agree).
+ */
+export const DEFAULT_DB_PACKAGE = '@ip-location-db/geolite2-country-mmdb';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -62,7 +69,7 @@ export function buildProgram(ctx: CliContext, setCode: (code: number) => void): 
       const options = args[args.length - 2] as CommonOptions & { db?: string[] };
       ctx.configure(options);
       // Every command takes --db (SPEC 9), and none may block on a FIFO or read a device: checked first, even where ignored.
-      await refuseIrregularDatabases(ctx.cwd, options.db ?? []);
+      await (await import('./db.js')).refuseIrregularDatabases(ctx.cwd, options.db ?? []);
       setCode(await fn(...args));
     };
 
@@ -85,7 +92,7 @@ export function buildProgram(ctx: CliContext, setCode: (code: number) => void): 
       'addresses (IPv4, IPv6, with port or zone; ambiguous spellings are refused)',
     ),
     '  $ geoadmit lookup 1.2.4.8 [2001:da8::1]:443 10.0.0.1',
-  ).action(run((ips: string[], options: Parameters<typeof runLookup>[2]) => runLookup(ctx, ips, options)));
+  ).action(run(async (ips: string[], options: Parameters<typeof runLookup>[2]) => (await import('./lookup.js')).runLookup(ctx, ips, options)));
 
   example(
     withDb(common(program.command('check').description('decide one join against a restrictions file; exit 0 admitted, 1 denied')))
@@ -101,14 +108,14 @@ export function buildProgram(ctx: CliContext, setCode: (code: number) => void): 
       .option('--at <time>', 'evaluate restrictions at this instant: a date (midnight UTC) or a date-time with a zone (default: now)'),
     '  $ geoadmit check --restrictions orders.json --meeting m-1001 --ip 1.2.4.8\n' +
       '  $ geoadmit check --restrictions orders.json --meeting m-1001 --peer 10.0.0.5 --xff 1.2.4.8 --trusted-proxy 10.0.0.0/8',
-  ).action(run((options: Parameters<typeof runCheck>[1]) => runCheck(ctx, options)));
+  ).action(run(async (options: Parameters<typeof runCheck>[1]) => (await import('./check.js')).runCheck(ctx, options)));
 
   example(
     withDb(common(program.command('validate').description('list every problem in a restrictions file with its JSON path; exit 1 if any')))
       .argument('<restrictions.json>', 'restrictions JSON (an array or one document)')
       .option('--at <time>', 'say which restrictions are not active at this instant (a date, or a date-time with a zone; default: now)'),
     '  $ geoadmit validate orders.json',
-  ).action(run((file: string, options: Parameters<typeof runValidate>[2]) => runValidate(ctx, file, options)));
+  ).action(run(async (file: string, options: Parameters<typeof runValidate>[2]) => (await import('./validate.js')).runValidate(ctx, file, options)));
 
   example(
     withDb(
@@ -129,7 +136,7 @@ export function buildProgram(ctx: CliContext, setCode: (code: number) => void): 
       .addOption(new Option('--stats', 'add timing and peak memory to the summary').hideHelp()),
     '  $ geoadmit replay joins.jsonl --restrictions new-order.json --decisions decisions.jsonl\n' +
       '  $ zcat joins.jsonl.gz | geoadmit replay - --restrictions new-order.json --json',
-  ).action(run((file: string, options: Parameters<typeof runReplay>[2]) => runReplay(ctx, file, options)));
+  ).action(run(async (file: string, options: Parameters<typeof runReplay>[2]) => (await import('./replay.js')).runReplay(ctx, file, options)));
 
   example(
     withUnusedDb(
@@ -139,7 +146,7 @@ export function buildProgram(ctx: CliContext, setCode: (code: number) => void): 
         .option('--most-specific-wins', 'allow overlapping prefixes; the more specific one answers inside it'),
     ),
     '  $ geoadmit build-db geofeed.csv -o corrections.mmdb\n  $ geoadmit lookup --db corrections.mmdb 192.0.2.1',
-  ).action(run((file: string, options: Parameters<typeof runBuildDb>[2]) => runBuildDb(ctx, file, options)));
+  ).action(run(async (file: string, options: Parameters<typeof runBuildDb>[2]) => (await import('./build-db.js')).runBuildDb(ctx, file, options)));
 
   example(
     withUnusedDb(
@@ -149,10 +156,19 @@ export function buildProgram(ctx: CliContext, setCode: (code: number) => void): 
         .option('--from <time>', 'period start (ISO 8601)')
         .option('--to <time>', 'period end (ISO 8601)')
         .option('-o, --output <file>', 'write the report to this file instead of stdout')
-        .option('--key-env <name>', 'environment variable holding the HMAC key the logs were written with'),
+        .option('--key-env <name>', 'environment variable holding the HMAC key the logs were written with')
+        .addOption(
+          repeatable(
+            '--public-key <file>',
+            'public key (SPKI PEM) the signatures are checked with; LOG=FILE for one log (repeatable); without it signatures show as "not checked"',
+          ),
+        )
+        .addOption(repeatable('--name <log=name>', 'what the report calls a log (default: its file name; server paths never appear)'))
+        .option('--no-progress', 'no progress bar even on a terminal'),
     ),
-    '  $ geoadmit report audit.jsonl --format html --from 2020-06-01 --to 2020-07-01 -o report.html',
-  ).action(run((files: string[], options: Parameters<typeof runReport>[2]) => runReport(ctx, files, options)));
+    '  $ geoadmit report audit.jsonl --public-key audit-signing.pub --format html --from 2020-06-01 --to 2020-07-01 -o report.html\n' +
+      '  $ geoadmit report a/audit.jsonl b/audit.jsonl --public-key a/audit.jsonl=a.pub --public-key b/audit.jsonl=b.pub --name a/audit.jsonl=node-a',
+  ).action(run(async (files: string[], options: Parameters<typeof runReport>[2]) => (await import('./report.js')).runReport(ctx, files, options)));
 
   const audit = program.command('audit').description('audit log tools');
   example(
@@ -160,13 +176,16 @@ export function buildProgram(ctx: CliContext, setCode: (code: number) => void): 
       common(audit.command('verify').description('check the hash chain of audit logs; exit 1 when a line was edited, removed or reordered'))
         .argument('<file...>', 'audit log files')
         .option('--key-env <name>', 'environment variable holding the HMAC key the log was written with')
-        .option('--public-key <file>', 'public key (SPKI PEM) of a signed log: every signature must verify')
+        .addOption(repeatable('--public-key <file>', 'public key (SPKI PEM) of a signed log: every signature must verify; LOG=FILE for one log (repeatable)'))
         .option('--expect-head <seq:hash>', 'a head published earlier (e.g. in a transparency report): the log must contain it')
-        .option('--no-checkpoint', 'ignore the <file>.checkpoint file'),
+        .option('--no-checkpoint', 'ignore the <file>.checkpoint file')
+        .option('--no-progress', 'no progress bar even on a terminal'),
     ),
     '  $ geoadmit audit verify audit.jsonl\n  $ AUDIT_KEY=... geoadmit audit verify --key-env AUDIT_KEY audit.jsonl\n' +
       '  $ geoadmit audit verify audit.jsonl --public-key audit-signing.pub --expect-head 1042:9f86d0…',
-  ).action(run((files: string[], options: Parameters<typeof runAuditVerify>[2]) => runAuditVerify(ctx, files, options)));
+  ).action(
+    run(async (files: string[], options: Parameters<typeof runAuditVerify>[2]) => (await import('./audit.js')).runAuditVerify(ctx, files, options)),
+  );
   example(
     withUnusedDb(
       common(audit.command('keygen').description('make an Ed25519 key pair for signed audit logs')).requiredOption(
@@ -175,7 +194,7 @@ export function buildProgram(ctx: CliContext, setCode: (code: number) => void): 
       ),
     ),
     '  $ geoadmit audit keygen --out /etc/geoadmit',
-  ).action(run((options: Parameters<typeof runAuditKeygen>[1]) => runAuditKeygen(ctx, options)));
+  ).action(run(async (options: Parameters<typeof runAuditKeygen>[1]) => (await import('./audit.js')).runAuditKeygen(ctx, options)));
 
   return program;
 }
