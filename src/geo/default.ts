@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
+import { keysOf, optionValues } from '../internal/options.js';
 import { MaxMindResolver, type MaxMindResolverOptions } from './maxmind.js';
 
 /** The npm package holding the default database (GeoLite2 country data in MaxMind DB format). */
@@ -62,6 +63,18 @@ export function findDefaultDatabase(cwd: string = process.cwd(), resolvePackage:
   return undefined;
 }
 
+/** Every key `openDefaultResolver` accepts. */
+const DEFAULT_OPTION_KEYS = keysOf<DefaultResolverOptions>({
+  cwd: true,
+  resolvePackage: true,
+  watch: true,
+  watchDebounceMs: true,
+  fs: true,
+  clock: true,
+  cacheSize: true,
+  verify: true,
+});
+
 /**
  * Open the default database: a {@link MaxMindResolver} over the GeoLite2
  * country data of `@ip-location-db/geolite2-country-mmdb` (country-level
@@ -75,7 +88,12 @@ export function findDefaultDatabase(cwd: string = process.cwd(), resolvePackage:
  * const gate = createGate({ geo: await openDefaultResolver(), trustedProxies: ['loopback'] });
  */
 export async function openDefaultResolver(options: DefaultResolverOptions = {}): Promise<MaxMindResolver> {
-  const { cwd, resolvePackage, ...resolverOptions } = options;
+  const o = optionValues<DefaultResolverOptions>(options, 'openDefaultResolver', DEFAULT_OPTION_KEYS);
+  const cwd = o.string('cwd', { what: 'a directory path (a non-empty string)' });
+  const resolvePackage = o.func<PackageResolver>('resolvePackage');
+  // The rest is the resolver's, checked there; copied here so the caller's object is read once.
+  const resolverOptions: Record<string, unknown> = {};
+  for (const key of DEFAULT_OPTION_KEYS) if (key !== 'cwd' && key !== 'resolvePackage' && o.raw(key) !== undefined) resolverOptions[key] = o.raw(key);
   const file = findDefaultDatabase(cwd ?? process.cwd(), resolvePackage ?? nodeResolve);
   if (file === undefined) {
     throw new GeoadmitError(

@@ -5,7 +5,7 @@ import EventEmitter from 'eventemitter3';
 import { classify, type IpValue, ipv4NetworkText, ipv6NetworkTextFromWords, nonGlobalRange, parseIPv4, parseIpv6Words, parseLiteral } from '../address/ip.js';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import { NotRegularFileError, readRegularFile } from '../internal/files.js';
-import { assertKnownKeys } from '../internal/options.js';
+import { keysOf, optionValues, readList, wrongValue } from '../internal/options.js';
 import type { GeoCapabilities, GeoResolver, GeoResolverEvents, GeoResolverMetadata, Location } from './types.js';
 import { loadDatabase, loadDatabaseAsync } from './internal/load.js';
 import { unknownLocation } from './location.js';
@@ -194,15 +194,49 @@ function asGeoadmitError(error: unknown, file: string): GeoadmitError {
 const defaultFs: MaxMindFs = { readFile: (path) => readRegularFile(path) };
 
 /** Every key `MaxMindResolver.open` accepts (`fromBuffers` takes the same minus `watch` and `fs`). */
-const OPEN_OPTION_KEYS = ['watch', 'watchDebounceMs', 'fs', 'clock', 'cacheSize', 'verify'] as const;
+const OPEN_OPTION_KEYS = keysOf<MaxMindResolverOptions>({ watch: true, watchDebounceMs: true, fs: true, clock: true, cacheSize: true, verify: true });
 
 const FROM_BUFFERS_OPTION_KEYS = OPEN_OPTION_KEYS.filter((k) => k !== 'watch' && k !== 'fs');
 
-function checkOptions(options: unknown, where: string, known: readonly string[]): void {
-  if (options === null || typeof options !== 'object') {
-    throw new GeoadmitError(ErrorCode.InvalidConfig, `${where}: options must be an object`, { argument: 'options' });
+/** `value[key]`, or undefined when reading it throws (a hostile Proxy or getter). */
+function member(value: unknown, key: string): unknown {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return undefined;
+  try {
+    return (value as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
   }
-  assertKnownKeys(options, known, where);
+}
+
+/** The resolver options checked once (every value against its type) and copied: nothing is read from the caller's object again. */
+export function readResolverOptions(options: unknown, where: string, known: readonly (keyof MaxMindResolverOptions & string)[]): MaxMindResolverOptions {
+  const o = optionValues<MaxMindResolverOptions>(options, where, known);
+  const fs = o.raw('fs');
+  if (fs !== undefined && typeof member(fs, 'readFile') !== 'function') throw o.wrong('fs', 'an object with readFile(path)');
+  const clock = o.func<() => number>('clock', 'a function returning epoch milliseconds');
+  const out: MaxMindResolverOptions = {
+    watch: o.boolean('watch', false),
+    watchDebounceMs: o.duration('watchDebounceMs', 200),
+    verify: o.boolean('verify', true),
+  };
+  if (fs !== undefined) out.fs = fs as MaxMindFs;
+  if (clock !== undefined) out.clock = clock;
+  if (o.raw('cacheSize') !== undefined) out.cacheSize = o.number('cacheSize', 20_000, { min: 1, max: 10_000_000, integer: true });
+  return out;
+}
+
+/** A clock for event timestamps that always answers a finite number (a broken one is replaced by `Date.now`). */
+function finiteClock(clock: (() => number) | undefined): () => number {
+  if (clock === undefined) return Date.now;
+  return () => {
+    try {
+      const now = clock();
+      if (typeof now === 'number' && Number.isFinite(now)) return now;
+    } catch {
+      // fall through: an event still needs a time
+    }
+    return Date.now();
+  };
 }
 
 /** Held only by this module: what lets `open`/`fromBuffers` call the constructor. */
@@ -249,7 +283,7 @@ export class MaxMindResolver implements GeoResolver {
     this.#state = buildState(layers);
     this.#paths = paths;
     this.#fs = options.fs ?? defaultFs;
-    this.#clock = options.clock ?? Date.now;
+    this.#clock = finiteClock(options.clock);
     this.#loadOptions = { verify: options.verify ?? true, ...(options.cacheSize === undefined ? {} : { cacheSize: options.cacheSize }) };
     this.#debounceMs = options.watchDebounceMs ?? 200;
   }
@@ -265,19 +299,21 @@ export class MaxMindResolver implements GeoResolver {
    * `file` set.
    */
   static async open(paths: string | readonly string[], options: MaxMindResolverOptions = {}): Promise<MaxMindResolver> {
-    const list = typeof paths === 'string' ? [paths] : [...paths];
-    if (list.length === 0 || list.some((p) => typeof p !== 'string' || p.length === 0)) {
-      throw new GeoadmitError(ErrorCode.InvalidConfig, 'MaxMindResolver.open needs at least one database path (non-empty strings)', { argument: 'paths' });
-    }
-    checkOptions(options, 'MaxMindResolver.open', OPEN_OPTION_KEYS);
+    const where = 'MaxMindResolver.open';
+    const list = typeof paths === 'string' ? [paths] : readList(paths, where, 'paths', 'a path or a list of paths');
+    if (list.length === 0) throw wrongValue(where, 'paths', 'at least one database path', paths);
+    list.forEach((p, i) => {
+      if (typeof p !== 'string' || p.length === 0) throw wrongValue(where, `paths[${i}]`, 'a non-empty string (a database path)', p);
+    });
+    options = readResolverOptions(options, where, OPEN_OPTION_KEYS);
     const fs = options.fs ?? defaultFs;
     const layers: LoadedDatabase[] = [];
     for (const file of list) {
-      const buffer = await readDatabase(fs, file);
-      layers.push(await loadFileAsync(buffer, file, options));
+      const buffer = await readDatabase(fs, file as string);
+      layers.push(await loadFileAsync(buffer, file as string, options));
     }
     requireLocationLayer(layers, list[list.length - 1] as string);
-    const resolver = new MaxMindResolver(CONSTRUCT, layers, list, options);
+    const resolver = new MaxMindResolver(CONSTRUCT, layers, list as string[], options);
     if (options.watch === true) resolver.#startWatching();
     return resolver;
   }
@@ -288,17 +324,20 @@ export class MaxMindResolver implements GeoResolver {
    * {@link open}. `reload()` has nothing to re-read for these.
    */
   static fromBuffers(buffers: readonly { name: string; buffer: Buffer }[], options: Omit<MaxMindResolverOptions, 'watch' | 'fs'> = {}): MaxMindResolver {
-    checkOptions(options, 'MaxMindResolver.fromBuffers', FROM_BUFFERS_OPTION_KEYS);
-    if (!Array.isArray(buffers) || buffers.length === 0) {
-      throw new GeoadmitError(ErrorCode.InvalidConfig, 'MaxMindResolver.fromBuffers needs at least one database', { argument: 'buffers' });
-    }
-    const layers = buffers.map(({ name, buffer }, i) => {
-      if (!Buffer.isBuffer(buffer)) {
-        throw new GeoadmitError(ErrorCode.InvalidConfig, `buffers[${i}].buffer is not a Buffer`, { argument: `buffers[${i}].buffer` });
-      }
+    const where = 'MaxMindResolver.fromBuffers';
+    options = readResolverOptions(options, where, FROM_BUFFERS_OPTION_KEYS);
+    const entries = readList(buffers, where, 'buffers', 'a list of { name, buffer }');
+    if (entries.length === 0) throw wrongValue(where, 'buffers', 'at least one database', buffers);
+    const names: string[] = [];
+    const layers = entries.map((entry, i) => {
+      const name = member(entry, 'name');
+      const buffer = member(entry, 'buffer');
+      if (typeof name !== 'string' || name.length === 0) throw wrongValue(where, `buffers[${i}].name`, 'a non-empty string', name);
+      if (!Buffer.isBuffer(buffer)) throw wrongValue(where, `buffers[${i}].buffer`, 'a Buffer', buffer);
+      names.push(name);
       return loadFile(buffer, name, options);
     });
-    requireLocationLayer(layers, (buffers[buffers.length - 1] as { name: string }).name);
+    requireLocationLayer(layers, names[names.length - 1] as string);
     return new MaxMindResolver(CONSTRUCT, layers, [], options);
   }
 

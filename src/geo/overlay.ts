@@ -1,5 +1,5 @@
 import type { IpValue } from '../address/ip.js';
-import { ErrorCode, GeoadmitError } from '../errors/index.js';
+import { readList, wrongValue } from '../internal/options.js';
 import { locateParsed, resolveParsed } from './parsed.js';
 import type { GeoCapabilities, GeoResolver, GeoResolverEvents, GeoResolverMetadata, Location } from './types.js';
 
@@ -42,20 +42,23 @@ export class OverlayResolver implements GeoResolver {
   readonly layers: readonly GeoResolver[];
 
   constructor(layers: readonly GeoResolver[]) {
-    if (!Array.isArray(layers) || layers.length === 0) {
-      throw new GeoadmitError(ErrorCode.InvalidConfig, 'OverlayResolver needs a non-empty array of resolvers', { argument: 'layers' });
-    }
-    layers.forEach((layer: unknown, i) => {
-      const ok = layer !== null && typeof layer === 'object' && typeof (layer as GeoResolver).resolve === 'function';
-      if (!ok) throw new GeoadmitError(ErrorCode.InvalidConfig, `layers[${i}] is not a GeoResolver`, { argument: `layers[${i}]` });
+    const list = readList(layers, 'OverlayResolver', 'layers', 'a non-empty list of GeoResolvers');
+    if (list.length === 0) throw wrongValue('OverlayResolver', 'layers', 'a non-empty list of GeoResolvers', layers);
+    // Each layer read once, here: its name and capabilities are fixed for the overlay's life.
+    const names: string[] = [];
+    const caps = { countries: true, subdivisions: true, anonymizers: true };
+    list.forEach((layer, i) => {
+      if (layer === null || typeof layer !== 'object' || typeof member(layer, 'resolve') !== 'function') {
+        throw wrongValue('OverlayResolver', `layers[${i}]`, 'a GeoResolver (an object with resolve(address))', layer);
+      }
+      const name = member(member(layer, 'metadata'), 'name');
+      names.push(typeof name === 'string' ? name : 'unnamed');
+      const capabilities = member(layer, 'capabilities');
+      for (const key of ['countries', 'subdivisions', 'anonymizers'] as const) caps[key] &&= member(capabilities, key) === true;
     });
-    this.layers = Object.freeze([...layers]);
-    this.metadata = Object.freeze({ name: `overlay(${layers.map((l) => l.metadata.name).join(',')})` });
-    this.capabilities = Object.freeze({
-      countries: layers.every((l) => l.capabilities.countries),
-      subdivisions: layers.every((l) => l.capabilities.subdivisions),
-      anonymizers: layers.every((l) => l.capabilities.anonymizers),
-    });
+    this.layers = Object.freeze(list as GeoResolver[]);
+    this.metadata = Object.freeze({ name: `overlay(${names.join(',')})` });
+    this.capabilities = Object.freeze(caps);
   }
 
   /** The first layer's answer that knows `address` (see the class description). Never throws. */
@@ -107,7 +110,22 @@ export class OverlayResolver implements GeoResolver {
   }
 }
 
+/** `value[key]`, or undefined when reading it throws (a hostile Proxy or getter). */
+function member(value: unknown, key: string): unknown {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return undefined;
+  try {
+    return (value as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
+  }
+}
+
 /** A layer that threw (the GeoResolver contract forbids it): a failed lookup, named after the layer. */
 function lookupError(layer: GeoResolver): Location {
-  return Object.freeze({ subdivisions: Object.freeze([]) as readonly string[], source: layer.metadata.name, unknown: 'lookup-error' as const });
+  const name = member(member(layer, 'metadata'), 'name');
+  return Object.freeze({
+    subdivisions: Object.freeze([]) as readonly string[],
+    source: typeof name === 'string' ? name : 'unnamed',
+    unknown: 'lookup-error' as const,
+  });
 }

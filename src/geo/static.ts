@@ -1,6 +1,7 @@
 import { classify, compileCidr, echo, type IpValue, parseLiteral, PrefixTable } from '../address/ip.js';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
-import { assertKnownKeys } from '../internal/options.js';
+import { plainDataSnapshot } from '../internal/objects.js';
+import { describeValue, keysOf, optionValues } from '../internal/options.js';
 import { resolveParsed } from './parsed.js';
 import { canonicalRegion, countryOfRegion, regionSuggestion } from '../regions/index.js';
 import type { GeoCapabilities, GeoResolver, GeoResolverMetadata, Location } from './types.js';
@@ -43,7 +44,7 @@ function meantHint(code: string): string {
   return meant.length === 0 ? '' : ` (did you mean ${meant.map((c) => `"${c}"`).join(' or ')}?)`;
 }
 
-const STATIC_OPTION_KEYS = ['name'] as const;
+const STATIC_OPTION_KEYS = keysOf<StaticResolverOptions>({ name: true });
 const SUBDIVISION = /^([A-Z]{2})-[A-Z0-9]{1,3}$/;
 const ENTRY_KEYS = new Set(['country', 'subdivisions', 'anonymizer', 'anonymous']);
 const ANONYMIZER_FLAGS = new Set(['vpn', 'tor', 'hosting', 'publicProxy', 'residentialProxy']);
@@ -155,13 +156,19 @@ export class StaticResolver implements GeoResolver {
 
   constructor(table: StaticTable, options: StaticResolverOptions = {}) {
     if (table === null || typeof table !== 'object' || Array.isArray(table)) {
-      throw new GeoadmitError(ErrorCode.InvalidConfig, 'StaticResolver table must be an object of CIDR → entry', { argument: 'table' });
+      throw new GeoadmitError(ErrorCode.InvalidConfig, `StaticResolver table must be an object of CIDR → entry, not ${describeValue(table)}`, {
+        argument: 'table',
+      });
     }
-    if (options === null || typeof options !== 'object') {
-      throw new GeoadmitError(ErrorCode.InvalidConfig, 'StaticResolver options must be an object', { argument: 'options' });
+    const o = optionValues<StaticResolverOptions>(options, 'StaticResolver', STATIC_OPTION_KEYS);
+    const name = o.string('name', { maxLength: 200 }) ?? 'static';
+    // Read once, as plain data: a Proxy, a getter, a cycle or a BigInt in the table is refused here, by path.
+    const snapshot = plainDataSnapshot(table, { maxBytes: 256 * 1024 * 1024, maxListLength: 10_000_000 });
+    if (!snapshot.ok) {
+      const at = `table${snapshot.path.map((p) => `[${typeof p === 'number' ? p : echo(p)}]`).join('')}`;
+      throw configError(at, snapshot.message);
     }
-    assertKnownKeys(options, STATIC_OPTION_KEYS, 'StaticResolver');
-    const name = options.name ?? 'static';
+    table = snapshot.value as StaticTable;
     const keyOf = new Map<Location, string>();
     let subdivisions = false;
     let anonymizers = false;
