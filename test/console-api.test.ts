@@ -631,3 +631,64 @@ describe('createConsole options and mounting', () => {
     }
   });
 });
+
+describe('console report of a signed audit log', () => {
+  it('says "signed" only when the console was given the public key, and names the log, never its path', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const other = generateKeyPairSync('ed25519').publicKey;
+    const { dir, cleanup } = makeTempDir('geoadmit-console-signed-');
+    const path = join(dir, 'audit.jsonl');
+    const gate = createGate({ geo: new StaticResolver(GEO) });
+    const sink = createJsonlAuditSink(path, { fsync: 'never', signingKey: privateKey, checkpointEvery: 2 });
+    sink.attach(gate);
+    const servers: Server[] = [];
+    const handlers: ConsoleHandler[] = [];
+    const report = async (auditLog: Parameters<typeof createConsole>[1]['auditLog']) => {
+      const handler = createConsole(gate, { token: TOKEN, auditLog });
+      handlers.push(handler);
+      const server = createServer(handler);
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/geoadmit/api/report?html=1`, { headers: AUTH });
+      return (await res.json()) as {
+        verification: { ok: boolean; signatures: string; publicKeyFingerprint?: string };
+        report: { sources: { name: string; signatures?: string }[] };
+        html: string;
+      };
+    };
+    try {
+      await gate.admit({ meetingId: 'm', participantId: 'p1', peerAddress: '8.8.8.8' });
+      await gate.restrict({ ...CN_DEMAND, id: 'signed-1' } as never);
+      await gate.admit({ meetingId: 'm', participantId: 'p2', peerAddress: '8.8.8.8' });
+      await sink.flush();
+
+      const checked = await report({ path, publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(), name: 'node-a audit log' });
+      expect(checked.verification).toMatchObject({ ok: true, signatures: 'verified' });
+      expect(checked.verification.publicKeyFingerprint).toMatch(/^[0-9a-f]{64}$/);
+      expect(checked.report.sources).toEqual([expect.objectContaining({ name: 'node-a audit log', signatures: 'verified' })]);
+      expect(checked.html).not.toContain(dir);
+
+      // A plain path still works: the signatures are then reported as not checked, never as signed.
+      const unchecked = await report(path);
+      expect(unchecked.verification).toMatchObject({ ok: true, signatures: 'unchecked' });
+      expect(unchecked.report.sources[0]).toMatchObject({ name: 'audit.jsonl', signatures: 'unchecked' });
+      expect(unchecked.html).not.toContain(dir);
+
+      const wrong = await report({ path, publicKey: other });
+      expect(wrong.verification.signatures).not.toBe('verified');
+      expect(wrong.report.sources[0]?.signatures).not.toBe('verified');
+
+      expect(() => createConsole(gate, { token: TOKEN, auditLog: { path, publicKey: 'not a key' } })).toThrow(/auditLog\.publicKey/);
+    } finally {
+      for (const handler of handlers) handler.close();
+      for (const server of servers) {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
+      await gate.close();
+      await sink.close();
+      cleanup();
+    }
+  });
+});

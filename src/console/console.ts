@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { verifyAuditLog } from '../audit/index.js';
+import { KeyObject } from 'node:crypto';
 import type { JsonlAuditSink } from '../audit/types.js';
 import { ErrorCode, GeoadmitError, isGeoadmitError } from '../errors/index.js';
 import type { Gate, RestrictResult } from '../gate/index.js';
@@ -8,6 +9,7 @@ import { canonicalJson } from '../internal/canonical-json.js';
 import { isPlainObject } from '../internal/objects.js';
 import { buildTransparencyReport, renderReportHtml } from '../report/index.js';
 import { validateRestriction } from '../restrictions/index.js';
+import type { ReportLog } from '../report/types.js';
 import type { NormalizedRestriction } from '../restrictions/types.js';
 import { EventHub } from './internal/events.js';
 import { Exemptions } from './internal/exemptions.js';
@@ -202,7 +204,7 @@ export function createConsole(gate: Gate, options: ConsoleOptions): ConsoleHandl
       await config.flush?.().catch(() => undefined);
       return {
         verification: await verifyAuditLog(path, config.verifyOptions),
-        report: await buildTransparencyReport(path, config.reportOptions),
+        report: await buildTransparencyReport(config.reportLog === undefined ? path : [config.reportLog], config.reportOptions),
       };
     })().finally(() => {
       reading = undefined;
@@ -410,6 +412,8 @@ interface Config {
   flush: (() => Promise<void>) | undefined;
   verifyOptions: Parameters<typeof verifyAuditLog>[1];
   reportOptions: Parameters<typeof buildTransparencyReport>[1];
+  /** The log as the report names it, with its public key, when the options give either. */
+  reportLog: ReportLog | undefined;
   cors: { origin: string } | undefined;
   maxBodyBytes: number;
   heartbeatMs: number;
@@ -448,6 +452,7 @@ function checkOptions(gate: Gate, options: ConsoleOptions): Config {
   let auditLogPath: string | undefined;
   let verifyOptions: Config['verifyOptions'];
   let reportOptions: Config['reportOptions'];
+  let reportLog: ReportLog | undefined;
   let flush: (() => Promise<void>) | undefined;
   if (typeof log === 'string' && log !== '') auditLogPath = log;
   else if (typeof log === 'object' && log !== null && 'flush' in log && typeof log.flush === 'function' && typeof log.path === 'string') {
@@ -455,12 +460,25 @@ function checkOptions(gate: Gate, options: ConsoleOptions): Config {
     auditLogPath = log.path;
     flush = () => log.flush();
   } else if (isPlainObject(log as unknown) && typeof log === 'object' && typeof log.path === 'string' && log.path !== '') {
-    assertKnownKeys(log, ['path', 'verify', 'report'], 'createConsole: auditLog', 'auditLog.');
+    assertKnownKeys(log, ['path', 'publicKey', 'name', 'verify', 'report'], 'createConsole: auditLog', 'auditLog.');
     const withOptions = log as Exclude<ConsoleAuditLog, string | JsonlAuditSink>;
     auditLogPath = withOptions.path;
-    verifyOptions = withOptions.verify;
+    const { publicKey, name } = withOptions;
+    if (publicKey !== undefined && !(typeof publicKey === 'string' && publicKey.includes('PUBLIC KEY')) && !isKeyObject(publicKey)) {
+      throw invalid('auditLog', 'auditLog.publicKey must be the public key as PEM text (geoadmit audit keygen writes it) or a KeyObject');
+    }
+    if (name !== undefined && (typeof name !== 'string' || name === '' || name.length > 200)) {
+      throw invalid('auditLog', 'auditLog.name must be a non-empty string of at most 200 characters (what the report calls the log)');
+    }
+    // The key checks the signatures of both the verification and the report: "signed" is then a checked claim.
+    verifyOptions = publicKey === undefined ? withOptions.verify : { ...withOptions.verify, publicKey };
     reportOptions = withOptions.report;
-  } else if (log !== undefined) throw invalid('auditLog', 'auditLog must be a path, an audit sink (createJsonlAuditSink) or { path, verify?, report? }');
+    if (publicKey !== undefined || name !== undefined) {
+      reportLog = { path: withOptions.path, ...(name === undefined ? {} : { name }), ...(publicKey === undefined ? {} : { publicKey }) };
+    }
+  } else if (log !== undefined) {
+    throw invalid('auditLog', 'auditLog must be a path, an audit sink (createJsonlAuditSink) or { path, publicKey?, name?, verify?, report? }');
+  }
   const cors = options.cors;
   if (cors !== undefined) {
     if (!isPlainObject(cors as unknown) || typeof cors.origin !== 'string' || !/^https?:\/\/[^/\s]+$/.test(cors.origin)) {
@@ -475,11 +493,16 @@ function checkOptions(gate: Gate, options: ConsoleOptions): Config {
     flush,
     verifyOptions,
     reportOptions,
+    reportLog,
     cors,
     maxBodyBytes: positive(options.maxBodyBytes, 1024 * 1024, 'maxBodyBytes'),
     heartbeatMs: positive(options.heartbeatMs, 15_000, 'heartbeatMs'),
     overviewIntervalMs: positive(options.overviewIntervalMs, 2_000, 'overviewIntervalMs'),
   };
+}
+
+function isKeyObject(value: unknown): value is KeyObject {
+  return value instanceof KeyObject && value.type === 'public';
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {

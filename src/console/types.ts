@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JsonlAuditSink, VerifyAuditLogOptions } from '../audit/types.js';
 import type { TransparencyReportOptions } from '../report/types.js';
@@ -5,7 +6,12 @@ import type { TransparencyReportOptions } from '../report/types.js';
 /**
  * The audit log the console reports on: a path, the sink writing it (flushed
  * before each report, so the report includes what was just decided), or a
- * path with the options to verify and report it (e.g. an HMAC `key`).
+ * path with its public key and the options to verify and report it. Only a
+ * log checked with its public key is shown as signed; without the key its
+ * signatures are shown as not checked.
+ *
+ * @example
+ * createConsole(gate, { token, auditLog: { path: 'audit.jsonl', publicKey: readFileSync('audit-signing.pub', 'utf8') } });
  */
 export type ConsoleAuditLog =
   | string
@@ -13,7 +19,11 @@ export type ConsoleAuditLog =
   | {
       /** The JSON Lines audit log (`createJsonlAuditSink`'s path). */
       path: string;
-      /** Passed to `verifyAuditLog` (e.g. the HMAC `key`, a `publicKey`). */
+      /** The public key the log's signatures are checked with (SPKI PEM text, as `geoadmit audit keygen` writes it, or a `KeyObject`). */
+      publicKey?: KeyObject | string;
+      /** What the report calls the log (default: the file's base name; server paths stay out of the report). */
+      name?: string;
+      /** Passed to `verifyAuditLog` (e.g. the HMAC `key`). */
       verify?: VerifyAuditLogOptions;
       /** Passed to `buildTransparencyReport` (e.g. the HMAC `key`, a window). */
       report?: TransparencyReportOptions;

@@ -742,6 +742,7 @@ export function consoleClient(win: ClientWindow): void {
     });
     el('restrictions-body').replaceChildren(...rows);
     el('restrictions-empty').hidden = rows.length > 0;
+    el('restrictions').hidden = rows.length === 0; // no header row over nothing
     const select = el('x-restriction');
     const current = select.value;
     select.replaceChildren(...restrictionIds.map((id) => make('option', id)));
@@ -945,7 +946,8 @@ export function consoleClient(win: ClientWindow): void {
     el('report-summary').replaceChildren(dl);
     const text = str(answer.json.html);
     if (text !== '') {
-      el('report-frame').srcdoc = text;
+      // Unchanged report, unchanged frame: no blank flash while it would reload.
+      if (el('report-frame').srcdoc !== text) el('report-frame').srcdoc = text;
       el('report-frame').hidden = false;
       const link = el('report-download');
       if (link.href.startsWith('blob:')) win.URL.revokeObjectURL(link.href);
