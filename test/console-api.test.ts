@@ -692,3 +692,57 @@ describe('console report of a signed audit log', () => {
     }
   });
 });
+
+describe('console API: exemptions', () => {
+  beforeEach(async () => {
+    s = await setup();
+  });
+  afterEach(async () => teardown(s));
+
+  it('previews a grant (whom it lets back in), grants only the previewed exemption, previews and revokes it', async () => {
+    const preview = await api('POST', 'api/preview', { restriction: CN_DEMAND });
+    await api('POST', 'api/restrictions', { restriction: CN_DEMAND, digest: preview.json.digest });
+    expect(s.removed).toEqual(['b-cn']);
+    const exemption = { id: 'appeal-1', restrictionId: 'demand-1', participants: ['b-cn'], reason: 'appeal upheld: travelling' };
+
+    const unknown = await api('POST', 'api/exemptions/preview', { exemption: { ...exemption, restrictionId: 'nope' } });
+    expect(unknown).toMatchObject({ status: 404, json: { error: 'E_UNKNOWN_RESTRICTION', path: '$.restrictionId' } });
+    const extra = await api('POST', 'api/exemptions/preview', { exemption: { ...exemption, widen: true } });
+    expect(extra).toMatchObject({ status: 422, json: { path: '$.widen' } });
+
+    const grantPreview = await api('POST', 'api/exemptions/preview', { exemption });
+    expect(grantPreview.status).toBe(200);
+    expect(grantPreview.json.readmits).toEqual([expect.objectContaining({ participantId: 'b-cn', meetingId: 'meeting-B', what: 'removed' })]);
+    expect(grantPreview.json.digest).toMatch(/^[0-9a-f]{16}$/);
+    expect(s.gate.exemptions()).toEqual([]);
+
+    const stale = await api('POST', 'api/exemptions', { exemption: { ...exemption, participants: ['b-cn', 'b-us'] }, digest: grantPreview.json.digest });
+    expect(stale).toMatchObject({ status: 409, json: { error: 'digest-mismatch' } });
+    expect(s.gate.exemptions()).toEqual([]);
+
+    const granted = await api('POST', 'api/exemptions', { exemption, digest: grantPreview.json.digest });
+    expect(granted.status).toBe(201);
+    expect(granted.json.exemption).toMatchObject({ id: 'appeal-1', restrictionId: 'demand-1', participants: ['b-cn'] });
+    expect(s.gate.exemptions().map((x) => x.id)).toEqual(['appeal-1']);
+    const listed = await api('GET', 'api/restrictions');
+    expect((listed.json.restrictions as { exemptions: unknown[] }[])[0]!.exemptions).toEqual([
+      expect.objectContaining({ id: 'appeal-1', reason: exemption.reason }),
+    ]);
+    expect(listed.json.exemptionsSupported).toBe(true);
+
+    // b-cn rejoins, admitted by the exemption: revoking it would remove them again.
+    const rejoin = await s.gate.admit({ meetingId: 'meeting-B', hostAccountId: 'acct-b', participantId: 'b-cn', peerAddress: '1.2.4.8' });
+    expect(rejoin.admitted).toBe(true);
+    const revokePreview = await api('POST', 'api/exemptions/appeal-1/preview-revoke');
+    expect(revokePreview.status).toBe(200);
+    expect(revokePreview.json.wouldRemove).toEqual([expect.objectContaining({ participantId: 'b-cn', meetingId: 'meeting-B' })]);
+    expect(s.gate.exemptions().map((x) => x.id)).toEqual(['appeal-1']);
+
+    const revoked = await api('DELETE', 'api/exemptions/appeal-1');
+    expect(revoked.status).toBe(200);
+    expect(revoked.json.removed).toEqual([expect.objectContaining({ participantId: 'b-cn' })]);
+    expect(s.gate.exemptions()).toEqual([]);
+    expect((await api('DELETE', 'api/exemptions/appeal-1')).status).toBe(404);
+    expect((await api('POST', 'api/exemptions/nope/preview-revoke')).status).toBe(404);
+  });
+});
