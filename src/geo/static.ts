@@ -1,7 +1,7 @@
 import { classify, compileCidr, echo, type IpValue, parseLiteral, PrefixTable } from '../address/ip.js';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import { plainDataSnapshot } from '../internal/objects.js';
-import { describeValue, keysOf, optionValues } from '../internal/options.js';
+import { describeValue, isArray, keysOf, optionValues } from '../internal/options.js';
 import { resolveParsed } from './parsed.js';
 import { canonicalRegion, countryOfRegion, regionSuggestion } from '../regions/index.js';
 import type { GeoCapabilities, GeoResolver, GeoResolverMetadata, Location } from './types.js';
@@ -155,7 +155,7 @@ export class StaticResolver implements GeoResolver {
   readonly #table = new PrefixTable<Location>();
 
   constructor(table: StaticTable, options: StaticResolverOptions = {}) {
-    if (table === null || typeof table !== 'object' || Array.isArray(table)) {
+    if (table === null || typeof table !== 'object' || isArray(table)) {
       throw new GeoadmitError(ErrorCode.InvalidConfig, `StaticResolver table must be an object of CIDR → entry, not ${describeValue(table)}`, {
         argument: 'table',
       });

@@ -68,6 +68,18 @@ export function describeValue(value: unknown): string {
   }
 }
 
+/**
+ * `Array.isArray` that cannot throw: it throws for a revoked Proxy, which is
+ * then no array (and is refused by whatever expected one).
+ */
+export function isArray(value: unknown): value is unknown[] {
+  try {
+    return Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
 /** The option's name as an error shows it: `audit.ip`, `rules[2]`. */
 function joinName(prefix: string, key: string): string {
   return `${prefix}${key}`;
@@ -103,7 +115,7 @@ function ownKeys(options: object, where: string, argument: string): string[] {
  */
 export function assertKnownKeys(options: unknown, known: readonly string[], where: string, prefix = ''): void {
   const self = prefix === '' ? 'options' : prefix.slice(0, -1);
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw wrongValue(where, self, 'an object', options);
+  if (options === null || typeof options !== 'object' || isArray(options)) throw wrongValue(where, self, 'an object', options);
   for (const key of ownKeys(options, where, self)) {
     if (known.includes(key)) continue;
     const suggestion = closestName(key, known);
@@ -232,7 +244,7 @@ export class OptionValues<T extends object> {
  * than 100,000 entries.
  */
 export function readList(value: unknown, where: string, argument: string, what = 'an array'): unknown[] {
-  if (!Array.isArray(value)) throw wrongValue(where, argument, what, value);
+  if (!isArray(value)) throw wrongValue(where, argument, what, value);
   if (types.isProxy(value)) throw wrongValue(where, argument, `${what} (not a Proxy)`, value);
   if (Object.getPrototypeOf(value) !== Array.prototype) throw wrongValue(where, argument, `${what} (a plain array)`, value);
   const length = value.length;

@@ -5,7 +5,7 @@
 import { compileTrustedProxies, type RedactionMode, type TrustedProxies, type TrustedProxiesInput } from '../../address/index.js';
 import { isGeoadmitError } from '../../errors/index.js';
 import type { GeoResolver } from '../../geo/types.js';
-import { configError, describeValue, keysOf, type OptionValues, optionValues, wrongValue } from '../../internal/options.js';
+import { configError, describeValue, isArray, keysOf, type OptionValues, optionValues, wrongValue } from '../../internal/options.js';
 import type { RestrictionStore } from '../../store/types.js';
 import type { Clock } from '../clock.js';
 import type { Decision, GateAuditOptions, GateOptions, LocationSource, ParticipantRef, Rule } from '../types.js';
@@ -81,7 +81,7 @@ function plugins<T>(o: OptionValues<GateOptions>, key: 'rules' | 'locationSource
 function restrictionsOption(o: OptionValues<GateOptions>): readonly unknown[] | RestrictionStore {
   const value = o.raw('restrictions');
   if (value === undefined) return [];
-  if (Array.isArray(value)) return o.list('restrictions');
+  if (isArray(value)) return o.list('restrictions');
   const what = `a list of restriction documents or a RestrictionStore (an object with ${STORE_METHODS.join(', ')})`;
   if (typeof value !== 'object' || value === null) throw o.wrong('restrictions', what);
   const missing = STORE_METHODS.find((m) => typeof member(value, m) !== 'function');
