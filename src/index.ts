@@ -181,6 +181,7 @@ export {
   type AuthorityReport,
   type JurisdictionReport,
   type ReportCategory,
+  type ReportExemptions,
   type ReportFigures,
   type ReportInput,
   type ReportLog,

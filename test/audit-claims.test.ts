@@ -347,6 +347,15 @@ describe('the report for the public', () => {
     expect(report.governmentDemands.total).toMatchObject({ restrictionsReceived: 1, restrictionsRefused: 1 });
   });
 
+  it('removals recorded before the acceptance that caused them (older logs) count the same as after it', async () => {
+    const events = scenario();
+    const acceptance = events[0] as AuditEvent;
+    const causeFirst = await buildTransparencyReport(events);
+    const removalFirst = await buildTransparencyReport([events[6] as AuditEvent, acceptance, ...events.slice(1, 6), ...events.slice(7)]);
+    expect(removalFirst.governmentDemands).toEqual(causeFirst.governmentDemands);
+    expect(removalFirst.unattributed).toEqual(causeFirst.unattributed);
+  });
+
   it('plain words, and a first table per jurisdiction', async () => {
     const t = dir();
     const log = t.file('audit.jsonl');

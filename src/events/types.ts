@@ -36,6 +36,8 @@ export interface DecisionEvent extends EventBase {
   address?: string;
   /** Restrictions that matched but did not deny because an exemption covers the join (absent when none). */
   exempted?: { code: 'exempted'; restrictionId: string; exemptionId: string }[];
+  /** The restriction whose public notice the denied participant was given (absent when none was: admitted, or denied only by rules). */
+  notice?: { restrictionId: string };
 }
 
 /** A present participant was removed by a restriction. */

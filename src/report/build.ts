@@ -18,6 +18,7 @@ import type {
   AuthorityReport,
   JurisdictionReport,
   ReportCategory,
+  ReportExemptions,
   ReportFigures,
   ReportInput,
   ReportLog,
@@ -60,6 +61,10 @@ class ReportBuilder {
   readonly audit = { events: 0, gaps: 0, eventsDropped: 0, errors: 0, warnings: 0, warningsByCode: {} as Record<string, number> };
   /** Digests of refused documents already counted: the same document refused again is not another demand. */
   readonly #refusedDigests = new Set<string>();
+  /** Whether each exemption was last recorded granted: every node records the same grant, which counts once. */
+  readonly #exemptionState = new Map<string, boolean>();
+  /** Exemptions granted and revoked, per restriction. */
+  readonly #exemptionRows = new Map<string, ReportExemptions>();
   firstEvent: string | undefined;
   lastEvent: string | undefined;
 
@@ -128,6 +133,9 @@ class ReportBuilder {
         this.#groups.each(e.owner, period, (f) => f.restrictionsLifted++);
         break;
       }
+      case 'exemption':
+        this.#exemption(e, period);
+        break;
       case 'promise':
         this.promises[e.figure]++;
         break;
@@ -181,6 +189,34 @@ class ReportBuilder {
       for (const code of e.otherCodes) this.otherDenials.byReason[code] = (this.otherDenials.byReason[code] ?? 0) + 1;
     }
     if (e.dryRun.size > 0) this.#tallies.deniedDryRun(this.#refs(e.dryRun), period);
+    if (e.notice !== undefined) this.#tallies.noticed(this.#acceptances.ref(e.notice), period);
+  }
+
+  #exemption(e: Extract<ReportEvent, { type: 'exemption' }>, period: string): void {
+    const state = this.#exemptionState.get(e.exemptionId);
+    if (state === e.granted) return; // the same grant or revocation, recorded by another node
+    this.#exemptionState.set(e.exemptionId, e.granted);
+    const owner = e.owner ?? this.#acceptances.ownerOf(this.#acceptances.ref(e.restrictionId));
+    let row = this.#exemptionRows.get(e.restrictionId);
+    if (row === undefined) {
+      row = {
+        restrictionId: e.restrictionId,
+        category: owner?.category ?? 'takedown',
+        authority: owner?.authority ?? '(not stated)',
+        jurisdiction: owner?.jurisdiction ?? '',
+        granted: 0,
+        revoked: 0,
+      };
+      this.#exemptionRows.set(e.restrictionId, row);
+    }
+    if (e.granted) row.granted++;
+    else row.revoked++;
+    if (owner !== undefined) {
+      this.#groups.each(owner, period, (f) => {
+        if (e.granted) f.exemptionsGranted++;
+        else f.exemptionsRevoked++;
+      });
+    }
   }
 
   #refs(ids: ReadonlySet<string>): Ref[] {
@@ -215,6 +251,8 @@ class ReportBuilder {
           f.joinsDeniedDryRun += t.joinsDeniedDryRun;
           f.participantsRemoved += t.removed;
           f.removalsPending += t.pending;
+          // Every removal passes its restriction's notice to onRemove.
+          f.noticesGiven += t.notices + t.removed;
           if (t.meetings !== undefined) (f.meetings ??= new DistinctCounter(this.#limit)).merge(t.meetings);
         }
       }
@@ -235,6 +273,7 @@ class ReportBuilder {
       sanctions: this.#category('sanctions'),
       hostPolicies: this.#category('host-policy'),
       decisions: { ...this.decisions },
+      exemptions: [...this.#exemptionRows.values()].sort((a, b) => compare(a.restrictionId, b.restrictionId)),
       otherDenials: { joins: this.otherDenials.joins, byReason: sortedRecord(this.otherDenials.byReason) },
       unattributed,
       audit: { ...this.audit, warningsByCode: sortedRecord(this.audit.warningsByCode) },

@@ -128,11 +128,13 @@ function htmlBlock(block: Block): string {
         return classes.length === 0 ? '' : ` class="${classes.join(' ')}"`;
       };
       // Each cell carries its column's name: on a narrow screen a row becomes a card of "name: value" lines.
+      // A row starting with a figure has no name to head its card: every cell is then a labelled line.
       const label = (i: number): string => ` data-label="${html(block.head[i] ?? '')}"`;
       const head = block.head.map((h, i) => `<th scope="col"${cls(i)}>${html(h)}</th>`).join('');
       const rows = block.rows
         .map(
-          (r) => `<tr>${r.map((c, i) => (i === 0 ? `<th scope="row"${label(i)}>${html(c)}</th>` : `<td${cls(i)}${label(i)}>${html(c)}</td>`)).join('')}</tr>`,
+          (r) =>
+            `<tr>${r.map((c, i) => (i === 0 && block.numeric[0] !== true ? `<th scope="row"${label(i)}>${html(c)}</th>` : `<td${cls(i)}${label(i)}>${html(c)}</td>`)).join('')}</tr>`,
         )
         .join('\n');
       const stack = block.head.length > 2 ? ' class="stack"' : '';

@@ -85,6 +85,32 @@ export interface ReportFigures {
   participantsRemoved: number;
   /** Of those, removals still pending (`onRemove` failed and no later `removed` event in the window). */
   removalsPending: number;
+  /**
+   * Notices given: denied joins told of one of this group's restrictions
+   * (`decision.notice`), plus participants removed (each removal carries its
+   * restriction's notice).
+   */
+  noticesGiven: number;
+  /** Exemptions granted that narrow this group's restrictions (each once, however many nodes applied it). */
+  exemptionsGranted: number;
+  /** Exemptions revoked or expired (each once). */
+  exemptionsRevoked: number;
+}
+
+/** Exemptions of one restriction in the report window. */
+export interface ReportExemptions {
+  /** The restriction they narrow. */
+  restrictionId: string;
+  /** Its category. */
+  category: 'takedown' | 'sanctions' | 'host-policy';
+  /** Its authority's name (or `(host)` / `(not stated)`). */
+  authority: string;
+  /** Its authority's jurisdiction ('' when not stated). */
+  jurisdiction: string;
+  /** Exemptions granted. */
+  granted: number;
+  /** Exemptions revoked or expired. */
+  revoked: number;
 }
 
 /** Figures for one calendar month (UTC). */
@@ -221,6 +247,8 @@ export interface TransparencyReport {
   hostPolicies: ReportCategory;
   /** Joins decided in the window. */
   decisions: { total: number; admitted: number; denied: number };
+  /** Exemptions granted and revoked, per restriction (sorted by restriction id). */
+  exemptions: ReportExemptions[];
   /** Denials not attributable to a restriction (rules, audit unavailable, ...), by reason code. */
   otherDenials: { joins: number; byReason: Record<string, number> };
   /** Denials and removals citing restriction ids whose acceptance is not in the log. */

@@ -162,6 +162,8 @@ export function decisionEvent({ now, join, decision, matchedIds, address, mode }
   if (address !== undefined) event.address = address;
   // Which exemption let a matched participant in: the audit trail of every exemption used.
   if (decision.exempted !== undefined) event.exempted = decision.exempted;
+  // Which notice the participant was given: the report counts notices per restriction and authority.
+  if (decision.notice !== undefined) event.notice = { restrictionId: decision.notice.restrictionId };
   return event;
 }
 

@@ -34,6 +34,8 @@ export type ReportEvent = Timed &
         readonly otherCodes: ReadonlySet<string>;
         /** Restrictions whose dry run would have denied. */
         readonly dryRun: ReadonlySet<string>;
+        /** The restriction whose notice the denied participant was given, when one was. */
+        readonly notice: string | undefined;
       }
     | {
         readonly type: 'removal';
@@ -61,6 +63,14 @@ export type ReportEvent = Timed &
         readonly digest: string | undefined;
       }
     | { readonly type: 'lifted'; readonly restrictionId: string; readonly digest: string | undefined; readonly owner: Owner }
+    | {
+        readonly type: 'exemption';
+        readonly granted: boolean;
+        readonly exemptionId: string;
+        readonly restrictionId: string;
+        /** Whom the narrowed restriction's figures count for (from the event; the acceptance when the event has no kind). */
+        readonly owner: Owner | undefined;
+      }
     | { readonly type: 'gap'; readonly dropped: number }
     | { readonly type: 'error' }
     | { readonly type: 'warning'; readonly code: string }
@@ -136,7 +146,8 @@ export function decodeEvent(raw: object): ReportEvent {
       const denied = e.outcome === 'denied';
       const otherCodes = new Set<string>();
       const cited = denied ? citedIds(e.reasons, otherCodes) : EMPTY;
-      return { ms, type, meetingId: str(e.meetingId) ?? '', denied, cited, otherCodes, dryRun: citedIds(e.dryRun) };
+      const notice = denied ? str(record(e.notice).restrictionId) : undefined;
+      return { ms, type, meetingId: str(e.meetingId) ?? '', denied, cited, otherCodes, dryRun: citedIds(e.dryRun), notice };
     }
     case 'removal': {
       const restrictionId = str(e.restrictionId);
@@ -165,6 +176,14 @@ export function decodeEvent(raw: object): ReportEvent {
       return { ms, type: 'refused', owner: ownerOf(e), code: str(e.code) ?? 'unknown', reason: str(e.reason), digest: str(e.digest) };
     case 'restriction.lifted':
       return { ms, type: 'lifted', restrictionId: str(e.restrictionId) ?? '', digest: str(e.digest), owner: ownerOf(e) };
+    case 'exemption.granted':
+    case 'exemption.revoked': {
+      const exemptionId = str(e.exemptionId);
+      const restrictionId = str(e.restrictionId);
+      if (exemptionId === undefined || restrictionId === undefined) return { ms, type: 'other' };
+      const owner = e.kind === undefined ? undefined : ownerOf(e);
+      return { ms, type: 'exemption', granted: type === 'exemption.granted', exemptionId, restrictionId, owner };
+    }
     case 'audit.gap':
       return { ms, type: 'gap', dropped: num(e.dropped) };
     case 'audit.start':

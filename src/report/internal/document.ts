@@ -118,6 +118,14 @@ function categorySummary(n: Noun, category: ReportCategory): string {
   parts.push(
     `Because of them, people were kept out of a meeting ${plural(t.joinsDenied, 'time', 'times')} and ${plural(t.participantsRemoved, 'person', 'people')} already in a meeting ${t.participantsRemoved === 1 ? 'was' : 'were'} removed, in ${plural(t.meetingsAffected, 'meeting', 'meetings')}${t.meetingsAffectedEstimated ? ' (estimated)' : ''}.`,
   );
+  if (t.noticesGiven > 0) {
+    parts.push(`${plural(t.noticesGiven, 'person was', 'people were')} told which ${n.one} kept them out or removed them, and how to appeal where it says.`);
+  }
+  if (t.exemptionsGranted > 0 || t.exemptionsRevoked > 0) {
+    parts.push(
+      `${plural(t.exemptionsGranted, 'exemption was', 'exemptions were')} granted (for example after an appeal) and ${plural(t.exemptionsRevoked, 'was', 'were')} revoked or ran out.`,
+    );
+  }
   return parts.join(' ');
 }
 
@@ -423,27 +431,33 @@ function commitmentBlocks(report: TransparencyReport): Block[] {
       'It succeeds only if the log still contains that very record and every signature verifies; a log cut short or rewritten after this report was published fails.',
   });
   const lines: string[] = [];
-  for (const s of logs) {
+  for (const source of logs) {
+    const s = { ...source, name: shellWord(source.name) };
     const head = `--expect-head ${s.head?.seq}:${s.head?.hash}`;
     if (s.signatures === 'verified') {
       blocks.push({
         kind: 'paragraph',
-        text: `${s.name}: ${keyFile(s)} is the public key with fingerprint ${s.publicKeyFingerprint}.`,
+        text: `${source.name}: ${keyFile(s)} is the public key with fingerprint ${s.publicKeyFingerprint}.`,
       });
-      lines.push(`geoadmit audit verify ${s.name} --public-key ${keyFile(s)} ${head}`);
+      lines.push(`geoadmit audit verify ${s.name} --public-key ${shellWord(keyFile(s))} ${head}`);
     } else if (s.signatures === 'unchecked') {
       blocks.push({
         kind: 'paragraph',
-        text: `${s.name}: its signatures were not checked when this report was made (no public key was given), so nothing here says who signed it. Check them with the operator\u2019s public key.`,
+        text: `${source.name}: its signatures were not checked when this report was made (no public key was given), so nothing here says who signed it. Check them with the operator\u2019s public key.`,
       });
-      lines.push(`geoadmit audit verify ${s.name} --public-key ${keyFile(s)} ${head}`);
+      lines.push(`geoadmit audit verify ${s.name} --public-key ${shellWord(keyFile(s))} ${head}`);
     } else {
-      blocks.push({ kind: 'paragraph', text: `${s.name}: not signed. Its head can be compared with a copy of the log, but nothing shows who wrote it.` });
+      blocks.push({ kind: 'paragraph', text: `${source.name}: not signed. Its head can be compared with a copy of the log, but nothing shows who wrote it.` });
       lines.push(`geoadmit audit verify ${s.name} ${head}`);
     }
   }
   blocks.push({ kind: 'command', text: lines.join('\n') });
   return blocks;
+}
+
+/** A word as a shell reads it: names and key files with spaces or quotes are quoted, so the printed command can be pasted. */
+function shellWord(text: string): string {
+  return /^[A-Za-z0-9._/@%+=:,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The few technical words the report cannot do without. */

@@ -21,6 +21,9 @@ export function emptyFigures(): Figures {
     joinsDeniedDryRun: 0,
     participantsRemoved: 0,
     removalsPending: 0,
+    noticesGiven: 0,
+    exemptionsGranted: 0,
+    exemptionsRevoked: 0,
     meetings: undefined,
   };
 }

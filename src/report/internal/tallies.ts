@@ -7,6 +7,8 @@ export interface Tally {
   joinsDeniedDryRun: number;
   removed: number;
   pending: number;
+  /** Denied joins given this restriction's notice. */
+  notices: number;
   meetings: DistinctCounter | undefined;
 }
 
@@ -55,7 +57,7 @@ export class Tallies {
   #get(set: RefSet, period: Period): Tally {
     let t = set.periods.get(period);
     if (t === undefined) {
-      t = { joinsDenied: 0, joinsDeniedDryRun: 0, removed: 0, pending: 0, meetings: undefined };
+      t = { joinsDenied: 0, joinsDeniedDryRun: 0, removed: 0, pending: 0, notices: 0, meetings: undefined };
       set.periods.set(period, t);
     }
     return t;
@@ -67,6 +69,11 @@ export class Tallies {
       t.joinsDenied++;
       (t.meetings ??= new DistinctCounter(this.#limit)).add(meetingId);
     }
+  }
+
+  /** A denied join given the notice of restriction `ref`. */
+  noticed(ref: Ref, period: string): void {
+    for (const t of this.tally([ref], period)) t.notices++;
   }
 
   /** A join dry-run restrictions `refs` would have denied. */
