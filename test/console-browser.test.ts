@@ -132,7 +132,7 @@ describe.skipIf(!available)('operator console in a real browser', () => {
     // The live view follows: no CN left in B and C, and the restriction is listed.
     await expect.poll(() => page.locator('#meetings-body tr[data-meeting="meeting-B"]').innerText()).not.toMatch(/CN/);
     await expect.poll(() => page.locator('#restrictions-body').innerText()).toMatch(/demand-1\s+takedown\s+Example Authority \(CN\)\s+CN/);
-    await expect.poll(() => page.locator('#activity').innerText()).toMatch(/guest-B2 \(CN\) was removed from meeting-B from CN by demand-1\./);
+    await expect.poll(() => page.locator('#activity').innerText()).toMatch(/guest-B2 \(CN\) was removed from meeting-B by demand-1 \(located in CN\)\./);
     // The restriction's notice and appeal, as the people affected are told.
     const row = page.locator('#restrictions-body tr[data-restriction="demand-1"]');
     expect(await row.innerText()).toMatch(/Notice: Unavailable in your region by order of Example Authority\./);

@@ -137,6 +137,10 @@ describe.skipIf(!available || !hasRedis)('operator console on a fleet of two nod
     expect(text).toContain('b-cn2 — m-2 (on node node-b)');
     expect(text).toMatch(/Counted on 2 of 2 nodes\./);
     expect(removedOnA.map((p) => p.participantId)).toEqual(['a-cn']);
+    // This node's own event says it is this node's part.
+    await expect
+      .poll(() => page.locator('#activity').innerText())
+      .toMatch(/Restriction fleet-demand accepted \(takedown, CN\): 1 participant removed on node-a\./);
     await expect
       .poll(() =>
         nodeB
@@ -184,6 +188,8 @@ describe.skipIf(!available || !hasRedis)('operator console on a fleet of two nod
     await shot('fleet-05-node-missing-phone', false);
     await page.locator('#preview').scrollIntoViewIfNeeded();
     await shot('fleet-06-preview-missing-phone', false);
+    await page.locator('#restrictions-s').scrollIntoViewIfNeeded();
+    await shot('fleet-07-restrictions-phone', false);
     process.kill(nodeB.pid, 'SIGCONT');
     stopped = false;
   }, 40_000);

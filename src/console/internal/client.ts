@@ -367,11 +367,13 @@ export function consoleClient(win: ClientWindow): void {
         text =
           e.status === 'pending'
             ? `Removing ${who} from ${meeting} (${str(e.restrictionId)}) is pending: the media server has not confirmed yet.`
-            : `${who} was removed from ${meeting}${whereFrom(e.location)} by ${str(e.restrictionId)}.`;
+            : `${who} was removed from ${meeting} by ${str(e.restrictionId)}${str(obj(e.location).country) ? ` (located in ${str(obj(e.location).country)})` : whereFrom(e.location)}.`;
         break;
       case 'restriction.accepted': {
         const removed = Number(e.removed ?? 0);
-        text = `Restriction ${str(e.restrictionId)} accepted (${str(e.kind)}, ${arr(e.regions).map(str).join(', ')}): ${count(removed, 'participant')} removed.`;
+        // The event is this node's: in a fleet, its removals are this node's part (the result above counts the fleet).
+        const here = fleetSize > 1 && str(e.node) !== '' ? ` on ${str(e.node)}` : '';
+        text = `Restriction ${str(e.restrictionId)} accepted (${str(e.kind)}, ${arr(e.regions).map(str).join(', ')}): ${count(removed, 'participant')} removed${here}.`;
         break;
       }
       case 'restriction.refused':
@@ -719,7 +721,7 @@ export function consoleClient(win: ClientWindow): void {
       lift.setAttribute('aria-label', `Lift ${id}`);
       cell.append(lift);
       if (answer.json.exemptionsSupported === true) {
-        const grant = button('Exempt…', '', () => startExemption(id));
+        const grant = button('Grant exemption', '', () => startExemption(id));
         grant.setAttribute('aria-label', `Grant an exemption from ${id}`);
         cell.append(' ', grant);
       }

@@ -50,7 +50,7 @@ td button{margin:0;padding:.2rem .6rem}
 #meetings th{display:block;border:0;padding:.1rem .25rem}#meetings td{display:flex;gap:.5rem;border:0;padding:.05rem .25rem;text-align:left}#meetings td::before{content:attr(data-label);flex:0 0 7rem;color:var(--mute);font-size:.85rem}
 #restrictions thead{display:none}#restrictions tr{display:block;padding:.35rem 0;border-bottom:1px solid var(--line)}#restrictions th{display:block;border:0;padding:.1rem .25rem}
 #restrictions td{display:flex;flex-wrap:wrap;gap:0 .5rem;border:0;padding:.05rem .25rem}#restrictions td::before{content:attr(data-label);flex:0 0 6.5rem;color:var(--mute);font-size:.85rem}
-#restrictions td>*{flex:1 1 12rem;min-width:0}}
+#restrictions td>*{flex:1 1 12rem;min-width:0}#restrictions td.actions-cell>button{flex:0 0 auto}}
 .figures div{background:var(--panel);border:1px solid var(--line);border-radius:6px;padding:.4rem .6rem}
 .figures dt{font-size:.8rem;color:var(--mute)}.figures dd{margin:0;font-size:1.3rem;font-weight:700;font-variant-numeric:tabular-nums}
 #report-frame{width:100%;height:32rem;border:1px solid var(--line);border-radius:6px;background:#fff}
