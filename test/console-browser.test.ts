@@ -140,7 +140,7 @@ describe.skipIf(!available)('operator console in a real browser', () => {
     await shot(annotate, '04-applied-cn');
     // The README's picture: the first screen with the result in view.
     await page.evaluate('window.scrollTo(0, 0)');
-    await page.screenshot({ path: join(shots, 'readme.png'), clip: { x: 0, y: 0, width: 1280, height: 1240 }, fullPage: true });
+    await page.screenshot({ path: join(shots, 'readme.png'), clip: { x: 0, y: 0, width: 1280, height: 1560 }, fullPage: true });
   });
 
   it('refuses an HK demand pasted as JSON in plain words, records the refusal on submit (once), and changes nothing', async ({ annotate }) => {
