@@ -269,7 +269,7 @@ describeWithJanus('janusRemover against a real Janus VideoRoom', () => {
       janus.resume();
     }
     expect(result.removed).toEqual([]);
-    expect(result.pending).toEqual([ref(frank.id)]);
+    expect(result.pending).toMatchObject([ref(frank.id)]);
     expect(gate.pendingRemovals()[0]?.error).toMatch(/E_REMOVAL_FAILED|no answer/);
     expect((await janus.listParticipants(ROOM.id)).map((p) => p.id)).toContain(frank.id);
     expect(await gate.retryRemovals()).toEqual([ref(frank.id)]);

@@ -136,12 +136,13 @@ export class Remover {
       for (let i = 0; i < entries.length; i++) {
         const entry = entries[i]!;
         if (!this.#host.roster.isCurrent(entry)) continue;
-        const joined = this.#flights.has(entry);
+        // With nothing in flight (the common case with tens of thousands removed), no map is asked.
+        const joined = this.#flights.size > 0 && this.#flights.has(entry);
         // The impact's refs, where given, are these entries' (built once for tens of thousands of removals).
         const outcome = this.#attempt(entry, r.id, refs?.[i], known, this.#host.removalTimeoutMs);
         if (outcome === 'gone') continue;
         if (!joined) started++;
-        const at = tracked.push(this.#flights.get(entry)?.participant ?? refs?.[i] ?? ref(entry)) - 1;
+        const at = tracked.push((joined ? this.#flights.get(entry)?.participant : undefined) ?? refs?.[i] ?? ref(entry)) - 1;
         // A synchronous onRemove (the common case with tens of thousands removed) settles without a promise.
         if (typeof outcome === 'string') outcomes[at] = outcome;
         else
@@ -211,7 +212,7 @@ export class Remover {
     timeoutMs: number,
   ): RemovalOutcome | Promise<RemovalOutcome> {
     if (this.#host.closed() || !this.#host.roster.isCurrent(entry)) return 'gone';
-    const flight = this.#flights.get(entry);
+    const flight = this.#flights.size > 0 ? this.#flights.get(entry) : undefined;
     if (flight !== undefined) return this.#wait(entry, flight, timeoutMs);
     const cover = this.#host.cover(entry, preferred, known);
     if (cover === undefined) {
@@ -282,11 +283,16 @@ export class Remover {
    * left or re-joined, or nothing covers them any more): then it is moot.
    */
   #succeeded(entry: RosterEntry, restrictionId: string, decision: Decision, flight?: Flight): RemovalOutcome {
-    const k = participantKey(entry.meetingId, entry.participantId);
-    const p = this.#pending.get(k);
-    const mine = p?.entry === entry ? p : undefined;
+    let mine: Pending | undefined;
+    if (this.#pending.size > 0) {
+      const k = participantKey(entry.meetingId, entry.participantId);
+      const p = this.#pending.get(k);
+      if (p?.entry === entry) {
+        mine = p;
+        this.#pending.delete(k);
+      }
+    }
     if (flight?.late === true && mine === undefined) return 'gone';
-    if (mine !== undefined) this.#pending.delete(k);
     this.#host.roster.removeEntry(entry);
     this.#emit(() => this.#host.removal(mine?.restrictionId ?? restrictionId, entry, (mine?.decision ?? decision).reasons, 'removed'));
     return 'removed';
