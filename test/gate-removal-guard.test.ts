@@ -218,6 +218,22 @@ describe('overlapping restrictions', () => {
   });
 });
 
+describe('exemptions', () => {
+  it('a participant exempted while their removal is pending is no longer pending, and no retry calls onRemove for them', async () => {
+    const s = scripted();
+    const { gate } = setup({ onRemove: s.onRemove });
+    await gate.admit(join(CN, { participantId: 'a' }));
+    s.plan.push(fail);
+    await gate.restrict(takedown());
+    expect(gate.pendingRemovals()).toHaveLength(1);
+    await gate.exempt({ id: 'appeal-1', restrictionId: 'req-1', participants: ['a'], reason: 'appeal upheld' });
+    expect(gate.pendingRemovals()).toEqual([]);
+    expect(await gate.retryRemovals()).toEqual([]);
+    expect(s.calls).toEqual(['a']);
+    expect(gate.participants('m-1')).toEqual([{ meetingId: 'm-1', participantId: 'a' }]);
+  });
+});
+
 describe('events', () => {
   it('restriction.accepted comes before the removal events it causes, also with a synchronous onRemove', async () => {
     const { gate } = setup({ onRemove: () => undefined });

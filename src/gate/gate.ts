@@ -475,6 +475,8 @@ class GateImpl implements Gate {
     const h = holdExemption(exemption, version);
     set.add(h);
     this.#registry.touch();
+    // Pending removals under that restriction are checked again: an exempted participant is no longer pending.
+    this.#remover.reconsider(exemption.restrictionId);
     const until = exemption.validUntil;
     if (until !== undefined && until > this.#clock()) h.cancelExpiry = scheduleAt(this.#clock, until, () => this.#expireExemption(h));
     this.#emitter.emit('exemption.granted', exemptionGrantedEvent(this.#clock(), exemption, this.#registry.get(exemption.restrictionId)?.restriction));
