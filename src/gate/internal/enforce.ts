@@ -181,8 +181,9 @@ export class Remover {
     const deadline = Date.now() + this.#host.removalTimeoutMs;
     const queue = [...this.#pending.values()];
     const done: ParticipantRef[] = [];
+    let next = 0;
     const worker = async (): Promise<void> => {
-      for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
+      for (let p = queue[next++]; p !== undefined; p = queue[next++]) {
         const left = deadline - Date.now();
         if (left <= 0 || this.#host.closed()) return;
         const outcome = await this.#attempt(p.entry, p.restrictionId, p.participant, undefined, left);
