@@ -11,7 +11,10 @@ import type { TransparencyReportOptions } from '../report/types.js';
  * signatures are shown as not checked.
  *
  * @example
- * createConsole(gate, { token, auditLog: { path: 'audit.jsonl', publicKey: readFileSync('audit-signing.pub', 'utf8') } });
+ * createConsole(gate, {
+ *   token: process.env.GEOADMIT_CONSOLE_TOKEN,
+ *   auditLog: { path: 'audit.jsonl', publicKey: readFileSync('audit-signing.pub', 'utf8'), name: 'node-a' },
+ * });
  */
 export type ConsoleAuditLog =
   | string
