@@ -112,6 +112,15 @@ export interface RestrictionAcceptedEvent extends EventBase {
   /** Of those, meetings where nobody was removed. */
   meetingsUndisturbed: number;
   /**
+   * The ids of the meetings reached and of those undisturbed (at most 1,000
+   * reached; absent beyond): a report merged from several nodes' logs counts
+   * each meeting once for the fleet, undisturbed only when no node removed
+   * anyone from it.
+   */
+  reachedMeetings?: string[];
+  /** See {@link RestrictionAcceptedEvent.reachedMeetings}. */
+  undisturbedMeetings?: string[];
+  /**
    * Participants whose removal this acceptance started (`onRemove` called);
    * each one's outcome is its own `removal` event (`removed` or `pending`).
    */

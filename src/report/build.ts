@@ -65,6 +65,8 @@ class ReportBuilder {
   readonly #exemptionState = new Map<string, boolean>();
   /** Exemptions granted and revoked, per restriction. */
   readonly #exemptionRows = new Map<string, ReportExemptions>();
+  /** Per acceptance, the meetings its nodes reached and disturbed, by id (see `#fleetMeetings`). */
+  readonly #meetingsByAcceptance = new Map<Acceptance, { owner: Owner; period: string; reached: Set<string>; disturbed: Set<string> }>();
   firstEvent: string | undefined;
   lastEvent: string | undefined;
 
@@ -152,9 +154,10 @@ class ReportBuilder {
   #accepted(e: Extract<ReportEvent, { type: 'accepted' }>, acceptance: Acceptance, period: string): void {
     const first = !acceptance.counted;
     acceptance.counted = true;
+    const listed = e.meetings !== undefined ? this.#fleetMeetings(acceptance, e.owner, period, e.meetings) : false;
     const groups = this.#groups.each(e.owner, period, (f) => {
       // Each node's acceptance reports its own roster; the restriction itself counts once.
-      f.meetingsUndisturbed += e.meetingsUndisturbed;
+      if (!listed) f.meetingsUndisturbed += e.meetingsUndisturbed;
       if (!first) return;
       f.restrictionsReceived++;
       f.restrictionsAccepted++;
@@ -223,6 +226,33 @@ class ReportBuilder {
     return [...ids].map((id) => this.#acceptances.ref(id));
   }
 
+  /**
+   * A node's meetings for an acceptance, by id: summed over the fleet at the
+   * end, a meeting counts once, and as undisturbed only if no node removed
+   * anyone from it (not a sum of nodes).
+   */
+  #fleetMeetings(acceptance: Acceptance, owner: Owner, period: string, meetings: { reached: readonly string[]; undisturbed: readonly string[] }): boolean {
+    let fleet = this.#meetingsByAcceptance.get(acceptance);
+    if (fleet === undefined) this.#meetingsByAcceptance.set(acceptance, (fleet = { owner, period, reached: new Set(), disturbed: new Set() }));
+    const undisturbed = new Set(meetings.undisturbed);
+    for (const m of meetings.reached) {
+      fleet.reached.add(m);
+      if (!undisturbed.has(m)) fleet.disturbed.add(m);
+    }
+    return true;
+  }
+
+  /** Adds each acceptance's fleet-wide meetings undisturbed to its groups. */
+  #countFleetMeetings(): void {
+    for (const { owner, period, reached, disturbed } of this.#meetingsByAcceptance.values()) {
+      let n = 0;
+      for (const m of reached) if (!disturbed.has(m)) n++;
+      this.#groups.each(owner, period, (f) => {
+        f.meetingsUndisturbed += n;
+      });
+    }
+  }
+
   /** Attribute the tallies to groups, now that every acceptance has been seen. */
   #attribute(): { restrictionIds: number; joinsDenied: number; participantsRemoved: number } {
     const unknownIds = new Set<string>();
@@ -262,6 +292,7 @@ class ReportBuilder {
   }
 
   finish(sources: ReportSource[], generatedAt: string, from?: string, to?: string): TransparencyReport {
+    this.#countFleetMeetings();
     const unattributed = this.#attribute();
     const report: TransparencyReport = {
       schemaVersion: 1,

@@ -246,6 +246,8 @@ const SHAPES: ReadonlyMap<string, Shape> = new Map<string, Shape>([
       warnings: strings,
       meetingsReached: scalar,
       meetingsUndisturbed: scalar,
+      reachedMeetings: strings,
+      undisturbedMeetings: strings,
       removed: scalar,
     }),
   ],

@@ -222,6 +222,8 @@ export function removalEvent(
   return event;
 }
 
+const MAX_MEETING_IDS = 1000;
+
 /** The `restriction.accepted` event; `removing` is how many removals the acceptance started. */
 export function acceptedEvent(now: number, r: NormalizedRestriction, digest: string, impact: RestrictResult, removing: number): RestrictionAcceptedEvent {
   const event: RestrictionAcceptedEvent = {
@@ -238,6 +240,11 @@ export function acceptedEvent(now: number, r: NormalizedRestriction, digest: str
     meetingsUndisturbed: impact.meetingsUndisturbed.length,
     removed: removing,
   };
+  // Ids too, within a bound: a report merged from a fleet's logs then counts each meeting once.
+  if (impact.meetingsReached.length <= MAX_MEETING_IDS) {
+    event.reachedMeetings = [...impact.meetingsReached];
+    event.undisturbedMeetings = [...impact.meetingsUndisturbed];
+  }
   if (r.authority) event.authority = { name: r.authority.name, jurisdiction: r.authority.jurisdiction };
   if (r.allowRegions) event.allowRegions = [...r.allowRegions];
   if (r.validFrom !== undefined) event.validFrom = iso(r.validFrom);

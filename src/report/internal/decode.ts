@@ -53,6 +53,8 @@ export type ReportEvent = Timed &
         readonly dryRun: boolean;
         readonly scopedMeetings: readonly string[];
         readonly meetingsUndisturbed: number;
+        /** The node's meetings reached and undisturbed, by id (absent in older logs and beyond the event's bound). */
+        readonly meetings: { readonly reached: readonly string[]; readonly undisturbed: readonly string[] } | undefined;
       }
     | {
         readonly type: 'refused';
@@ -171,6 +173,10 @@ export function decodeEvent(raw: object): ReportEvent {
         dryRun: e.mode === 'dry-run',
         scopedMeetings: strings(record(e.scope).meetings),
         meetingsUndisturbed: num(e.meetingsUndisturbed),
+        meetings:
+          Array.isArray(e.reachedMeetings) && Array.isArray(e.undisturbedMeetings)
+            ? { reached: strings(e.reachedMeetings), undisturbed: strings(e.undisturbedMeetings) }
+            : undefined,
       };
     case 'restriction.refused':
       return { ms, type: 'refused', owner: ownerOf(e), code: str(e.code) ?? 'unknown', reason: str(e.reason), digest: str(e.digest) };

@@ -9,7 +9,7 @@ export const METHOD: string[] = [
   'Participants removed counts each person once per accepted order and meeting, however many records mention the removal; a removal the meeting server could not yet carry out stays counted.',
   'Notices given counts the people told which order kept them out or removed them (and how to appeal, where the order says): each join refused with a notice, under the order the notice named, and each participant removed. Exemptions granted and revoked count each exemption once however many servers\u2019 logs record it; an exemption narrows one order for named participants, host accounts or networks and never widens it.',
   'Meetings affected are the distinct meetings where someone was kept out or removed. They are counted exactly up to a large limit; beyond it the count is estimated (within about 1%) to keep memory bounded, and marked with ~.',
-  'Meetings reached, nobody removed adds up, over accepted orders, the meetings in scope that had participants when the order arrived but where nobody had to leave.',
+  'Meetings reached, nobody removed adds up, over accepted orders, the meetings in scope that had participants when the order arrived but where nobody had to leave. Where several servers\u2019 logs record the same order, each meeting counts once: it counts as undisturbed only if no server removed anyone from it.',
   'Meetings ended, host accounts suspended and user data handed to authorities are counted from the log like every other figure. The service has no way to do any of these, so they are always zero.',
   'Events the log could not record (for example while the disk was full) are not silently missing: the log records how many were lost and when, and the table of logs reports them.',
 ];
