@@ -234,6 +234,26 @@ describe('exemptions', () => {
   });
 });
 
+describe('store changes', () => {
+  it('a lift through another gate sharing the store ends the pending removal here; a restriction added there removes through the guarded call', async () => {
+    const store = new InMemoryRestrictionStore();
+    const s = scripted();
+    const here = setup({ onRemove: s.onRemove, restrictions: store });
+    const there = setup({ restrictions: store });
+    await Promise.all([here.gate.ready(), there.gate.ready()]);
+    await here.gate.admit(join(CN, { participantId: 'a' }));
+    s.plan.push(fail);
+    await there.gate.restrict(takedown());
+    await expect.poll(() => here.gate.pendingRemovals().length).toBe(1);
+    expect(here.removals.map((e) => [e.status, e.restrictionId])).toEqual([['pending', 'req-1']]);
+    await there.gate.lift('req-1');
+    await expect.poll(() => here.gate.restrictions().length).toBe(0);
+    expect(here.gate.pendingRemovals()).toEqual([]);
+    expect(await here.gate.retryRemovals()).toEqual([]);
+    expect(s.calls).toEqual(['a']);
+  });
+});
+
 describe('events', () => {
   it('restriction.accepted comes before the removal events it causes, also with a synchronous onRemove', async () => {
     const { gate } = setup({ onRemove: () => undefined });
