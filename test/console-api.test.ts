@@ -197,6 +197,15 @@ describe('console API: refusals', () => {
     expect(total.restrictionsRefused).toBe(3); // HK twice-submitted once, its second letter, the invalid one
   });
 
+  it('does not record a form filled in wrongly that names no authority: it is not a demand received', async () => {
+    const refused: unknown[] = [];
+    s.gate.on('restriction.refused', (e) => refused.push(e));
+    const typo = await api('POST', 'api/preview', { restriction: { id: 'policy-1', kind: 'host-policy', regions: [], scope: { meetings: ['meeting-A'] } } });
+    expect(typo.status).toBe(422);
+    expect(typo.json).not.toHaveProperty('recorded');
+    expect(refused).toHaveLength(0);
+  });
+
   it('does not record a document refused only because its id is taken (it is not refused on its own)', async () => {
     const preview = await api('POST', 'api/preview', { restriction: CN_DEMAND });
     await api('POST', 'api/restrictions', { restriction: CN_DEMAND, digest: preview.json.digest });

@@ -4,7 +4,7 @@ import { KeyObject } from 'node:crypto';
 import type { JsonlAuditSink } from '../audit/types.js';
 import { ErrorCode, GeoadmitError, isGeoadmitError } from '../errors/index.js';
 import type { Gate, RestrictResult } from '../gate/index.js';
-import { assertKnownKeys } from '../internal/options.js';
+import { assertKnownKeys, guardInput } from '../internal/options.js';
 import { canonicalJson } from '../internal/canonical-json.js';
 import { isPlainObject } from '../internal/objects.js';
 import { buildTransparencyReport, renderReportHtml } from '../report/index.js';
@@ -79,7 +79,8 @@ const REFUSAL_STATUS: Partial<Record<string, number>> = {
  * http.createServer((req, res) => consoleHandler(req, res, () => app(req, res))).listen(8080);
  */
 export function createConsole(gate: Gate, options: ConsoleOptions): ConsoleHandler {
-  const config = checkOptions(gate, options);
+  // The gate and options are read here: a getter or Proxy trap that throws is bad configuration, not a crash.
+  const config = guardInput('createConsole', 'options', () => checkOptions(gate, options));
   const fleet = new FleetView(gate);
   const hub = new EventHub(gate, config.heartbeatMs, config.overviewIntervalMs, () => fleet.overview());
   const exemptions = new Exemptions(gate, config.maxBodyBytes);
@@ -169,7 +170,7 @@ export function createConsole(gate: Gate, options: ConsoleOptions): ConsoleHandl
   }
 
   /**
-   * A submitted document the gate refuses is a demand received and refused:
+   * A submitted demand the gate refuses is a demand received and refused:
    * record it once (`restriction.refused`, through `restrict`, which refuses it
    * the same way). Only a document refused on its own is recorded — one
    * refused merely because its id is taken now could be accepted by `restrict`
@@ -177,6 +178,8 @@ export function createConsole(gate: Gate, options: ConsoleOptions): ConsoleHandl
    */
   async function recordRefusal(document: unknown, error: unknown): Promise<unknown> {
     if (!isGeoadmitError(error) || REFUSAL_STATUS[error.code] !== 422) return error;
+    // A form filled in wrongly is not a demand received: only a document naming an authority is one.
+    if (error.code !== ErrorCode.OutOfJurisdiction && !namesAuthority(document)) return error;
     try {
       validateRestriction(document);
       return error; // valid in itself: refused only for what is registered now
@@ -301,6 +304,12 @@ class RecordedRefusal {
     readonly digest: string,
     readonly recorded: boolean,
   ) {}
+}
+
+/** Whether a document names an issuing authority, as a demand does. */
+function namesAuthority(document: unknown): boolean {
+  const authority = isPlainObject(document) ? document.authority : undefined;
+  return isPlainObject(authority) && typeof authority.name === 'string' && authority.name.trim() !== '';
 }
 
 /** The digest a refused document is known by (as an accepted one's: canonical JSON, SHA-256, 16 hex digits). */
