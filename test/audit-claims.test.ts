@@ -204,6 +204,20 @@ describe('a sink never signs what it did not write', () => {
     expect(await verifyAuditLog(log, { publicKey: keys.publicKey })).toMatchObject({ ok: true, signatures: 'verified' });
   });
 
+  it('without a checkpoint file (checkpoint: false) a signing sink continues its own log, and refuses a forged tail', async () => {
+    const t = dir();
+    const log = t.file('audit.jsonl');
+    const open = () => createJsonlAuditSink(log, { fsync: 'never', signingKey: keys.privateKey, checkpoint: false });
+    const first = open();
+    for (const e of scenario().slice(0, 3)) first.write(e);
+    await first.close();
+    const again = open();
+    again.write(scenario()[3] as AuditEvent);
+    await again.close();
+    appendForgedTail(log, [{ type: 'warning', time: '2024-06-07T00:00:00.000Z', code: 'x', message: 'forged' }]);
+    expect(open).toThrow(expect.objectContaining({ code: 'E_AUDIT_IO', message: expect.stringMatching(/not signed/) }));
+  });
+
   it('a file replaced underneath a running sink is never continued nor signed', async () => {
     const t = dir();
     const log = t.file('audit.jsonl');

@@ -159,6 +159,24 @@ describe('progress on a terminal', () => {
   });
 });
 
+describe('progress on a terminal: replay', () => {
+  it('replay draws a bar on a terminal stderr over a large join log, nothing in a pipe', async () => {
+    const { CLI_RESTRICTIONS } = await import('./helpers/cli.js');
+    const restrictions = join(tmp.dir, 'restrictions.json');
+    writeFileSync(restrictions, JSON.stringify(CLI_RESTRICTIONS));
+    const joins = join(tmp.dir, 'joins.jsonl');
+    const line = (i: number) => `${JSON.stringify({ meetingId: 'm-1001', participantId: `p-${i}`, peerAddress: '1.2.4.8' })}\n`;
+    writeFileSync(joins, Array.from({ length: 3000 }, (_, i) => line(i)).join(''));
+    for (const tty of [true, false]) {
+      const err: string[] = [];
+      const io = { stdout: { write: () => true }, stderr: { write: (s: string) => void err.push(s), isTTY: tty, columns: 80 } };
+      expect(await runCli(['replay', joins, '--restrictions', restrictions], io as never)).toBe(1);
+      if (tty) expect(err.join('')).toMatch(/replay \[[\u2588\u2591 ]*\] \d+%/);
+      else expect(err.join('')).not.toMatch(/\d+%/);
+    }
+  });
+});
+
 describe('geoadmit audit keygen --out DIR never writes through a link', () => {
   it('a link planted at the public key path is replaced, its target untouched', async () => {
     const out = join(tmp.dir, 'linked');

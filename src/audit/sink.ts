@@ -2,7 +2,7 @@ import { basename, dirname } from 'node:path';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import { SafeEmitter } from '../events/emitter.js';
 import type { AuditEvent, AuditEventSource, ErrorEvent, GateEventMap } from '../events/types.js';
-import { assertKnownKeys } from '../internal/options.js';
+import { guardInput, optionValues } from '../internal/options.js';
 import type {
   AuditCheckpointRecord,
   AuditLine,
@@ -178,6 +178,11 @@ function errorMessage(error: unknown): string {
  * await sink.close();
  */
 export function createJsonlAuditSink(path: string, options: JsonlAuditSinkOptions = {}): JsonlAuditSink {
+  // Options are read deep inside: a getter or Proxy trap that throws there is bad configuration, not a crash.
+  return guardInput('createJsonlAuditSink', 'options', () => createUnguarded(path, options));
+}
+
+function createUnguarded(path: string, options: JsonlAuditSinkOptions): JsonlAuditSink {
   if (typeof path !== 'string' || path.length === 0) {
     throw new GeoadmitError(ErrorCode.InvalidConfig, 'path must be a non-empty string', { argument: 'path' });
   }
@@ -191,7 +196,10 @@ export function createJsonlAuditSink(path: string, options: JsonlAuditSinkOption
       { argument: 'onFailure' },
     );
   }
-  assertKnownKeys(options, KNOWN_OPTIONS, 'createJsonlAuditSink');
+  const o = optionValues<JsonlAuditSinkOptions>(options, 'createJsonlAuditSink', KNOWN_OPTIONS as (keyof JsonlAuditSinkOptions & string)[]);
+  o.func('clock', 'a function returning epoch milliseconds');
+  o.boolean('checkpoint', true);
+  o.string('id', { maxLength: 1024 });
   const fsyncMode: FsyncMode = options.fsync ?? 'interval';
   if (fsyncMode !== 'always' && fsyncMode !== 'interval' && fsyncMode !== 'never') {
     throw new GeoadmitError(ErrorCode.InvalidConfig, `fsync must be 'always', 'interval' or 'never'`, { argument: 'fsync' });
@@ -502,10 +510,13 @@ class Sink implements JsonlAuditSink {
       else if (cp.seq > last.seq) refuse(`the checkpoint records seq ${cp.seq} but the file ends at seq ${last.seq}: truncated`);
       else if (cp.seq === last.seq && cp.hash !== last.hash) refuse('the checkpoint hash differs from the last line');
       else this.#checkOwnHead(cp, last, refuse);
-    } else if (this.#c.key !== undefined || this.#c.signer !== undefined) {
+    } else if (this.#c.checkpoint && (this.#c.key !== undefined || this.#c.signer !== undefined)) {
       refuse(
         `there is no checkpoint (${basename(checkpointPath(file))}), so nothing shows this sink wrote the chain it would continue: it may have been rewritten or cut short`,
       );
+    } else if (this.#c.signer !== undefined && !this.#signsLineBefore(last)) {
+      // Without a checkpoint file, a signing sink's log ends with its signed record (written at close).
+      refuse('its last line is not a signature of this sink: the lines at its end are not signed');
     }
     this.#lastSeq = last.seq;
     this.#lastHash = last.hash;
@@ -535,17 +546,24 @@ class Sink implements JsonlAuditSink {
     }
     if (cp.seq === last.seq) return;
     // After a signed head, the last line may be a signed checkpoint record over the line before it.
-    const record = last.event as unknown as Record<string, unknown>;
-    const signsLine =
-      last.event.type === 'audit.checkpoint' &&
-      record.seq === last.seq - 1 &&
-      record.hash === last.prev &&
-      verifyCheckpointSignature(signer.publicKey, last.seq - 1, last.prev, record.signature);
-    if (!signsLine) {
+    if (!this.#signsLineBefore(last)) {
       refuse(
         `${last.seq - cp.seq} line(s) after the last signature (seq ${cp.seq}) are not signed: written by a process that stopped before signing them, or by someone else; check the log with its public key and move it aside`,
       );
     }
+  }
+
+  /** Whether `last` is a checkpoint record this sink's key signed over the line before it. */
+  #signsLineBefore(last: AuditLine): boolean {
+    const signer = this.#c.signer;
+    const record = last.event as unknown as Record<string, unknown>;
+    return (
+      signer !== undefined &&
+      last.event.type === 'audit.checkpoint' &&
+      record.seq === last.seq - 1 &&
+      record.hash === last.prev &&
+      verifyCheckpointSignature(signer.publicKey, last.seq - 1, last.prev, record.signature)
+    );
   }
 
   #highestRotation(): number {
