@@ -1,7 +1,19 @@
 import { defineConfig, type Options } from 'tsup';
 
+/** The library's entries, each a subpath of the package. */
+const library = {
+  index: 'src/index.ts',
+  testing: 'src/testing/index.ts',
+  redis: 'src/redis/index.ts',
+  http: 'src/http/index.ts',
+  console: 'src/console/index.ts',
+  janus: 'src/janus/index.ts',
+  livekit: 'src/livekit/index.ts',
+  ws: 'src/ws/index.ts',
+  vitest: 'src/vitest/index.ts',
+};
+
 const shared: Options = {
-  dts: true,
   sourcemap: true,
   target: 'node20',
   // `import.meta.url` in the CommonJS build is a syntax error at require time; the shim maps it to
@@ -9,34 +21,28 @@ const shared: Options = {
   shims: true,
   // iso-3166 ships ESM only; bundling its code tables keeps the CommonJS build loadable everywhere.
   noExternal: ['iso-3166'],
+  // Shared chunks: without them `geoadmit/testing` and `geoadmit/redis` would carry their own copies of
+  // the core classes, and `instanceof GeoadmitError` would fail across entries.
+  splitting: true,
 };
 
 export default defineConfig([
   {
     ...shared,
-    entry: {
-      index: 'src/index.ts',
-      testing: 'src/testing/index.ts',
-      redis: 'src/redis/index.ts',
-      http: 'src/http/index.ts',
-      console: 'src/console/index.ts',
-      janus: 'src/janus/index.ts',
-      livekit: 'src/livekit/index.ts',
-      ws: 'src/ws/index.ts',
-      vitest: 'src/vitest/index.ts',
-    },
-    format: ['esm', 'cjs'],
-    // Shared chunks for CommonJS too: without them `geoadmit/testing` and `geoadmit/redis` would carry
-    // their own copies of the core classes, and `instanceof GeoadmitError` would fail across entries.
-    splitting: true,
+    // The command line is an ESM entry of the same build, so it shares the library's chunks instead of
+    // shipping its own copy of them; its commands are separate chunks, loaded when the command runs
+    // (`geoadmit --help` loads neither the geo database reader nor the validation library).
+    // The shebang of src/cli/main.ts is kept on dist/cli.js.
+    entry: { ...library, cli: 'src/cli/main.ts' },
+    format: ['esm'],
+    dts: { entry: library },
     clean: true,
   },
   {
     ...shared,
-    // The command line: ESM only, one file with its shebang (kept from src/cli/main.ts).
-    entry: { cli: 'src/cli/main.ts' },
-    format: ['esm'],
-    dts: false,
+    entry: library,
+    format: ['cjs'],
+    dts: { entry: library },
     clean: false,
   },
 ]);

@@ -8,7 +8,6 @@ import { CliContext, CliExitCode, type CliIo, CliUsageError, describeError } fro
 import { buildProgram, commanderExit } from './internal/program.js';
 
 export { CliExitCode, type CliIo, type CliOutput } from './internal/context.js';
-export { GEOLITE2_ATTRIBUTION, DEFAULT_DB_PACKAGE, findDefaultDatabase } from './internal/db.js';
 
 /**
  * Run the `geoadmit` command line with `argv` (the arguments after the

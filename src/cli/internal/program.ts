@@ -183,9 +183,7 @@ export function buildProgram(ctx: CliContext, setCode: (code: number) => void): 
     ),
     '  $ geoadmit audit verify audit.jsonl\n  $ AUDIT_KEY=... geoadmit audit verify --key-env AUDIT_KEY audit.jsonl\n' +
       '  $ geoadmit audit verify audit.jsonl --public-key audit-signing.pub --expect-head 1042:9f86d0…',
-  ).action(
-    run(async (files: string[], options: Parameters<typeof runAuditVerify>[2]) => (await import('./audit.js')).runAuditVerify(ctx, files, options)),
-  );
+  ).action(run(async (files: string[], options: Parameters<typeof runAuditVerify>[2]) => (await import('./audit.js')).runAuditVerify(ctx, files, options)));
   example(
     withUnusedDb(
       common(audit.command('keygen').description('make an Ed25519 key pair for signed audit logs')).requiredOption(

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import { createRequire } from 'node:module';
+import type { z as Zod } from 'zod';
 import { INSTANT_RULE, parseInstant } from '../../internal/time.js';
 import { canonicalRegion, regionSuggestion, subdivisionsWithSuffix } from '../../regions/index.js';
 
@@ -42,35 +43,6 @@ export function regionCodeProblem(code: string): string | undefined {
   return `unknown region code ${show(code)} (expected an ISO 3166-1 alpha-2 or ISO 3166-2 code such as "CN" or "US-CA")`;
 }
 
-const text = (max: number) =>
-  z
-    .string()
-    .min(1, { error: 'must not be empty' })
-    .max(max, { error: `is too long (at most ${max} characters)` });
-
-const regionCode = z.string().superRefine((value, ctx) => {
-  const problem = regionCodeProblem(value);
-  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
-});
-
-const regionList = z
-  .array(regionCode)
-  .min(1, { error: 'must list at least one region' })
-  .max(LIMITS.regions, { error: `has too many regions (at most ${LIMITS.regions})` });
-
-const idList = z
-  .array(text(LIMITS.string))
-  .min(1, { error: 'must not be empty (omit it instead)' })
-  .max(LIMITS.scopeIds, { error: `has too many entries (at most ${LIMITS.scopeIds})` });
-
-// One date rule for documents, --at and report periods (src/internal/time.ts).
-const instant = z.string({ error: `must be ${INSTANT_RULE}` }).refine((value) => parseInstant(value) !== undefined, {
-  error: `must be ${INSTANT_RULE}`,
-});
-
-const choice = <const T extends readonly [string, ...string[]]>(values: T) =>
-  z.enum(values, { error: `must be one of ${values.map((v) => `"${v}"`).join(', ')}` });
-
 /**
  * Why `value` is not an acceptable public URL, or `undefined` when it is one:
  * `https:` only, with a host, no user name or password, and nothing but
@@ -96,57 +68,107 @@ export function publicUrlProblem(value: string): string | undefined {
 /** Printable text: line breaks and tabs are fine, other control characters are not. */
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
-const publicText = z.strictObject({
-  text: text(LIMITS.noticeText)
-    .refine((value) => !CONTROL.test(value), {
-      error: 'must not contain control or text-direction characters',
-    })
-    .optional(),
-  url: z
-    .string()
-    .max(LIMITS.url, { error: `is too long (at most ${LIMITS.url} characters)` })
-    .superRefine((value, ctx) => {
-      const problem = publicUrlProblem(value);
-      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
-    })
-    .optional(),
-});
+/** The validation library's builder, typed; the library itself is loaded by {@link restrictionSchema}. */
+type ZodApi = typeof Zod;
+
+/** The schemas, built from the validation library once it is loaded. */
+function buildSchemas(z: ZodApi) {
+  const text = (max: number) =>
+    z
+      .string()
+      .min(1, { error: 'must not be empty' })
+      .max(max, { error: `is too long (at most ${max} characters)` });
+
+  const regionCode = z.string().superRefine((value, ctx) => {
+    const problem = regionCodeProblem(value);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+  const regionList = z
+    .array(regionCode)
+    .min(1, { error: 'must list at least one region' })
+    .max(LIMITS.regions, { error: `has too many regions (at most ${LIMITS.regions})` });
+
+  const idList = z
+    .array(text(LIMITS.string))
+    .min(1, { error: 'must not be empty (omit it instead)' })
+    .max(LIMITS.scopeIds, { error: `has too many entries (at most ${LIMITS.scopeIds})` });
+
+  // One date rule for documents, --at and report periods (src/internal/time.ts).
+  const instant = z.string({ error: `must be ${INSTANT_RULE}` }).refine((value) => parseInstant(value) !== undefined, {
+    error: `must be ${INSTANT_RULE}`,
+  });
+
+  const choice = <const T extends readonly [string, ...string[]]>(values: T) =>
+    z.enum(values, { error: `must be one of ${values.map((v) => `"${v}"`).join(', ')}` });
+
+  const publicText = z.strictObject({
+    text: text(LIMITS.noticeText)
+      .refine((value) => !CONTROL.test(value), {
+        error: 'must not contain control or text-direction characters',
+      })
+      .optional(),
+    url: z
+      .string()
+      .max(LIMITS.url, { error: `is too long (at most ${LIMITS.url} characters)` })
+      .superRefine((value, ctx) => {
+        const problem = publicUrlProblem(value);
+        if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
+  });
+
+  // The document shape, field by field. Strict objects: any other key (including an own `__proto__`
+  // key from `JSON.parse`) is an error. Rules that relate fields (kind vs authority, regions vs
+  // allowRegions, scope, window) are checked separately so that every problem is reported, not just
+  // the first layer's.
+  const restriction = z.strictObject({
+    id: text(LIMITS.string),
+    kind: choice(['takedown', 'sanctions', 'host-policy'] as const).optional(),
+    authority: z
+      .strictObject({
+        name: text(LIMITS.string),
+        jurisdiction: regionCode,
+      })
+      .optional(),
+    regions: regionList.optional(),
+    allowRegions: regionList.optional(),
+    scope: z.strictObject({
+      meetings: idList.optional(),
+      hostAccounts: idList.optional(),
+      all: z.literal(true, { error: 'must be true (omit it otherwise)' }).optional(),
+    }),
+    mode: choice(['enforce', 'dry-run'] as const).optional(),
+    validFrom: instant.optional(),
+    validUntil: instant.optional(),
+    unknownLocation: choice(['admit', 'deny'] as const).optional(),
+    anonymizers: choice(['admit', 'deny'] as const).optional(),
+    reference: z
+      .string()
+      .max(LIMITS.reference, { error: `is too long (at most ${LIMITS.reference} characters)` })
+      .optional(),
+    notice: publicText.optional(),
+    appeal: publicText.optional(),
+  });
+  return { restriction };
+}
+
+let schemas: ReturnType<typeof buildSchemas> | undefined;
 
 /**
- * The document shape of SPEC section 4, field by field. Strict objects:
- * any other key (including an own `__proto__` key from `JSON.parse`) is an
- * error. Rules that relate fields (kind vs authority, regions vs
- * allowRegions, scope, window) are checked separately so that every problem
- * is reported, not just the first layer's.
+ * The restriction document schema: strict objects, every field's type and
+ * bounds, region codes and dates. The validation library is loaded and the
+ * schema built the first time a document is validated, not when geoadmit is
+ * imported (loading it costs more than the rest of the package). Loaded with
+ * `require`, which both builds support, so that validation stays synchronous.
  */
-export const restrictionSchema = z.strictObject({
-  id: text(LIMITS.string),
-  kind: choice(['takedown', 'sanctions', 'host-policy'] as const).optional(),
-  authority: z
-    .strictObject({
-      name: text(LIMITS.string),
-      jurisdiction: regionCode,
-    })
-    .optional(),
-  regions: regionList.optional(),
-  allowRegions: regionList.optional(),
-  scope: z.strictObject({
-    meetings: idList.optional(),
-    hostAccounts: idList.optional(),
-    all: z.literal(true, { error: 'must be true (omit it otherwise)' }).optional(),
-  }),
-  mode: choice(['enforce', 'dry-run'] as const).optional(),
-  validFrom: instant.optional(),
-  validUntil: instant.optional(),
-  unknownLocation: choice(['admit', 'deny'] as const).optional(),
-  anonymizers: choice(['admit', 'deny'] as const).optional(),
-  reference: z
-    .string()
-    .max(LIMITS.reference, { error: `is too long (at most ${LIMITS.reference} characters)` })
-    .optional(),
-  notice: publicText.optional(),
-  appeal: publicText.optional(),
-});
+export function restrictionSchema(): ReturnType<typeof buildSchemas>['restriction'] {
+  if (schemas === undefined) {
+    const { z } = createRequire(import.meta.url)('zod') as { z: ZodApi };
+    schemas = buildSchemas(z);
+  }
+  return schemas.restriction;
+}
 
 /** A document that passed {@link restrictionSchema}. */
-export type ParsedRestriction = z.output<typeof restrictionSchema>;
+export type ParsedRestriction = Zod.output<ReturnType<typeof restrictionSchema>>;

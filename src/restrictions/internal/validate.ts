@@ -252,7 +252,7 @@ export function checkDocument(raw: unknown, options: ValidateRestrictionOptions 
 function checkObject(raw: Record<string, unknown>, options: ValidateRestrictionOptions): DocResult {
   const rawId = own(raw, 'id');
   const id = typeof rawId === 'string' && rawId.length > 0 && rawId.length <= LIMITS.string ? rawId : undefined;
-  const parsed = restrictionSchema.safeParse(raw, { reportInput: true });
+  const parsed = restrictionSchema().safeParse(raw, { reportInput: true });
   const issues: DocIssue[] = parsed.success ? [] : parsed.error.issues.flatMap(fromZod);
   issues.push(...crossFieldIssues(raw, options));
   const result: DocResult = { issues };
