@@ -273,7 +273,10 @@ export function createConsole(gate: Gate, options: ConsoleOptions): ConsoleHandl
 
   return Object.assign(handler, {
     basePath: config.basePath,
-    close: () => hub.close(),
+    close: () => {
+      hub.close();
+      exemptions.close();
+    },
   });
 }
 

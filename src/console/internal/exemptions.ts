@@ -41,6 +41,7 @@ export class Exemptions {
   readonly #affected: Affected[] = [];
   // Present participants admitted only because of an exemption, by exemption id.
   readonly #spared = new Map<string, Map<string, ParticipantRef>>();
+  readonly #unsubscribe: () => void;
 
   constructor(gate: Gate, limit: number) {
     this.#gate = gate;
@@ -48,7 +49,7 @@ export class Exemptions {
     const g = gate as unknown as Partial<ExemptionMethods>;
     this.#methods =
       typeof g.exempt === 'function' && typeof g.revokeExemption === 'function' && typeof g.exemptions === 'function' ? (g as ExemptionMethods) : undefined;
-    gate.on('decision', (e) => {
+    const offDecision = gate.on('decision', (e) => {
       const exempted = (e as { exempted?: unknown }).exempted;
       if (e.outcome === 'denied') {
         for (const r of e.reasons) if (r.restrictionId !== undefined) this.#remember(r.restrictionId, e, 'denied');
@@ -63,9 +64,20 @@ export class Exemptions {
         }
       }
     });
-    gate.on('removal', (e) => {
+    const offRemoval = gate.on('removal', (e) => {
       if (e.status === 'removed') this.#remember(e.restrictionId, e, 'removed');
     });
+    this.#unsubscribe = () => {
+      offDecision();
+      offRemoval();
+    };
+  }
+
+  /** Stop listening to the gate and forget what was remembered. */
+  close(): void {
+    this.#unsubscribe();
+    this.#affected.length = 0;
+    this.#spared.clear();
   }
 
   /** Whether the gate grants exemptions at all. */

@@ -1,3 +1,4 @@
+import { ErrorCode, isGeoadmitError } from '../../errors/index.js';
 import type { Gate } from '../../gate/index.js';
 
 /** Which nodes a figure counts: as the gate's fleet answers say. */
@@ -53,7 +54,8 @@ export class FleetView {
     try {
       const fleet = await gate.fleetOverview();
       return { meetings: fleet.meetings, participants: fleet.participants, coverage: fleet.coverage };
-    } catch {
+    } catch (error) {
+      if (isGeoadmitError(error, ErrorCode.Closed)) throw error; // a closed gate answers 503, not a partial view
       const meetings = gate.overview();
       return {
         meetings,
