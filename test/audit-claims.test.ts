@@ -148,6 +148,23 @@ describe('verification says "signed" only when it checked the signatures', () =>
   });
 });
 
+describe('counting only what signatures cover, in bounded memory', () => {
+  it('more lines between two signatures than are held: a second pass counts them, the figures match', async () => {
+    const t = dir();
+    const log = t.file('audit.jsonl');
+    const sink = createJsonlAuditSink(log, { fsync: 'never', signingKey: keys.privateKey, checkpointEvery: 50_000 });
+    const events = scenario();
+    sink.write(events[0] as AuditEvent);
+    for (let i = 0; i < 25_000; i++) sink.write({ ...(events[8] as AuditEvent), participantId: `p-${i}`, meetingId: `m-${i % 50}` } as AuditEvent);
+    await sink.close();
+    const signed = await buildTransparencyReport(log, { publicKeys: [keys.publicKey] });
+    const unchecked = await buildTransparencyReport(log);
+    expect(signed.sources[0]).toMatchObject({ verified: true, signatures: 'verified', events: 25_001 });
+    expect(signed.governmentDemands).toEqual(unchecked.governmentDemands);
+    expect(signed.governmentDemands.total.joinsDenied).toBe(25_000);
+  });
+});
+
 describe('a sink never signs what it did not write', () => {
   it('refuses a signed log rewritten with its checkpoint deleted (E_AUDIT_IO naming the problem)', async () => {
     const t = dir();

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
-import { assertKnownKeys } from '../internal/options.js';
+import { assertKnownKeys, guardInput } from '../internal/options.js';
 import type { AuditHead, AuditLine, AuditProblem, AuditSignatures, AuditVerification, VerifyAuditLogOptions } from './types.js';
 import {
   type Checkpoint,
@@ -23,7 +23,7 @@ import { checkpointMac, publicKeyFingerprint, publicVerifyKey, sameText, verifyC
  * signed lines of a signed log); beyond this many the walk stops holding
  * them and a second pass hands on what the signatures turned out to cover.
  */
-const MAX_HELD_LINES = 50_000;
+const MAX_HELD_LINES = 20_000;
 
 /** Every option of {@link verifyAuditLog}. */
 const VERIFY_OPTIONS = Object.keys({
@@ -582,5 +582,5 @@ async function handOn(path: string, maxLineBytes: number, hasher: LineHasher, fr
  * if (!result.ok) console.error(`${result.problem} at line ${result.line}: ${result.message}`);
  */
 export async function verifyAuditLog(path: string, options?: VerifyAuditLogOptions): Promise<AuditVerification> {
-  return scanAuditLog(path, options);
+  return guardInput('verifyAuditLog', 'path', () => scanAuditLog(path, options));
 }
