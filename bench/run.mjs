@@ -27,6 +27,7 @@ const CASES = [
   { id: '6', file: '6-surroundings.mjs' },
   { id: '7', file: '7-audit.mjs' },
   { id: '8', file: '8-hostile.mjs' },
+  { id: '9', file: '9-import-cost.mjs' },
 ];
 
 /** Newest modification time under a directory (for "is dist older than src?"). */
