@@ -199,27 +199,16 @@ export function assess(
   verdict: Verdict = emptyVerdict(),
   ip?: IpValue,
 ): Verdict {
-  const c: Collecting = { verdict, join, location, now, dormant, ip, exemptions: registry.exemptions.size > 0 ? registry.exemptions : undefined };
-  collect(c, registry.forMeeting(join.meetingId), undefined);
+  // Most gates hold no exemptions: then nothing is asked of them (and nothing is allocated per join).
+  const ex = registry.exemptions.size > 0 ? registry.exemptions : undefined;
+  collect(verdict, registry.forMeeting(join.meetingId), location, now, undefined, dormant, join, ip, ex);
   // For host-account lists: a meeting already matched through the meeting index is not counted twice.
-  collect(c, registry.forHost(join.hostAccountId), join.meetingId);
-  collect(c, registry.forAllAlways(), undefined);
+  collect(verdict, registry.forHost(join.hostAccountId), location, now, join.meetingId, dormant, join, ip, ex);
+  collect(verdict, registry.forAllAlways(), location, now, undefined, dormant, join, ip, ex);
   if (location.country !== undefined && registry.hasCountryBound) {
-    collect(c, registry.forAllInCountry(effectiveCountry(location)), undefined);
+    collect(verdict, registry.forAllInCountry(effectiveCountry(location)), location, now, undefined, dormant, join, ip, ex);
   }
   return verdict;
-}
-
-/** One assessment's inputs, passed to each list's walk as one object. */
-interface Collecting {
-  readonly verdict: Verdict;
-  readonly join: Join;
-  readonly location: Location;
-  readonly now: number;
-  readonly dormant: (entry: Registered) => void;
-  readonly ip: IpValue | undefined;
-  /** The gate's exemptions, only when it holds any (most gates hold none: nothing is asked then). */
-  readonly exemptions: ExemptionSet | undefined;
 }
 
 /**
@@ -236,20 +225,29 @@ export function emptyVerdict(): Verdict {
   return { reasons: NONE, dryRun: NONE, matchedIds: NO_IDS, exempted: NO_EXEMPTED };
 }
 
-function collect(c: Collecting, list: readonly Registered[], meetingSeen: string | undefined): void {
-  const into = c.verdict;
+function collect(
+  into: Verdict,
+  list: readonly Registered[],
+  location: Location,
+  now: number,
+  meetingSeen: string | undefined,
+  dormant: (entry: Registered) => void,
+  join: Join,
+  ip: IpValue | undefined,
+  exemptions: ExemptionSet | undefined,
+): void {
   for (let i = 0; i < list.length; i++) {
     const entry = list[i]!;
     const r = entry.restriction;
-    if (!isActive(r, c.now)) {
-      if (r.validFrom !== undefined && c.now < r.validFrom) c.dormant(entry);
+    if (!isActive(r, now)) {
+      if (r.validFrom !== undefined && now < r.validFrom) dormant(entry);
       continue;
     }
     if (meetingSeen !== undefined && r.scope.meetings.includes(meetingSeen)) continue;
-    const reason = reasonFor(r, c.location);
+    const reason = reasonFor(r, location);
     if (reason === undefined) continue;
     // An exemption narrows this one restriction only: the others in scope are still applied.
-    const exemption = c.exemptions?.covering(r.id, entry.digest, c.join, c.ip, c.now);
+    const exemption = exemptions === undefined ? undefined : exemptions.covering(r.id, entry.digest, join, ip, now);
     if (exemption !== undefined) {
       if (into.exempted === NO_EXEMPTED) into.exempted = [];
       into.exempted.push({ code: 'exempted', restrictionId: r.id, exemptionId: exemption.exemption.id });
