@@ -64,7 +64,8 @@ export class FleetMembership {
   readonly #channel: FleetChannel | undefined;
   readonly #host: FleetHost;
   readonly #timeoutMs: number;
-  readonly #asks = new Map<string, { answers: Map<string, unknown>; waitingFor: Set<string>; settle: () => void }>();
+  // waitingFor is known only once the live members were read: until then (`known` false) no answer settles the ask.
+  readonly #asks = new Map<string, { answers: Map<string, unknown>; waitingFor: Set<string>; known: boolean; settle: () => void }>();
   readonly #enforced = new Map<string, { result: Promise<RestrictResult>; at: number }>();
   readonly #waiters = new Map<string, ((result: Promise<RestrictResult>) => void)[]>();
   #listening: { ready: Promise<void>; stop: () => void } | undefined;
@@ -183,7 +184,7 @@ export class FleetMembership {
     const id = randomUUID();
     let settle: () => void = () => undefined;
     const settled = new Promise<void>((resolve) => (settle = resolve));
-    const ask = { answers: new Map<string, unknown>(), waitingFor: new Set<string>(), settle };
+    const ask = { answers: new Map<string, unknown>(), waitingFor: new Set<string>(), known: false, settle };
     let liveKnown = false;
     let live = new Set<string>();
     this.#asks.set(id, ask);
@@ -205,6 +206,7 @@ export class FleetMembership {
         live = new Set();
       } else {
         for (const n of live) if (!ask.answers.has(n)) ask.waitingFor.add(n);
+        ask.known = true;
         if (ask.waitingFor.size === 0) settle();
       }
       const [mine] = await Promise.all([local, liveKnown ? settled : Promise.resolve()]);
@@ -230,7 +232,7 @@ export class FleetMembership {
       if (body === null || typeof body !== 'object' || body.ok !== true) return; // it could not answer: missing
       ask.answers.set(m.from, body.part);
       ask.waitingFor.delete(m.from);
-      if (ask.waitingFor.size === 0) ask.settle();
+      if (ask.known && ask.waitingFor.size === 0) ask.settle();
       return;
     }
     const question = readQuestion(m.body);
