@@ -28,6 +28,7 @@ const CASES = [
   { id: '7', file: '7-audit.mjs' },
   { id: '8', file: '8-hostile.mjs' },
   { id: '9', file: '9-import-cost.mjs' },
+  { id: '10', file: '10-fleet.mjs' },
 ];
 
 /** Newest modification time under a directory (for "is dist older than src?"). */

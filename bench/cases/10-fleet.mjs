@@ -1,4 +1,4 @@
-// 9. Fleet: 20 gates (each with its own Redis store and connections, as 20
+// 10. Fleet: 20 gates (each with its own Redis store and connections, as 20
 // nodes would have) in one process on one local redis-server. Times the
 // fleet-wide `preview` and `restrict` (every node answers; full coverage
 // required) at p50 / p99, and a node starting on a store of 10,000
@@ -23,8 +23,8 @@ const STARTUP_REPS = quick ? 2 : 7;
 
 const redisServer = spawnSync('/bin/sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();
 if (redisServer === '') {
-  console.log('\n9. Fleet: skipped (redis-server not found; install it: apt-get install redis-server)');
-  save(out, '9-fleet', { skipped: 'redis-server not found' });
+  console.log('\n10. Fleet: skipped (redis-server not found; install it: apt-get install redis-server)');
+  save(out, '10-fleet', { skipped: 'redis-server not found' });
   process.exit(0);
 }
 
@@ -84,7 +84,7 @@ try {
   }
 
   console.log(
-    `\n9. Fleet: ${NODES} gates on one Redis in one process, ${PER_NODE} participants each (p50 / p99 of ${REPS}; every answer must cover all nodes)`,
+    `\n10. Fleet: ${NODES} gates on one Redis in one process, ${PER_NODE} participants each (p50 / p99 of ${REPS}; every answer must cover all nodes)`,
   );
   let incomplete = 0;
   const previewMs = [];
@@ -94,7 +94,6 @@ try {
     const r = await asker.preview(doc(`preview-${k}`, [`m-${k % MEETINGS}`, `m-${(k + 37) % MEETINGS}`]));
     previewMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
     if (!r.coverage.complete || r.coverage.nodes.length !== NODES) incomplete++;
-    if (process.env.DEBUG_FLEET && !r.coverage.complete) console.log(JSON.stringify(r.coverage), previewMs.at(-1));
   }
   const restrictMs = [];
   let removed = 0;
@@ -163,7 +162,7 @@ try {
     target(`restrict across ${NODES} nodes, full coverage, p99 < 50 ms`, rows.restrict.p99 < 50 && incomplete === 0, `${rows.restrict.p99} ms`),
     target('startup with the restrictions < 4x the bare snapshot', startup.ratio < 4, `${startup.ratio}x`),
   ];
-  save(out, '9-fleet', { nodes: NODES, participantsPerNode: PER_NODE, reps: REPS, timings: rows, incomplete, startup, targets });
+  save(out, '10-fleet', { nodes: NODES, participantsPerNode: PER_NODE, reps: REPS, timings: rows, incomplete, startup, targets });
 } finally {
   for (const g of gates) await g.close();
   for (const s of stores) await s.close();
