@@ -26,6 +26,8 @@ describe('forwarded-header-untrusted', () => {
         code: 'forwarded-header-untrusted',
         message: expect.stringContaining('x-forwarded-for'),
         peer: '10.1.2.0/24',
+        // Every event names the gate (node) that raised it.
+        node: gate.nodeId,
       },
     ]);
   });
@@ -70,11 +72,17 @@ describe('forwarded-header-untrusted', () => {
 
 describe('trust-all-proxies', () => {
   it.each([[['0.0.0.0/0']], [['::/0']], [['10.0.0.0/8', '0.0.0.0/0']]])('warns at creation for %j, after listeners attach', async (trustedProxies) => {
-    const { warnings } = setup({ trustedProxies });
+    const { gate, warnings } = setup({ trustedProxies });
     expect(warnings).toEqual([]);
     await Promise.resolve();
     expect(warnings).toEqual([
-      { type: 'warning', time: '2020-06-04T00:00:00.000Z', code: 'trust-all-proxies', message: expect.stringContaining('every address') },
+      {
+        type: 'warning',
+        time: '2020-06-04T00:00:00.000Z',
+        code: 'trust-all-proxies',
+        message: expect.stringContaining('every address'),
+        node: gate.nodeId,
+      },
     ]);
   });
 
