@@ -220,3 +220,33 @@ describe('revocation: nobody the restriction covers stays', () => {
     expect((await gate.admit(join(CN, { participantId: 'p-1' }))).admitted).toBe(false);
   });
 });
+
+describe('hostile exemption input', () => {
+  it('refuses a Proxy, a throwing getter and a cycle with E_INVALID_RESTRICTION, and treats __proto__ as an ordinary id', async () => {
+    const { gate } = setup({ restrictions: [takedown()] });
+    const base = { id: 'x', restrictionId: 'req-1', participants: ['p-1'], reason: 'appeal' };
+    const cyclic: Record<string, unknown> = { ...base };
+    cyclic.self = cyclic;
+    const hostile = [
+      new Proxy(base, {}),
+      Object.defineProperty({ ...base }, 'reason', {
+        enumerable: true,
+        get() {
+          throw new Error('boom');
+        },
+      }),
+      cyclic,
+      null,
+      'appeal',
+    ];
+    for (const input of hostile) {
+      const error = await refusal(gate.exempt(input as never));
+      expect(error.code).toBe(ErrorCode.InvalidRestriction);
+    }
+    expect(gate.exemptions()).toEqual([]);
+    await gate.exempt({ id: '__proto__', restrictionId: 'req-1', participants: ['__proto__', 'constructor'], reason: 'ordinary ids' });
+    expect((await gate.admit(join(CN, { participantId: '__proto__' }))).admitted).toBe(true);
+    expect((await gate.admit(join(CN, { participantId: 'toString' }))).admitted).toBe(false);
+    expect((await refusal(gate.revokeExemption(42 as never))).code).toBe(ErrorCode.UnknownRestriction);
+  });
+});
