@@ -224,6 +224,41 @@ export function restrictionStoreContract(make: StoreFactory, known: KnownDiffere
     expect(errors.map((e) => e.message).join(' ')).toMatch(/listener failed/);
   });
 
+  test('exemptions: one more kind of change in the same history, their own id namespace, in the snapshot and the feed of every peer', async () => {
+    const { store, peer } = await make();
+    if (typeof store.putExemption !== 'function' || typeof store.deleteExemption !== 'function') throw new Error('this store cannot hold exemptions');
+    const other = peer();
+    const from = (await other.snapshot()).version;
+    const seen = recorder();
+    const off = other.subscribe(from, seen.subscriber);
+    const put = version(await store.put(doc('a')));
+    const exemption = { id: 'a', restrictionId: 'a', participants: ['p-1'], reason: 'appeal', restrictionDigest: '0123456789abcdef' };
+    const granted = version(await store.putExemption(exemption));
+    expect(store.compareVersions(put, granted)).toBeLessThan(0);
+    // The same id as a restriction is no conflict; the same exemption id is, and writes nothing.
+    expect(await store.putExemption({ ...exemption, reason: 'again' })).toEqual({ conflict: true });
+    const snap = await other.snapshot();
+    expect(snap.version).toBe(granted);
+    expect(snap.restrictions.map((r) => r.id)).toEqual(['a']);
+    expect(snap.exemptions).toEqual([exemption]);
+    const revoked = await store.deleteExemption('a');
+    expect(revoked.existed).toBe(true);
+    expect(store.compareVersions(granted, revoked.version)).toBeLessThan(0);
+    const missing = await store.deleteExemption('a');
+    expect(missing).toEqual({ version: revoked.version, existed: false });
+    await until(() => seen.changes.length >= 3, 'the put, the grant and the revocation');
+    await settle();
+    off();
+    expect(seen.changes.map((c) => [c.op, c.id])).toEqual([
+      ['put', 'a'],
+      ['exempt', 'a'],
+      ['revoke', 'a'],
+    ]);
+    expect(seen.changes[1]).toMatchObject({ op: 'exempt', exemption, version: granted });
+    expect((await other.snapshot()).exemptions ?? []).toEqual([]);
+    expect((await other.snapshot()).restrictions.map((r) => r.id)).toEqual(['a']);
+  });
+
   clause('closed', 'after close, reads, writes and subscriptions are refused with E_CLOSED', async () => {
     const { store } = await make();
     await store.close?.();
