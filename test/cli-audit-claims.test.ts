@@ -55,7 +55,7 @@ beforeAll(async () => {
 describe('geoadmit audit verify', () => {
   it('the forgery without --public-key: never a plain ✓, a warning that the signatures were not checked', async () => {
     const run = await runCliProcess(['audit', 'verify', forged]);
-    expect(run.stdout).toMatch(/signatures NOT checked/);
+    expect(run.stdout).toMatch(/^! .*forged\.jsonl: .*signatures NOT checked/);
     expect(run.stdout).not.toMatch(/signed through/);
     expect(run.stderr).toMatch(/warning: .*forged\.jsonl: the log is signed, but its signatures were NOT checked/);
   });
@@ -68,7 +68,8 @@ describe('geoadmit audit verify', () => {
 
   it('a forged tail: verified up to the last signature, the tail said to be NOT signed', async () => {
     const run = await runCliProcess(['audit', 'verify', tailed, '--public-key', pub]);
-    expect(run.stdout).toMatch(/signed through seq \d+ \(1 line\(s\) after it, 1 event\(s\), NOT signed\)/);
+    expect(run.stdout).toMatch(/^! .*tailed\.jsonl: .*signed through seq \d+ \(1 line\(s\) after it, 1 event\(s\), NOT signed\)/);
+    expect(run.stderr).toMatch(/warning: .*tailed\.jsonl: 1 event\(s\) after the last signature \(seq \d+\) are not signed/);
   });
 
   it('LOG=FILE gives one log its key; a rotated set with a file missing fails naming it', async () => {

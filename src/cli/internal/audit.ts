@@ -157,6 +157,12 @@ export async function runAuditVerify(ctx: CliContext, paths: readonly string[], 
       const warnings: string[] = [];
       if (verification.ok && !verification.checkpoint) warnings.push(NO_CHECKPOINT);
       if (verification.signatures === 'unchecked') warnings.push(UNCHECKED);
+      const tail = verification.unsignedTail;
+      if (tail !== undefined && tail.events > 0) {
+        warnings.push(
+          `${tail.events} event(s) after the last signature (seq ${verification.signedThrough}) are not signed: written just before the service stopped, or added by someone without the key`,
+        );
+      }
       if (warnings.length > 0) {
         result.warning = warnings.join('; ');
         result.warnings = warnings;
@@ -205,7 +211,9 @@ function printResult(ctx: CliContext, r: FileResult): void {
     parts.push(`key ${r.publicKeyFingerprint}`);
   } else if (r.signatures === 'unchecked') parts.push('signatures NOT checked');
   parts.push(`head ${r.head.seq}:${r.head.hash}`);
-  ctx.print(`${c.green('✓')} ${r.file}: ${parts.join(', ')}`);
+  // A chain that holds but whose signatures were not checked, or end before the log does, is no plain success.
+  const doubt = r.signatures === 'unchecked' || (r.unsignedTail?.events ?? 0) > 0;
+  ctx.print(`${doubt ? c.yellow('!') : c.green('✓')} ${r.file}: ${parts.join(', ')}`);
 }
 
 /**
