@@ -235,6 +235,23 @@ describe('a sink never signs what it did not write', () => {
     expect(open).toThrow(expect.objectContaining({ code: 'E_AUDIT_IO', message: expect.stringMatching(/not signed/) }));
   });
 
+  it('a file moved away from a running sink: the new file continues the sink\u2019s own chain and verifies, saying what it continues', async () => {
+    const t = dir();
+    const log = t.file('audit.jsonl');
+    const sink = createJsonlAuditSink(log, { fsync: 'never', signingKey: keys.privateKey, fsyncIntervalMs: 20, retryIntervalMs: 20 });
+    sink.on('error', () => undefined);
+    const events = scenario();
+    for (const e of events.slice(0, 5)) sink.write(e);
+    await sink.flush();
+    renameSync(log, t.file('moved.jsonl'));
+    await new Promise((r) => setTimeout(r, 80));
+    for (const e of events.slice(5)) sink.write(e);
+    await sink.close();
+    const report = await buildTransparencyReport(log, { publicKeys: [keys.publicKey] });
+    expect(report.sources[0]).toMatchObject({ verified: true, signatures: 'verified', continues: 'audit.jsonl' });
+    expect(renderReportMarkdown(report)).toMatch(/continues an earlier file, audit\.jsonl, which is not part of this report/);
+  });
+
   it('a file replaced underneath a running sink is never continued nor signed', async () => {
     const t = dir();
     const log = t.file('audit.jsonl');

@@ -156,7 +156,13 @@ function errorMessage(error: unknown): string {
  * fsync mode. An existing file is continued: its last line must verify (and
  * agree with its checkpoint), otherwise the sink refuses to open with
  * `E_AUDIT_IO` instead of extending a broken chain — move the file aside
- * after checking it with `verifyAuditLog`.
+ * after checking it with `verifyAuditLog`. A sink never signs what it did
+ * not write: with `key` or `signingKey` the checkpoint must be there with a
+ * valid HMAC / signature under this sink's key, and with `signingKey` no
+ * unsigned line may follow the last signature (a crash before signing, or
+ * lines someone appended). A file replaced underneath a running sink is
+ * never continued: the sink reports an error and, once the path is free,
+ * starts a new file linked to its own chain.
  *
  * A failing write is an `error` event on the sink, and attached sources are
  * told through `setAuditHealth` (with `whenUnwritable: 'deny'` the gate then

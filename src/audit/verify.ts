@@ -570,8 +570,18 @@ async function handOn(path: string, maxLineBytes: number, hasher: LineHasher, fr
  * (a head published earlier, e.g. in a transparency report) must be in the
  * log (`head`): a log cut short or rewritten since contradicts it.
  *
+ * `signatures` says what is known of the log's signatures: `verified` only
+ * when `publicKey` was given and they checked (`signedThrough` says how far
+ * they reach; lines after it are the `unsignedTail`), `unchecked` when the
+ * log carries signatures but no key was given (nothing about them is known:
+ * a forger can leave old signatures in place), `none` otherwise. The
+ * `publicKeyFingerprint` is computed from the key that verified, never read
+ * from the log or its checkpoint file.
+ *
  * A rotated file (`<path>.<n>`) verifies on its own; its first record names
- * the file it continues.
+ * the file it continues (`previous`), and its checkpoint counts only for a
+ * line in that very file. `geoadmit audit verify` and the transparency
+ * report link a set of rotated files and name a missing one.
  *
  * @throws GeoadmitError `E_AUDIT_IO` when the file cannot be read, `E_INVALID_CONFIG` for bad options.
  * @example

@@ -49,11 +49,8 @@ export function linkChain(files: readonly ChainFile[]): ChainLinks {
     const dir = dirname(f.path);
     const j = byPath.get(`${dir}\u0000${p.file}`);
     const name = basename(f.path);
-    if (j === i) {
-      gaps.set(i, `${name} says it continues ${p.file}, that is itself: it was renamed, or the files are out of order`);
-      return;
-    }
-    if (j !== undefined) {
+    // A file naming itself continues an earlier file of that name, removed or replaced while the log was written.
+    if (j !== undefined && j !== i) {
       const before = files[j] as ChainFile;
       if (before.head.seq !== p.seq || before.head.hash !== p.hash) {
         gaps.set(
@@ -71,8 +68,13 @@ export function linkChain(files: readonly ChainFile[]): ChainLinks {
     }
     // Not given: a gap when an earlier part of the same log is in the set, else the set starts here.
     const earlier = files.some((g, k) => k !== i && dirname(g.path) === dir && family(basename(g.path)) === family(p.file) && g.head.seq < p.seq);
-    if (earlier) gaps.set(i, `${p.file} is missing: ${name} continues it (from seq ${p.seq}), but it is not among the logs given`);
-    else continues.set(i, p.file);
+    if (earlier) {
+      const what =
+        j === i
+          ? `the earlier ${p.file} it continues (up to seq ${p.seq}) is gone, or the files were renamed out of order`
+          : `${p.file} is missing: ${name} continues it (from seq ${p.seq}), but it is not among the logs given`;
+      gaps.set(i, what);
+    } else continues.set(i, p.file);
   });
   const hasPrevious = new Set(next.values());
   const order: number[] = [];
