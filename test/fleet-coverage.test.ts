@@ -12,7 +12,7 @@ import { STATIC_TABLE } from './helpers/fixtures.js';
 import { eventually, join, useFleet } from './helpers/fleet/cluster.js';
 import { describeWithRedis } from './helpers/redis-server.js';
 
-const FLEET_TIMEOUT = 1000;
+const FLEET_TIMEOUT = 2000;
 // The answer is due at FLEET_TIMEOUT after the question; this is slack for two busy cores, not a performance bound.
 const SLACK = 750;
 
@@ -62,9 +62,17 @@ describeWithRedis('fleet coverage with a stopped node', () => {
     expect(full.coverage).toEqual({ nodes: ['node-a', 'node-b', 'node-c'], missing: [], complete: true });
     expect(full.matched.map((p) => p.participantId).sort()).toEqual(['a-cn', 'b-cn', 'c-cn']);
 
+    /** Stops node-c right after a heartbeat of its landed, so it still counts as live for nearly fleetTimeoutMs. */
+    const stopAfterHeartbeat = async () => {
+      const seen = async () => (await gate.nodes()).find((n) => n.nodeId === 'node-c')?.lastSeen ?? 0;
+      const before = await seen();
+      await eventually(async () => (await seen()) > before, 'a fresh heartbeat from node-c');
+      process.kill(c.pid, 'SIGSTOP');
+      stopped.add(c.pid);
+    };
+
     // Stopped: asked at once, while it still counts as live (heard from within fleetTimeoutMs).
-    process.kill(c.pid, 'SIGSTOP');
-    stopped.add(c.pid);
+    await stopAfterHeartbeat();
     const timed = async <T>(run: () => Promise<T>): Promise<[T, number]> => {
       const started = performance.now();
       const value = await run();
@@ -89,8 +97,7 @@ describeWithRedis('fleet coverage with a stopped node', () => {
     await eventually(async () => (await gate.fleetOverview()).coverage.complete, 'node-c to answer again');
 
     // Stopped again while a restriction is made: the result says node-c was not counted.
-    process.kill(c.pid, 'SIGSTOP');
-    stopped.add(c.pid);
+    await stopAfterHeartbeat();
     const [result, restrictMs] = await timed(() => gate.restrict(cnTakedown('req-1', ['m-1', 'm-2'])));
     expect(restrictMs).toBeLessThan(FLEET_TIMEOUT + SLACK);
     expect(result.coverage).toEqual({ nodes: ['node-a', 'node-b'], missing: ['node-c'], complete: false });
@@ -99,7 +106,7 @@ describeWithRedis('fleet coverage with a stopped node', () => {
     await eventually(() => b.removed().length === 1, 'node-b to remove its participant');
 
     // A silent node is not live for long: the next question does not wait for it.
-    await eventually(async () => !(await gate.nodes()).some((n) => n.nodeId === 'node-c'), 'node-c to stop counting as live', 5000);
+    await eventually(async () => !(await gate.nodes()).some((n) => n.nodeId === 'node-c'), 'node-c to stop counting as live', 3 * FLEET_TIMEOUT);
     const [later, laterMs] = await timed(() => gate.fleetOverview());
     expect(later.coverage).toEqual({ nodes: ['node-a', 'node-b'], missing: [], complete: true });
     expect(laterMs).toBeLessThan(FLEET_TIMEOUT);

@@ -737,7 +737,12 @@ class GateImpl implements Gate {
       has: (id) => this.#registry.has(id),
       ids: () => [...this.#registry.values()].map((e) => e.restriction.id),
       source: (id) => this.#registry.get(id)?.restriction.source,
-      register: (r, version) => this.#fleet.enforced(r.id, digestOf(r.source), this.#applyRegister(r, version, true)),
+      register: (r, version) => {
+        const enforcing = this.#applyRegister(r, version, true);
+        // Kept for the node that made it, which asks for this node's part (the digest as registered, not computed
+        // again); not for the snapshot loaded at start, which answers nobody's question.
+        if (this.#isReady) this.#fleet.enforced(r.id, this.#registry.get(r.id)?.digest ?? '', enforcing);
+      },
       unregister: (id) => this.#applyUnregister(id),
       exemptionIds: () => [...this.#registry.exemptions.values()].map((h) => h.exemption.id),
       grant: (doc, version) => this.#grantStored(doc, version),
