@@ -53,7 +53,8 @@ async function setup(options: Partial<HonoAdmissionOptions<Context<Env, '/meetin
     honoAdmission(gate, {
       join: (c) => ({ meetingId: c.req.param('meetingId'), participantId: c.req.header('x-user') ?? '' }),
       onError,
-      ...options,
+      // `gate` is the setup's own option, not honoAdmission's (which refuses keys it does not know).
+      ...Object.fromEntries(Object.entries(options).filter(([key]) => key !== 'gate')),
     }),
     (c) => {
       handled.push(c.req.header('x-user') ?? '');

@@ -1,8 +1,12 @@
 import type { Gate } from '../gate/index.js';
 import type { Decision } from '../gate/types.js';
+import { adapterOptions, keysOf } from '../internal/options.js';
 import { admitRequest, defaultOnError, reportError } from './internal/admit.js';
 import { type NodeResponseLike, sendJson } from './internal/respond.js';
 import { type ApplicationFields, joinFromRequest, type JoinIdsResult, type NodeRequestLike } from './join.js';
+
+/** Every key `admissionMiddleware` accepts. */
+const EXPRESS_OPTION_KEYS = keysOf<AdmissionMiddlewareOptions>({ join: true, onError: true, onDenied: true });
 
 /** Options of {@link admissionMiddleware}. */
 export interface AdmissionMiddlewareOptions<Req extends NodeRequestLike = ExpressLikeRequest> {
@@ -72,6 +76,7 @@ export function admissionMiddleware<Req extends NodeRequestLike = ExpressLikeReq
   gate: Gate,
   options: AdmissionMiddlewareOptions<Req>,
 ): AdmissionMiddleware<Req> {
+  adapterOptions<AdmissionMiddlewareOptions>('admissionMiddleware', gate, options, EXPRESS_OPTION_KEYS);
   const onError = options.onError ?? defaultOnError;
   return (req, res, next) => {
     admitRequest(

@@ -1,9 +1,15 @@
 import type { Gate } from '../gate/index.js';
 import type { Decision } from '../gate/types.js';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
+import { adapterOptions, keysOf } from '../internal/options.js';
 import { admitRequest, reportError } from './internal/admit.js';
 import { ANSWER_HEADERS } from './internal/respond.js';
 import { type ApplicationFields, joinFromRequest, type JoinIdsResult, type NodeRequestLike } from './join.js';
+
+/** Every key `fastifyAdmissionHook` accepts. */
+const HOOK_OPTION_KEYS = keysOf<Pick<FastifyAdmissionOptions, 'join' | 'onError' | 'onDenied'>>({ join: true, onError: true, onDenied: true });
+/** Every key the `fastifyAdmission` plugin accepts. */
+const PLUGIN_OPTION_KEYS = keysOf<FastifyAdmissionOptions>({ gate: true, join: true, hook: true, onError: true, onDenied: true });
 
 /** A Fastify request, structurally: its Node request (`raw`) and whatever your `join` reads (`params`, `body`, `user`, ...). */
 export type FastifyRequestLike = {
@@ -84,6 +90,7 @@ export function fastifyAdmissionHook<Req extends FastifyRequestLike = FastifyReq
   gate: Gate,
   options: Pick<FastifyAdmissionOptions<Req>, 'join' | 'onError' | 'onDenied'>,
 ): FastifyAdmissionHook {
+  adapterOptions<Pick<FastifyAdmissionOptions, 'join' | 'onError' | 'onDenied'>>('fastifyAdmissionHook', gate, options, HOOK_OPTION_KEYS);
   const onError = options.onError ?? logError;
   return async (request, reply) => {
     // Fastify hands every hook its own request type; `Req` is how the application chose to read it.
@@ -114,6 +121,13 @@ export function fastifyAdmissionHook<Req extends FastifyRequestLike = FastifyReq
 }
 
 function plugin(fastify: FastifyInstanceLike, options: FastifyAdmissionOptions, done: (error?: Error) => void): void {
+  try {
+    const o = adapterOptions<FastifyAdmissionOptions>('fastifyAdmission', (options as { gate?: unknown } | null)?.gate, options, PLUGIN_OPTION_KEYS);
+    o.oneOf('hook', ['preHandler', 'onRequest'] as const);
+  } catch (error) {
+    done(error as Error);
+    return;
+  }
   if (options === null || typeof options !== 'object' || typeof options.gate?.admit !== 'function' || typeof options.join !== 'function') {
     done(new GeoadmitError(ErrorCode.InvalidConfig, 'fastifyAdmission: register it with { gate, join } options', { argument: 'options' }));
     return;
@@ -129,7 +143,9 @@ function plugin(fastify: FastifyInstanceLike, options: FastifyAdmissionOptions, 
   }
   // A declared decorator keeps every request object the same shape (Fastify's advice); null until admitted.
   if (!fastify.hasRequestDecorator('geoadmit')) fastify.decorateRequest('geoadmit', null);
-  fastify.addHook(hook, fastifyAdmissionHook(options.gate, options));
+  // The hook takes only its own options (it refuses keys it does not know, such as gate and hook).
+  const { join, onError, onDenied } = options;
+  fastify.addHook(hook, fastifyAdmissionHook(options.gate, { join, ...(onError ? { onError } : {}), ...(onDenied ? { onDenied } : {}) }));
   done();
 }
 

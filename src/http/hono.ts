@@ -1,9 +1,13 @@
 import type { Gate } from '../gate/index.js';
 import type { Decision } from '../gate/types.js';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
+import { adapterOptions, keysOf } from '../internal/options.js';
 import { admitRequest, defaultOnError, reportError } from './internal/admit.js';
 import { ANSWER_HEADERS } from './internal/respond.js';
 import { type ApplicationFields, joinFromRequest, type JoinIdsResult, type FetchRequestLike, type NodeRequestLike } from './join.js';
+
+/** Every key `honoAdmission` accepts. */
+const HONO_OPTION_KEYS = keysOf<HonoAdmissionOptions>({ join: true, peerAddress: true, onError: true, onDenied: true });
 
 /**
  * A Hono `Context`, structurally: the Fetch request (`c.req.raw`), the
@@ -77,6 +81,7 @@ function answer(status: number, body: object, headers: Readonly<Record<string, s
  *   (c) => c.json({ admitted: c.get('geoadmit').admitted }));
  */
 export function honoAdmission<C extends HonoContextLike = HonoContextLike>(gate: Gate, options: HonoAdmissionOptions<C>): HonoAdmissionMiddleware<C> {
+  adapterOptions<HonoAdmissionOptions>('honoAdmission', gate, options, HONO_OPTION_KEYS);
   const onError = options.onError ?? defaultOnError;
   const peerOf = options.peerAddress ?? nodeServerPeer;
   return async (c, next) => {

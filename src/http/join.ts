@@ -1,4 +1,5 @@
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
+import { guardInput } from '../internal/options.js';
 import type { Join } from '../gate/types.js';
 
 /**
@@ -85,6 +86,11 @@ function headersRecord(headers: FetchRequestLike['headers']): Record<string, str
  * const join = joinFromRequest(request, { meetingId, participantId, peerAddress: server.requestIP(request)?.address });
  */
 export function joinFromRequest(req: NodeRequestLike | FetchRequestLike, ids: JoinRequestIds): Join {
+  // The request and ids are read deep inside: a getter or Proxy trap that throws there is a bad join.
+  return guardInput('joinFromRequest', 'req', () => joinUnguarded(req, ids), ErrorCode.InvalidJoin);
+}
+
+function joinUnguarded(req: NodeRequestLike | FetchRequestLike, ids: JoinRequestIds): Join {
   const fetchRequest = isFetchRequest(req);
   const peerAddress = fetchRequest ? ids.peerAddress : (req as NodeRequestLike).socket?.remoteAddress;
   if (typeof peerAddress !== 'string' || peerAddress === '') {

@@ -6,7 +6,12 @@ import { types } from 'node:util';
 
 /** A non-null, non-array object. Says nothing about its prototype or accessors. */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
+  if (value === null || typeof value !== 'object') return false;
+  try {
+    return !Array.isArray(value);
+  } catch {
+    return false; // a revoked Proxy: nothing can be read from it
+  }
 }
 
 /** A `{}` literal or an `Object.create(null)` object: false for class instances, Dates, arrays, Proxies' targets aside. */

@@ -11,7 +11,7 @@
  * one that does not exist, fails to compile.
  */
 import { types } from 'node:util';
-import { ErrorCode, GeoadmitError } from '../errors/index.js';
+import { ErrorCode, GeoadmitError, isGeoadmitError } from '../errors/index.js';
 
 /**
  * The keys of an options type, from a record that must name every one of
@@ -125,6 +125,67 @@ export function assertKnownKeys(options: unknown, known: readonly string[], wher
       { argument: joinName(prefix, key) },
     );
   }
+}
+
+/**
+ * Runs `fn`, the body of a public function whose arguments are read deep
+ * inside it, and turns anything it throws that is not a `GeoadmitError` into
+ * one: a getter or Proxy trap that throws while geoadmit reads an argument is
+ * the caller's bad input (`code`, default `E_INVALID_CONFIG`, naming
+ * `argument`), never a bare error. Promises are followed the same way.
+ */
+export function guardInput<T>(where: string, argument: string, fn: () => T, code: ErrorCode = ErrorCode.InvalidConfig): T {
+  const wrap = (error: unknown): GeoadmitError => {
+    if (isGeoadmitError(error)) return error;
+    return new GeoadmitError(code, `${where}: ${argument} could not be read (${describeThrown(error)})`, { argument, cause: error });
+  };
+  let result: T;
+  try {
+    result = fn();
+  } catch (error) {
+    throw wrap(error);
+  }
+  if (result instanceof Promise) {
+    return result.catch((error: unknown) => {
+      throw wrap(error);
+    }) as T;
+  }
+  return result;
+}
+
+/** An error's message for another message, safely (anything can be thrown). */
+export function describeThrown(error: unknown): string {
+  try {
+    if (error instanceof Error) {
+      const message = Object.getOwnPropertyDescriptor(error, 'message')?.value;
+      if (typeof message === 'string') return message.length > 200 ? `${message.slice(0, 200)}…` : message;
+    }
+  } catch {
+    // a Proxy posing as an error
+  }
+  return describeValue(error);
+}
+
+/**
+ * The arguments of an HTTP admission adapter: `gate` must be a gate, the
+ * options a known-key object whose `join` is a function and whose other
+ * members (`onError`, `onDenied`, `peerAddress`) are functions when given.
+ */
+export function adapterOptions<T extends object>(where: string, gate: unknown, options: unknown, known: readonly (keyof T & string)[]): OptionValues<T> {
+  let admit: unknown;
+  try {
+    admit = gate === null || typeof gate !== 'object' ? undefined : (gate as { admit?: unknown }).admit;
+  } catch {
+    admit = undefined;
+  }
+  if (typeof admit !== 'function') throw wrongValue(where, 'gate', 'a gate (from createGate)', gate);
+  const o = optionValues<T>(options, where, known);
+  for (const key of known) {
+    if (key === 'join') {
+      if (typeof o.raw(key) !== 'function') throw o.wrong(key, 'a function returning { meetingId, participantId }');
+    } else if (key !== 'gate' && key !== 'hook') o.func(key);
+  }
+  return o;
 }
 
 /** Most entries an option list may have (rules, sources, restriction documents at creation). */

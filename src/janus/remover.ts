@@ -1,4 +1,5 @@
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
+import { describeValue, keysOf, optionValues } from '../internal/options.js';
 import type { Decision, ParticipantRef } from '../gate/index.js';
 import { createdId, type JanusId, JanusReply, janusPost, removalError, type JanusConnection } from './internal/api.js';
 
@@ -58,10 +59,25 @@ export function defaultJanusId(id: string): JanusId {
   return big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
 }
 
+/** Every key `janusRemover` accepts. */
+const JANUS_OPTION_KEYS = keysOf<JanusRemoverOptions>({
+  url: true,
+  secret: true,
+  adminKey: true,
+  apiSecret: true,
+  token: true,
+  room: true,
+  participant: true,
+  absent: true,
+  timeoutMs: true,
+});
+
 function checkOptions(options: JanusRemoverOptions): void {
   if (options === null || typeof options !== 'object') {
     throw new GeoadmitError(ErrorCode.InvalidConfig, 'janusRemover: pass options { url, secret?, ... }', { argument: 'options' });
   }
+  // Unknown keys refused (closest known one named), each value read once without a throwing getter escaping.
+  optionValues<JanusRemoverOptions>(options, 'janusRemover', JANUS_OPTION_KEYS);
   let url: URL | undefined;
   try {
     url = new URL(options.url);
@@ -71,7 +87,7 @@ function checkOptions(options: JanusRemoverOptions): void {
   if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     throw new GeoadmitError(
       ErrorCode.InvalidConfig,
-      `janusRemover: url must be the http(s) URL of Janus's HTTP API (e.g. http://127.0.0.1:8088/janus), not ${JSON.stringify(options.url)}`,
+      `janusRemover: url must be the http(s) URL of Janus's HTTP API (e.g. http://127.0.0.1:8088/janus), not ${describeValue(options.url)}`,
       {
         argument: 'url',
       },

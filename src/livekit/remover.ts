@@ -1,4 +1,5 @@
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
+import { keysOf, optionValues } from '../internal/options.js';
 import type { Decision, ParticipantRef } from '../gate/index.js';
 
 /**
@@ -49,6 +50,9 @@ function mapped(call: string, map: () => string): string {
   }
 }
 
+/** Every key `livekitRemover` accepts. */
+const LIVEKIT_OPTION_KEYS = keysOf<LiveKitRemoverOptions>({ room: true, identity: true, absent: true });
+
 /**
  * Live removal from LiveKit: returns an `onRemove` that calls
  * `roomService.removeParticipant(room, identity)` (by default the meeting id
@@ -64,7 +68,13 @@ function mapped(call: string, map: () => string): string {
  * const gate = createGate({ geo: await openDefaultResolver(), onRemove: livekitRemover(rooms) });
  */
 export function livekitRemover(roomService: LiveKitRoomService, options: LiveKitRemoverOptions = {}): LiveKitOnRemove {
-  if (roomService === null || typeof roomService !== 'object' || typeof roomService.removeParticipant !== 'function') {
+  let removeParticipant: unknown;
+  try {
+    removeParticipant = roomService?.removeParticipant;
+  } catch {
+    removeParticipant = undefined; // a Proxy whose trap throws: no room service
+  }
+  if (roomService === null || typeof roomService !== 'object' || typeof removeParticipant !== 'function') {
     throw new GeoadmitError(
       ErrorCode.InvalidConfig,
       "livekitRemover: pass livekit-server-sdk's RoomServiceClient (or an object with removeParticipant(room, identity))",
@@ -73,11 +83,10 @@ export function livekitRemover(roomService: LiveKitRoomService, options: LiveKit
       },
     );
   }
-  if (options.absent !== undefined && options.absent !== 'removed' && options.absent !== 'error') {
-    throw new GeoadmitError(ErrorCode.InvalidConfig, `livekitRemover: absent must be 'removed' or 'error'`, { argument: 'absent' });
-  }
-  const absent = options.absent ?? 'removed';
-  const { room: roomOf, identity: identityOf } = options;
+  const o = optionValues<LiveKitRemoverOptions>(options, 'livekitRemover', LIVEKIT_OPTION_KEYS);
+  const absent = o.oneOf('absent', ['removed', 'error'] as const, 'removed');
+  const roomOf = o.func<NonNullable<LiveKitRemoverOptions['room']>>('room', 'a function mapping a meeting id to a room name');
+  const identityOf = o.func<NonNullable<LiveKitRemoverOptions['identity']>>('identity', 'a function mapping a participant to an identity');
   return async (participant) => {
     const room = roomOf ? mapped(`room(${JSON.stringify(participant.meetingId)})`, () => roomOf(participant.meetingId, participant)) : participant.meetingId;
     const identity = identityOf ? mapped(`identity(${JSON.stringify(participant.participantId)})`, () => identityOf(participant)) : participant.participantId;

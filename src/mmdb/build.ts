@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
+import { guardInput } from '../internal/options.js';
 import { DataSectionWriter } from './internal/data-section.js';
 import { parseNetwork } from './internal/network.js';
 import { SearchTree } from './internal/tree.js';
@@ -126,6 +127,11 @@ function* rawEntries(entries: MmdbEntries): Generator<RawEntry> {
  * new Reader(db).get('1.2.4.8'); // { country: { iso_code: 'CN' } }
  */
 export function buildMmdb(entries: MmdbEntries, options: BuildMmdbOptions): Buffer {
+  // Entries are read deep inside: a getter or Proxy trap that throws there is bad input, not a crash.
+  return guardInput('buildMmdb', 'entries', () => buildUnguarded(entries, options), ErrorCode.InvalidDatabaseInput);
+}
+
+function buildUnguarded(entries: MmdbEntries, options: BuildMmdbOptions): Buffer {
   const opts = resolveOptions(options);
   const labels: string[] = [];
   const networkPaths: string[] = [];

@@ -7,6 +7,7 @@ import { publicKeyFingerprint, publicVerifyKey } from '../audit/internal/signing
 import type { AuditLine, AuditVerification } from '../audit/types.js';
 import { scanAuditLog } from '../audit/verify.js';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
+import { guardInput } from '../internal/options.js';
 import type { AuditEvent } from '../events/types.js';
 import { type Acceptance, Acceptances, type Ref } from './internal/acceptances.js';
 import { type Category, decodeEvent, type Owner, type ReportEvent } from './internal/decode.js';
@@ -604,6 +605,11 @@ async function readLogs(builder: ReportBuilder, logs: LogInput[], options: Trans
  * await writeFile('report.html', renderReportHtml(report));
  */
 export async function buildTransparencyReport(source: ReportInput, options: TransparencyReportOptions = {}): Promise<TransparencyReport> {
+  // The source and options are read deep inside: a getter or Proxy trap that throws there is bad input, not a crash.
+  return guardInput('buildTransparencyReport', 'source', () => buildUnguarded(source, options));
+}
+
+async function buildUnguarded(source: ReportInput, options: TransparencyReportOptions): Promise<TransparencyReport> {
   const from = toInstant(options.from, 'from');
   const to = toInstant(options.to, 'to');
   const generated = toInstant(options.generatedAt, 'generatedAt') ?? Date.now();

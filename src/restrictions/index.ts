@@ -1,5 +1,6 @@
 import { ErrorCode, GeoadmitError, type GeoadmitErrorContext } from '../errors/index.js';
 import { plainListEntries } from '../internal/objects.js';
+import { isArray } from '../internal/options.js';
 import { checkDocument, DOCUMENT_LIMITS, formatPath, type DocIssue } from './internal/validate.js';
 import type { NormalizedRestriction, RestrictionProblem, RestrictionsValidation, ValidateRestrictionOptions } from './types.js';
 
@@ -66,7 +67,7 @@ function toIssue(root: string, issue: DocIssue): { path: string; message: string
  * for (const p of problems) console.error(`${p.path}: ${p.message}`);
  */
 export function validateRestrictions(docs: unknown): RestrictionsValidation {
-  const single = !Array.isArray(docs);
+  const single = !isArray(docs);
   let list: readonly unknown[] = [docs];
   if (!single) {
     const read = plainListEntries(docs, DOCUMENT_LIMITS.maxListLength);

@@ -1,7 +1,7 @@
 import { ErrorCode, GeoadmitError } from '../index.js';
 import { canonicalRegion } from '../regions/index.js';
 import { isPlainObject } from '../internal/objects.js';
-import { assertKnownKeys } from '../internal/options.js';
+import { assertKnownKeys, describeValue } from '../internal/options.js';
 import { MAX_INDEX, regionAddress, syntheticPlan } from './internal/allocation.js';
 
 /** Options of {@link addressIn}. */
@@ -65,7 +65,7 @@ export function addressIn(region: string, indexOrOptions: number | AddressInOpti
     if (typeof ipv6 !== 'boolean') throw new GeoadmitError(ErrorCode.InvalidConfig, 'addressIn: ipv6 must be a boolean', { argument: 'ipv6' });
   }
   if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index > MAX_INDEX) {
-    throw new GeoadmitError(ErrorCode.InvalidConfig, `addressIn: index must be an integer from 0 to ${MAX_INDEX}, got ${String(index)}`, {
+    throw new GeoadmitError(ErrorCode.InvalidConfig, `addressIn: index must be an integer from 0 to ${MAX_INDEX}, got ${describeValue(index)}`, {
       argument: 'index',
     });
   }
