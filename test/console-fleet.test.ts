@@ -29,7 +29,7 @@ if (!hasRedis) console.warn('console-fleet tests skipped: redis-server is not in
 const shots = fileURLToPath(new URL('../test-output/console/', import.meta.url));
 const TOKEN = 'fleet-console-token-0123456789abcdef-012345';
 // Long enough that node B stays live for a preview sent right after it is stopped, short enough for a quick test.
-const FLEET_TIMEOUT = 3_000;
+const FLEET_TIMEOUT = 4_000;
 
 describe.skipIf(!available || !hasRedis)('operator console on a fleet of two nodes', () => {
   let redis: TestRedis;
@@ -100,10 +100,10 @@ describe.skipIf(!available || !hasRedis)('operator console on a fleet of two nod
     await page.getByLabel('Access token').fill(TOKEN);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.locator('#app').waitFor({ state: 'visible' });
-    await expect.poll(() => page.locator('#meetings-h').innerText()).toBe('Live meetings across 2 nodes');
+    await expect.poll(() => page.locator('#meetings-h').innerText(), { timeout: 10_000 }).toBe('Live meetings across 2 nodes');
     expect(await page.locator('#fleet').innerText()).toBe('Across 2 nodes: counted on 2 of 2 (node-a, node-b).');
     const m1 = page.locator('#meetings-body tr[data-meeting="m-1"]');
-    await expect.poll(() => m1.innerText()).toMatch(/m-1\s+2\s+CN 2\s+node-a, node-b/);
+    await expect.poll(() => m1.innerText(), { timeout: 10_000 }).toMatch(/m-1\s+2\s+CN 2\s+node-a, node-b/);
     expect(await page.locator('#meetings-body tr[data-meeting="m-2"]').innerText()).toMatch(/2\s+(CN 1 · HK 1|HK 1 · CN 1)/);
     expect(await page.locator('#meetings thead').innerText()).toMatch(/Nodes/i);
     expect(await page.locator('#fleet-warning').isVisible()).toBe(false);
@@ -118,7 +118,7 @@ describe.skipIf(!available || !hasRedis)('operator console on a fleet of two nod
     await page.getByLabel('Scope: meetings').fill('m-1, m-2, m-3');
     await page.getByRole('button', { name: 'Preview impact' }).click();
     const preview = page.locator('#preview');
-    await expect.poll(() => preview.innerText()).toMatch(/Would remove 3 participants across 2 nodes/);
+    await expect.poll(() => preview.innerText(), { timeout: 10_000 }).toMatch(/Would remove 3 participants across 2 nodes/);
     const text = await preview.innerText();
     expect(text).toContain('a-cn — m-1 (on node node-a)');
     expect(text).toContain('b-cn — m-1 (on node node-b)');

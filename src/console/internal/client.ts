@@ -70,6 +70,12 @@ export function consoleClient(win: ClientWindow): void {
     'not-supported': 'The geoadmit version on this server cannot grant exemptions.',
     unauthorized: 'The token was not accepted.',
   };
+  /** Headlines that read differently for an exemption than for a demand. */
+  const EXEMPTION_HEADLINES: Record<string, string> = {
+    E_INVALID_RESTRICTION: 'Refused: this exemption is not valid. Nothing was changed.',
+    E_UNKNOWN_RESTRICTION: 'There is no such restriction or exemption (it may have been lifted or revoked already).',
+    'digest-mismatch': 'The exemption changed since its preview, so nothing was granted. Preview it again.',
+  };
   const UNKNOWN_WORDS: Record<string, string> = {
     'invalid-address': 'an unreadable address',
     'non-global': 'a private or reserved network',
@@ -101,11 +107,11 @@ export function consoleClient(win: ClientWindow): void {
   }
 
   /** An answer's refusal for people: a plain headline, why (the server's sentence without codes), and a details line with the code and field. */
-  const plain = (answer: Answer): { headline: string; reason: string; details: string } => {
+  const plain = (answer: Answer, exemption = false): { headline: string; reason: string; details: string } => {
     const code = str(answer.json.error);
     const path = str(answer.json.path);
-    const reason = why(str(answer.json.message), path);
-    const headline = HEADLINES[code] ?? `The server could not do this (answer ${answer.status}).`;
+    const reason = why(str(answer.json.message).replace(/ \[(restriction|exemption) "[^"]*"\]$/, ''), path);
+    const headline = (exemption ? EXEMPTION_HEADLINES[code] : undefined) ?? HEADLINES[code] ?? `The server could not do this (answer ${answer.status}).`;
     const details = ['Details:', code || `HTTP ${answer.status}`, path ? `at ${path}` : '', `(HTTP ${answer.status})`].filter(Boolean).join(' ');
     return { headline, reason, details };
   };
@@ -599,7 +605,7 @@ export function consoleClient(win: ClientWindow): void {
 
   /** A refusal: what happened in a plain sentence, why, then the code and field in a details line. */
   function showRefusal(target: ClientElement, answer: Answer, title?: string): void {
-    const p = plain(answer);
+    const p = plain(answer, target.id === 'exempt-preview');
     const box = make('div', undefined, 'refusal');
     box.setAttribute('role', 'alert');
     box.append(make('h3', title ?? p.headline));

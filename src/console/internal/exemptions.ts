@@ -174,6 +174,13 @@ export class Exemptions {
     const participants = strings(exemption.participants);
     const hosts = strings(exemption.hostAccounts);
     const networks = strings(exemption.networks);
+    // The gate checks everything again when it grants; these are the mistakes worth catching before the preview.
+    const refuse = (path: string, message: string) => new HttpProblem(422, { error: ErrorCode.InvalidRestriction, message, path });
+    if ((await this.list()).some((x) => x.id === exemption.id))
+      throw refuse('$.id', `an exemption with id ${JSON.stringify(exemption.id)} already exists (revoke it first)`);
+    if (participants.length + hosts.length + networks.length === 0) throw refuse('$.participants', 'name at least one participant, host account or network');
+    if (typeof exemption.reason !== 'string' || exemption.reason.trim() === '')
+      throw refuse('$.reason', 'give the reason the exemption is granted (it is recorded)');
     const covers = (p: { participantId: string; hostAccountId?: string }): boolean =>
       participants.includes(p.participantId) || (p.hostAccountId !== undefined && hosts.includes(p.hostAccountId));
     const present = (await this.#covered(restriction.source)).filter(covers);
