@@ -6,6 +6,7 @@
  * exception, no unhandled rejection while the properties run).
  */
 import { join } from 'node:path';
+import { types } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
@@ -25,7 +26,8 @@ import {
   verifyAuditLog,
 } from 'geoadmit';
 import { createConsole } from 'geoadmit/console';
-import { admissionMiddleware, fastifyAdmissionHook, honoAdmission, joinFromRequest } from 'geoadmit/http';
+import { admissionMiddleware, fastifyAdmission, fastifyAdmissionHook, honoAdmission, joinFromRequest } from 'geoadmit/http';
+import { createRedisRestrictionStore } from 'geoadmit/redis';
 import { janusRemover } from 'geoadmit/janus';
 import { livekitRemover } from 'geoadmit/livekit';
 import { addressIn, createTestGate, testResolver } from 'geoadmit/testing';
@@ -327,6 +329,21 @@ describe('hostile values never escape as anything but a GeoadmitError', () => {
     );
   });
 
+  test('the Redis restriction store (never contacting anything but a closed loopback port)', async () => {
+    const keys = ['client', 'url', 'prefix', 'connectTimeoutMs', 'blockMs', 'maxStreamLength', 'onError'];
+    await run(
+      fc.asyncProperty(options(keys), async (spec) => {
+        const opts = buildOptions(spec, { url: 'redis://127.0.0.1:1' });
+        // A string url could name a real host: only the closed loopback port is ever dialled.
+        if (opts !== null && typeof opts === 'object' && !types.isProxy(opts) && typeof (opts as { url?: unknown }).url === 'string') {
+          (opts as { url: string }).url = 'redis://127.0.0.1:1';
+        }
+        await attempt('createRedisRestrictionStore', () => createRedisRestrictionStore(opts as never));
+      }) as never,
+      30,
+    );
+  });
+
   test('integrations: console, http adapters, Janus and LiveKit removers', async () => {
     const gate = createGate({ geo });
     const consoleKeys = ['token', 'authorize', 'basePath', 'auditLog', 'cors', 'maxBodyBytes', 'heartbeatMs', 'overviewIntervalMs'];
@@ -361,5 +378,51 @@ describe('hostile values never escape as anything but a GeoadmitError', () => {
         await attempt('createTestGate', () => createTestGate(buildOptions(spec) as never));
       }) as never,
     );
+  });
+});
+
+describe('every public factory refuses option keys it does not know, naming them', () => {
+  const joinIds = () => ({ meetingId: 'm', participantId: 'p' });
+  const extra = { bogusOption: 1 };
+  const cases: [string, () => unknown][] = [
+    ['createGate', () => createGate({ geo, ...extra } as never)],
+    ['StaticResolver', () => new StaticResolver({}, extra as never)],
+    ['MaxMindResolver.fromBuffers', () => MaxMindResolver.fromBuffers([{ name: 'sound', buffer: soundMmdb() }], extra as never)],
+    ['MaxMindResolver.open', () => MaxMindResolver.open(join(tmp.dir, 'x.mmdb'), extra as never)],
+    ['openDefaultResolver', () => openDefaultResolver(extra as never)],
+    ['createJsonlAuditSink', () => createJsonlAuditSink(join(tmp.dir, 'keys.jsonl'), extra as never)],
+    ['verifyAuditLog', () => verifyAuditLog(join(tmp.dir, 'keys.jsonl'), extra as never)],
+    ['createRedisRestrictionStore', () => createRedisRestrictionStore({ url: 'redis://127.0.0.1:1', ...extra } as never)],
+    ['createConsole', () => createConsole(createGate({ geo }), { token: 'x'.repeat(32), ...extra } as never)],
+    ['janusRemover', () => janusRemover({ url: 'http://127.0.0.1:1/janus', ...extra } as never)],
+    ['livekitRemover', () => livekitRemover({ removeParticipant: async () => undefined }, extra as never)],
+    ['admissionMiddleware', () => admissionMiddleware(createGate({ geo }), { join: joinIds, ...extra } as never)],
+    ['honoAdmission', () => honoAdmission(createGate({ geo }), { join: joinIds, ...extra } as never)],
+    ['fastifyAdmissionHook', () => fastifyAdmissionHook(createGate({ geo }), { join: joinIds, ...extra } as never)],
+    [
+      'fastifyAdmission',
+      () =>
+        new Promise((resolve, reject) => {
+          const fastify = { addHook: () => undefined, decorateRequest: () => undefined };
+          (fastifyAdmission as unknown as (f: unknown, o: unknown, done: (e?: Error) => void) => void)(
+            fastify,
+            { gate: createGate({ geo }), join: joinIds, ...extra },
+            (e) => (e ? reject(e) : resolve(undefined)),
+          );
+        }),
+    ],
+    ['addressIn', () => addressIn('CN', extra as never)],
+    ['createTestGate', () => createTestGate(extra as never)],
+  ];
+
+  test.each(cases)('%s', async (_name, call) => {
+    let thrown: unknown;
+    try {
+      await release(await call());
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isGeoadmitError(thrown, 'E_INVALID_CONFIG')).toBe(true);
+    expect((thrown as Error).message).toContain('bogusOption');
   });
 });

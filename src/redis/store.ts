@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
-import { assertKnownKeys } from '../internal/options.js';
+import { guardInput, keysOf, optionValues } from '../internal/options.js';
 import type { Restriction } from '../restrictions/types.js';
 import type { FleetChannel, RestrictionSnapshot, RestrictionStore, RestrictionSubscriber, StoredExemption } from '../store/types.js';
 import type { ScriptedRedis } from './internal/connection.js';
@@ -87,7 +87,15 @@ export interface RedisRestrictionStore extends RestrictionStore {
   close(): Promise<void>;
 }
 
-const OPTION_KEYS = ['client', 'url', 'prefix', 'connectTimeoutMs', 'blockMs', 'maxStreamLength', 'onError'] as const;
+const OPTION_KEYS = keysOf<RedisRestrictionStoreOptions>({
+  client: true,
+  url: true,
+  prefix: true,
+  connectTimeoutMs: true,
+  blockMs: true,
+  maxStreamLength: true,
+  onError: true,
+});
 
 const DEFAULTS = { prefix: '{geoadmit}:', connectTimeoutMs: 2000, blockMs: 5000, maxStreamLength: 10_000 };
 
@@ -112,7 +120,8 @@ function hasHashTag(prefix: string): boolean {
  * await store.close();
  */
 export function createRedisRestrictionStore(options: RedisRestrictionStoreOptions = {}): RedisRestrictionStore {
-  return new RedisStore(options);
+  // Options are read deep inside: a getter or Proxy trap that throws there is bad configuration, not a crash.
+  return guardInput('createRedisRestrictionStore', 'options', () => new RedisStore(options));
 }
 
 class RedisStore implements RedisRestrictionStore {
@@ -131,7 +140,9 @@ class RedisStore implements RedisRestrictionStore {
   #closed = false;
 
   constructor(options: RedisRestrictionStoreOptions) {
-    assertKnownKeys(options, OPTION_KEYS, 'createRedisRestrictionStore');
+    const o = optionValues<RedisRestrictionStoreOptions>(options, 'createRedisRestrictionStore', OPTION_KEYS);
+    o.string('url', { what: 'a Redis URL (redis://host:port)' });
+    o.func('onError');
     if (options.client !== undefined && options.url !== undefined) {
       throw new GeoadmitError(ErrorCode.InvalidConfig, 'createRedisRestrictionStore: give either "client" or "url", not both', {
         argument: 'url',
