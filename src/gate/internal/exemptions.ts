@@ -6,8 +6,7 @@
  * and the set a gate holds, asked by the matcher only for a restriction that
  * matched.
  */
-import { type CompiledCidr, cidrResult } from '../../address/ip.js';
-import type { IpValue } from '../../address/ip.js';
+import { type CompiledCidr, cidrResult, type IpValue, PrefixTable } from '../../address/ip.js';
 import { ErrorCode, GeoadmitError, type GeoadmitErrorContext } from '../../errors/index.js';
 import { isPlainObject, plainDataSnapshot } from '../../internal/objects.js';
 import { INSTANT_RULE, parseInstant } from '../../internal/time.js';
@@ -238,17 +237,53 @@ export interface ExemptionSubject {
 
 const NO_HELD: readonly HeldExemption[] = Object.freeze([]);
 
+/** One restriction's exemptions, indexed: a covered join is found without walking them all. */
+interface Narrowing {
+  /** Sorted by exemption id. */
+  readonly list: readonly HeldExemption[];
+  readonly byParticipant: ReadonlyMap<string, HeldExemption[]>;
+  readonly byHost: ReadonlyMap<string, HeldExemption[]>;
+  /** Every network of every exemption, in exemption-id order. */
+  readonly networks: readonly { readonly cidr: CompiledCidr; readonly held: HeldExemption }[];
+  /** The same networks as a prefix table: an address inside none of them is answered in one lookup. */
+  readonly anyNetwork: PrefixTable<true>;
+}
+
+function narrowing(list: readonly HeldExemption[]): Narrowing {
+  const byParticipant = new Map<string, HeldExemption[]>();
+  const byHost = new Map<string, HeldExemption[]>();
+  const networks: { cidr: CompiledCidr; held: HeldExemption }[] = [];
+  const anyNetwork = new PrefixTable<true>();
+  const index = (map: Map<string, HeldExemption[]>, key: string, held: HeldExemption) => {
+    const at = map.get(key);
+    if (at === undefined) map.set(key, [held]);
+    else at.push(held);
+  };
+  for (const held of list) {
+    for (const p of held.participants) index(byParticipant, p, held);
+    for (const h of held.hostAccounts) index(byHost, h, held);
+    for (const cidr of held.networks) {
+      networks.push({ cidr, held });
+      anyNetwork.insert(cidr.ip, cidr.prefixLength, true);
+    }
+  }
+  return { list, byParticipant, byHost, networks, anyNetwork };
+}
+
 /**
  * The exemptions a gate holds, by id and by the restriction each narrows
- * (each restriction's list sorted by exemption id, so which exemption a
- * decision names never depends on the order they arrived in).
+ * (indexed by participant, host account and network; candidates in
+ * exemption-id order, so which exemption a decision names never depends on
+ * the order they arrived in).
  */
 export class ExemptionSet {
   readonly #byId = new Map<string, HeldExemption>();
-  readonly #byRestriction = new Map<string, HeldExemption[]>();
+  readonly #byRestriction = new Map<string, Narrowing>();
   // Client addresses of present participants inside some exempt network, by roster entry: a network
   // exemption keeps covering them when a restriction is enforced on who is present. Only those are kept.
   readonly #addresses = new WeakMap<object, IpValue>();
+  // Every exempt network, for the one lookup an admitted join costs while network exemptions exist.
+  #allNetworks = new PrefixTable<true>();
   #networks = 0;
 
   /** How many exemptions are held. */
@@ -270,15 +305,16 @@ export class ExemptionSet {
 
   /** Exemptions narrowing restriction `restrictionId`. */
   forRestriction(restrictionId: string): readonly HeldExemption[] {
-    return this.#byRestriction.get(restrictionId) ?? NO_HELD;
+    return this.#byRestriction.get(restrictionId)?.list ?? NO_HELD;
   }
 
   add(held: HeldExemption): void {
     this.delete(held.exemption.id);
     this.#byId.set(held.exemption.id, held);
     const list = [...this.forRestriction(held.exemption.restrictionId), held].sort((a, b) => (a.exemption.id < b.exemption.id ? -1 : 1));
-    this.#byRestriction.set(held.exemption.restrictionId, list);
+    this.#byRestriction.set(held.exemption.restrictionId, narrowing(list));
     this.#networks += held.networks.length;
+    for (const n of held.networks) this.#allNetworks.insert(n.ip, n.prefixLength, true);
   }
 
   delete(id: string): HeldExemption | undefined {
@@ -289,8 +325,13 @@ export class ExemptionSet {
     held.cancelExpiry = undefined;
     const list = this.forRestriction(held.exemption.restrictionId).filter((h) => h !== held);
     if (list.length === 0) this.#byRestriction.delete(held.exemption.restrictionId);
-    else this.#byRestriction.set(held.exemption.restrictionId, list);
-    this.#networks -= held.networks.length;
+    else this.#byRestriction.set(held.exemption.restrictionId, narrowing(list));
+    if (held.networks.length > 0) {
+      this.#networks -= held.networks.length;
+      // Rebuilt: a prefix table has no removal, and revocations are rare.
+      this.#allNetworks = new PrefixTable<true>();
+      for (const h of this.#byId.values()) for (const n of h.networks) this.#allNetworks.insert(n.ip, n.prefixLength, true);
+    }
     return held;
   }
 
@@ -298,25 +339,30 @@ export class ExemptionSet {
     for (const held of this.#byId.values()) held.cancelExpiry?.();
     this.#byId.clear();
     this.#byRestriction.clear();
+    this.#allNetworks = new PrefixTable<true>();
     this.#networks = 0;
   }
 
   /**
    * The exemption that keeps restriction `restrictionId` (registered with
-   * document digest `digest`) from applying to `subject` at `now`, if any.
-   * `ip` is the client address when known.
+   * document digest `digest`) from applying to `subject` at `now`, if any:
+   * by participant, then host account, then network. `ip` is the client
+   * address when known.
    */
   covering(restrictionId: string, digest: string, subject: ExemptionSubject, ip: IpValue | undefined, now: number): HeldExemption | undefined {
-    const list = this.#byRestriction.get(restrictionId);
-    if (list === undefined) return undefined;
-    for (const held of list) {
+    const n = this.#byRestriction.get(restrictionId);
+    if (n === undefined) return undefined;
+    const valid = (held: HeldExemption): boolean => {
       const e = held.exemption;
       // Granted against another document under the same id (lifted and issued again): not this restriction's.
-      if (e.restrictionDigest !== digest) continue;
-      if (e.validUntil !== undefined && now >= e.validUntil) continue;
-      if (held.participants.has(subject.participantId)) return held;
-      if (subject.hostAccountId !== undefined && held.hostAccounts.has(subject.hostAccountId)) return held;
-      if (ip !== undefined) for (const n of held.networks) if (cidrContains(n, ip)) return held;
+      return e.restrictionDigest === digest && (e.validUntil === undefined || now < e.validUntil);
+    };
+    const byParticipant = n.byParticipant.get(subject.participantId);
+    if (byParticipant !== undefined) for (const held of byParticipant) if (valid(held)) return held;
+    const byHost = subject.hostAccountId === undefined ? undefined : n.byHost.get(subject.hostAccountId);
+    if (byHost !== undefined) for (const held of byHost) if (valid(held)) return held;
+    if (ip !== undefined && n.networks.length > 0 && n.anyNetwork.lookup(ip) === true) {
+      for (const { cidr, held } of n.networks) if (cidrContains(cidr, ip) && valid(held)) return held;
     }
     return undefined;
   }
@@ -327,14 +373,7 @@ export class ExemptionSet {
    */
   remember(entry: object, ip: IpValue | undefined): void {
     if (this.#networks === 0 || ip === undefined) return;
-    for (const held of this.#byId.values()) {
-      for (const n of held.networks) {
-        if (cidrContains(n, ip)) {
-          this.#addresses.set(entry, ip);
-          return;
-        }
-      }
-    }
+    if (this.#allNetworks.lookup(ip) === true) this.#addresses.set(entry, ip);
   }
 
   /** The client address {@link remember} kept for a roster entry. */
