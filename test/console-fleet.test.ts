@@ -107,6 +107,7 @@ describe.skipIf(!available || !hasRedis)('operator console on a fleet of two nod
     expect(await page.locator('#meetings-body tr[data-meeting="m-2"]').innerText()).toMatch(/2\s+(CN 1 · HK 1|HK 1 · CN 1)/);
     expect(await page.locator('#meetings thead').innerText()).toMatch(/Nodes/i);
     expect(await page.locator('#fleet-warning').isVisible()).toBe(false);
+    expect(await page.locator('#activity-h').innerText()).toBe('Activity on this node (node-a)');
     await shot('fleet-01-overview');
   });
 
@@ -139,14 +140,16 @@ describe.skipIf(!available || !hasRedis)('operator console on a fleet of two nod
     expect(removedOnA.map((p) => p.participantId)).toEqual(['a-cn']);
     // This node's own event says it is this node's part.
     await expect
-      .poll(() => page.locator('#activity').innerText())
+      .poll(() => page.locator('#activity').innerText(), { timeout: 10_000 })
       .toMatch(/Restriction fleet-demand accepted \(takedown, CN\): 1 participant removed on node-a\./);
     await expect
-      .poll(() =>
-        nodeB
-          .removed()
-          .map((e) => (e as { participant: ParticipantRef }).participant.participantId)
-          .sort(),
+      .poll(
+        () =>
+          nodeB
+            .removed()
+            .map((e) => (e as { participant: ParticipantRef }).participant.participantId)
+            .sort(),
+        { timeout: 10_000 },
       )
       .toEqual(['b-cn', 'b-cn2']);
     await shot('fleet-03-applied');

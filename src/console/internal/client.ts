@@ -181,6 +181,9 @@ export function consoleClient(win: ClientWindow): void {
     const total = counted.length + missing.length + gone.length;
     fleetSize = Math.max(total, 1);
     el('meetings-h').textContent = total > 1 ? `Live meetings across ${count(total, 'node')}` : 'Live meetings';
+    // Events are this node's own: in a fleet, say so (the other nodes' joins and removals are counted above, not listed).
+    const self = str(overview.self);
+    el('activity-h').textContent = total > 1 && self !== '' ? `Activity on this node (${self})` : 'Activity';
     el('fleet').textContent =
       total > 1
         ? `Across ${count(total, 'node')}: counted on ${counted.length} of ${total} (${counted.join(', ')}).`

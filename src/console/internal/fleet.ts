@@ -41,7 +41,8 @@ export class FleetView {
       if (now - at > REMEMBER_GONE_MS) this.#seen.delete(id);
       else gone.push({ nodeId: id, lastCounted: new Date(at).toISOString() });
     }
-    return gone.length === 0 ? view : { ...view, gone };
+    const self = typeof this.#gate.nodeId === 'string' ? { self: this.#gate.nodeId } : {};
+    return gone.length === 0 ? { ...view, ...self } : { ...view, ...self, gone };
   }
 
   async #ask(): Promise<Record<string, unknown>> {
