@@ -94,6 +94,7 @@ describe('console event stream: backpressure', () => {
       }
     }
     peak = Math.max(peak, slowServerSide.writableLength);
+    console.log(`slow reader: at most ${peak} bytes held for it over ${joins} joins`);
     // Tens of thousands of joins are ~15 MB of events: the server held at most a bounded queue for the slow reader.
     expect(peak).toBeLessThan(2 * 1024 * 1024);
     expect(slowServerSide.destroyed).toBe(true);
