@@ -40,7 +40,7 @@ export interface TransparencyReportOptions {
    *
    * @example
    * buildTransparencyReport('audit.jsonl', { publicKeys: [readFileSync('audit-signing.pub', 'utf8')] })
-   * buildTransparencyReport(['a/audit.jsonl', 'b/audit.jsonl'], { publicKeys: { 'a/audit.jsonl': keyA, 'b/audit.jsonl': keyB } })
+   * buildTransparencyReport(['a/audit.jsonl', 'b/audit.jsonl'], { publicKeys: { 'a/audit.jsonl': readFileSync('a.pub', 'utf8'), 'b/audit.jsonl': readFileSync('b.pub', 'utf8') } })
    */
   publicKeys?: readonly ReportPublicKey[] | Readonly<Record<string, ReportPublicKey>>;
   /** Names of the logs in the report, keyed by the path as given (default: each file's base name). */

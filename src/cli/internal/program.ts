@@ -163,7 +163,7 @@ export function buildProgram(ctx: CliContext, setCode: (code: number) => void): 
             'public key (SPKI PEM) the signatures are checked with; LOG=FILE for one log (repeatable); without it signatures show as "not checked"',
           ),
         )
-        .addOption(repeatable('--name <log=name>', 'what the report calls a log (default: its file name; server paths never appear)'))
+        .addOption(repeatable('--name <log=name>', 'what the report calls a log, as LOG=NAME (repeatable; server paths never appear)', 'its file name'))
         .option('--no-progress', 'no progress bar even on a terminal'),
     ),
     '  $ geoadmit report audit.jsonl --public-key audit-signing.pub --format html --from 2020-06-01 --to 2020-07-01 -o report.html\n' +
