@@ -201,6 +201,19 @@ describe.each(Object.keys(ADAPTERS))('%s adapter', (name) => {
   });
 });
 
+describe.each(Object.keys(ADAPTERS))('%s adapter, onDenied failing', (name) => {
+  it('a throwing onDenied is a bare 500, never the error', async () => {
+    const quiet = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    cleanup.push(async () => quiet.mockRestore());
+    const base = await (ADAPTERS[name] as Adapter)(dueProcessGate(), () => {
+      throw new Error('secret detail');
+    });
+    const res = await joinAs(base, 'm-1');
+    expect(res.status).toBe(500);
+    expect(res.text).not.toContain('secret detail');
+  });
+});
+
 describe('denialResponse', () => {
   it('gives the same answer the adapters give (for a WebSocket upgrade or your own handler)', async () => {
     const gate = dueProcessGate();
