@@ -178,7 +178,7 @@ export class StoreSync {
     const event: StoreEvent = { ...e, message: `${e.message ?? 'The store lost history.'} ${named[0]?.toUpperCase()}${named.slice(1)}.` };
     if (missing !== undefined) event.missing = missing;
     this.#host.storeEvent('store.regressed', event as never);
-    this.#host.error('store', `restriction store '${name}' lost writes; ${named}; still enforcing them here — re-seed the store`, {});
+    this.#host.error('store', `restriction store '${name}' lost its history (${e.message ?? 'version went backwards'}); ${named}; still enforcing them here — re-seed the store`, {});
   }
 
   close(): void {
