@@ -59,13 +59,16 @@ const REFUSAL_STATUS: Partial<Record<string, number>> = {
  *
  * Routes (relative to `basePath`):
  * - `GET /` — the page (no token needed: it holds no data and asks for the token)
- * - `GET api/overview` — meetings and their participants counted by country and subdivision
- * - `GET api/restrictions` — the registered restrictions
- * - `POST api/preview` `{ restriction }` — the impact and the document's `digest`; nothing changes
+ * - `GET api/overview` — meetings across the fleet, participants counted by country and subdivision, with `coverage`
+ * - `GET api/restrictions` — the registered restrictions with their notices and exemptions
+ * - `POST api/preview` `{ restriction }` — submitting a demand: its impact across the fleet and the
+ *   document's `digest` (nothing changes), or its refusal, recorded once per document (`recorded`, `repeat`)
  * - `POST api/restrictions` `{ restriction, digest }` — applies the document only if `digest` is its
- *   preview's (409 otherwise); 201 with the removed participants, or the refusal (422, 503)
+ *   preview's (409 otherwise); 201 with the removed participants and `coverage`, or the refusal (422, 503)
  * - `DELETE api/restrictions/:id` — lifts a restriction (404 `E_UNKNOWN_RESTRICTION`)
- * - `GET api/events` — server-sent events: decisions, removals, restriction events, warnings, overview
+ * - `GET api/exemptions`, `POST api/exemptions/preview`, `POST api/exemptions` `{ exemption, digest }`,
+ *   `POST api/exemptions/:id/preview-revoke`, `DELETE api/exemptions/:id` — exemptions, each change previewed first
+ * - `GET api/events` — server-sent events: the gate's events (all but errors, without addresses) and the overview
  * - `GET api/report` — the audit log's verification and transparency report (`?format=html` for the HTML page)
  *
  * @throws GeoadmitError `E_INVALID_CONFIG` for an unknown option, neither or both of `token` and `authorize`, a `token` shorter than 32 characters, or a bad value.
@@ -74,7 +77,7 @@ const REFUSAL_STATUS: Partial<Record<string, number>> = {
  * const consoleHandler = createConsole(gate, {
  *   token: process.env.GEOADMIT_CONSOLE_TOKEN, // at least 32 characters
  *   basePath: '/geoadmit',
- *   auditLog: { path: 'audit.jsonl', publicKey: readFileSync('audit-public.pem', 'utf8') },
+ *   auditLog: { path: 'audit.jsonl', publicKey: readFileSync('audit-signing.pub', 'utf8') },
  * });
  * http.createServer((req, res) => consoleHandler(req, res, () => app(req, res))).listen(8080);
  */
