@@ -40,6 +40,7 @@ describe('the audit log records exemptions and notices', () => {
     expect(granted).toMatchObject({ exemptionId: 'e-1', restrictionId: 'req-1', participants: ['p-ok'], networks: 1, reason: 'appeal 17', kind: 'takedown' });
     // The network stays out of the log (it may be one person's address).
     expect(JSON.stringify(granted)).not.toContain('203.0.113');
+    expect(events.find((e) => e.type === 'restriction.accepted')).toMatchObject({ restrictionId: 'req-1', notice: { text: 'Unavailable here.' } });
     const decisions = events.filter((e) => e.type === 'decision');
     expect(decisions[0]).toMatchObject({
       participantId: 'p-ok',

@@ -105,6 +105,10 @@ export interface RestrictionAcceptedEvent extends EventBase {
   validUntil?: string;
   /** The demand's own reference (e.g. a letter number), as given in the document. */
   reference?: string;
+  /** The public notice participants it denies or removes are given, as in the document. */
+  notice?: { text?: string; url?: string };
+  /** How they can contest it, as in the document. */
+  appeal?: { text?: string; url?: string };
   /** Capability gaps: what the configured data cannot answer. */
   warnings: string[];
   /** Meetings in scope with participants present when it was accepted. */

@@ -250,6 +250,9 @@ export function acceptedEvent(now: number, r: NormalizedRestriction, digest: str
   if (r.validFrom !== undefined) event.validFrom = iso(r.validFrom);
   if (r.validUntil !== undefined) event.validUntil = iso(r.validUntil);
   if (r.reference !== undefined) event.reference = r.reference;
+  // What the people affected are told is part of the record of the order.
+  if (r.notice !== undefined) event.notice = { ...r.notice };
+  if (r.appeal !== undefined) event.appeal = { ...r.appeal };
   return event;
 }
 
