@@ -381,9 +381,11 @@ function logBlocks(report: TransparencyReport): Block[] {
   return blocks;
 }
 
-/** A file name for a log's public key in a command: the one the caller named, else a name that says which key. */
-function keyFile(s: ReportSource): string {
+/** A file name for a log's public key in a command: the one the caller named (for this key), else a name that says which key. */
+function keyFile(s: ReportSource, all: readonly ReportSource[] = []): string {
   if (s.publicKeyFile !== undefined) return s.publicKeyFile;
+  const named = all.find((o) => o.publicKeyFile !== undefined && o.publicKeyFingerprint !== undefined && o.publicKeyFingerprint === s.publicKeyFingerprint);
+  if (named?.publicKeyFile !== undefined) return named.publicKeyFile;
   return s.publicKeyFingerprint === undefined ? 'PUBLIC-KEY.pub' : `KEY-${s.publicKeyFingerprint.slice(0, 12)}.pub`;
 }
 
@@ -437,15 +439,15 @@ function commitmentBlocks(report: TransparencyReport): Block[] {
     if (s.signatures === 'verified') {
       blocks.push({
         kind: 'paragraph',
-        text: `${source.name}: ${keyFile(s)} is the public key with fingerprint ${s.publicKeyFingerprint}.`,
+        text: `${source.name}: ${keyFile(s, logs)} is the public key with fingerprint ${s.publicKeyFingerprint}.`,
       });
-      lines.push(`geoadmit audit verify ${s.name} --public-key ${shellWord(keyFile(s))} ${head}`);
+      lines.push(`geoadmit audit verify ${s.name} --public-key ${shellWord(keyFile(s, logs))} ${head}`);
     } else if (s.signatures === 'unchecked') {
       blocks.push({
         kind: 'paragraph',
         text: `${source.name}: its signatures were not checked when this report was made (no public key was given), so nothing here says who signed it. Check them with the operator\u2019s public key.`,
       });
-      lines.push(`geoadmit audit verify ${s.name} --public-key ${shellWord(keyFile(s))} ${head}`);
+      lines.push(`geoadmit audit verify ${s.name} --public-key ${shellWord(keyFile(s, logs))} ${head}`);
     } else {
       blocks.push({ kind: 'paragraph', text: `${source.name}: not signed. Its head can be compared with a copy of the log, but nothing shows who wrote it.` });
       lines.push(`geoadmit audit verify ${s.name} ${head}`);
