@@ -106,6 +106,10 @@ describeWithRedis('Redis restriction store on a Redis Cluster', () => {
       expect(failure?.code).not.toBe('E_STORE_UNAVAILABLE');
       expect(failure?.message).toMatch(/CROSSSLOT|MOVED/);
       expect(failure?.message).toMatch(/hash tag|Cluster/);
+      // Through a gate too: ready() and restrict() say what to fix instead of reporting an outage.
+      const gate = createGate({ geo: new StaticResolver(STATIC_TABLE as never), restrictions: store, nodeId: 'misconfigured' });
+      await expect(gate.ready()).rejects.toMatchObject({ code: 'E_INVALID_CONFIG' });
+      await gate.close();
       await store.close();
     } finally {
       plain.disconnect();

@@ -337,7 +337,8 @@ export class StoreSync {
 
 /** `E_STORE_UNAVAILABLE` for a store call that failed ("nothing was changed"). */
 export function storeUnavailable(store: RestrictionStore, action: string, id: string | undefined, cause: unknown): GeoadmitError {
-  if (cause instanceof GeoadmitError && cause.code === ErrorCode.StoreUnavailable) return cause;
+  // A store set up wrong (e.g. for a Redis Cluster) says so itself: retrying would not help, so it is no outage.
+  if (cause instanceof GeoadmitError && (cause.code === ErrorCode.StoreUnavailable || cause.code === ErrorCode.InvalidConfig)) return cause;
   return new GeoadmitError(
     ErrorCode.StoreUnavailable,
     `could not ${action} restriction store '${store.metadata.name}'${id !== undefined ? ` for restriction "${id}"` : ''}: ${message(cause)}; nothing was changed`,
