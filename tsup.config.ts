@@ -1,4 +1,23 @@
+import { pathToFileURL } from 'node:url';
 import { defineConfig, type Options } from 'tsup';
+
+/**
+ * iso-3166's code tables (400 kB of object literals) as `JSON.parse` of a string: the same data,
+ * but V8 reads JSON about twice as fast as JavaScript literals, and these tables are most of what
+ * importing geoadmit costs beyond its dependencies.
+ */
+const iso3166AsJson: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'iso-3166-as-json',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/]iso-3166[\\/][12]\.js$/ }, async (args) => {
+      const tables = (await import(pathToFileURL(args.path).href)) as Record<string, unknown>;
+      const contents = Object.entries(tables)
+        .map(([name, value]) => `export const ${name} = JSON.parse(${JSON.stringify(JSON.stringify(value))});`)
+        .join('\n');
+      return { contents, loader: 'js' };
+    });
+  },
+};
 
 /** The library's entries, each a subpath of the package. */
 const library = {
@@ -21,6 +40,7 @@ const shared: Options = {
   shims: true,
   // iso-3166 ships ESM only; bundling its code tables keeps the CommonJS build loadable everywhere.
   noExternal: ['iso-3166'],
+  esbuildPlugins: [iso3166AsJson],
   // Shared chunks: without them `geoadmit/testing` and `geoadmit/redis` would carry their own copies of
   // the core classes, and `instanceof GeoadmitError` would fail across entries.
   splitting: true,
