@@ -402,7 +402,8 @@ export interface Gate {
   /**
    * The live members of this gate's fleet (this gate included): those the
    * store heard from within `fleetTimeoutMs`. With a store that carries no
-   * fleet traffic (the in-memory one), this gate alone.
+   * fleet traffic (the in-memory one), this gate alone. Rejects with
+   * `E_STORE_UNAVAILABLE` when the members cannot be read from the store.
    */
   nodes(): Promise<FleetNode[]>;
   /** This gate's name in its fleet (the `nodeId` option or its default). */
