@@ -11,10 +11,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   type AuditEvent,
   buildTransparencyReport,
+  createGate,
   createJsonlAuditSink,
   generateAuditSigningKeys,
   renderReportHtml,
   renderReportMarkdown,
+  StaticResolver,
   verifyAuditLog,
 } from 'geoadmit';
 import { publicKeyFingerprint } from '../src/audit/internal/signing.js';
@@ -402,6 +404,20 @@ describe('the report for the public', () => {
     const removalFirst = await buildTransparencyReport([events[6] as AuditEvent, acceptance, ...events.slice(1, 6), ...events.slice(7)]);
     expect(removalFirst.governmentDemands).toEqual(causeFirst.governmentDemands);
     expect(removalFirst.unattributed).toEqual(causeFirst.unattributed);
+  });
+
+  it('the gate records a refused document with its digest: submitted three times through the gate, one demand in the report', async () => {
+    const gate = createGate({ geo: new StaticResolver({ '1.2.4.0/24': 'CN' }) });
+    const events: AuditEvent[] = [];
+    gate.on('restriction.refused', (e) => events.push(e));
+    const doc = { id: 'req-hk', authority: { name: 'Example Authority', jurisdiction: 'CN' }, regions: ['HK'], scope: { meetings: ['m-1'] } };
+    for (let i = 0; i < 3; i++) await expect(gate.restrict(structuredClone(doc))).rejects.toMatchObject({ code: 'E_OUT_OF_JURISDICTION' });
+    await expect(gate.restrict({ ...doc, regions: ['TW'] })).rejects.toMatchObject({ code: 'E_OUT_OF_JURISDICTION' });
+    expect(events).toHaveLength(4);
+    expect(new Set(events.map((e) => (e as { digest?: string }).digest)).size).toBe(2);
+    const report = await buildTransparencyReport(events);
+    expect(report.governmentDemands.total).toMatchObject({ restrictionsReceived: 2, restrictionsRefused: 2 });
+    await gate.close();
   });
 
   it('plain words, and a first table per jurisdiction', async () => {

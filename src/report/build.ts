@@ -395,8 +395,11 @@ interface LogInput {
   keyFile: string | undefined;
 }
 
+/** A log entry `{ path, ... }` — never an event (events have a `type`; a refusal's `path` is a JSON path). */
 function isReportLog(value: unknown): value is ReportLog {
-  return typeof value === 'object' && value !== null && typeof (value as { path?: unknown }).path === 'string';
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { path?: unknown }).path === 'string' && (value as { type?: unknown }).type === undefined
+  );
 }
 
 /** The logs of a report input (`undefined` for events in hand), each named and with its key. */
