@@ -222,7 +222,12 @@ export interface GateOptions {
    * if `onRemove` settles later, a `removal` event with status `removed` follows.
    */
   removalTimeoutMs?: number;
-  /** Epoch milliseconds; injectable for tests (`createManualClock` from `geoadmit/testing`). */
+  /**
+   * Epoch milliseconds; injectable for tests (`createManualClock` from `geoadmit/testing`).
+   * Read once at creation, where anything but a finite number is `E_INVALID_CONFIG`; a
+   * reading that goes bad later is replaced by the last good one and reported as an
+   * `error` event with context `clock`.
+   */
   clock?: Clock;
   /**
    * This gate's name in its fleet (default `<hostname>:<pid>`, with `#2`,

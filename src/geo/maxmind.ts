@@ -209,7 +209,7 @@ function member(value: unknown, key: string): unknown {
 }
 
 /** The resolver options checked once (every value against its type) and copied: nothing is read from the caller's object again. */
-export function readResolverOptions(options: unknown, where: string, known: readonly (keyof MaxMindResolverOptions & string)[]): MaxMindResolverOptions {
+function readResolverOptions(options: unknown, where: string, known: readonly (keyof MaxMindResolverOptions & string)[]): MaxMindResolverOptions {
   const o = optionValues<MaxMindResolverOptions>(options, where, known);
   const fs = o.raw('fs');
   if (fs !== undefined && typeof member(fs, 'readFile') !== 'function') throw o.wrong('fs', 'an object with readFile(path)');
