@@ -8,17 +8,14 @@
 import { copyFileSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createGate, StaticResolver } from 'geoadmit';
 import {
   type AuditEvent,
-  buildTransparencyReport,
-  createGate,
   createJsonlAuditSink,
   generateAuditSigningKeys,
-  renderReportHtml,
-  renderReportMarkdown,
-  StaticResolver,
   verifyAuditLog,
-} from 'geoadmit';
+} from 'geoadmit/audit';
+import { buildTransparencyReport, renderReportHtml, renderReportMarkdown } from 'geoadmit/report';
 import { publicKeyFingerprint } from '../src/audit/internal/signing.js';
 import { createPublicKey } from 'node:crypto';
 import { tempDir } from './fixtures/audit/helpers.js';
@@ -310,6 +307,10 @@ describe('rotation is a chain of files', () => {
     for (const s of report.sources) expect(s).toMatchObject({ verified: true, signatures: 'verified' });
     // Every removal is attributed though its acceptance is in an earlier part.
     expect(report.unattributed.participantsRemoved).toBe(1);
+    // Given in any order, the parts are read in chain order.
+    const reversed = await buildTransparencyReport([...files].reverse(), { publicKeys: [keys.publicKey] });
+    expect(reversed.governmentDemands).toEqual(report.governmentDemands);
+    expect(reversed.sources.map((s) => s.name)).toEqual(report.sources.map((s) => s.name));
   });
 
   it('a set with a middle file missing fails and names the gap', async () => {
