@@ -30,6 +30,9 @@ const library = {
   livekit: 'src/livekit/index.ts',
   ws: 'src/ws/index.ts',
   vitest: 'src/vitest/index.ts',
+  audit: 'src/audit/index.ts',
+  report: 'src/report/index.ts',
+  mmdb: 'src/mmdb/index.ts',
 };
 
 const shared: Options = {

@@ -1,8 +1,9 @@
 /**
  * `geoadmit`: geo-fenced meeting admission. The gate (`createGate`), the
  * resolvers that locate participants, restriction validation, the in-memory
- * restriction store, the audit sink and its verifier, the transparency report,
- * the `.mmdb` writer, and the types needed to call them.
+ * restriction store, errors, and the types needed to call them. The audit log
+ * (sink, verifier, signing keys, event records) is `geoadmit/audit`, the
+ * transparency report `geoadmit/report`, the `.mmdb` writer `geoadmit/mmdb`.
  *
  * Every export is listed by name, on purpose: each one is a semver promise.
  * Matching helpers and other plumbing stay inside their folders. The report of
@@ -11,10 +12,10 @@
  * @module
  */
 
-// Errors: one class with stable codes (SPEC 12).
+// Errors: one class with stable codes.
 export { ErrorCode, GeoadmitError, isGeoadmitError, type GeoadmitErrorContext } from './errors/index.js';
 
-// The gate: admission, live enforcement, roster (SPEC 5, 6, 7).
+// The gate: admission, live enforcement, roster.
 export {
   createGate,
   ReasonCode,
@@ -46,28 +47,11 @@ export {
   type RuleVerdict,
 } from './gate/index.js';
 
-// Gate events (SPEC 7, 8, 12).
-export type {
-  AuditAuthority,
-  AuditEvent,
-  AuditEventSource,
-  AuditEventType,
-  DecisionEvent,
-  ErrorEvent,
-  ExemptionGrantedEvent,
-  ExemptionRevokedEvent,
-  GateEventMap,
-  GeoReloadedEvent,
-  RemovalEvent,
-  RestrictionAcceptedEvent,
-  RestrictionLiftedEvent,
-  RestrictionRefusedEvent,
-  StoreEvent,
-  WarningCode,
-  WarningEvent,
-} from './events/index.js';
+// What `gate.on` delivers: one entry per event type. Each event's own type, and the audit log's
+// record of it, are in `geoadmit/audit`.
+export type { GateEventMap } from './events/index.js';
 
-// Where locations come from (SPEC 3).
+// Where locations come from.
 export {
   CLOUDFLARE_RANGES,
   normalizeAddress,
@@ -107,20 +91,7 @@ export {
   type PackageResolver,
 } from './geo/default.js';
 
-// Writing `.mmdb` files (SPEC 3.3).
-export {
-  buildMmdb,
-  MmdbNumber,
-  writeMmdb,
-  type BuildMmdbOptions,
-  type MmdbEntries,
-  type MmdbEntry,
-  type MmdbNumberType,
-  type MmdbRecord,
-  type MmdbValue,
-} from './mmdb/index.js';
-
-// Restrictions (SPEC 4).
+// Restrictions.
 export {
   validateRestriction,
   validateRestrictions,
@@ -138,7 +109,7 @@ export {
   type ValidateRestrictionOptions,
 } from './restrictions/index.js';
 
-// Where restrictions live (SPEC 6).
+// Where restrictions live.
 export {
   InMemoryRestrictionStore,
   type FleetAnnouncement,
@@ -151,44 +122,3 @@ export {
   type RestrictionSubscriber,
   type StoredExemption,
 } from './store/index.js';
-
-// The audit log (SPEC 8, 13).
-export {
-  createJsonlAuditSink,
-  generateAuditSigningKeys,
-  verifyAuditLog,
-  type AuditSigningKeys,
-  type AuditFs,
-  type AuditHead,
-  type AuditProblem,
-  type AuditSignatures,
-  type AuditSinkEventMap,
-  type AuditSinkStats,
-  type AuditVerification,
-  type AuditWhenUnwritable,
-  type FsyncMode,
-  type JsonlAuditSink,
-  type JsonlAuditSinkOptions,
-  type VerifyAuditLogOptions,
-} from './audit/index.js';
-
-// The transparency report (SPEC 8).
-export {
-  buildTransparencyReport,
-  renderReportHtml,
-  renderReportJson,
-  renderReportMarkdown,
-  type AuthorityReport,
-  type JurisdictionReport,
-  type ReportCategory,
-  type ReportExemptions,
-  type ReportFigures,
-  type ReportInput,
-  type ReportLog,
-  type ReportPeriod,
-  type ReportPublicKey,
-  type ReportSource,
-  type ReportTotals,
-  type TransparencyReport,
-  type TransparencyReportOptions,
-} from './report/index.js';

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createJsonlAuditSink, verifyAuditLog } from 'geoadmit';
+import { createJsonlAuditSink, verifyAuditLog } from 'geoadmit/audit';
 import { isGeoadmitError } from 'geoadmit';
 import { decision, fakeSource, tempDir } from './fixtures/audit/helpers.js';
 

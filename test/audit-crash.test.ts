@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
-import { generateAuditSigningKeys, verifyAuditLog } from 'geoadmit';
+import { generateAuditSigningKeys, verifyAuditLog } from 'geoadmit/audit';
 import { tempDir } from './fixtures/audit/helpers.js';
 
 let cleanups: (() => void)[] = [];

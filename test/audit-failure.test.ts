@@ -1,7 +1,7 @@
 import { writeSync as realWriteSync, readFileSync, unlinkSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createJsonlAuditSink, verifyAuditLog } from 'geoadmit';
-import type { ErrorEvent } from 'geoadmit';
+import { createJsonlAuditSink, verifyAuditLog } from 'geoadmit/audit';
+import type { ErrorEvent } from 'geoadmit/audit';
 import { decision, fakeSource, tempDir } from './fixtures/audit/helpers.js';
 
 /** Lines are written in one batch at the end of the event-loop turn: let it end. */

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createJsonlAuditSink, verifyAuditLog } from 'geoadmit';
+import { createJsonlAuditSink, verifyAuditLog } from 'geoadmit/audit';
 import { decision, tempDir } from './fixtures/audit/helpers.js';
 
 let cleanups: (() => void)[] = [];

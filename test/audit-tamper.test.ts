@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync, unlinkSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createJsonlAuditSink, verifyAuditLog } from 'geoadmit';
+import { createJsonlAuditSink, verifyAuditLog } from 'geoadmit/audit';
 import { isGeoadmitError } from 'geoadmit';
 import { canonicalJson } from '../src/internal/canonical-json.js';
 import { decision, tempDir } from './fixtures/audit/helpers.js';

@@ -1,9 +1,9 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import { createJsonlAuditSink, verifyAuditLog } from 'geoadmit';
-import type { AuditProblem, AuditSinkStats, AuditVerification, JsonlAuditSink } from 'geoadmit';
-import type { AuditEventSource, ErrorEvent } from 'geoadmit';
-import { buildTransparencyReport, renderReportHtml } from 'geoadmit';
-import type { TransparencyReport } from 'geoadmit';
+import { createJsonlAuditSink, verifyAuditLog } from 'geoadmit/audit';
+import type { AuditProblem, AuditSinkStats, AuditVerification, JsonlAuditSink } from 'geoadmit/audit';
+import type { AuditEventSource, ErrorEvent } from 'geoadmit/audit';
+import { buildTransparencyReport, renderReportHtml } from 'geoadmit/report';
+import type { TransparencyReport } from 'geoadmit/report';
 
 describe('audit and report public types', () => {
   it('has the documented signatures', () => {

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createJsonlAuditSink } from 'geoadmit';
+import { createJsonlAuditSink } from 'geoadmit/audit';
 import { createGate } from 'geoadmit';
 import { StaticResolver } from 'geoadmit';
 import { CLI_RESTRICTIONS, makeTempDir, runCliProcess } from './helpers/cli.js';

@@ -1,7 +1,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createJsonlAuditSink, verifyAuditLog } from 'geoadmit';
+import { createJsonlAuditSink, verifyAuditLog } from 'geoadmit/audit';
 import { decision } from './fixtures/audit/helpers.js';
 import { makeTempDir, runCliProcess } from './helpers/cli.js';
 

@@ -1,7 +1,8 @@
 import { linkSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createJsonlAuditSink, createGate, StaticResolver } from 'geoadmit';
+import { createGate, StaticResolver } from 'geoadmit';
+import { createJsonlAuditSink } from 'geoadmit/audit';
 import { CLI_RESTRICTIONS, makeTempDir, runCliProcess } from './helpers/cli.js';
 
 const tmp = makeTempDir();

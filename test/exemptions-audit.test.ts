@@ -2,7 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildTransparencyReport, createGate, createJsonlAuditSink, StaticResolver, verifyAuditLog } from 'geoadmit';
+import { createGate, StaticResolver } from 'geoadmit';
+import { createJsonlAuditSink, verifyAuditLog } from 'geoadmit/audit';
+import { buildTransparencyReport } from 'geoadmit/report';
 import { join, STATIC_TABLE, takedown } from './helpers/fixtures.js';
 
 const dirs: string[] = [];

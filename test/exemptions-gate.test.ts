@@ -2,13 +2,12 @@ import { describe, expect, it } from 'vitest';
 import {
   createGate,
   ErrorCode,
-  type ExemptionGrantedEvent,
-  type ExemptionRevokedEvent,
   GeoadmitError,
   InMemoryRestrictionStore,
   type ParticipantRef,
   StaticResolver,
 } from 'geoadmit';
+import { type ExemptionGrantedEvent, type ExemptionRevokedEvent } from 'geoadmit/audit';
 import { createManualClock } from 'geoadmit/testing';
 import { join, STATIC_TABLE, takedown } from './helpers/fixtures.js';
 

@@ -4,7 +4,8 @@
  * and that an active enforced restriction still covers it, is bounded by
  * removalTimeoutMs, and never overlaps another call for the same entry.
  */
-import { createGate, type GateEventMap, type GateOptions, InMemoryRestrictionStore, type RemovalEvent, StaticResolver } from 'geoadmit';
+import { createGate, type GateEventMap, type GateOptions, InMemoryRestrictionStore, StaticResolver } from 'geoadmit';
+import { type RemovalEvent } from 'geoadmit/audit';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { scheduleAt } from '../src/gate/clock.js';
 import { join, recordEvents, STATIC_TABLE, takedown } from './helpers/fixtures.js';

@@ -3,13 +3,13 @@ import {
   createGate,
   StaticResolver,
   type Decision,
-  type DecisionEvent,
   type Gate,
   type ParticipantRef,
   type Reason,
   type RestrictionDocument,
   type RestrictResult,
 } from 'geoadmit';
+import { type DecisionEvent } from 'geoadmit/audit';
 
 describe('public types of the gate', () => {
   const gate: Gate = createGate({ geo: new StaticResolver({}) });

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { Address6 } from 'ip-address';
 import { Reader } from 'maxmind';
 import { describe, expect, test } from 'vitest';
-import { buildMmdb } from 'geoadmit';
+import { buildMmdb } from 'geoadmit/mmdb';
 import { buildGeoIp2Mmdb, buildIpLocationDbMmdb } from '../src/testing/index.js';
 import { MaxMindResolver } from 'geoadmit';
 import { ipv6NetworkTextFromWords, parseIpv6Words } from '../src/address/ip.js';

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { buildMmdb, GeoadmitError, MaxMindResolver } from 'geoadmit';
-import type { MmdbRecord } from 'geoadmit';
+import { GeoadmitError, MaxMindResolver } from 'geoadmit';
+import { buildMmdb } from 'geoadmit/mmdb';
+import type { MmdbRecord } from 'geoadmit/mmdb';
 
 const BUILT = new Date('2024-05-01T00:00:00Z');
 

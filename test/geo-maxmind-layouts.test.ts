@@ -4,7 +4,7 @@ import type { MaxMindLayout } from 'geoadmit';
 import { canonicalSubdivision } from '../src/regions/index.js';
 import { iso31662 } from 'iso-3166';
 import { MaxMindResolver } from 'geoadmit';
-import { buildMmdb } from 'geoadmit';
+import { buildMmdb } from 'geoadmit/mmdb';
 import { subdivisionByName } from '../src/regions/index.js';
 import { buildIpLocationDbMmdb } from '../src/testing/index.js';
 

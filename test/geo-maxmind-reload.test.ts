@@ -1,7 +1,8 @@
 import { mkdir, open as openFile, rename, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { buildMmdb, MaxMindResolver } from 'geoadmit';
+import { MaxMindResolver } from 'geoadmit';
+import { buildMmdb } from 'geoadmit/mmdb';
 import type { GeoResolverEvents } from 'geoadmit';
 import { makeTempDir } from './helpers/temp-dir.js';
 

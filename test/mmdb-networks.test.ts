@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import maxmind, { Reader } from 'maxmind';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { GeoadmitError } from 'geoadmit';
-import { buildMmdb, writeMmdb, type BuildMmdbOptions, type MmdbEntries } from 'geoadmit';
+import { buildMmdb, writeMmdb, type BuildMmdbOptions, type MmdbEntries } from 'geoadmit/mmdb';
 import { makeTempDir } from './helpers/temp-dir.js';
 
 function setup(entries: MmdbEntries, options: Partial<BuildMmdbOptions> = {}) {

@@ -2,7 +2,7 @@ import { Address6 } from 'ip-address';
 import { Reader } from 'maxmind';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { buildMmdb, type MmdbRecord, type MmdbValue } from 'geoadmit';
+import { buildMmdb, type MmdbRecord, type MmdbValue } from 'geoadmit/mmdb';
 
 /** A network as [family, first address, prefix] with addresses as bigints. */
 interface Net {

@@ -1,6 +1,6 @@
 import { Reader } from 'maxmind';
 import { expect, test } from 'vitest';
-import { buildMmdb, type MmdbEntry } from 'geoadmit';
+import { buildMmdb, type MmdbEntry } from 'geoadmit/mmdb';
 
 const COUNTRIES = ['CN', 'US', 'HK', 'GB', 'DE', 'FR', 'JP', 'KR', 'IN', 'BR'];
 

@@ -1,6 +1,6 @@
 import { Reader } from 'maxmind';
 import { describe, expect, test } from 'vitest';
-import { buildMmdb, MmdbNumber, type BuildMmdbOptions, type MmdbEntries } from 'geoadmit';
+import { buildMmdb, MmdbNumber, type BuildMmdbOptions, type MmdbEntries } from 'geoadmit/mmdb';
 
 function setup(entries: MmdbEntries, options: Partial<BuildMmdbOptions> = {}) {
   const db = buildMmdb(entries, { databaseType: 'Test-Types', buildEpoch: 1_600_000_000, ...options });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { GeoadmitError } from 'geoadmit';
-import { buildMmdb, MmdbNumber } from 'geoadmit';
+import { buildMmdb, MmdbNumber } from 'geoadmit/mmdb';
 
 function refusal(data: unknown, network = '1.2.4.0/24'): GeoadmitError {
   try {

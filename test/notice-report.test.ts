@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type AuditEvent, buildTransparencyReport, createGate, renderReportMarkdown, StaticResolver } from 'geoadmit';
+import { createGate, StaticResolver } from 'geoadmit';
+import { type AuditEvent } from 'geoadmit/audit';
+import { buildTransparencyReport, renderReportMarkdown } from 'geoadmit/report';
 import { join, STATIC_TABLE, takedown } from './helpers/fixtures.js';
 
 const TYPES = ['decision', 'removal', 'restriction.accepted', 'restriction.lifted', 'exemption.granted', 'exemption.revoked'] as const;

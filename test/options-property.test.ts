@@ -10,10 +10,7 @@ import { types } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
-  buildMmdb,
-  buildTransparencyReport,
   createGate,
-  createJsonlAuditSink,
   isGeoadmitError,
   MaxMindResolver,
   normalizeAddress,
@@ -23,8 +20,10 @@ import {
   StaticResolver,
   validateRestriction,
   validateRestrictions,
-  verifyAuditLog,
 } from 'geoadmit';
+import { createJsonlAuditSink, verifyAuditLog } from 'geoadmit/audit';
+import { buildMmdb } from 'geoadmit/mmdb';
+import { buildTransparencyReport } from 'geoadmit/report';
 import { createConsole } from 'geoadmit/console';
 import { admissionMiddleware, fastifyAdmission, fastifyAdmissionHook, honoAdmission, joinFromRequest } from 'geoadmit/http';
 import { createRedisRestrictionStore } from 'geoadmit/redis';

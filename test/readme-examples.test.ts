@@ -25,7 +25,8 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGate, createJsonlAuditSink, StaticResolver } from 'geoadmit';
+import { createGate, StaticResolver } from 'geoadmit';
+import { createJsonlAuditSink } from 'geoadmit/audit';
 import { cliPath, makeTempDir } from './helpers/cli.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');

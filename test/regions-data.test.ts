@@ -1,7 +1,7 @@
 import { iso31661, iso31661Reserved, iso31662 } from 'iso-3166';
 import { describe, expect, test } from 'vitest';
 import { MaxMindResolver, parseGeofeed, StaticResolver } from 'geoadmit';
-import { buildMmdb } from 'geoadmit';
+import { buildMmdb } from 'geoadmit/mmdb';
 import { canonicalRegion, COUNTRIES, isCountryCode, regionSuggestion, replacedSubdivisionCodes } from '../src/regions/index.js';
 import { validateRestriction } from 'geoadmit';
 

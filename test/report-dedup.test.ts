@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createJsonlAuditSink } from 'geoadmit';
-import type { AuditEvent } from 'geoadmit';
-import { buildTransparencyReport } from 'geoadmit';
+import { createJsonlAuditSink } from 'geoadmit/audit';
+import type { AuditEvent } from 'geoadmit/audit';
+import { buildTransparencyReport } from 'geoadmit/report';
 import { tempDir } from './fixtures/audit/helpers.js';
 import { accepted, denied, digestOf, lifted, removal } from './fixtures/audit/scenario.js';
 

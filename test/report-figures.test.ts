@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createJsonlAuditSink } from 'geoadmit';
-import type { AuditEvent, RestrictionAcceptedEvent } from 'geoadmit';
-import { buildTransparencyReport } from 'geoadmit';
+import { createJsonlAuditSink } from 'geoadmit/audit';
+import type { AuditEvent, RestrictionAcceptedEvent } from 'geoadmit/audit';
+import { buildTransparencyReport } from 'geoadmit/report';
 import { tempDir } from './fixtures/audit/helpers.js';
 import { accepted, denied, scenario } from './fixtures/audit/scenario.js';
 

@@ -1,9 +1,9 @@
 import { writeSync as realWriteSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createJsonlAuditSink, verifyAuditLog } from 'geoadmit';
+import { createJsonlAuditSink, verifyAuditLog } from 'geoadmit/audit';
 import { createGate } from 'geoadmit';
 import { StaticResolver } from 'geoadmit';
-import { buildTransparencyReport, renderReportMarkdown } from 'geoadmit';
+import { buildTransparencyReport, renderReportMarkdown } from 'geoadmit/report';
 import { tempDir } from './fixtures/audit/helpers.js';
 
 let cleanups: (() => void)[] = [];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { AuditEvent } from 'geoadmit';
-import { buildTransparencyReport, renderReportHtml, renderReportJson, renderReportMarkdown } from 'geoadmit';
-import type { TransparencyReport } from 'geoadmit';
+import type { AuditEvent } from 'geoadmit/audit';
+import { buildTransparencyReport, renderReportHtml, renderReportJson, renderReportMarkdown } from 'geoadmit/report';
+import type { TransparencyReport } from 'geoadmit/report';
 import { accepted, denied, scenario } from './fixtures/audit/scenario.js';
 
 const HOSTILE = '<script>alert(1)</script> | **x** [a](javascript:alert(1)) \n# H';

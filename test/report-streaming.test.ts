@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../src/internal/canonical-json.js';
 import { encodeLine, lineHasher, ZERO_HASH } from '../src/audit/internal/record.js';
-import { buildTransparencyReport } from 'geoadmit';
+import { buildTransparencyReport } from 'geoadmit/report';
 import { tempDir } from './fixtures/audit/helpers.js';
 
 let cleanups: (() => void)[] = [];

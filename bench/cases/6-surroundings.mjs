@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createGate, createJsonlAuditSink, MaxMindResolver, normalizeAddress } from 'geoadmit';
+import { createGate, MaxMindResolver, normalizeAddress } from 'geoadmit';
+import { createJsonlAuditSink } from 'geoadmit/audit';
 import { addressMix, cnTakedown, DB_PATH, flags, ROOT, round1, save, sizes } from '../lib/common.mjs';
 import { joinsFor } from '../lib/setup.mjs';
 

@@ -13,7 +13,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { createGate, createJsonlAuditSink, MaxMindResolver, normalizeAddress } from 'geoadmit';
+import { createGate, MaxMindResolver, normalizeAddress } from 'geoadmit';
+import { createJsonlAuditSink } from 'geoadmit/audit';
 import { addressMix, cnTakedown, compare, DB_PATH, flags, printTable, save, sizes, speedup, target } from '../lib/common.mjs';
 import { joinsFor } from '../lib/setup.mjs';
 

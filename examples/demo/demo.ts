@@ -16,18 +16,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { createGate, MaxMindResolver, type Gate } from 'geoadmit';
 import {
-  buildTransparencyReport,
-  createGate,
   createJsonlAuditSink,
-  MaxMindResolver,
-  renderReportHtml,
-  renderReportMarkdown,
   verifyAuditLog,
   type DecisionEvent,
-  type Gate,
   type JsonlAuditSink,
-} from 'geoadmit';
+} from 'geoadmit/audit';
+import { buildTransparencyReport, renderReportHtml, renderReportMarkdown } from 'geoadmit/report';
 import { createConsole } from 'geoadmit/console';
 import pc from 'picocolors';
 import { connect, type Refused, type SignalingClient } from '../signaling-server/client.js';

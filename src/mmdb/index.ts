@@ -1,6 +1,8 @@
 /**
  * Writing MaxMind DB (`.mmdb`) files: real databases from a CIDR table, for
- * tests and for operators without licensed data.
+ * tests and for operators without licensed data. Import from `geoadmit/mmdb`.
+ *
+ * @module
  */
 export { buildMmdb, writeMmdb } from './build.js';
 export { MmdbNumber } from './types.js';
