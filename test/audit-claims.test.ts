@@ -9,12 +9,7 @@ import { copyFileSync, readFileSync, renameSync, rmSync, writeFileSync } from 'n
 import { basename } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGate, StaticResolver } from 'geoadmit';
-import {
-  type AuditEvent,
-  createJsonlAuditSink,
-  generateAuditSigningKeys,
-  verifyAuditLog,
-} from 'geoadmit/audit';
+import { type AuditEvent, createJsonlAuditSink, generateAuditSigningKeys, verifyAuditLog } from 'geoadmit/audit';
 import { buildTransparencyReport, renderReportHtml, renderReportMarkdown } from 'geoadmit/report';
 import { publicKeyFingerprint } from '../src/audit/internal/signing.js';
 import { createPublicKey } from 'node:crypto';
