@@ -19,6 +19,9 @@ import { build } from 'esbuild';
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const external = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies, ...pkg.peerDependencies });
+// `geoadmit` and each of its subpaths to their source, as tsconfig.json maps them for the type-checker.
+const paths = JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8')).compilerOptions.paths;
+const alias = Object.fromEntries(Object.entries(paths).map(([name, [target]]) => [name, join(root, target)]));
 
 // `npm run demo | head` closes stdout early: that is not a failure.
 process.stdout.on('error', (error) => {
@@ -37,11 +40,7 @@ try {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    alias: {
-      geoadmit: join(root, 'src/index.ts'),
-      'geoadmit/console': join(root, 'src/console/index.ts'),
-      'geoadmit/ws': join(root, 'src/ws/index.ts'),
-    },
+    alias,
     external,
     logLevel: 'warning',
   });
