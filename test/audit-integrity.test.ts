@@ -2,12 +2,7 @@ import { createHash, generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createGate, StaticResolver } from 'geoadmit';
-import {
-  type AuditVerification,
-  createJsonlAuditSink,
-  generateAuditSigningKeys,
-  verifyAuditLog,
-} from 'geoadmit/audit';
+import { type AuditVerification, createJsonlAuditSink, generateAuditSigningKeys, verifyAuditLog } from 'geoadmit/audit';
 import { buildTransparencyReport } from 'geoadmit/report';
 import { canonicalJson } from '../src/internal/canonical-json.js';
 import { decision, fakeSource, tempDir } from './fixtures/audit/helpers.js';

@@ -120,6 +120,27 @@ const records: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
     authority: opt(authority),
     expired: fc.boolean(),
   }),
+  'exemption.granted': fc.record(
+    {
+      type: fc.constant('exemption.granted'),
+      time: text,
+      exemptionId: text,
+      restrictionId: text,
+      restrictionDigest: text,
+      kind: opt(text),
+      authority: opt(authority),
+      participants: texts,
+      hostAccounts: texts,
+      networks: num,
+      reason: text,
+      validUntil: opt(text),
+    },
+    { requiredKeys: ['type', 'time', 'exemptionId', 'restrictionId', 'restrictionDigest', 'participants', 'hostAccounts', 'networks', 'reason'] },
+  ),
+  'exemption.revoked': fc.record(
+    { type: fc.constant('exemption.revoked'), time: text, exemptionId: text, restrictionId: text, kind: opt(text), authority: opt(authority), expired: fc.boolean() },
+    { requiredKeys: ['type', 'time', 'exemptionId', 'restrictionId', 'expired'] },
+  ),
   'geo.reloaded': fc.record(
     { type: fc.constant('geo.reloaded'), time: text, source: text, file: text, databaseBuilt: opt(text) },
     { requiredKeys: ['type', 'time', 'source', 'file'] },

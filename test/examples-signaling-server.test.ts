@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGate, MaxMindResolver, type Gate } from 'geoadmit';
-import { type RestrictionAcceptedEvent, type RestrictionRefusedEvent } from 'geoadmit/audit';
+import type { RestrictionAcceptedEvent, RestrictionRefusedEvent } from 'geoadmit/audit';
 import { connect, type Refused, type SignalingClient } from '../examples/signaling-server/client.js';
 import { MAX_BODY_BYTES } from '../examples/signaling-server/admin.js';
 import { CloseCode } from '../examples/signaling-server/protocol.js';

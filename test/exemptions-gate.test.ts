@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createGate,
-  ErrorCode,
-  GeoadmitError,
-  InMemoryRestrictionStore,
-  type ParticipantRef,
-  StaticResolver,
-} from 'geoadmit';
-import { type ExemptionGrantedEvent, type ExemptionRevokedEvent } from 'geoadmit/audit';
+import { createGate, ErrorCode, GeoadmitError, InMemoryRestrictionStore, type ParticipantRef, StaticResolver } from 'geoadmit';
+import type { ExemptionGrantedEvent, ExemptionRevokedEvent } from 'geoadmit/audit';
 import { createManualClock } from 'geoadmit/testing';
 import { join, STATIC_TABLE, takedown } from './helpers/fixtures.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from 'vitest';
 import { createGate, GeoadmitError, InMemoryRestrictionStore, type ParticipantRef, StaticResolver } from 'geoadmit';
-import { type ExemptionGrantedEvent } from 'geoadmit/audit';
+import type { ExemptionGrantedEvent } from 'geoadmit/audit';
 import { createRedisRestrictionStore } from 'geoadmit/redis';
 import { STATIC_TABLE } from './helpers/fixtures.js';
 import { describeWithRedis, startRedis, takedown, type TestRedis, waitFor } from './helpers/redis-server.js';

@@ -1,7 +1,7 @@
 /** Hostile joins and restriction documents: clear errors, never a bare Error, always the refusal event (SPEC 12). */
 import { describe, expect, it } from 'vitest';
 import { createGate, isGeoadmitError, StaticResolver, type Join } from 'geoadmit';
-import { type RestrictionRefusedEvent } from 'geoadmit/audit';
+import type { RestrictionRefusedEvent } from 'geoadmit/audit';
 import { join, STATIC_TABLE, takedown } from './helpers/fixtures.js';
 
 function setup() {

@@ -5,7 +5,7 @@
  * removalTimeoutMs, and never overlaps another call for the same entry.
  */
 import { createGate, type GateEventMap, type GateOptions, InMemoryRestrictionStore, StaticResolver } from 'geoadmit';
-import { type RemovalEvent } from 'geoadmit/audit';
+import type { RemovalEvent } from 'geoadmit/audit';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { scheduleAt } from '../src/gate/clock.js';
 import { join, recordEvents, STATIC_TABLE, takedown } from './helpers/fixtures.js';

@@ -9,7 +9,7 @@ import {
   type RestrictionDocument,
   type RestrictResult,
 } from 'geoadmit';
-import { type DecisionEvent } from 'geoadmit/audit';
+import type { DecisionEvent } from 'geoadmit/audit';
 
 describe('public types of the gate', () => {
   const gate: Gate = createGate({ geo: new StaticResolver({}) });

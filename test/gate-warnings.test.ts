@@ -1,7 +1,7 @@
 /** Warnings: configuration that quietly weakens enforcement is an event (SPEC 12). */
 import { describe, expect, it } from 'vitest';
 import { createGate, StaticResolver, type GateOptions } from 'geoadmit';
-import { type WarningEvent } from 'geoadmit/audit';
+import type { WarningEvent } from 'geoadmit/audit';
 import { createManualClock } from 'geoadmit/testing';
 import { join, STATIC_TABLE } from './helpers/fixtures.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createGate, StaticResolver } from 'geoadmit';
-import { type AuditEvent } from 'geoadmit/audit';
+import type { AuditEvent } from 'geoadmit/audit';
 import { buildTransparencyReport, renderReportMarkdown } from 'geoadmit/report';
 import { join, STATIC_TABLE, takedown } from './helpers/fixtures.js';
 

@@ -2,7 +2,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createGate, type Decision, type Gate, type ParticipantRef, type Rule, StaticResolver } from 'geoadmit';
-import { type DecisionEvent } from 'geoadmit/audit';
+import type { DecisionEvent } from 'geoadmit/audit';
 import { MAX_CLOSE_REASON_BYTES, WsCloseCode, wsAdmission, type WsAdmission, type WsAdmissionOptions } from 'geoadmit/ws';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';

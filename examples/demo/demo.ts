@@ -17,12 +17,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { createGate, MaxMindResolver, type Gate } from 'geoadmit';
-import {
-  createJsonlAuditSink,
-  verifyAuditLog,
-  type DecisionEvent,
-  type JsonlAuditSink,
-} from 'geoadmit/audit';
+import { createJsonlAuditSink, verifyAuditLog, type DecisionEvent, type JsonlAuditSink } from 'geoadmit/audit';
 import { buildTransparencyReport, renderReportHtml, renderReportMarkdown } from 'geoadmit/report';
 import { createConsole } from 'geoadmit/console';
 import pc from 'picocolors';
