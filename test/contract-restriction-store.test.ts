@@ -1,12 +1,12 @@
 /**
- * One RestrictionStore contract (test/contracts/restriction-store.ts), run against the in-memory
+ * One RestrictionStore contract (`restrictionStoreContract` of geoadmit/testing), run against the in-memory
  * store and the Redis store on a real redis-server. Where the in-memory twin does not behave like
  * the store it stands in for, the test says so and fails.
  */
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { InMemoryRestrictionStore, type RestrictionStore } from 'geoadmit';
 import { createRedisRestrictionStore } from 'geoadmit/redis';
-import { restrictionStoreContract } from './contracts/restriction-store.js';
+import { restrictionStoreContract } from 'geoadmit/testing';
 import { describeWithRedis, useRedisServer } from './helpers/redis-server.js';
 
 const opened: RestrictionStore[] = [];
@@ -16,6 +16,7 @@ afterEach(async () => {
 
 describe('RestrictionStore contract: InMemoryRestrictionStore', () => {
   restrictionStoreContract(
+    { test, expect },
     async () => {
       const store = new InMemoryRestrictionStore();
       opened.push(store);
@@ -32,7 +33,7 @@ describe('RestrictionStore contract: InMemoryRestrictionStore', () => {
 describeWithRedis('RestrictionStore contract: Redis store (geoadmit/redis)', () => {
   const server = useRedisServer();
   let n = 0;
-  restrictionStoreContract(async () => {
+  restrictionStoreContract({ test, expect }, async () => {
     // A fresh key prefix per test: an empty store on the shared server.
     const prefix = `contract-${++n}:`;
     const open = () => {

@@ -7,6 +7,9 @@
  * - `createTestGate()`: a gate over that table with a manual clock, recorded
  *   removals and events, and `join(meeting, participant, region)`.
  * - `.mmdb` builders, a `StaticResolver` shortcut and a manual clock.
+ * - Contract suites for authors of a `GeoResolver` or a `RestrictionStore`:
+ *   `geoResolverContract` and `restrictionStoreContract` register the tests
+ *   every implementation must pass, with the runner's `test` and `expect`.
  * - Matchers for vitest live in `geoadmit/vitest`.
  */
 // Every export by name, on purpose: each one is a promise to test authors.
@@ -24,3 +27,11 @@ export { createManualClock, type ManualClock } from './clock.js';
 export { addressIn, testRegions, type AddressInOptions } from './addresses.js';
 export { testResolver, SYNTHETIC_SOURCE } from './resolver.js';
 export { createTestGate, TEST_GATE_START, type TestGate, type TestGateEvent, type TestGateOptions, type TestJoinExtra } from './gate.js';
+export type { ContractAssertion, ContractExpect, ContractRunner, ContractTest } from './contracts/runner.js';
+export { geoResolverContract, type GeoResolverContractTable, type GeoResolverFactory } from './contracts/geo-resolver.js';
+export {
+  restrictionStoreContract,
+  type RestrictionStoreFactory,
+  type RestrictionStoreKnownDifferences,
+  type RestrictionStoreUnderTest,
+} from './contracts/restriction-store.js';

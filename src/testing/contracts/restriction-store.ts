@@ -1,26 +1,27 @@
 /**
- * The `RestrictionStore` contract (SPEC 6): what a gate relies on from any store. Run against
- * every implementation by test/contract-restriction-store.test.ts, so the in-memory twin is held
- * to the behaviour of the Redis store it stands in for.
+ * The `RestrictionStore` contract: what a gate relies on from any store. The project runs it
+ * against the in-memory and the Redis store, so the in-memory twin is held to the behaviour of the
+ * store it stands in for; authors of another store run it against theirs.
  */
-import { expect, test } from 'vitest';
-import { isGeoadmitError, type Restriction, type RestrictionChange, type RestrictionStore, type RestrictionSubscriber } from 'geoadmit';
+import { isGeoadmitError, type Restriction, type RestrictionChange, type RestrictionStore, type RestrictionSubscriber } from '../../index.js';
+import type { ContractRunner } from './runner.js';
 
 /** One store under test, plus a second handle on the same data (another node of a fleet). */
-export interface StoreUnderTest {
+export interface RestrictionStoreUnderTest {
+  /** The store the clauses write to and read from: fresh and empty. */
   store: RestrictionStore;
   /** Another store object over the same data: memory returns the same instance, Redis a new client. */
   peer(): RestrictionStore;
 }
 
 /** Makes a fresh, empty store for one test; everything it returns is closed by the caller's hooks. */
-export type StoreFactory = () => Promise<StoreUnderTest>;
+export type RestrictionStoreFactory = () => Promise<RestrictionStoreUnderTest>;
 
 /** Contract clauses an implementation is known to break, each with the reason (shown in the test name). */
-export type KnownDifferences = Partial<Record<'closed' | 'malformed-versions', string>>;
+export type RestrictionStoreKnownDifferences = Partial<Record<'closed' | 'malformed-versions', string>>;
 
 /** A valid takedown document (what the gate hands a store after validation). */
-export function doc(id: string, meeting = 'm-1'): Restriction {
+function doc(id: string, meeting = 'm-1'): Restriction {
   return { id, authority: { name: 'Example Authority', jurisdiction: 'CN' }, regions: ['CN'], scope: { meetings: [meeting] } };
 }
 
@@ -52,13 +53,30 @@ function version(result: { version: string; conflict?: false } | { conflict: tru
 const byId = (list: readonly Restriction[]) => [...list].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
 /**
- * Registers the contract's tests for one implementation (call inside a `describe`).
- * @param make a fresh empty store per test
+ * Registers the contract's tests for one `RestrictionStore` implementation (call inside a
+ * `describe`). Stores are never closed here: close what `make` opened in your own `afterEach`.
+ *
+ * @param runner the runner's `test` and `expect` (vitest's)
+ * @param make a fresh empty store per test, and a second handle on the same data
+ * @param known clauses your store is known to break, each with the reason: they run as expected failures
+ *
+ * @example
+ * import { describe, expect, test } from 'vitest';
+ * import { InMemoryRestrictionStore } from 'geoadmit';
+ * import { restrictionStoreContract } from 'geoadmit/testing';
+ *
+ * describe('my store', () => {
+ *   restrictionStoreContract({ test, expect }, async () => {
+ *     const store = new InMemoryRestrictionStore();
+ *     return { store, peer: () => store };
+ *   });
+ * });
  */
-export function restrictionStoreContract(make: StoreFactory, known: KnownDifferences = {}): void {
+export function restrictionStoreContract(runner: ContractRunner, make: RestrictionStoreFactory, known: RestrictionStoreKnownDifferences = {}): void {
+  const { test, expect } = runner;
   // A known difference runs as `test.fails`: visible in every run, and it turns red the day the
   // implementation is fixed, so the note cannot outlive the difference.
-  const clause = (key: keyof KnownDifferences, name: string, body: () => Promise<void>) =>
+  const clause = (key: keyof RestrictionStoreKnownDifferences, name: string, body: () => Promise<void>) =>
     known[key] === undefined ? test(name, body) : test.fails(`${name} [known difference: ${known[key]}]`, body);
 
   test('an empty store: no restrictions, a version equal to itself, a name', async () => {
