@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
 import { isGeoadmitError, MaxMindResolver, type GeoadmitError } from 'geoadmit';
 import { readerMetadataStart } from '../src/geo/internal/load.js';
-import { makeTempDir } from './helpers/cli.js';
+import { makeTempDir, runCliProcess } from './helpers/cli.js';
 import { amplificationMmdb, enc, MARKER, markerConfusionMmdb, soundMmdb } from './helpers/crafted-mmdb.js';
 
 const require = createRequire(import.meta.url);
@@ -129,6 +129,17 @@ describe('crafted databases are refused within a second, never blocking the even
     expect(worstGap).toBeLessThan(1000);
     expect(geo.resolve('1.2.3.4').country).toBe('CN');
     await geo.close();
+  });
+});
+
+describe('the command line refuses them too', () => {
+  test.each([SHAPES[0], SHAPES[2]])('%s: geoadmit lookup --db exits 2 with a one-line reason, promptly', async (_what, name, make, why) => {
+    const file = write(`cli-${name}`, make());
+    const run = await runCliProcess(['lookup', '--db', file, '1.2.4.8'], { timeoutMs: 20_000 });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/not a usable MaxMind DB/);
+    expect(run.stderr).toMatch(why);
+    expect(run.stdout).toBe('');
   });
 });
 
