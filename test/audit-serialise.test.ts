@@ -138,7 +138,15 @@ const records: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
     { requiredKeys: ['type', 'time', 'exemptionId', 'restrictionId', 'restrictionDigest', 'participants', 'hostAccounts', 'networks', 'reason'] },
   ),
   'exemption.revoked': fc.record(
-    { type: fc.constant('exemption.revoked'), time: text, exemptionId: text, restrictionId: text, kind: opt(text), authority: opt(authority), expired: fc.boolean() },
+    {
+      type: fc.constant('exemption.revoked'),
+      time: text,
+      exemptionId: text,
+      restrictionId: text,
+      kind: opt(text),
+      authority: opt(authority),
+      expired: fc.boolean(),
+    },
     { requiredKeys: ['type', 'time', 'exemptionId', 'restrictionId', 'expired'] },
   ),
   'geo.reloaded': fc.record(

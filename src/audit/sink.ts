@@ -1,7 +1,7 @@
 import { basename, dirname } from 'node:path';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import { SafeEmitter } from '../events/emitter.js';
-import type { AuditEvent, AuditEventSource, ErrorEvent, GateEventMap } from '../events/types.js';
+import { type AuditEvent, type AuditEventSource, type ErrorEvent, GATE_EVENT_TYPES } from '../events/types.js';
 import { guardInput, optionValues } from '../internal/options.js';
 import type {
   AuditCheckpointRecord,
@@ -30,24 +30,6 @@ import {
 } from './internal/record.js';
 import { serialiseRecord } from './internal/serialise.js';
 import { type CheckpointSigner, checkpointMac, checkpointSigner, privateSigningKey, sameText, verifyCheckpointSignature } from './internal/signing.js';
-
-/** Every event a gate emits; `satisfies` makes the compiler flag a type added to GateEventMap but not here. */
-const GATE_EVENT_TYPES = Object.keys({
-  decision: true,
-  removal: true,
-  'restriction.accepted': true,
-  'restriction.refused': true,
-  'restriction.lifted': true,
-  'exemption.granted': true,
-  'exemption.revoked': true,
-  'geo.reloaded': true,
-  'store.disconnected': true,
-  'store.reconnected': true,
-  'store.resynced': true,
-  'store.regressed': true,
-  warning: true,
-  error: true,
-} satisfies Record<keyof GateEventMap, true>) as (keyof GateEventMap)[];
 
 /** Every option of {@link createJsonlAuditSink}; `satisfies` flags an option added to the type but not here. */
 const KNOWN_OPTIONS = Object.keys({

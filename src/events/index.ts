@@ -1,1 +1,2 @@
 export type * from './types.js';
+export { GATE_EVENT_TYPES } from './types.js';

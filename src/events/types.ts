@@ -343,6 +343,34 @@ export interface GateEventMap {
 }
 
 /**
+ * Every event type a gate emits, each once: the one list that the audit sink,
+ * the testing kit and the operator console subscribe from. A `Record` over
+ * {@link GateEventMap}, so a type added to the map and not here (or listed
+ * here and not in the map) fails to compile.
+ *
+ * @example
+ * for (const type of GATE_EVENT_TYPES) gate.on(type, (event) => auditLog.write(event));
+ */
+export const GATE_EVENT_TYPES: readonly (keyof GateEventMap)[] = Object.freeze(
+  Object.keys({
+    decision: true,
+    removal: true,
+    'restriction.accepted': true,
+    'restriction.refused': true,
+    'restriction.lifted': true,
+    'exemption.granted': true,
+    'exemption.revoked': true,
+    'geo.reloaded': true,
+    'store.disconnected': true,
+    'store.reconnected': true,
+    'store.resynced': true,
+    'store.regressed': true,
+    warning: true,
+    error: true,
+  } satisfies Record<keyof GateEventMap, true>) as (keyof GateEventMap)[],
+);
+
+/**
  * What an audit sink tells the gate to do while it cannot write: `deny` joins,
  * or `buffer` (keep admitting while events wait in memory). The sink's
  * `whenUnwritable` option; not the gate's `audit.onFailure`.

@@ -1,33 +1,15 @@
 import type { ServerResponse } from 'node:http';
-import type { GateEventMap } from '../../events/types.js';
+import { GATE_EVENT_TYPES, type GateEventMap } from '../../events/types.js';
 import type { Gate } from '../../gate/index.js';
 import { BASE_HEADERS } from './http.js';
 
 /** Gate events the page never receives: an error's text and causes are for the server log. */
 export const OPERATOR_WITHHELD_EVENTS = ['error'] as const satisfies readonly (keyof GateEventMap)[];
 
-/**
- * The gate events an operator watches: every other type. A `Record` over the
- * event map, so a new event type fails to compile until it is decided here.
- */
-const FORWARDED = Object.keys({
-  decision: true,
-  removal: true,
-  'restriction.accepted': true,
-  'restriction.refused': true,
-  'restriction.lifted': true,
-  'exemption.granted': true,
-  'exemption.revoked': true,
-  warning: true,
-  'geo.reloaded': true,
-  'store.disconnected': true,
-  'store.reconnected': true,
-  'store.resynced': true,
-  'store.regressed': true,
-} satisfies Record<Exclude<keyof GateEventMap, (typeof OPERATOR_WITHHELD_EVENTS)[number]>, true>) as Exclude<
-  keyof GateEventMap,
-  (typeof OPERATOR_WITHHELD_EVENTS)[number]
->[];
+type Forwarded = Exclude<keyof GateEventMap, (typeof OPERATOR_WITHHELD_EVENTS)[number]>;
+
+/** The gate events an operator watches: every type on the one list but those withheld above. */
+const FORWARDED = GATE_EVENT_TYPES.filter((type): type is Forwarded => !(OPERATOR_WITHHELD_EVENTS as readonly string[]).includes(type));
 
 // Fields that can carry (a form of) a client address. The gate already redacts them as `audit.ip`
 // says, but an operator watching a live page needs none of them: leave them out entirely.
