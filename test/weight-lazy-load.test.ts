@@ -80,11 +80,12 @@ for (const file of Object.keys(createRequire(process.cwd() + '/').cache)) {
 ];
 
 describe('import cost, by structure', () => {
-  it('importing geoadmit loads maxmind but not the validation library', () => {
+  it('importing geoadmit loads maxmind but not the validation library, nor the IPv6 fallback parser', () => {
     const { packages, status } = packagesLoaded(importing(''));
     expect(status).toBe(0);
     expect(packages.has('maxmind')).toBe(true);
     expect(packages.has('zod')).toBe(false);
+    expect(packages.has('ip-address')).toBe(false);
   });
 
   it('creating a gate and admitting joins without restrictions loads no validation library', () => {

@@ -1,4 +1,9 @@
-import { Address6 } from 'ip-address';
+import { createRequire } from 'node:module';
+import type { Address6 as Address6Class } from 'ip-address';
+
+// Loaded on first use, not when geoadmit is imported: the strict parser above answers every text the
+// grammar check passes, so the fallback below is almost never reached.
+let Address6: typeof Address6Class | undefined;
 import { parseIPv4 } from './ipv4.js';
 import { ipv6TextFromBytes, parseIpv6Bytes } from './ipv6-text.js';
 
@@ -46,6 +51,7 @@ export function parseIPv6(text: string): Uint8Array | undefined {
   const fast = parseIpv6Bytes(text);
   if (fast !== undefined) return fast;
   try {
+    Address6 ??= (createRequire(import.meta.url)('ip-address') as { Address6: typeof Address6Class }).Address6;
     return Uint8Array.from(new Address6(text).toByteArray());
   } catch {
     return undefined;
