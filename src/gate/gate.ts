@@ -512,7 +512,7 @@ class GateImpl implements Gate {
     const r = validateRestriction(doc, { existingIds: (id) => this.#registry.has(id) });
     const local = impactOf(r, this.#roster, this.#clock(), this.#geo.capabilities, digestOf(r.source)).result;
     const asked = await this.#fleet.ask({ op: 'preview', doc: r.source }, Promise.resolve(local));
-    return mergeRestrict(this.#fleet.nodeId, asked.local, asked.remote, asked.coverage);
+    return mergeRestrict(this.#fleet.nodeId, asked.local, asked.remote, asked.coverage, this.#fleet.shared);
   }
 
   async fleetOverview(meetingId?: string): Promise<FleetOverview> {
@@ -585,7 +585,7 @@ class GateImpl implements Gate {
     }
     // Every other node enforces it from the store's feed; each is asked for its part.
     const asked = await this.#fleet.ask({ op: 'restrict', id: r.id, digest: digestOf(r.source) }, removals);
-    return mergeRestrict(this.#fleet.nodeId, asked.local, asked.remote, asked.coverage);
+    return mergeRestrict(this.#fleet.nodeId, asked.local, asked.remote, asked.coverage, this.#fleet.shared);
   }
 
   async lift(id: string): Promise<NormalizedRestriction> {

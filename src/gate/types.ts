@@ -105,7 +105,7 @@ export interface ParticipantRef {
   participantId: string;
   /** The host account the participant joined under, when the join gave one. */
   hostAccountId?: string;
-  /** In fleet-wide answers (`preview`, `restrict`): the node the participant is connected to. */
+  /** In fleet-wide answers (`preview`, `restrict` over a store shared by a fleet): the node the participant is connected to. */
   nodeId?: string;
 }
 

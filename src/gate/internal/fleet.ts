@@ -80,6 +80,11 @@ export class FleetMembership {
     this.#timeoutMs = timeoutMs;
   }
 
+  /** Whether the store carries fleet traffic (otherwise this gate is a fleet of one). */
+  get shared(): boolean {
+    return this.#channel !== undefined;
+  }
+
   /** Announces this node and starts answering (nothing to do for a fleet of one). */
   start(): void {
     const channel = this.#channel;
@@ -279,10 +284,13 @@ function plainRef(r: ParticipantRef): ParticipantRef {
 /**
  * The fleet's result from this node's and the others' parts. A meeting is
  * reached when any node has participants of it in scope, and undisturbed
- * only when no node has anyone in it the restriction covers.
+ * only when no node has anyone in it the restriction covers. In a fleet of
+ * one (`shared` false) the references stay as they are: there is no other
+ * node to tell them from.
  */
-export function mergeRestrict(nodeId: string, local: RestrictResult, remote: Map<string, unknown>, coverage: FleetCoverage): RestrictResult {
-  const tag = (refs: readonly ParticipantRef[], node: string) => refs.map((r) => ({ ...plainRef(r), nodeId: node }));
+export function mergeRestrict(nodeId: string, local: RestrictResult, remote: Map<string, unknown>, coverage: FleetCoverage, shared = true): RestrictResult {
+  if (!shared && remote.size === 0) return { ...local, coverage };
+  const tag = tagRefs;
   const removed = tag(local.removed, nodeId);
   const pending = tag(local.pending, nodeId);
   const matched = tag(local.matched, nodeId);
