@@ -166,6 +166,8 @@ export class FleetMembership {
         if (list?.length === 0) this.#waiters.delete(key);
         resolve(undefined);
       }, this.#timeoutMs);
+      // Waiting to answer another node must not keep a process that is shutting down alive.
+      timer.unref?.();
       const deliver = (result: Promise<RestrictResult>) => {
         clearTimeout(timer);
         resolve(result);
