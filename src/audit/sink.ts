@@ -2,7 +2,7 @@ import { basename, dirname } from 'node:path';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import { SafeEmitter } from '../events/emitter.js';
 import { type AuditEvent, type AuditEventSource, type ErrorEvent, GATE_EVENT_TYPES } from '../events/types.js';
-import { guardInput, optionValues } from '../internal/options.js';
+import { guardInput, keysOf, optionValues } from '../internal/options.js';
 import type {
   AuditCheckpointRecord,
   AuditLine,
@@ -32,7 +32,7 @@ import { serialiseRecord } from './internal/serialise.js';
 import { type CheckpointSigner, checkpointMac, checkpointSigner, privateSigningKey, sameText, verifyCheckpointSignature } from './internal/signing.js';
 
 /** Every option of {@link createJsonlAuditSink}; `satisfies` flags an option added to the type but not here. */
-const KNOWN_OPTIONS = Object.keys({
+const KNOWN_OPTIONS = keysOf<JsonlAuditSinkOptions>({
   fsync: true,
   fsyncIntervalMs: true,
   whenUnwritable: true,
@@ -46,7 +46,7 @@ const KNOWN_OPTIONS = Object.keys({
   id: true,
   fs: true,
   clock: true,
-} satisfies Record<keyof JsonlAuditSinkOptions, true>);
+});
 
 /** Longest last line the sink reads back when continuing an existing file. */
 const MAX_TAIL_BYTES = 1 << 20;
@@ -184,7 +184,7 @@ function createUnguarded(path: string, options: JsonlAuditSinkOptions): JsonlAud
       { argument: 'onFailure' },
     );
   }
-  const o = optionValues<JsonlAuditSinkOptions>(options, 'createJsonlAuditSink', KNOWN_OPTIONS as (keyof JsonlAuditSinkOptions & string)[]);
+  const o = optionValues<JsonlAuditSinkOptions>(options, 'createJsonlAuditSink', KNOWN_OPTIONS);
   o.func('clock', 'a function returning epoch milliseconds');
   o.boolean('checkpoint', true);
   o.string('id', { maxLength: 1024 });

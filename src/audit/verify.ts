@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
-import { assertKnownKeys, guardInput } from '../internal/options.js';
+import { assertKnownKeys, guardInput, keysOf } from '../internal/options.js';
 import type { AuditHead, AuditLine, AuditProblem, AuditSignatures, AuditVerification, VerifyAuditLogOptions } from './types.js';
 import {
   type Checkpoint,
@@ -26,13 +26,13 @@ import { checkpointMac, publicKeyFingerprint, publicVerifyKey, sameText, verifyC
 const MAX_HELD_LINES = 20_000;
 
 /** Every option of {@link verifyAuditLog}. */
-const VERIFY_OPTIONS = Object.keys({
+const VERIFY_OPTIONS = keysOf<VerifyAuditLogOptions>({
   checkpoint: true,
   key: true,
   publicKey: true,
   expectHead: true,
   maxLineBytes: true,
-} satisfies Record<keyof VerifyAuditLogOptions, true>);
+});
 
 /** One line as read: `text` absent when it exceeded the length limit. */
 interface RawLine {

@@ -4,7 +4,7 @@ import { KeyObject } from 'node:crypto';
 import type { JsonlAuditSink } from '../audit/types.js';
 import { ErrorCode, GeoadmitError, isGeoadmitError } from '../errors/index.js';
 import type { Gate, RestrictResult } from '../gate/index.js';
-import { assertKnownKeys, guardInput } from '../internal/options.js';
+import { assertKnownKeys, guardInput, keysOf } from '../internal/options.js';
 import { canonicalJson } from '../internal/canonical-json.js';
 import { isPlainObject } from '../internal/objects.js';
 import { buildTransparencyReport, renderReportHtml } from '../report/index.js';
@@ -27,7 +27,16 @@ const DEFAULT_BASE_PATH = '/geoadmit';
 /** The shortest bearer token accepted. */
 const MIN_TOKEN_LENGTH = 32;
 
-const KNOWN_OPTIONS = ['token', 'authorize', 'basePath', 'auditLog', 'cors', 'maxBodyBytes', 'heartbeatMs', 'overviewIntervalMs'] as const;
+const KNOWN_OPTIONS = keysOf<ConsoleOptions>({
+  token: true,
+  authorize: true,
+  basePath: true,
+  auditLog: true,
+  cors: true,
+  maxBodyBytes: true,
+  heartbeatMs: true,
+  overviewIntervalMs: true,
+});
 
 /** The methods of each API route, for 405 answers. */
 const ALLOWED: Partial<Record<string, string>> = {
