@@ -427,6 +427,47 @@ describe('wsAdmission: removals close the right socket', () => {
   });
 });
 
+describe('wsAdmission: every ws mode', () => {
+  it('admits upgrades of a noServer WebSocketServer that the application hands handleUpgrade itself', async () => {
+    const admission = wsAdmission<WebSocket>({ join: () => ({ meetingId: 'm-1', participantId: 'p' }) });
+    const gate = createGate({ geo: new StaticResolver(STATIC_TABLE), trustedProxies: [`${PROXY}/32`], onRemove: admission.onRemove });
+    await gate.restrict(takedown());
+    const wss = new WebSocketServer({ noServer: true });
+    admission.attach(wss, gate);
+    const server = createServer();
+    const connected: WebSocket[] = [];
+    server.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => connected.push(ws)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanup.push(async () => {
+      for (const ws of connected) ws.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await gate.close();
+    });
+    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    expect((await refused(open(url, 'm-1', 'p', ADDR.CN1))).status).toBe(451);
+    const us = await open(url, 'm-1', 'p', ADDR.US);
+    await until(() => connected.length === 1, 'the connection');
+    expect(ids(gate)).toEqual(['p']);
+    us.socket.close();
+    await until(() => gate.size === 0, 'the participant to leave');
+  });
+
+  it('closes a removed socket even when notify throws, and reports the failure', async () => {
+    const { gate, url, opened, onError } = await setup({
+      notify: () => {
+        throw new Error('notify broke');
+      },
+    });
+    const cn = await open(url, 'm-2', 'cn', ADDR.CN1);
+    await until(() => opened.length === 1, 'the connection');
+    await gate.restrict(takedown({ id: 'req-2', scope: { meetings: ['m-2'] } }));
+    expect((await cn.closed).code).toBe(4451);
+    expect(onError).toHaveBeenCalledWith(expect.objectContaining({ message: 'notify broke' }), undefined);
+  });
+});
+
 describe('wsAdmission: configuration', () => {
   it('refuses unknown options, a missing join and a second attachment', async () => {
     expect(() => wsAdmission({ join: () => ({ meetingId: 'm', participantId: 'p' }), onRemoved: () => {} } as never)).toThrow(
