@@ -33,6 +33,7 @@ const library = {
   audit: 'src/audit/index.ts',
   report: 'src/report/index.ts',
   mmdb: 'src/mmdb/index.ts',
+  store: 'src/store/index.ts',
 };
 
 const shared: Options = {

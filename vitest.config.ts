@@ -17,6 +17,7 @@ export default defineConfig({
       { find: /^geoadmit\/audit$/, replacement: here('./src/audit/index.ts') },
       { find: /^geoadmit\/report$/, replacement: here('./src/report/index.ts') },
       { find: /^geoadmit\/mmdb$/, replacement: here('./src/mmdb/index.ts') },
+      { find: /^geoadmit\/store$/, replacement: here('./src/store/index.ts') },
       { find: /^geoadmit$/, replacement: here('./src/index.ts') },
     ],
   },

@@ -3,7 +3,9 @@
  * resolvers that locate participants, restriction validation, the in-memory
  * restriction store, errors, and the types needed to call them. The audit log
  * (sink, verifier, signing keys, event records) is `geoadmit/audit`, the
- * transparency report `geoadmit/report`, the `.mmdb` writer `geoadmit/mmdb`.
+ * transparency report `geoadmit/report`, the `.mmdb` writer `geoadmit/mmdb`,
+ * what implementing a restriction store takes `geoadmit/store`, and the
+ * types of a fleet's answers `geoadmit/redis`.
  *
  * Every export is listed by name, on purpose: each one is a semver promise.
  * Matching helpers and other plumbing stay inside their folders. The report of
@@ -24,12 +26,7 @@ export {
   type ExemptedReason,
   type Exemption,
   type ExemptionDocument,
-  type FleetCoverage,
-  type FleetMeetingOverview,
-  type FleetNode,
-  type FleetOverview,
   type Gate,
-  type GateAuditOptions,
   type GateOptions,
   type Join,
   type LocationSource,
@@ -58,7 +55,6 @@ export {
   redactAddress,
   type AddressResult,
   type CdnOption,
-  type RedactionMode,
   type TrustedProxiesInput,
 } from './address/index.js';
 export {
@@ -74,9 +70,6 @@ export {
   type GeoResolverEvents,
   type GeoResolverMetadata,
   type Location,
-  type MaxMindDatabaseInfo,
-  type MaxMindFs,
-  type MaxMindReloadResult,
   type MaxMindResolverOptions,
   type StaticEntry,
   type StaticResolverOptions,
@@ -87,8 +80,6 @@ export {
   findDefaultDatabase,
   GEOLITE2_ATTRIBUTION,
   openDefaultResolver,
-  type DefaultResolverOptions,
-  type PackageResolver,
 } from './geo/default.js';
 
 // Restrictions.
@@ -109,16 +100,7 @@ export {
   type ValidateRestrictionOptions,
 } from './restrictions/index.js';
 
-// Where restrictions live.
-export {
-  InMemoryRestrictionStore,
-  type FleetAnnouncement,
-  type FleetChannel,
-  type FleetMessage,
-  type RestrictionChange,
-  type RestrictionSnapshot,
-  type RestrictionStore,
-  type RestrictionStoreEvents,
-  type RestrictionSubscriber,
-  type StoredExemption,
-} from './store/index.js';
+// Where restrictions live. What implementing a store takes (its change feed, the fleet channel)
+// is `geoadmit/store`.
+export { InMemoryRestrictionStore } from './store/memory.js';
+export type { RestrictionStore } from './store/types.js';

@@ -5,7 +5,8 @@
  * arrive before the live members were read must not end the wait early.
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import { createGate, type FleetAnnouncement, type FleetChannel, type FleetMessage, InMemoryRestrictionStore, type Restriction, StaticResolver } from 'geoadmit';
+import { createGate, InMemoryRestrictionStore, type Restriction, StaticResolver } from 'geoadmit';
+import type { FleetAnnouncement, FleetChannel, FleetMessage } from 'geoadmit/store';
 import { STATIC_TABLE } from './helpers/fixtures.js';
 
 /** Membership and messages in this process; `membersDelayMs` makes reading the members slower than an answer. */

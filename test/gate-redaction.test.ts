@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createGate, StaticResolver, type RedactionMode } from 'geoadmit';
+import { createGate, StaticResolver } from 'geoadmit';
+import type { RedactionMode } from 'geoadmit/audit';
 import { join, recordEvents, STATIC_TABLE } from './helpers/fixtures.js';
 
 const CLIENTS = ['1.2.4.8', '202.181.0.77', '8.8.8.8', '2001:da8:1234:5678::9', '192.168.7.9', '81.2.69.201'];

@@ -1,14 +1,7 @@
 /** Following a shared restriction store: catch-up netted per id. */
 import { describe, expect, it } from 'vitest';
-import {
-  createGate,
-  InMemoryRestrictionStore,
-  StaticResolver,
-  type GateOptions,
-  type RestrictionChange,
-  type RestrictionStore,
-  type RestrictionSubscriber,
-} from 'geoadmit';
+import { createGate, InMemoryRestrictionStore, StaticResolver, type GateOptions, type RestrictionStore } from 'geoadmit';
+import type { RestrictionChange, RestrictionSubscriber } from 'geoadmit/store';
 import { join, STATIC_TABLE, takedown } from './helpers/fixtures.js';
 
 /** A store whose change feed can be held back, as a node cut off from Redis experiences it. */

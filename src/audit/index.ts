@@ -23,6 +23,9 @@ export type {
   JsonlAuditSinkOptions,
   VerifyAuditLogOptions,
 } from './types.js';
+// What the gate writes to the log, and how it writes addresses.
+export type { GateAuditOptions } from '../gate/types.js';
+export type { RedactionMode } from '../address/index.js';
 // The events as the gate emits them and the log records them.
 export type {
   AuditAuthority,

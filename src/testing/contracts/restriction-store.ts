@@ -3,7 +3,8 @@
  * against the in-memory and the Redis store, so the in-memory twin is held to the behaviour of the
  * store it stands in for; authors of another store run it against theirs.
  */
-import { isGeoadmitError, type Restriction, type RestrictionChange, type RestrictionStore, type RestrictionSubscriber } from '../../index.js';
+import { isGeoadmitError, type Restriction, type RestrictionStore } from '../../index.js';
+import type { RestrictionChange, RestrictionSubscriber } from '../../store/index.js';
 import type { ContractRunner } from './runner.js';
 
 /** One store under test, plus a second handle on the same data (another node of a fleet). */
