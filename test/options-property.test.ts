@@ -5,6 +5,7 @@
  * anything but a GeoadmitError, and nothing ends the process (no uncaught
  * exception, no unhandled rejection while the properties run).
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { types } from 'node:util';
 import fc from 'fast-check';
@@ -423,5 +424,34 @@ describe('every public factory refuses option keys it does not know, naming them
     }
     expect(isGeoadmitError(thrown, 'E_INVALID_CONFIG')).toBe(true);
     expect((thrown as Error).message).toContain('bogusOption');
+  });
+});
+
+describe('clocks that answer NaN never end the process', () => {
+  test('an audit sink whose clock answers NaN still writes a log that verifies', async () => {
+    const log = join(tmp.dir, 'nan-clock.jsonl');
+    const sink = createJsonlAuditSink(log, { fsync: 'never', clock: () => Number.NaN });
+    const gate = createGate({ geo, clock: () => Date.parse('2024-06-04T12:00:00Z') });
+    const detach = sink.attach(gate);
+    await gate.admit({ meetingId: 'm', participantId: 'p', peerAddress: '1.2.4.8' });
+    detach();
+    await sink.close();
+    gate.close();
+    expect((await verifyAuditLog(log)).ok).toBe(true);
+  });
+
+  test('a resolver whose clock answers NaN stamps its events with real time', async () => {
+    const file = join(tmp.dir, 'nan-clock.mmdb');
+    writeFileSync(file, soundMmdb());
+    const resolver = await MaxMindResolver.open(file, { clock: () => Number.NaN });
+    const times: number[] = [];
+    resolver.on('error', (e) => times.push(e.time));
+    resolver.on('geo.reloaded', (e) => times.push(e.time));
+    await resolver.reload();
+    writeFileSync(file, 'not a database');
+    await resolver.reload();
+    await resolver.close();
+    expect(times).toHaveLength(2);
+    expect(times.every(Number.isFinite)).toBe(true);
   });
 });

@@ -3,6 +3,7 @@ import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import { SafeEmitter } from '../events/emitter.js';
 import { type AuditEvent, type AuditEventSource, type ErrorEvent, GATE_EVENT_TYPES } from '../events/types.js';
 import { guardInput, keysOf, optionValues } from '../internal/options.js';
+import { finiteClock } from '../internal/time.js';
 import type {
   AuditCheckpointRecord,
   AuditLine,
@@ -216,7 +217,8 @@ function createUnguarded(path: string, options: JsonlAuditSinkOptions): JsonlAud
     signer,
     checkpointEvery: positiveInt(options.checkpointEvery, 10_000, 'checkpointEvery'),
     id: options.id ?? `jsonl:${path}`,
-    clock: options.clock ?? Date.now,
+    // Every reading finite: a NaN time would throw from toISOString() inside a write.
+    clock: finiteClock(options.clock),
   });
 }
 

@@ -5,6 +5,7 @@ import EventEmitter from 'eventemitter3';
 import { classify, type IpValue, ipv4NetworkText, ipv6NetworkTextFromWords, nonGlobalRange, parseIPv4, parseIpv6Words, parseLiteral } from '../address/ip.js';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import { NotRegularFileError, readRegularFile } from '../internal/files.js';
+import { finiteClock } from '../internal/time.js';
 import { keysOf, optionValues, readList, wrongValue } from '../internal/options.js';
 import type { GeoCapabilities, GeoResolver, GeoResolverEvents, GeoResolverMetadata, Location } from './types.js';
 import { loadDatabase, loadDatabaseAsync } from './internal/load.js';
@@ -223,20 +224,6 @@ function readResolverOptions(options: unknown, where: string, known: readonly (k
   if (clock !== undefined) out.clock = clock;
   if (o.raw('cacheSize') !== undefined) out.cacheSize = o.number('cacheSize', 20_000, { min: 1, max: 10_000_000, integer: true });
   return out;
-}
-
-/** A clock for event timestamps that always answers a finite number (a broken one is replaced by `Date.now`). */
-function finiteClock(clock: (() => number) | undefined): () => number {
-  if (clock === undefined) return Date.now;
-  return () => {
-    try {
-      const now = clock();
-      if (typeof now === 'number' && Number.isFinite(now)) return now;
-    } catch {
-      // fall through: an event still needs a time
-    }
-    return Date.now();
-  };
 }
 
 /** Held only by this module: what lets `open`/`fromBuffers` call the constructor. */

@@ -27,3 +27,23 @@ export function parseInstant(text: unknown): number | undefined {
   const ms = Date.parse(m[4] === undefined ? `${text}T00:00:00Z` : text);
   return Number.isFinite(ms) ? ms : undefined;
 }
+
+/**
+ * A time source that always answers a finite number of epoch milliseconds:
+ * the caller's clock while it does, `Date.now()` for any reading that is
+ * not (NaN, Infinity, a string, a throw). For timestamps that must exist
+ * (event and log times): a NaN there would throw from `toISOString()`
+ * inside a timer and end the process.
+ */
+export function finiteClock(clock: (() => number) | undefined): () => number {
+  if (clock === undefined) return Date.now;
+  return () => {
+    try {
+      const now: unknown = clock();
+      if (typeof now === 'number' && Number.isFinite(now)) return now;
+    } catch {
+      // fall through: a timestamp is still needed
+    }
+    return Date.now();
+  };
+}
