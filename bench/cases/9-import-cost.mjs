@@ -85,4 +85,10 @@ const targets = [
   target('importing geoadmit costs <= 4x importing maxmind alone', importRatio <= 4, `${importRatio.toFixed(2)}x`),
   target('geoadmit --help costs <= 3x a bare node -e 0', helpRatio <= 3, `${helpRatio.toFixed(2)}x`),
 ];
-save(out, '9-import-cost', { rounds: ROUNDS, results, ratios: { importGeoadmitOverMaxmind: round1(importRatio * 100) / 100, helpOverBareNode: round1(helpRatio * 100) / 100 }, tarball, targets });
+save(out, '9-import-cost', {
+  rounds: ROUNDS,
+  results,
+  ratios: { importGeoadmitOverMaxmind: Math.round(importRatio * 100) / 100, helpOverBareNode: Math.round(helpRatio * 100) / 100 },
+  tarball,
+  targets,
+});
