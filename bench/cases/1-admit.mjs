@@ -1,11 +1,20 @@
 // 1. admit vs naive hook vs raw lookup, over the uncached seeded mix.
-import { compare, flags, printTable, save, sizes, speedup, target } from '../lib/common.mjs';
+import { cnTakedown, compare, flags, printTable, save, sizes, speedup, target } from '../lib/common.mjs';
+import { checkFloor, components, createFloor, createSyncHook, syncChurnCycler, syncTargets } from '../lib/naive.mjs';
+import { createGate } from 'geoadmit';
 import { asyncCycler, churnCycler, cycler, joinSetup, joinsFor } from '../lib/setup.mjs';
 
 const { quick, out } = flags();
 const size = sizes(quick);
-const { addresses, resolver, gate, naive } = await joinSetup(size);
+const { buffer, addresses, resolver, gate, naive } = await joinSetup(size);
 const joins = joinsFor(addresses);
+// The synchronous hook a competitor writes, with a decision listener as the gate has; and the floor.
+const sync = createSyncHook(buffer, ['CN']);
+sync.events.on('decision', () => {});
+const floor = createFloor(buffer, ['CN']);
+// The same gate without a decision listener, to tell the event's cost from the rest.
+const quietGate = createGate({ geo: resolver, restrictions: [cnTakedown()] });
+checkFloor(floor, naive.reader, addresses);
 const FLOOR_NS = 360; // parse + tree walk + record memo, the floor named in issue 8
 
 console.log(
@@ -16,6 +25,10 @@ const results = await compare(
     { name: 'gate.admit', run: asyncCycler(joins, (j) => gate.admit(j)) },
     { name: 'gate.admit churn', run: churnCycler(joins, gate) },
     { name: 'naive hook', run: asyncCycler(joins, (j) => naive.admit(j)) },
+    { name: 'sync hook churn', run: syncChurnCycler(joins, sync) },
+    { name: 'gate.admit churn, no listener', run: churnCycler(joins, quietGate) },
+    { name: 'await only', run: asyncCycler(joins, (j) => Promise.resolve(j)) },
+    { name: 'floor', run: cycler(addresses, (a) => floor.blocked(a)) },
     { name: 'reader.get', run: cycler(addresses, (a) => naive.reader.get(a)) },
     { name: 'resolver.resolve', run: cycler(addresses, (a) => resolver.resolve(a)) },
   ],
@@ -37,5 +50,7 @@ const targets = [
     `${speedup(results, 'gate.admit churn', 'reader.get')}x`,
   ),
   target('stretch: admit within 1.5x of the 0.36 µs floor', admitNs <= FLOOR_NS * 1.5, `${(admitNs / FLOOR_NS).toFixed(2)}x the floor`),
+  ...syncTargets(results, ''),
 ];
-save(out, '1-admit', { inputs: { ipv4: size.ipv4, ipv6: size.ipv6 }, results, targets });
+const breakdown = components(results, '');
+save(out, '1-admit', { inputs: { ipv4: size.ipv4, ipv6: size.ipv6 }, results, targets, breakdown });
