@@ -329,6 +329,23 @@ export function mergeRestrict(nodeId: string, local: RestrictResult, remote: Map
   };
 }
 
+/**
+ * `refs` with `nodeId`, one plain object each built in one step: a
+ * restriction can remove tens of thousands, and a spread of a copy cost
+ * twice the objects and a slow clone per participant.
+ */
+function tagRefs(refs: readonly ParticipantRef[], node: string): ParticipantRef[] {
+  const out: ParticipantRef[] = [];
+  for (const r of refs) {
+    out.push(
+      r.hostAccountId === undefined
+        ? { meetingId: r.meetingId, participantId: r.participantId, nodeId: node }
+        : { meetingId: r.meetingId, participantId: r.participantId, hostAccountId: r.hostAccountId, nodeId: node },
+    );
+  }
+  return out;
+}
+
 /** The fleet's overview: each meeting's counts summed over the nodes that answered. */
 export function mergeOverview(nodeId: string, local: MeetingOverview[], remote: Map<string, unknown>, coverage: FleetCoverage): FleetOverview {
   const meetings = new Map<string, { o: FleetMeetingOverview; hosts: Set<string> }>();
