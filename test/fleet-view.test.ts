@@ -114,6 +114,33 @@ describeWithRedis('a fleet of gates on one Redis answers as one', () => {
     ]);
   });
 
+  test('a node that started while Redis was down joins the fleet and answers once Redis is back', async () => {
+    const redis = await redisServer();
+    await redis.stop();
+    const store = createRedisRestrictionStore({ url: redis.url, connectTimeoutMs: 200, blockMs: 200 });
+    const late = createGate({
+      geo: new StaticResolver(STATIC_TABLE as never),
+      restrictions: store,
+      nodeId: 'node-late',
+      fleetTimeoutMs: 600,
+      lastKnownRestrictions: [],
+    });
+    cleanup.push(
+      () => store.close(),
+      () => late.close(),
+    );
+    await late.ready();
+    await late.admit({ meetingId: 'm-1', participantId: 'late-cn', peerAddress: '1.2.4.8' });
+    // Long enough for its first attempt to listen to have given up.
+    await new Promise((r) => setTimeout(r, 1500));
+    await redis.restart({ keepData: true });
+    const a = await node(redis, 'node-a');
+    await expect
+      .poll(async () => (await a.gate.fleetOverview()).coverage, { timeout: 10_000, interval: 200 })
+      .toEqual({ nodes: ['node-a', 'node-late'], missing: [], complete: true });
+    expect((await a.gate.fleetOverview('m-1')).meetings[0]?.participants).toBe(1);
+  });
+
   test('a gate on the in-memory store is a fleet of one', async () => {
     const gate = createGate({ geo: new StaticResolver(STATIC_TABLE as never), nodeId: 'solo' });
     cleanup.push(() => gate.close());

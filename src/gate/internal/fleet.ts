@@ -89,15 +89,26 @@ export class FleetMembership {
   start(): void {
     const channel = this.#channel;
     if (channel === undefined || this.#closed) return;
-    this.#listening = channel.listen(this.nodeId, (m) => this.#receive(m));
-    this.#listening.ready.catch(() => undefined);
+    this.#listen(channel);
     const beat = (): void => {
       if (this.#closed) return;
+      // Not listening (the store was unreachable when this node started or tried last): try again.
+      if (this.#listening === undefined) this.#listen(channel);
       channel.announce({ nodeId: this.nodeId, ...this.#host.status() }).catch(() => undefined);
     };
     beat();
     this.#heartbeat = setInterval(beat, Math.max(10, Math.floor(this.#timeoutMs / 3)));
     this.#heartbeat.unref?.();
+  }
+
+  #listen(channel: FleetChannel): void {
+    const listening = channel.listen(this.nodeId, (m) => this.#receive(m));
+    this.#listening = listening;
+    listening.ready.catch(() => {
+      if (this.#listening !== listening) return;
+      listening.stop();
+      this.#listening = undefined;
+    });
   }
 
   /** Stops heartbeats and answering, and tells the fleet this node is leaving. */

@@ -69,11 +69,11 @@ export class RedisFleetChannel implements FleetChannel {
   listen(nodeId: string, onMessage: (message: FleetMessage) => void): { ready: Promise<void>; stop: () => void } {
     const sub = this.#subscriber();
     let handlers = this.#listeners.get(nodeId);
-    const first = handlers === undefined;
     if (handlers === undefined) this.#listeners.set(nodeId, (handlers = new Set()));
     handlers.add(onMessage);
     const channel = this.#answers(nodeId);
-    const ready = first ? sub.ready.then(() => sub.conn.subscribe(channel)).then(() => undefined) : sub.ready;
+    // Subscribing again to a channel is harmless; a new subscriber connection (after one that never came up) needs it.
+    const ready = sub.ready.then(() => sub.conn.subscribe(channel)).then(() => undefined);
     ready.catch(() => undefined);
     return {
       ready,
