@@ -323,11 +323,8 @@ export function readList(value: unknown, where: string, argument: string, what =
 /**
  * Reads an options object once: refuses a value that is not an object,
  * unknown keys (naming the closest known one), and keys whose reading throws;
- * the values are then checked through the returned {@link OptionValues}.
- *
- * @example
- * const o = optionValues<JanusRemoverOptions>(options, 'janusRemover', JANUS_KEYS);
- * const url = o.string('url', { what: 'an http(s) URL' });
+ * the values are then checked through the returned {@link OptionValues}
+ * (`o.string('url')`, `o.duration('timeoutMs', 5000)`, ...).
  */
 export function optionValues<T extends object>(options: unknown, where: string, known: readonly (keyof T & string)[], prefix = ''): OptionValues<T> {
   assertKnownKeys(options, known, where, prefix);
