@@ -1,7 +1,6 @@
 // 1. admit vs naive hook vs raw lookup, over the uncached seeded mix.
-import { cnTakedown, compare, flags, printTable, save, sizes, speedup, target } from '../lib/common.mjs';
+import { compare, flags, printTable, save, sizes, speedup, target } from '../lib/common.mjs';
 import { checkFloor, components, createFloor, createSyncHook, syncChurnCycler, syncTargets } from '../lib/naive.mjs';
-import { createGate } from 'geoadmit';
 import { asyncCycler, churnCycler, cycler, joinSetup, joinsFor } from '../lib/setup.mjs';
 
 const { quick, out } = flags();
@@ -12,8 +11,6 @@ const joins = joinsFor(addresses);
 const sync = createSyncHook(buffer, ['CN']);
 sync.events.on('decision', () => {});
 const floor = createFloor(buffer, ['CN']);
-// The same gate without a decision listener, to tell the event's cost from the rest.
-const quietGate = createGate({ geo: resolver, restrictions: [cnTakedown()] });
 checkFloor(floor, naive.reader, addresses);
 const FLOOR_NS = 360; // parse + tree walk + record memo, the floor named in issue 8
 
@@ -26,7 +23,6 @@ const results = await compare(
     { name: 'gate.admit churn', run: churnCycler(joins, gate) },
     { name: 'naive hook', run: asyncCycler(joins, (j) => naive.admit(j)) },
     { name: 'sync hook churn', run: syncChurnCycler(joins, sync) },
-    { name: 'gate.admit churn, no listener', run: churnCycler(joins, quietGate) },
     { name: 'await only', run: asyncCycler(joins, (j) => Promise.resolve(j)) },
     { name: 'floor', run: cycler(addresses, (a) => floor.blocked(a)) },
     { name: 'reader.get', run: cycler(addresses, (a) => naive.reader.get(a)) },
