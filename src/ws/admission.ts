@@ -130,11 +130,20 @@ function checkOptions<S extends WebSocketLike>(options: WsAdmissionOptions<S>): 
  * `trustedProxies`.
  *
  * @example
- * const sockets = wsAdmission({ join: (req) => ({ meetingId: meetingOf(req.url), participantId: req.user.id }) });
+ * import { WebSocketServer } from 'ws';
+ * const sockets = wsAdmission({
+ *   join: (req) => {
+ *     const url = new URL(req.url ?? '/', 'http://localhost');
+ *     return { meetingId: url.searchParams.get('meeting') ?? '', participantId: url.searchParams.get('participant') ?? '' };
+ *   },
+ * });
  * const gate = createGate({ geo: await openDefaultResolver(), onRemove: sockets.onRemove });
  * const wss = new WebSocketServer({ server });
  * sockets.attach(wss, gate);
- * wss.on('connection', (socket, req) => { ... }); // admitted, on the roster; req.geoadmit is the decision
+ * wss.on('connection', (socket) => {
+ *   // Admitted and on the roster; it leaves the roster when this socket closes.
+ *   socket.send('welcome');
+ * });
  */
 export function wsAdmission<S extends WebSocketLike = WebSocketLike>(options: WsAdmissionOptions<S>): WsAdmission<S> {
   checkOptions(options);
