@@ -178,7 +178,11 @@ export class StoreSync {
     const event: StoreEvent = { ...e, message: `${e.message ?? 'The store lost history.'} ${named[0]?.toUpperCase()}${named.slice(1)}.` };
     if (missing !== undefined) event.missing = missing;
     this.#host.storeEvent('store.regressed', event as never);
-    this.#host.error('store', `restriction store '${name}' lost its history (${e.message ?? 'version went backwards'}); ${named}; still enforcing them here — re-seed the store`, {});
+    this.#host.error(
+      'store',
+      `restriction store '${name}' lost its history (${e.message ?? 'version went backwards'}); ${named}; still enforcing them here — re-seed the store`,
+      {},
+    );
   }
 
   close(): void {
@@ -230,7 +234,14 @@ export class StoreSync {
       const name = this.store.metadata.name;
       const text = `restriction store '${name}' does not hold ${missing.length} last-known restriction(s) (${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}); still enforcing them here — re-seed the store`;
       for (const id of missing) this.#kept.add(id);
-      this.#host.storeEvent('store.regressed', { type: 'store.regressed', time: iso(this.#host.now()), store: name, message: text, version: snapshot.version, missing });
+      this.#host.storeEvent('store.regressed', {
+        type: 'store.regressed',
+        time: iso(this.#host.now()),
+        store: name,
+        message: text,
+        version: snapshot.version,
+        missing,
+      });
       this.#host.error('store', text, {});
     }
     for (const [id, doc] of wanted) {
