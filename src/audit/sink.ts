@@ -1,4 +1,4 @@
-import { basename, dirname } from 'node:path';
+import { basename } from 'node:path';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import { SafeEmitter } from '../events/emitter.js';
 import { type AuditEvent, type AuditEventSource, type ErrorEvent, GATE_EVENT_TYPES } from '../events/types.js';
@@ -6,7 +6,6 @@ import { guardInput, keysOf, optionValues } from '../internal/options.js';
 import { finiteClock } from '../internal/time.js';
 import type {
   AuditCheckpointRecord,
-  AuditLine,
   AuditFs,
   AuditGapRecord,
   AuditSinkEventMap,
@@ -17,20 +16,12 @@ import type {
   JsonlAuditSink,
   JsonlAuditSinkOptions,
 } from './types.js';
+import { highestRotation, readChainTail } from './internal/continue.js';
+import { flushOnExit } from './internal/exit.js';
 import { resolveFs } from './internal/fs.js';
-import {
-  type Checkpoint,
-  checkpointPath,
-  decodeLine,
-  encodeLine,
-  encodeSerialised,
-  type LineHasher,
-  lineHasher,
-  parseCheckpoint,
-  ZERO_HASH,
-} from './internal/record.js';
+import { checkpointPath, encodeLine, encodeSerialised, type LineHasher, lineHasher, ZERO_HASH } from './internal/record.js';
 import { serialiseRecord } from './internal/serialise.js';
-import { type CheckpointSigner, checkpointMac, checkpointSigner, privateSigningKey, sameText, verifyCheckpointSignature } from './internal/signing.js';
+import { type CheckpointSigner, checkpointMac, checkpointSigner, privateSigningKey } from './internal/signing.js';
 
 /** Every option of {@link createJsonlAuditSink}; `satisfies` flags an option added to the type but not here. */
 const KNOWN_OPTIONS = keysOf<JsonlAuditSinkOptions>({
@@ -49,8 +40,6 @@ const KNOWN_OPTIONS = keysOf<JsonlAuditSinkOptions>({
   clock: true,
 });
 
-/** Longest last line the sink reads back when continuing an existing file. */
-const MAX_TAIL_BYTES = 1 << 20;
 /** A batch is written once it holds this many bytes (or at the end of the event-loop turn). */
 const BATCH_BYTES = 1 << 16;
 /** Events queued while healthy before they are written without waiting for the end of the turn. */
@@ -280,10 +269,8 @@ class Sink implements JsonlAuditSink {
   #immediate: NodeJS.Immediate | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   readonly #tickTimer: NodeJS.Timeout;
-  readonly #onExit = (): void => {
-    this.#requestSignature();
-    this.#syncFlush();
-  };
+  /** Stops flushing at process exit (one listener for all sinks: internal/exit.ts). */
+  readonly #stopExitFlush: () => void;
   readonly #stats = {
     written: 0,
     dropped: 0,
@@ -327,7 +314,10 @@ class Sink implements JsonlAuditSink {
     }
     this.#tickTimer = setInterval(() => this.#tick(), config.tickMs);
     this.#tickTimer.unref();
-    process.on('exit', this.#onExit);
+    this.#stopExitFlush = flushOnExit(() => {
+      this.#requestSignature();
+      this.#syncFlush();
+    });
   }
 
   attach(source: AuditEventSource): () => void {
@@ -378,7 +368,7 @@ class Sink implements JsonlAuditSink {
     clearInterval(this.#tickTimer);
     if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
     if (this.#immediate !== undefined) clearImmediate(this.#immediate);
-    process.off('exit', this.#onExit);
+    this.#stopExitFlush();
     this.#closeFd();
     let failure: GeoadmitError | undefined;
     if (unwritten > 0 || dropped > 0) {
@@ -467,110 +457,18 @@ class Sink implements JsonlAuditSink {
     this.#syncedSeq = this.#lastSeq;
   }
 
-  /** Read the last line of an existing file; refuse to extend a chain that does not verify there. */
+  /** Continue the chain `file` ends with; refuses one that does not verify there (internal/continue.ts). */
   #continueChain(file: string, size: number): void {
-    const { fs } = this.#c;
-    const refuse = (why: string): never => {
-      throw new GeoadmitError(
-        ErrorCode.AuditIo,
-        `audit log ${file} does not verify at its tail (${why}); check it with verifyAuditLog and move it aside before recording to ${this.path}`,
-        { file },
-      );
-    };
-    const fd = fs.openSync(file, 'r');
-    let tail: Buffer;
-    try {
-      const length = Math.min(size, MAX_TAIL_BYTES);
-      tail = Buffer.alloc(length);
-      const read = fs.readSync(fd, tail, 0, length, size - length);
-      tail = tail.subarray(0, read);
-    } finally {
-      fs.closeSync(fd);
-    }
-    if (tail.at(-1) !== 0x0a) refuse('the last line is incomplete: a torn write');
-    const start = tail.lastIndexOf(0x0a, tail.length - 2) + 1;
-    if (start === 0 && size > tail.length) refuse(`the last line is longer than ${MAX_TAIL_BYTES} bytes`);
-    const decoded = decodeLine(tail.subarray(start, tail.length - 1).toString('utf8'), this.#c.hasher);
-    if (decoded.kind !== 'ok') refuse(`last line: ${decoded.message}`);
-    const last = (decoded as { line: AuditLine }).line;
-    const cpText = fs.readTextSync(checkpointPath(file));
-    if (cpText !== undefined) {
-      const cp = parseCheckpoint(cpText);
-      if (cp === undefined) refuse(`its checkpoint ${checkpointPath(file)} is malformed`);
-      else if (cp.seq > last.seq) refuse(`the checkpoint records seq ${cp.seq} but the file ends at seq ${last.seq}: truncated`);
-      else if (cp.seq === last.seq && cp.hash !== last.hash) refuse('the checkpoint hash differs from the last line');
-      else this.#checkOwnHead(cp, last, refuse);
-    } else if (this.#c.checkpoint && (this.#c.key !== undefined || this.#c.signer !== undefined)) {
-      refuse(
-        `there is no checkpoint (${basename(checkpointPath(file))}), so nothing shows this sink wrote the chain it would continue: it may have been rewritten or cut short`,
-      );
-    } else if (this.#c.signer !== undefined && !this.#signsLineBefore(last)) {
-      // Without a checkpoint file, a signing sink's log ends with its signed record (written at close).
-      refuse('its last line is not a signature of this sink: the lines at its end are not signed');
-    }
-    this.#lastSeq = last.seq;
-    this.#lastHash = last.hash;
-    this.#lastKind = last.event.type === 'audit.checkpoint' ? 'sign' : 'event';
-    this.#unsignedLines = this.#lastKind === 'sign' ? 0 : 1;
-    this.#checkpointSeq = cpText === undefined ? -1 : this.#lastSeq;
-  }
-
-  /**
-   * A keyed or signing sink continues only a chain it can show is its own:
-   * the checkpoint must carry a valid HMAC / signature under this sink's
-   * key, and with a signing key every line after the signed head must be
-   * covered by a signature too — the sink never signs lines it did not write.
-   */
-  #checkOwnHead(cp: Checkpoint, last: AuditLine, refuse: (why: string) => never): void {
-    const { key, signer } = this.#c;
-    if (key !== undefined && (cp.mac === undefined || !sameText(cp.mac, checkpointMac(key, cp.seq, cp.hash)))) {
-      refuse('the checkpoint HMAC does not verify with this key: the checkpoint was rewritten, or the log was written with another key');
-    }
-    if (signer === undefined) return;
-    if (!verifyCheckpointSignature(signer.publicKey, cp.seq, cp.hash, cp.signature)) {
-      refuse(
-        cp.signature === undefined
-          ? 'the checkpoint carries no signature: the log was not signed with this key, or its checkpoint was rewritten'
-          : 'the checkpoint signature does not verify with this signing key: the checkpoint was rewritten, or the log was signed with another key',
-      );
-    }
-    if (cp.seq === last.seq) return;
-    // After a signed head, the last line may be a signed checkpoint record over the line before it.
-    if (!this.#signsLineBefore(last)) {
-      refuse(
-        `${last.seq - cp.seq} line(s) after the last signature (seq ${cp.seq}) are not signed: written by a process that stopped before signing them, or by someone else; check the log with its public key and move it aside`,
-      );
-    }
-  }
-
-  /** Whether `last` is a checkpoint record this sink's key signed over the line before it. */
-  #signsLineBefore(last: AuditLine): boolean {
-    const signer = this.#c.signer;
-    const record = last.event as unknown as Record<string, unknown>;
-    return (
-      signer !== undefined &&
-      last.event.type === 'audit.checkpoint' &&
-      record.seq === last.seq - 1 &&
-      record.hash === last.prev &&
-      verifyCheckpointSignature(signer.publicKey, last.seq - 1, last.prev, record.signature)
-    );
+    const tail = readChainTail(file, size, this.path, this.#c);
+    this.#lastSeq = tail.seq;
+    this.#lastHash = tail.hash;
+    this.#lastKind = tail.signed ? 'sign' : 'event';
+    this.#unsignedLines = tail.signed ? 0 : 1;
+    this.#checkpointSeq = tail.checkpointed ? tail.seq : -1;
   }
 
   #highestRotation(): number {
-    const base = basename(this.path);
-    let highest = 0;
-    let names: string[];
-    try {
-      names = this.#c.fs.readdirSync(dirname(this.path));
-    } catch {
-      return 0;
-    }
-    for (const name of names) {
-      if (!name.startsWith(`${base}.`)) continue;
-      const n = name.slice(base.length + 1);
-      if (/^[1-9][0-9]{0,8}$/.test(n)) highest = Math.max(highest, Number(n));
-    }
-    return highest;
+    return highestRotation(this.#c.fs, this.path);
   }
 
   // --- writing -------------------------------------------------------------
