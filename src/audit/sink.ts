@@ -2,43 +2,24 @@ import { basename } from 'node:path';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import { SafeEmitter } from '../events/emitter.js';
 import { type AuditEvent, type AuditEventSource, type ErrorEvent, GATE_EVENT_TYPES } from '../events/types.js';
-import { guardInput, keysOf, optionValues } from '../internal/options.js';
-import { finiteClock } from '../internal/time.js';
+import { guardInput } from '../internal/options.js';
 import type {
   AuditCheckpointRecord,
-  AuditFs,
   AuditGapRecord,
   AuditSinkEventMap,
   AuditSinkStats,
   AuditStartRecord,
-  AuditWhenUnwritable,
   FsyncMode,
   JsonlAuditSink,
   JsonlAuditSinkOptions,
 } from './types.js';
+import { type SinkConfig, readSinkOptions } from './internal/config.js';
 import { highestRotation, readChainTail } from './internal/continue.js';
+import { type Batch, GapEntry, type LineKind, type QueueEntry, recordOf, SIGN } from './internal/queue.js';
 import { flushOnExit } from './internal/exit.js';
-import { resolveFs } from './internal/fs.js';
-import { checkpointPath, encodeLine, encodeSerialised, type LineHasher, lineHasher, ZERO_HASH } from './internal/record.js';
+import { checkpointPath, encodeLine, encodeSerialised, ZERO_HASH } from './internal/record.js';
 import { serialiseRecord } from './internal/serialise.js';
-import { type CheckpointSigner, checkpointMac, checkpointSigner, privateSigningKey } from './internal/signing.js';
-
-/** Every option of {@link createJsonlAuditSink}; `satisfies` flags an option added to the type but not here. */
-const KNOWN_OPTIONS = keysOf<JsonlAuditSinkOptions>({
-  fsync: true,
-  fsyncIntervalMs: true,
-  whenUnwritable: true,
-  bufferLimit: true,
-  retryIntervalMs: true,
-  maxBytes: true,
-  checkpoint: true,
-  key: true,
-  signingKey: true,
-  checkpointEvery: true,
-  id: true,
-  fs: true,
-  clock: true,
-});
+import { checkpointMac } from './internal/signing.js';
 
 /** A batch is written once it holds this many bytes (or at the end of the event-loop turn). */
 const BATCH_BYTES = 1 << 16;
@@ -46,68 +27,6 @@ const BATCH_BYTES = 1 << 16;
 const BATCH_EVENTS = 512;
 /** A signed checkpoint at least this often while events arrive. */
 const SIGN_INTERVAL_MS = 60_000;
-
-/** Events the sink could not keep (buffer full), recorded by one `audit.gap` line where they were lost. */
-class GapEntry {
-  dropped = 1;
-  readonly from: string;
-  to: string;
-  readonly types: Record<string, number>;
-  constructor(time: string, type: string) {
-    this.from = time;
-    this.to = time;
-    this.types = { [type]: 1 };
-  }
-}
-
-/** A signed checkpoint record asked for (timer, close, exit). */
-const SIGN = Object.freeze({ sign: true });
-
-/**
- * What waits to be written: an event already serialised (canonical JSON,
- * taken when it was recorded, so a caller changing the object afterwards
- * changes nothing), a gap, or a signature.
- */
-type QueueEntry = string | GapEntry | typeof SIGN;
-
-type LineKind = 'event' | 'gap' | 'start' | 'sign';
-
-/**
- * Lines encoded (chained, hashed) and possibly partly written: a batch must be
- * finished before anything else is encoded, also across a failure and retry.
- */
-interface Batch {
-  bytes: Buffer;
-  offset: number;
-  /** Queue entries it consumed, by kind. */
-  events: number;
-  gaps: number;
-  signs: number;
-  start: boolean;
-  lastSeq: number;
-  lastHash: string;
-  lastKind: LineKind;
-}
-
-/**
- * The record as written: `error` events lose their `error` object (it may hold
- * stacks, request data or cycles), only `message` / `code` and context stay.
- */
-function recordOf(event: AuditEvent): object {
-  if (event.type !== 'error') return event;
-  const { error: _omitted, ...rest } = event;
-  return rest;
-}
-
-function positiveInt(value: number | undefined, fallback: number, argument: string, min = 1): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new GeoadmitError(ErrorCode.InvalidConfig, `${argument} must be an integer >= ${min}, got ${String(value)}`, {
-      argument,
-    });
-  }
-  return value;
-}
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -161,71 +80,7 @@ export function createJsonlAuditSink(path: string, options: JsonlAuditSinkOption
 }
 
 function createUnguarded(path: string, options: JsonlAuditSinkOptions): JsonlAuditSink {
-  if (typeof path !== 'string' || path.length === 0) {
-    throw new GeoadmitError(ErrorCode.InvalidConfig, 'path must be a non-empty string', { argument: 'path' });
-  }
-  if (typeof options !== 'object' || options === null) {
-    throw new GeoadmitError(ErrorCode.InvalidConfig, 'createJsonlAuditSink: options must be an object', { argument: 'options' });
-  }
-  if (Object.hasOwn(options, 'onFailure')) {
-    throw new GeoadmitError(
-      ErrorCode.InvalidConfig,
-      `createJsonlAuditSink: the option "onFailure" was renamed "whenUnwritable" ('deny' | 'buffer'); the gate's audit.onFailure is another setting`,
-      { argument: 'onFailure' },
-    );
-  }
-  const o = optionValues<JsonlAuditSinkOptions>(options, 'createJsonlAuditSink', KNOWN_OPTIONS);
-  o.func('clock', 'a function returning epoch milliseconds');
-  o.boolean('checkpoint', true);
-  o.string('id', { maxLength: 1024 });
-  const fsyncMode: FsyncMode = options.fsync ?? 'interval';
-  if (fsyncMode !== 'always' && fsyncMode !== 'interval' && fsyncMode !== 'never') {
-    throw new GeoadmitError(ErrorCode.InvalidConfig, `fsync must be 'always', 'interval' or 'never'`, { argument: 'fsync' });
-  }
-  const policy: AuditWhenUnwritable = options.whenUnwritable ?? 'buffer';
-  if (policy !== 'deny' && policy !== 'buffer') {
-    throw new GeoadmitError(ErrorCode.InvalidConfig, `whenUnwritable must be 'deny' or 'buffer'`, { argument: 'whenUnwritable' });
-  }
-  const signer = options.signingKey === undefined ? undefined : checkpointSigner(privateSigningKey(options.signingKey));
-  if (options.checkpointEvery !== undefined && signer === undefined) {
-    throw new GeoadmitError(ErrorCode.InvalidConfig, 'checkpointEvery needs signingKey: checkpoint records are signed', {
-      argument: 'checkpointEvery',
-    });
-  }
-  return new Sink(path, {
-    fs: resolveFs(options.fs),
-    fsyncMode,
-    policy,
-    tickMs: positiveInt(options.fsyncIntervalMs, 1000, 'fsyncIntervalMs'),
-    retryMs: positiveInt(options.retryIntervalMs, 1000, 'retryIntervalMs'),
-    bufferLimit: positiveInt(options.bufferLimit, 10_000, 'bufferLimit', 0),
-    maxBytes: options.maxBytes === undefined ? undefined : positiveInt(options.maxBytes, 0, 'maxBytes'),
-    checkpoint: options.checkpoint ?? true,
-    hasher: lineHasher(options.key),
-    key: options.key,
-    signer,
-    checkpointEvery: positiveInt(options.checkpointEvery, 10_000, 'checkpointEvery'),
-    id: options.id ?? `jsonl:${path}`,
-    // Every reading finite: a NaN time would throw from toISOString() inside a write.
-    clock: finiteClock(options.clock),
-  });
-}
-
-interface SinkConfig {
-  fs: AuditFs;
-  fsyncMode: FsyncMode;
-  policy: AuditWhenUnwritable;
-  tickMs: number;
-  retryMs: number;
-  bufferLimit: number;
-  maxBytes: number | undefined;
-  checkpoint: boolean;
-  hasher: LineHasher;
-  key: string | Uint8Array | undefined;
-  signer: CheckpointSigner | undefined;
-  checkpointEvery: number;
-  id: string;
-  clock: () => number;
+  return new Sink(path, readSinkOptions(path, options));
 }
 
 class Sink implements JsonlAuditSink {
