@@ -1,7 +1,7 @@
 /**
  * Client addresses: strict normalisation, the trusted-proxy walk (with
  * `proxy-addr`'s names and function form, and CDN client headers), CIDR
- * parsing and audit redaction (SPEC 3.1, 8, 12, 14). Other folders that need
+ * parsing and audit redaction (docs/integrating.md, docs/threat-model.md). Other folders that need
  * IP primitives import `./ip.js`, never `./internal/*`.
  */
 export { normalizeAddress, type AddressResult } from './normalize.js';

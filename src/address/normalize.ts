@@ -19,7 +19,7 @@ export function toAddressResult(n: Normalized): AddressResult {
 }
 
 /**
- * Validate and normalise a client address (SPEC 3.1). Never throws.
+ * Validate and normalise a client address (docs/integrating.md). Never throws.
  *
  * - Ports and IPv6 zone IDs are stripped: `1.2.4.8:5000`, `[2001:db8::1]:443`,
  *   `[2001:db8::1]`, `fe80::1%eth0`. A bare IPv6 address is never read as

@@ -26,7 +26,7 @@ export type ClientAddressVia = 'peer' | ForwardedHeader | 'cdn';
  * The client address, normalised, and where it came from.
  *
  * `untrustedForwarded: true` flags the classic misconfiguration that turns
- * enforcement off without a sound (SPEC 12, warning
+ * enforcement off without a sound (the warning
  * `forwarded-header-untrusted`): the request carries the forwarded header
  * (or the CDN's client header), but the walk ended at a non-global address
  * (private, loopback, CGNAT, ULA, ...) that is not a trusted proxy while the
@@ -191,7 +191,7 @@ function finish(input: ClientAddressInput, trust: Trust, end: LiteralResult, via
 
 /**
  * Work out the participant's address from the socket peer and, only when the
- * peer is a trusted proxy, the forwarded header (SPEC 3.1). Never throws
+ * peer is a trusted proxy, the forwarded header. Never throws
  * (headers whose getters throw give `invalid-address`).
  *
  * The walk is express's `proxy-addr`: start at the peer; while the current

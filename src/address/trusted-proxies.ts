@@ -13,7 +13,7 @@ import type { IpValue } from './internal/types.js';
 export type ForwardedHeader = 'x-forwarded-for' | 'forwarded';
 
 /**
- * Which proxies to trust (SPEC 3.1, 12), in the forms express's `proxy-addr`
+ * Which proxies to trust (docs/integrating.md), in the forms express's `proxy-addr`
  * takes:
  * - a list of CIDRs, bare addresses and the names `'loopback'`
  *   (`127.0.0.0/8`, `::1/128`), `'linklocal'` (`169.254.0.0/16`,
@@ -38,7 +38,7 @@ const NAMED_RANGES: Readonly<Record<TrustedProxyName, readonly string[]>> = Obje
 });
 
 /**
- * A CDN whose client header is honoured (SPEC 14): `'cloudflare'` (the
+ * A CDN whose client header is honoured: `'cloudflare'` (the
  * `CF-Connecting-IP` header from {@link CLOUDFLARE_RANGES}), or the CDN's
  * header and its published edge ranges. Pass fresher Cloudflare ranges as
  * `{ header: 'cf-connecting-ip', ranges: fresher }`.

@@ -265,7 +265,7 @@ export interface StoreEvent extends EventBase {
   missing?: string[];
 }
 
-/** Why a gate warns: configuration that quietly weakens enforcement (SPEC 12). */
+/** Why a gate warns: configuration that quietly weakens enforcement. */
 export type WarningCode = 'forwarded-header-untrusted' | 'forwarded-header-missing' | 'trust-all-proxies';
 
 /**

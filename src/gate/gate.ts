@@ -2,7 +2,7 @@
  * The gate: an orchestrator over its parts (internal/): options, deciding a
  * join, the registry and roster, enforcement, store sync and events.
  *
- * Ordering (SPEC 11): every change to the registry or the roster happens
+ * Ordering (docs/enforcement.md): every change to the registry or the roster happens
  * synchronously in one of the `#apply…` steps below — registration, lift,
  * window start and end, roster add and removal — so no two interleave. A join
  * that awaited something (the store loading, a rule) re-checks the registry
@@ -282,7 +282,7 @@ class GateImpl implements Gate {
   /**
    * The apply step for a join: the roster add and the decision event. A join
    * that awaited rules is re-assessed if the registry changed meanwhile, so a
-   * restriction registered while it was being decided is never missed (SPEC 11).
+   * restriction registered while it was being decided is never missed.
    */
   #commit(join: Join, a: Assessment, ruled: Reason[] | undefined): Decision {
     let verdict: Verdict = a;
@@ -659,7 +659,7 @@ class GateImpl implements Gate {
     this.#emitter.emit('restriction.lifted', liftedEvent(this.#clock(), entry.restriction, entry.digest, true));
   }
 
-  /** The window started (again): every start enforces on who is present (SPEC 11). */
+  /** The window started (again): every start enforces on who is present. */
   #applyActivation(entry: Registered): void {
     entry.cancelActivation = undefined;
     if (this.#closed || this.#registry.get(entry.restriction.id) !== entry || entry.expired) return;

@@ -145,7 +145,7 @@ export interface LocationSource {
  * What `restrict` and `preview` take: a {@link RestrictionDocument} when the
  * argument's type is known (so `{ kind: 'takedwn' }` fails to compile), and
  * anything when it is `unknown` or `any` — a document parsed from JSON, which
- * the gate validates at run time (SPEC 4) either way.
+ * the gate validates at run time either way.
  */
 export type RestrictionInput<T> = T & (unknown extends T ? unknown : RestrictionDocument);
 

@@ -1,5 +1,5 @@
 /**
- * geoadmit/http — request adapters and middleware (SPEC 14): build a join
+ * geoadmit/http — request adapters and middleware (docs/integrating.md): build a join
  * from a Node or Fetch API request, and admit requests in Express / Connect,
  * Fastify and Hono. No runtime dependency on any framework: each adapter
  * speaks to its framework structurally.

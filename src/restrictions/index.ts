@@ -12,7 +12,7 @@ export { matchRestriction, restrictionInScope, isActive, describeCapabilityGaps 
 const MAX_ISSUES = 100;
 
 /**
- * Validate a restriction document (SPEC section 4) and return it normalised:
+ * Validate a restriction document (docs/restrictions.md) and return it normalised:
  * defaults filled in, region codes canonicalised (upper case, `CN-22` →
  * `CN-JL`, `CN-HK` → `HK`) and deduplicated, scope lists deduplicated,
  * `validFrom` / `validUntil` as epoch milliseconds; the result is frozen.

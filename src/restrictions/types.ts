@@ -158,11 +158,11 @@ export type Restriction = TakedownRestriction | SanctionsRestriction | HostPolic
  * The document type `gate.restrict`, `gate.preview` and the `restrictions`
  * option take, so a misspelt field or kind fails to compile
  * (`{ kind: 'takedwn' }`). Documents read from JSON are still validated at
- * run time (SPEC 4): the type is a help, not the check.
+ * run time: the type is a help, not the check.
  */
 export type RestrictionDocument = Restriction;
 
-/** The three categories of restriction; see SPEC section 4. */
+/** The three categories of restriction: an authority's demand, the operator's own sanctions, a host's own policy. */
 export type RestrictionKind = 'takedown' | 'sanctions' | 'host-policy';
 
 /**

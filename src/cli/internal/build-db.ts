@@ -11,7 +11,7 @@ export interface BuildDbOptions {
   output: string;
   mostSpecificWins?: boolean;
   json?: boolean;
-  /** Accepted and ignored (SPEC 9); never written over. */
+  /** Accepted and ignored (every command takes `--db`); never written over. */
   db?: string[];
 }
 

@@ -49,8 +49,8 @@ function withDb(cmd: Command): Command {
 }
 
 /**
- * `--db` on the commands that read no geolocation data: SPEC 9 gives every
- * command `--db`, so scripts can pass it uniformly; these accept and ignore it.
+ * `--db` on the commands that read no geolocation data: every command takes
+ * `--db`, so scripts can pass it uniformly; these accept and ignore it.
  */
 function withUnusedDb(cmd: Command): Command {
   return cmd.addOption(repeatable('--db <path>', 'accepted for uniformity with the other commands; this one needs no geo data (ignored)'));
@@ -68,7 +68,7 @@ export function buildProgram(ctx: CliContext, setCode: (code: number) => void): 
       // Commander passes (args..., options, command); options is second to last.
       const options = args[args.length - 2] as CommonOptions & { db?: string[] };
       ctx.configure(options);
-      // Every command takes --db (SPEC 9), and none may block on a FIFO or read a device: checked first, even where ignored.
+      // Every command takes --db (so scripts pass it uniformly), and none may block on a FIFO or read a device: checked first, even where ignored.
       await (await import('./db.js')).refuseIrregularDatabases(ctx.cwd, options.db ?? []);
       setCode(await fn(...args));
     };

@@ -22,7 +22,7 @@ export interface ReportOptions {
   progress?: boolean;
   /** `--json`: the same as `--format json`. */
   json?: boolean;
-  /** Accepted and ignored (SPEC 9); never written over. */
+  /** Accepted and ignored (every command takes `--db`); never written over. */
   db?: string[];
 }
 

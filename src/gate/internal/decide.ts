@@ -378,7 +378,8 @@ export async function runRules(settings: RuleSettings, join: Join, location: Loc
 /**
  * A rule's answer within `timeoutMs`. Any thenable (another realm's promise,
  * a hand-made one) is bounded, not only native promises. The timer is ref'd:
- * a decision waiting on it keeps the process alive until it is made (SPEC 11).
+ * a decision waiting on it keeps the process alive until it is made
+ * (docs/enforcement.md: a timed-out rule still decides).
  */
 function bounded(rule: Rule, run: () => RuleVerdict | Promise<RuleVerdict>, timeoutMs: number): Promise<RuleVerdict> | RuleVerdict {
   const result = run();
