@@ -3,21 +3,13 @@ import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import { SafeEmitter } from '../events/emitter.js';
 import { type AuditEvent, type AuditEventSource, type ErrorEvent, GATE_EVENT_TYPES } from '../events/types.js';
 import { guardInput } from '../internal/options.js';
-import type {
-  AuditCheckpointRecord,
-  AuditGapRecord,
-  AuditSinkEventMap,
-  AuditSinkStats,
-  AuditStartRecord,
-  FsyncMode,
-  JsonlAuditSink,
-  JsonlAuditSinkOptions,
-} from './types.js';
+import type { AuditSinkEventMap, AuditSinkStats, FsyncMode, JsonlAuditSink, JsonlAuditSinkOptions } from './types.js';
 import { type SinkConfig, readSinkOptions } from './internal/config.js';
 import { highestRotation, readChainTail } from './internal/continue.js';
 import { type Batch, GapEntry, type LineKind, type QueueEntry, recordOf, SIGN } from './internal/queue.js';
+import { LineEncoder } from './internal/encode.js';
 import { flushOnExit } from './internal/exit.js';
-import { checkpointPath, encodeLine, encodeSerialised, ZERO_HASH } from './internal/record.js';
+import { checkpointPath, ZERO_HASH } from './internal/record.js';
 import { serialiseRecord } from './internal/serialise.js';
 import { checkpointMac } from './internal/signing.js';
 
@@ -139,9 +131,8 @@ class Sink implements JsonlAuditSink {
   #droppedInOutage = 0;
   #lastErrorAt = Number.NEGATIVE_INFINITY;
   /** Lines encoded since the last signed checkpoint record, and events among them. */
-  #unsignedLines = 0;
-  #unsignedEvents = 0;
-  #lastSignAt: number;
+  /** Serialises, chains and signs what is queued (internal/encode.ts). */
+  readonly #encoder: LineEncoder;
   /**
    * Events queued before they are written without waiting for the end of the
    * turn. With `whenUnwritable: 'deny'` every event is written at once: the
@@ -155,7 +146,7 @@ class Sink implements JsonlAuditSink {
     this.id = config.id;
     this.#c = config;
     this.#batchEvents = config.policy === 'deny' ? 1 : Math.max(1, Math.min(BATCH_EVENTS, config.bufferLimit));
-    this.#lastSignAt = config.clock();
+    this.#encoder = new LineEncoder(config.hasher, config.signer, config.checkpointEvery, config.clock);
     this.#rotationIndex = this.#highestRotation();
     this.#open();
     this.#drain();
@@ -318,7 +309,7 @@ class Sink implements JsonlAuditSink {
     this.#lastSeq = tail.seq;
     this.#lastHash = tail.hash;
     this.#lastKind = tail.signed ? 'sign' : 'event';
-    this.#unsignedLines = tail.signed ? 0 : 1;
+    this.#encoder.unsignedLines = tail.signed ? 0 : 1;
     this.#checkpointSeq = tail.checkpointed ? tail.seq : -1;
   }
 
@@ -364,7 +355,7 @@ class Sink implements JsonlAuditSink {
   /** Ask for a signed checkpoint record after the lines recorded so far (when anything is unsigned). */
   #requestSignature(): void {
     if (this.#closed || this.#c.signer === undefined) return;
-    if (this.#unsignedLines === 0 && this.#queue.every((e) => e === SIGN)) return;
+    if (this.#encoder.unsignedLines === 0 && this.#queue.every((e) => e === SIGN)) return;
     if (this.#queue.at(-1) === SIGN) return;
     this.#queue.push(SIGN);
   }
@@ -375,88 +366,14 @@ class Sink implements JsonlAuditSink {
 
   /**
    * Encode queue entries into one batch, chained from the head written so
-   * far: up to {@link BATCH_BYTES}, and never across the rotation size. A
-   * signed checkpoint record follows every `checkpointEvery` events.
+   * far: up to {@link BATCH_BYTES}, and never across the rotation size
+   * (internal/encode.ts).
    */
   #encodeBatch(onlySign = false): Batch | undefined {
-    const { hasher, signer } = this.#c;
-    let seq = this.#lastSeq;
-    let hash = this.#lastHash;
-    let kind: LineKind = this.#lastKind;
-    let text = '';
-    let length = 0;
-    let events = 0;
-    let gaps = 0;
-    let signs = 0;
-    let consumed = 0;
-    let start = false;
     const limit = this.#c.maxBytes === undefined ? BATCH_BYTES : Math.min(BATCH_BYTES, Math.max(1, this.#c.maxBytes - this.#bytes));
-    const add = (record: object | string, lineKind: LineKind): void => {
-      const line = typeof record === 'string' ? encodeSerialised(record, seq + 1, hash, hasher) : encodeLine(record, seq + 1, hash, hasher);
-      seq = line.seq;
-      hash = line.hash;
-      kind = lineKind;
-      text += line.text;
-      length += line.text.length;
-      if (lineKind === 'sign') {
-        this.#unsignedLines = 0;
-        this.#unsignedEvents = 0;
-        this.#lastSignAt = this.#c.clock();
-        signs++;
-      } else {
-        this.#unsignedLines++;
-        if (lineKind === 'event') this.#unsignedEvents++;
-      }
-    };
-    const sign = (): void => {
-      if (signer === undefined || this.#unsignedLines === 0) return;
-      const record: AuditCheckpointRecord = {
-        type: 'audit.checkpoint',
-        time: this.#now(),
-        seq,
-        hash,
-        signature: signer.sign(seq, hash),
-        publicKeyFingerprint: signer.fingerprint,
-      };
-      add(record, 'sign');
-    };
-    if (onlySign) {
-      sign();
-    } else {
-      if (this.#needStart) {
-        const record: AuditStartRecord = { type: 'audit.start', time: this.#now(), version: 1 };
-        if (this.#lastSeq > 0) record.previous = { file: this.#previousFile, seq: this.#lastSeq, hash: this.#lastHash };
-        add(record, 'start');
-        start = true;
-      }
-      while (consumed < this.#queue.length && length < limit) {
-        const entry = this.#queue[consumed] as QueueEntry;
-        consumed++;
-        if (entry === SIGN) {
-          sign();
-        } else if (entry instanceof GapEntry) {
-          const gap: AuditGapRecord = {
-            type: 'audit.gap',
-            time: this.#now(),
-            dropped: entry.dropped,
-            from: entry.from,
-            to: entry.to,
-            types: entry.types,
-          };
-          add(gap, 'gap');
-          gaps++;
-        } else if (typeof entry === 'string') {
-          add(entry, 'event');
-          events++;
-          if (signer !== undefined && this.#unsignedEvents >= this.#c.checkpointEvery) sign();
-        }
-      }
-    }
-    if (consumed > 0) this.#queue.splice(0, consumed);
-    if (length === 0) return undefined;
-    // Line text is mostly ASCII: `length` is a lower bound of the bytes, the buffer is exact.
-    const bytes = Buffer.from(text, 'utf8');
-    return { bytes, offset: 0, events, gaps, signs, start, lastSeq: seq, lastHash: hash, lastKind: kind };
+    const head = { seq: this.#lastSeq, hash: this.#lastHash, kind: this.#lastKind };
+    const start = this.#needStart ? { previousFile: this.#previousFile } : undefined;
+    return this.#encoder.encode(this.#queue, head, start, limit, onlySign);
   }
 
   /** Write everything queued, in order. Returns false when a write failed. */
@@ -628,7 +545,7 @@ class Sink implements JsonlAuditSink {
     if (this.#closed) return;
     try {
       this.#checkIdentity();
-      if (this.#c.signer !== undefined && this.#unsignedEvents > 0 && this.#c.clock() - this.#lastSignAt >= SIGN_INTERVAL_MS) {
+      if (this.#c.signer !== undefined && this.#encoder.unsignedEvents > 0 && this.#c.clock() - this.#encoder.lastSignAt >= SIGN_INTERVAL_MS) {
         this.#requestSignature();
         if (this.#healthy && !this.#drain()) return;
       }
