@@ -3,7 +3,7 @@ import { normalizeAddress } from 'geoadmit';
 
 type Expect = { address: string; family: 4 | 6; global: boolean } | 'invalid';
 
-// [input, expected] — every rule of SPEC 3.1 has rows here.
+// [input, expected] — every normalisation rule (docs/integrating.md, the client address) has rows here.
 const CASES: ReadonlyArray<readonly [string, Expect]> = [
   // plain, canonical
   ['1.2.4.8', { address: '1.2.4.8', family: 4, global: true }],

@@ -9,7 +9,7 @@ function setup(header?: 'x-forwarded-for' | 'forwarded') {
 describe('resolveClientAddress: trust', () => {
   it('ignores headers without trusted proxies', () => {
     const r = resolveClientAddress({ peerAddress: '10.1.2.3', headers: { 'x-forwarded-for': '1.2.4.8' } });
-    // A private peer with a forwarded header nobody trusts: the misconfiguration is flagged (SPEC 12).
+    // A private peer with a forwarded header nobody trusts: the misconfiguration is flagged.
     expect(r).toEqual({ ok: true, address: '10.1.2.3', family: 4, global: false, cause: 'non-global', via: 'peer', untrustedForwarded: true });
     const none = compileTrustedProxies([]);
     expect(resolveClientAddress({ peerAddress: '10.1.2.3', headers: { 'x-forwarded-for': '1.2.4.8' } }, none).via).toBe('peer');

@@ -3,7 +3,7 @@ import { compileTrustedProxies, resolveClientAddress, type ClientAddressInput, t
 
 const xff = (peerAddress: string, value: string | string[] | undefined): ClientAddressInput => ({ peerAddress, headers: { 'X-Forwarded-For': value } });
 
-describe('untrustedForwarded: a forwarded header from a non-global peer nobody trusts (SPEC 12)', () => {
+describe('untrustedForwarded: a forwarded header from a non-global peer nobody trusts', () => {
   it('flags the load balancer missing from trustedProxies: no list, an empty list, a list without it', () => {
     const lists: (TrustedProxies | undefined)[] = [undefined, compileTrustedProxies([]), compileTrustedProxies(''), compileTrustedProxies(['192.0.2.0/24'])];
     for (const trusted of lists) {

@@ -25,7 +25,7 @@ beforeAll(async () => {
   await gate.close();
 });
 
-describe('the CLI never writes over its own inputs (SPEC 12)', () => {
+describe('the CLI never writes over its own inputs', () => {
   it('report -o <the audit log>, its checkpoint, a symlink or a hard link to it: exit 2, inputs untouched', async () => {
     const checkpoint = `${log}.checkpoint`;
     const inputs = [log, checkpoint];

@@ -11,7 +11,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { dir: tmp, cleanup } = makeTempDir('geoadmit-brand-');
 afterAll(cleanup);
 
-describe('isGeoadmitError recognises errors from any copy of the package (SPEC 12)', () => {
+describe('isGeoadmitError recognises errors from any copy of the package', () => {
   it('an error built by a second instance of the module is recognised, by isGeoadmitError and by instanceof', async () => {
     vi.resetModules();
     // @ts-expect-error -- the query makes Vite load a second, independent instance of the module

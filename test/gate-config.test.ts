@@ -1,4 +1,4 @@
-/** createGate's options: unknown keys refused with the closest known name, values checked (SPEC 12). */
+/** createGate's options: unknown keys refused with the closest known name, values checked. */
 import { describe, expect, it } from 'vitest';
 import { createGate, StaticResolver, type GateOptions } from 'geoadmit';
 import { join, STATIC_TABLE } from './helpers/fixtures.js';

@@ -1,4 +1,4 @@
-/** Hostile joins and restriction documents: clear errors, never a bare Error, always the refusal event (SPEC 12). */
+/** Hostile joins and restriction documents: clear errors, never a bare Error, always the refusal event. */
 import { describe, expect, it } from 'vitest';
 import { createGate, isGeoadmitError, StaticResolver, type Join } from 'geoadmit';
 import type { RestrictionRefusedEvent } from 'geoadmit/audit';

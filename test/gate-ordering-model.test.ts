@@ -1,5 +1,5 @@
 /**
- * SPEC 11 as a property: fast-check's scheduler interleaves admits (with an
+ * The ordering guarantees (docs/enforcement.md) as a property: fast-check's scheduler interleaves admits (with an
  * async rule) and re-joins, overlapping restrictions (some with windows),
  * lifts, leaves, retryRemovals, onRemove settling, failing, throwing or never
  * settling, and clock steps (back, forward, or far past whole windows — a
@@ -111,7 +111,7 @@ function modelClock(start: number, eager: boolean): Clock & { step(to: number): 
 
 const key = (meetingId: string, participantId: string) => `${meetingId}/${participantId}`;
 
-describe('SPEC 11 under arbitrary interleavings', () => {
+describe('the ordering guarantees under arbitrary interleavings', () => {
   it('holds its guarantees at every onRemove call and after every run', async () => {
     let calls = 0;
     let retries = 0;

@@ -1,5 +1,5 @@
 /**
- * SPEC 11, one test per race found in review (issue 12): each interleaving is
+ * The ordering guarantees (docs/enforcement.md), one test per race found in review (issue 12): each interleaving is
  * forced with deferred promises or a clock the test steps by hand.
  */
 import { spawnSync } from 'node:child_process';
@@ -42,7 +42,7 @@ function setup(options: Partial<GateOptions> = {}) {
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-describe('SPEC 11 races', () => {
+describe('ordering races', () => {
   it('1. a join decided while a takedown is registered does not stay admitted', async () => {
     const release = deferred();
     const { gate, removedCalls } = setup({ rules: [{ name: 'slow', evaluate: () => release.promise.then(() => undefined) }] });

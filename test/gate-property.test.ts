@@ -65,7 +65,7 @@ const docArb = (i: number) =>
       }),
     );
 
-// The reference model: written from SPEC section 4 alone, independently of the gate.
+// The reference model: written from the document rules (docs/restrictions.md) alone, independently of the gate.
 function inRegion(loc: (typeof WORLD)[string], region: string): boolean {
   return region.includes('-') ? loc.subdivisions.includes(region) : loc.country === region;
 }

@@ -1,4 +1,4 @@
-/** removalTimeoutMs (SPEC 11): an onRemove that does not settle in time leaves its participant pending; late outcomes are recorded. */
+/** removalTimeoutMs (docs/enforcement.md): an onRemove that does not settle in time leaves its participant pending; late outcomes are recorded. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createGate, StaticResolver, type GateEventMap, type GateOptions } from 'geoadmit';
 import type { RemovalEvent } from 'geoadmit/audit';

@@ -1,4 +1,4 @@
-/** Warnings: configuration that quietly weakens enforcement is an event (SPEC 12). */
+/** Warnings: configuration that quietly weakens enforcement is an event. */
 import { describe, expect, it } from 'vitest';
 import { createGate, StaticResolver, type GateOptions } from 'geoadmit';
 import type { WarningEvent } from 'geoadmit/audit';

@@ -27,7 +27,7 @@ async function refusal(promise: Promise<unknown>): Promise<{ error: GeoadmitErro
   return { error: error as GeoadmitError, ms };
 }
 
-describe('crafted databases: decoding work is bounded (SPEC 12)', () => {
+describe('crafted databases: decoding work is bounded', () => {
   test('the hand-assembled fixture format is sound: the same shape without the attack opens and answers', async () => {
     const geo = await MaxMindResolver.open(write('sound.mmdb', soundMmdb()));
     expect(geo.resolve('1.2.3.4')).toMatchObject({ country: 'CN', network: '0.0.0.0/1' });
@@ -45,7 +45,7 @@ describe('crafted databases: decoding work is bounded (SPEC 12)', () => {
     expect(error.code).toBe('E_DB_CORRUPT');
     expect(error.file).toBe(file);
     expect(error.message).toMatch(why);
-    // SPEC 12's contract: refused within a second (the measured figure is in bench/).
+    // The promise: refused within a second (the measured figure is in bench/).
     expect(ms).toBeLessThan(1000);
   });
 
@@ -96,7 +96,7 @@ describe('crafted databases: decoding work is bounded (SPEC 12)', () => {
     const took = performance.now() - started;
     clearInterval(ticker);
     expect(result.reloaded).toEqual([GEOLITE2_COUNTRY]);
-    // The check runs in slices: timers fire during it, and no stall approaches SPEC 12's second.
+    // The check runs in slices: timers fire during it, and no stall approaches a second.
     if (took > 200) expect(ticks).toBeGreaterThan(1);
     expect(worstGap).toBeLessThan(1000);
     expect(geo.resolve('1.2.4.8').country).toBe('CN');
@@ -122,7 +122,7 @@ describe('crafted databases: decoding work is bounded (SPEC 12)', () => {
   });
 });
 
-describe('only regular files are opened (SPEC 12)', () => {
+describe('only regular files are opened', () => {
   const fifo = join(tmp.dir, 'db.fifo');
   execFileSync('mkfifo', [fifo]);
   const dir = join(tmp.dir, 'a-directory.mmdb');

@@ -89,7 +89,7 @@ describe('prototype pollution', () => {
     const proto = { authority: { name: 'a', jurisdiction: 'CN' }, regions: ['CN'] };
     const doc = Object.assign(Object.create(proto) as Record<string, unknown>, { id: 'x', scope: { meetings: ['m'] } });
     const { problems } = validateRestrictions(doc);
-    // Not plain data (SPEC 12): refused as a whole, and nothing from the prototype is read into it.
+    // Not plain data: refused as a whole, and nothing from the prototype is read into it.
     expect(problems).toMatchObject([{ path: '$', code: 'E_INVALID_RESTRICTION', message: expect.stringMatching(/not plain data/) }]);
     const own = validateRestrictions({ ...doc });
     expect(own.problems.map((p) => p.path)).toContain('$.authority');

@@ -34,7 +34,7 @@ function expectInvalid(doc: unknown, path: string, message?: RegExp): GeoadmitEr
 }
 
 describe('validateRestriction: valid documents', () => {
-  it('normalises the SPEC example, filling defaults and parsing the window', () => {
+  it('normalises the documented example, filling defaults and parsing the window', () => {
     const r = validateRestriction({
       id: 'req-2020-06-04-a',
       kind: 'takedown',

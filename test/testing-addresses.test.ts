@@ -129,7 +129,7 @@ describe('testRegions', () => {
     expect(testRegions()).toEqual([...countries, ...subdivisions]);
   });
 
-  it('includes every subdivision the README and SPEC examples use', () => {
+  it('includes every subdivision the documentation examples use', () => {
     const all = new Set(testRegions());
     for (const code of ['CN-BJ', 'CN-XZ', 'CN-JL', 'CN-ZJ', 'US-CA', 'US-NY', 'US-TX', 'GB-ENG', 'GB-SCT', 'UA-43', 'DE-BY'])
       expect(all.has(code), code).toBe(true);
