@@ -172,3 +172,136 @@ export function restrictionSchema(): ReturnType<typeof buildSchemas>['restrictio
 
 /** A document that passed {@link restrictionSchema}. */
 export type ParsedRestriction = Zod.output<ReturnType<typeof restrictionSchema>>;
+
+const RESTRICTION_KEYS = new Set([
+  'id',
+  'kind',
+  'authority',
+  'regions',
+  'allowRegions',
+  'scope',
+  'mode',
+  'validFrom',
+  'validUntil',
+  'unknownLocation',
+  'anonymizers',
+  'reference',
+  'notice',
+  'appeal',
+]);
+const AUTHORITY_KEYS = new Set(['name', 'jurisdiction']);
+const SCOPE_KEYS = new Set(['meetings', 'hostAccounts', 'all']);
+const TEXT_KEYS = new Set(['text', 'url']);
+const KINDS = new Set(['takedown', 'sanctions', 'host-policy']);
+const MODES = new Set(['enforce', 'dry-run']);
+const ADMIT_DENY = new Set(['admit', 'deny']);
+
+/** A plain object whose own keys are all among `allowed` and none of whose values is `undefined`. */
+function fastObject(value: unknown, allowed: ReadonlySet<string>): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  for (const key of Object.keys(value)) if (!allowed.has(key) || (value as Record<string, unknown>)[key] === undefined) return false;
+  return true;
+}
+
+const fastText = (value: unknown, max: number): value is string => typeof value === 'string' && value.length >= 1 && value.length <= max;
+const fastRegion = (value: unknown): value is string => typeof value === 'string' && regionCodeProblem(value) === undefined;
+
+function fastList(value: unknown, max: number, item: (v: unknown) => boolean): string[] | undefined {
+  if (!Array.isArray(value) || value.length < 1 || value.length > max) return undefined;
+  for (const v of value) if (!item(v)) return undefined;
+  return [...(value as string[])];
+}
+
+function fastPublicText(value: unknown): { text?: string; url?: string } | undefined {
+  if (!fastObject(value, TEXT_KEYS)) return undefined;
+  const out: { text?: string; url?: string } = {};
+  if (value.text !== undefined) {
+    if (!fastText(value.text, LIMITS.noticeText) || CONTROL.test(value.text)) return undefined;
+    out.text = value.text;
+  }
+  if (value.url !== undefined) {
+    if (typeof value.url !== 'string' || value.url.length > LIMITS.url || publicUrlProblem(value.url) !== undefined) return undefined;
+    out.url = value.url;
+  }
+  return out;
+}
+
+/**
+ * The same field rules as {@link restrictionSchema}, written out for the
+ * common case of a document that passes them all: returns what the schema
+ * would return (the same fields in the same order), or `undefined` at the
+ * first doubt, and the caller then runs the schema, which names every
+ * problem. Documents read back from a store at start arrive by the
+ * thousand; running the general schema on each was most of a node's start.
+ */
+export function parseValidRestriction(raw: Record<string, unknown>): ParsedRestriction | undefined {
+  if (!fastObject(raw, RESTRICTION_KEYS)) return undefined;
+  const { id, kind, authority, regions, allowRegions, scope, mode, validFrom, validUntil, unknownLocation, anonymizers, reference, notice, appeal } = raw;
+  if (!fastText(id, LIMITS.string)) return undefined;
+  const out: Record<string, unknown> = { id };
+  if (kind !== undefined) {
+    if (typeof kind !== 'string' || !KINDS.has(kind)) return undefined;
+    out.kind = kind;
+  }
+  if (authority !== undefined) {
+    if (!fastObject(authority, AUTHORITY_KEYS) || !fastText(authority.name, LIMITS.string) || !fastRegion(authority.jurisdiction)) return undefined;
+    out.authority = { name: authority.name, jurisdiction: authority.jurisdiction };
+  }
+  if (regions !== undefined) {
+    const list = fastList(regions, LIMITS.regions, fastRegion);
+    if (list === undefined) return undefined;
+    out.regions = list;
+  }
+  if (allowRegions !== undefined) {
+    const list = fastList(allowRegions, LIMITS.regions, fastRegion);
+    if (list === undefined) return undefined;
+    out.allowRegions = list;
+  }
+  if (!fastObject(scope, SCOPE_KEYS)) return undefined;
+  const outScope: Record<string, unknown> = {};
+  for (const key of ['meetings', 'hostAccounts'] as const) {
+    if (scope[key] === undefined) continue;
+    const list = fastList(scope[key], LIMITS.scopeIds, (v) => fastText(v, LIMITS.string));
+    if (list === undefined) return undefined;
+    outScope[key] = list;
+  }
+  if (scope.all !== undefined) {
+    if (scope.all !== true) return undefined;
+    outScope.all = true;
+  }
+  out.scope = outScope;
+  if (mode !== undefined) {
+    if (typeof mode !== 'string' || !MODES.has(mode)) return undefined;
+    out.mode = mode;
+  }
+  for (const [key, value] of [
+    ['validFrom', validFrom],
+    ['validUntil', validUntil],
+  ] as const) {
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || parseInstant(value) === undefined) return undefined;
+    out[key] = value;
+  }
+  for (const [key, value] of [
+    ['unknownLocation', unknownLocation],
+    ['anonymizers', anonymizers],
+  ] as const) {
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || !ADMIT_DENY.has(value)) return undefined;
+    out[key] = value;
+  }
+  if (reference !== undefined) {
+    if (typeof reference !== 'string' || reference.length > LIMITS.reference) return undefined;
+    out.reference = reference;
+  }
+  for (const [key, value] of [
+    ['notice', notice],
+    ['appeal', appeal],
+  ] as const) {
+    if (value === undefined) continue;
+    const text = fastPublicText(value);
+    if (text === undefined) return undefined;
+    out[key] = text;
+  }
+  return out as ParsedRestriction;
+}

@@ -5,7 +5,7 @@ import { isPlainObject, plainDataSnapshot } from '../../internal/objects.js';
 import { parseInstant } from '../../internal/time.js';
 import { canonicalRegion, regionContains } from '../../regions/index.js';
 import type { NormalizedRestriction, PublicText, Restriction, RestrictionKind, ValidateRestrictionOptions } from '../types.js';
-import { LIMITS, restrictionSchema, show, type ParsedRestriction } from './schema.js';
+import { LIMITS, type ParsedRestriction, parseValidRestriction, restrictionSchema, show } from './schema.js';
 
 /** One problem with one document; `path` segments are relative to the document. */
 export interface DocIssue {
@@ -189,7 +189,8 @@ function normalize(doc: ParsedRestriction, kind: RestrictionKind): NormalizedRes
     // An allow list exists to keep everyone else out: unknown locations are denied unless admitted explicitly (SPEC 4).
     unknownLocation: doc.unknownLocation ?? (allow === undefined ? 'admit' : 'deny'),
     anonymizers: doc.anonymizers ?? 'admit',
-    source: deepFreeze(structuredClone(doc) as Restriction),
+    // The parsed document is already this call's own copy (of the bounded copy of the input): frozen, not copied again.
+    source: deepFreeze(doc as Restriction),
   };
   if (doc.authority !== undefined) {
     out.authority = Object.freeze({
@@ -252,7 +253,9 @@ export function checkDocument(raw: unknown, options: ValidateRestrictionOptions 
 function checkObject(raw: Record<string, unknown>, options: ValidateRestrictionOptions): DocResult {
   const rawId = own(raw, 'id');
   const id = typeof rawId === 'string' && rawId.length > 0 && rawId.length <= LIMITS.string ? rawId : undefined;
-  const parsed = restrictionSchema().safeParse(raw, { reportInput: true });
+  // The schema (and its library) only for a document the field-by-field check doubts: it names every problem.
+  const valid = parseValidRestriction(raw);
+  const parsed = valid !== undefined ? ({ success: true, data: valid } as const) : restrictionSchema().safeParse(raw, { reportInput: true });
   const issues: DocIssue[] = parsed.success ? [] : parsed.error.issues.flatMap(fromZod);
   issues.push(...crossFieldIssues(raw, options));
   const result: DocResult = { issues };
