@@ -5,13 +5,12 @@ import { type AuditEvent, type AuditEventSource, type ErrorEvent, GATE_EVENT_TYP
 import { guardInput } from '../internal/options.js';
 import type { AuditSinkEventMap, AuditSinkStats, FsyncMode, JsonlAuditSink, JsonlAuditSinkOptions } from './types.js';
 import { type SinkConfig, readSinkOptions } from './internal/config.js';
-import { highestRotation, readChainTail } from './internal/continue.js';
+import { highestRotation, readChainTail, writeCheckpointFile } from './internal/continue.js';
 import { type Batch, GapEntry, type LineKind, type QueueEntry, recordOf, SIGN } from './internal/queue.js';
 import { LineEncoder } from './internal/encode.js';
 import { flushOnExit } from './internal/exit.js';
 import { checkpointPath, ZERO_HASH } from './internal/record.js';
 import { serialiseRecord } from './internal/serialise.js';
-import { checkpointMac } from './internal/signing.js';
 
 /** A batch is written once it holds this many bytes (or at the end of the event-loop turn). */
 const BATCH_BYTES = 1 << 16;
@@ -130,7 +129,6 @@ class Sink implements JsonlAuditSink {
   /** Events dropped since writing last failed (for `recovered`). */
   #droppedInOutage = 0;
   #lastErrorAt = Number.NEGATIVE_INFINITY;
-  /** Lines encoded since the last signed checkpoint record, and events among them. */
   /** Serialises, chains and signs what is queued (internal/encode.ts). */
   readonly #encoder: LineEncoder;
   /**
@@ -578,27 +576,8 @@ class Sink implements JsonlAuditSink {
    */
   #writeCheckpoint(): void {
     if (!this.#c.checkpoint || this.#fd === undefined || this.#checkpointSeq === this.#lastSeq || this.#lastSeq === 0) return;
-    const { fs, key, signer } = this.#c;
-    const target = checkpointPath(this.path);
-    const temp = `${target}.tmp-${process.pid}`;
-    const seq = this.#lastSeq;
-    const hash = this.#lastHash;
-    const record: Record<string, unknown> = { version: 1, seq, hash, file: basename(this.path), time: this.#now() };
-    if (key !== undefined) record.mac = checkpointMac(key, seq, hash);
-    if (signer !== undefined) {
-      record.signature = signer.sign(seq, hash);
-      record.publicKeyFingerprint = signer.fingerprint;
-    }
-    const text = `${JSON.stringify(record)}\n`;
-    const fd = fs.openSync(temp, 'w');
-    try {
-      fs.writeSync(fd, Buffer.from(text, 'utf8'));
-      if (this.#c.fsyncMode !== 'never') fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(temp, target);
-    this.#checkpointSeq = seq;
+    writeCheckpointFile(this.path, this.#lastSeq, this.#lastHash, this.#now(), this.#c);
+    this.#checkpointSeq = this.#lastSeq;
   }
 
   /** Synchronous flush: used by `flush`, `close` and the process `exit` handler. */

@@ -1,12 +1,13 @@
 /**
- * Continuing an existing log: read the chain's last line (and its checkpoint)
- * and refuse a chain this sink cannot show is its own or that does not verify
- * at its tail. Apart from the sink's writing, which only adopts the head this
- * returns.
+ * A log's chain across processes: continuing an existing log (read the
+ * chain's last line and its checkpoint, refuse a chain this sink cannot show
+ * is its own or that does not verify at its tail) and the checkpoint file
+ * that makes the next process able to. Apart from the sink's writing, which
+ * only adopts the head `readChainTail` returns.
  */
 import { basename, dirname } from 'node:path';
 import { ErrorCode, GeoadmitError } from '../../errors/index.js';
-import type { AuditFs, AuditLine } from '../types.js';
+import type { AuditFs, AuditLine, FsyncMode } from '../types.js';
 import { type Checkpoint, checkpointPath, decodeLine, type LineHasher, parseCheckpoint } from './record.js';
 import { type CheckpointSigner, checkpointMac, sameText, verifyCheckpointSignature } from './signing.js';
 
@@ -134,4 +135,29 @@ export function highestRotation(fs: AuditFs, path: string): number {
     if (/^[1-9][0-9]{0,8}$/.test(n)) highest = Math.max(highest, Number(n));
   }
   return highest;
+}
+
+/**
+ * Replace the checkpoint of `path` atomically (temp file, fsync, rename): the head `seq` / `hash`,
+ * with an HMAC of it (`key`) and a signature (`signer`).
+ */
+export function writeCheckpointFile(path: string, seq: number, hash: string, time: string, config: ContinueConfig & { fsyncMode: FsyncMode }): void {
+  const { fs, key, signer } = config;
+  const target = checkpointPath(path);
+  const temp = `${target}.tmp-${process.pid}`;
+  const record: Record<string, unknown> = { version: 1, seq, hash, file: basename(path), time };
+  if (key !== undefined) record.mac = checkpointMac(key, seq, hash);
+  if (signer !== undefined) {
+    record.signature = signer.sign(seq, hash);
+    record.publicKeyFingerprint = signer.fingerprint;
+  }
+  const text = `${JSON.stringify(record)}\n`;
+  const fd = fs.openSync(temp, 'w');
+  try {
+    fs.writeSync(fd, Buffer.from(text, 'utf8'));
+    if (config.fsyncMode !== 'never') fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(temp, target);
 }
