@@ -8,6 +8,7 @@ import { type SinkConfig, readSinkOptions } from './internal/config.js';
 import { highestRotation, readChainTail, writeCheckpointFile } from './internal/continue.js';
 import { type Batch, GapEntry, type LineKind, type QueueEntry, recordOf, SIGN } from './internal/queue.js';
 import { LineEncoder } from './internal/encode.js';
+import { LogFile } from './internal/file.js';
 import { flushOnExit } from './internal/exit.js';
 import { checkpointPath, ZERO_HASH } from './internal/record.js';
 import { serialiseRecord } from './internal/serialise.js';
@@ -82,18 +83,12 @@ class Sink implements JsonlAuditSink {
     // A throwing listener of the sink's own events has nowhere better to go.
   });
   readonly #sources = new Map<AuditEventSource, () => void>();
-  #fd: number | undefined;
-  /** Bumped whenever the descriptor changes, so a late asynchronous fsync is not mistaken for the current file's. */
-  #fdGeneration = 0;
-  /** Identity of the open file, to notice it being removed or replaced. */
-  #ino = { ino: 0, dev: 0 };
+  /** The file appended to, and its durability (internal/file.ts). */
+  readonly #file: LogFile;
   /** The last line written: the head of the chain on disk (or in the OS). */
   #lastSeq = 0;
   #lastHash = ZERO_HASH;
   #lastKind: LineKind = 'start';
-  #syncedSeq = 0;
-  #syncing = false;
-  #bytes = 0;
   #rotationIndex = 0;
   #needStart = false;
   /** File name the next `audit.start` record links to (the rotated or vanished file). */
@@ -108,7 +103,6 @@ class Sink implements JsonlAuditSink {
   #bufferedEvents = 0;
   #inflight: Batch | undefined;
   #draining = false;
-  #dirty = false;
   #checkpointSeq = -1;
   #healthy = true;
   #closed = false;
@@ -144,6 +138,7 @@ class Sink implements JsonlAuditSink {
     this.id = config.id;
     this.#c = config;
     this.#batchEvents = config.policy === 'deny' ? 1 : Math.max(1, Math.min(BATCH_EVENTS, config.bufferLimit));
+    this.#file = new LogFile(config.fs, path, config.fsyncMode);
     this.#encoder = new LineEncoder(config.hasher, config.signer, config.checkpointEvery, config.clock);
     this.#rotationIndex = this.#highestRotation();
     this.#open();
@@ -243,9 +238,9 @@ class Sink implements JsonlAuditSink {
       rotations: this.#stats.rotations,
       healthy: this.#healthy,
       lastSeq: this.#lastSeq,
-      syncedSeq: this.#syncedSeq,
+      syncedSeq: this.#file.syncedSeq,
       signatures: this.#stats.signatures,
-      bytes: this.#bytes,
+      bytes: this.#file.bytes,
       closed: this.#closed,
     };
     if (this.#stats.lastError !== undefined) s.lastError = this.#stats.lastError;
@@ -283,11 +278,7 @@ class Sink implements JsonlAuditSink {
           this.#checkpointSeq = -1;
         }
       }
-      this.#fd = fs.openSync(this.path, 'a');
-      this.#fdGeneration++;
-      const id = fs.fstatSync(this.#fd);
-      this.#ino = { ino: id.ino, dev: id.dev };
-      this.#bytes = id.size;
+      this.#file.open();
       this.#startFresh = false;
     } catch (error) {
       if (error instanceof GeoadmitError) throw error;
@@ -296,9 +287,9 @@ class Sink implements JsonlAuditSink {
         cause: error,
       });
     }
-    this.#needStart = this.#bytes === 0;
+    this.#needStart = this.#file.bytes === 0;
     // What is on disk before this process wrote anything counts as synced.
-    this.#syncedSeq = this.#lastSeq;
+    this.#file.syncedSeq = this.#lastSeq;
   }
 
   /** Continue the chain `file` ends with; refuses one that does not verify there (internal/continue.ts). */
@@ -368,7 +359,7 @@ class Sink implements JsonlAuditSink {
    * (internal/encode.ts).
    */
   #encodeBatch(onlySign = false): Batch | undefined {
-    const limit = this.#c.maxBytes === undefined ? BATCH_BYTES : Math.min(BATCH_BYTES, Math.max(1, this.#c.maxBytes - this.#bytes));
+    const limit = this.#c.maxBytes === undefined ? BATCH_BYTES : Math.min(BATCH_BYTES, Math.max(1, this.#c.maxBytes - this.#file.bytes));
     const head = { seq: this.#lastSeq, hash: this.#lastHash, kind: this.#lastKind };
     const start = this.#needStart ? { previousFile: this.#previousFile } : undefined;
     return this.#encoder.encode(this.#queue, head, start, limit, onlySign);
@@ -380,9 +371,9 @@ class Sink implements JsonlAuditSink {
     this.#draining = true;
     try {
       for (;;) {
-        if (this.#fd === undefined) this.#open();
+        if (this.#file.fd === undefined) this.#open();
         if (this.#inflight === undefined) {
-          if (this.#c.maxBytes !== undefined && this.#bytes >= this.#c.maxBytes && !this.#needStart && this.#lastKind !== 'start') {
+          if (this.#c.maxBytes !== undefined && this.#file.bytes >= this.#c.maxBytes && !this.#needStart && this.#lastKind !== 'start') {
             // A full file ends with a signature over all of it, then moves aside.
             if (this.#c.signer !== undefined && this.#lastKind !== 'sign') this.#inflight = this.#encodeBatch(true);
             if (this.#inflight === undefined) {
@@ -395,11 +386,7 @@ class Sink implements JsonlAuditSink {
         }
         const batch = this.#inflight;
         if (batch === undefined) break;
-        const fd = this.#fd as number;
-        while (batch.offset < batch.bytes.length) {
-          // writeSync may write part of a buffer; the rest follows, also on a retry after a failure.
-          batch.offset += this.#c.fs.writeSync(fd, batch.offset === 0 ? batch.bytes : batch.bytes.subarray(batch.offset));
-        }
+        this.#file.write(batch);
         this.#commit(batch);
       }
     } catch (error) {
@@ -418,8 +405,8 @@ class Sink implements JsonlAuditSink {
     this.#lastSeq = batch.lastSeq;
     this.#lastHash = batch.lastHash;
     this.#lastKind = batch.lastKind;
-    this.#bytes += batch.bytes.length;
-    this.#dirty = true;
+    this.#file.bytes += batch.bytes.length;
+    this.#file.dirty = true;
     if (batch.start) this.#needStart = false;
     this.#bufferedEvents -= batch.events;
     this.#stats.written += batch.events;
@@ -427,46 +414,21 @@ class Sink implements JsonlAuditSink {
     this.#stats.signatures += batch.signs;
   }
 
-  /**
-   * `fsync: 'always'`: one fsync, off the event loop, for every line written
-   * so far; lines written while it runs share the next one.
-   */
+  /** `fsync: 'always'`: group commit (internal/file.ts). */
   #groupCommit(): void {
-    if (this.#syncing || this.#fd === undefined || this.#syncedSeq >= this.#lastSeq) return;
-    this.#syncing = true;
-    const target = this.#lastSeq;
-    const generation = this.#fdGeneration;
-    this.#c.fs.fsync(this.#fd, (error) => {
-      this.#syncing = false;
-      if (this.#closed) return;
-      // The file was rotated or reopened meanwhile: that path fsynced it synchronously.
-      if (generation !== this.#fdGeneration) return this.#groupCommit();
-      if (error !== null) return this.#fail(error);
-      if (target > this.#syncedSeq) this.#syncedSeq = target;
-      if (target === this.#lastSeq) this.#dirty = false;
-      this.#groupCommit();
-    });
+    this.#file.groupCommit(
+      () => this.#lastSeq,
+      () => this.#closed,
+      (error) => this.#fail(error),
+    );
   }
 
   #closeFd(): void {
-    if (this.#fd === undefined) return;
-    const fd = this.#fd;
-    this.#fd = undefined;
-    this.#fdGeneration++;
-    try {
-      this.#c.fs.closeSync(fd);
-    } catch {
-      // Closing is best effort: the lines were written (and synced as configured) before.
-    }
+    this.#file.close();
   }
 
   #fsyncNow(): void {
-    if (this.#fd === undefined) return;
-    if (this.#c.fsyncMode !== 'never') {
-      this.#c.fs.fsyncSync(this.#fd);
-      this.#syncedSeq = this.#lastSeq;
-    }
-    this.#dirty = false;
+    this.#file.fsyncNow(this.#lastSeq);
   }
 
   /** Move the full file to `<path>.<n>` with its checkpoint; the next line starts a new file linked to it. */
@@ -547,7 +509,7 @@ class Sink implements JsonlAuditSink {
         this.#requestSignature();
         if (this.#healthy && !this.#drain()) return;
       }
-      if (this.#fd !== undefined && this.#dirty) this.#fsyncNow();
+      if (this.#file.fd !== undefined && this.#file.dirty) this.#fsyncNow();
       this.#writeCheckpoint();
     } catch (error) {
       this.#fail(error);
@@ -560,9 +522,9 @@ class Sink implements JsonlAuditSink {
    * path whose first record links to the chain so far.
    */
   #checkIdentity(): void {
-    if (this.#fd === undefined) return;
+    if (this.#file.fd === undefined) return;
     const st = this.#c.fs.statSync(this.path);
-    if (st !== undefined && st.ino === this.#ino.ino && st.dev === this.#ino.dev) return;
+    if (st !== undefined && st.ino === this.#file.ino.ino && st.dev === this.#file.ino.dev) return;
     this.#closeFd();
     this.#previousFile = basename(this.path);
     this.#checkpointSeq = -1;
@@ -575,7 +537,7 @@ class Sink implements JsonlAuditSink {
    * behind: the head, with an HMAC of it (`key`) and a signature (`signingKey`).
    */
   #writeCheckpoint(): void {
-    if (!this.#c.checkpoint || this.#fd === undefined || this.#checkpointSeq === this.#lastSeq || this.#lastSeq === 0) return;
+    if (!this.#c.checkpoint || this.#file.fd === undefined || this.#checkpointSeq === this.#lastSeq || this.#lastSeq === 0) return;
     writeCheckpointFile(this.path, this.#lastSeq, this.#lastHash, this.#now(), this.#c);
     this.#checkpointSeq = this.#lastSeq;
   }
@@ -585,7 +547,7 @@ class Sink implements JsonlAuditSink {
     if (this.#closed) return;
     if (!this.#drain()) return;
     try {
-      if (this.#dirty) this.#fsyncNow();
+      if (this.#file.dirty) this.#fsyncNow();
       this.#writeCheckpoint();
     } catch (error) {
       this.#fail(error);
