@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import { SafeEmitter } from '../events/emitter.js';
-import { type AuditEvent, type AuditEventSource, type ErrorEvent, GATE_EVENT_TYPES } from '../events/types.js';
+import { type AuditEvent, type AuditEventSource, GATE_EVENT_TYPES } from '../events/types.js';
 import { guardInput } from '../internal/options.js';
 import type { AuditSinkEventMap, AuditSinkStats, FsyncMode, JsonlAuditSink, JsonlAuditSinkOptions } from './types.js';
 import { type SinkConfig, readSinkOptions } from './internal/config.js';
@@ -9,6 +9,7 @@ import { highestRotation, readChainTail, writeCheckpointFile } from './internal/
 import { type Batch, GapEntry, type LineKind, type QueueEntry, recordOf, SIGN } from './internal/queue.js';
 import { LineEncoder } from './internal/encode.js';
 import { LogFile } from './internal/file.js';
+import { SinkHealth } from './internal/health.js';
 import { flushOnExit } from './internal/exit.js';
 import { checkpointPath, ZERO_HASH } from './internal/record.js';
 import { serialiseRecord } from './internal/serialise.js';
@@ -104,10 +105,8 @@ class Sink implements JsonlAuditSink {
   #inflight: Batch | undefined;
   #draining = false;
   #checkpointSeq = -1;
-  #healthy = true;
   #closed = false;
   #immediate: NodeJS.Immediate | undefined;
-  #retryTimer: NodeJS.Timeout | undefined;
   readonly #tickTimer: NodeJS.Timeout;
   /** Stops flushing at process exit (one listener for all sinks: internal/exit.ts). */
   readonly #stopExitFlush: () => void;
@@ -120,9 +119,8 @@ class Sink implements JsonlAuditSink {
     signatures: 0,
     lastError: undefined as string | undefined,
   };
-  /** Events dropped since writing last failed (for `recovered`). */
-  #droppedInOutage = 0;
-  #lastErrorAt = Number.NEGATIVE_INFINITY;
+  /** Failures, retries and recovery (internal/health.ts). */
+  readonly #health: SinkHealth;
   /** Serialises, chains and signs what is queued (internal/encode.ts). */
   readonly #encoder: LineEncoder;
   /**
@@ -139,6 +137,19 @@ class Sink implements JsonlAuditSink {
     this.#c = config;
     this.#batchEvents = config.policy === 'deny' ? 1 : Math.max(1, Math.min(BATCH_EVENTS, config.bufferLimit));
     this.#file = new LogFile(config.fs, path, config.fsyncMode);
+    this.#health = new SinkHealth({
+      id: this.id,
+      path,
+      policy: config.policy,
+      retryMs: config.retryMs,
+      clock: config.clock,
+      stats: this.#stats,
+      sources: () => this.#sources.keys(),
+      retry: () => this.#drain(),
+      closed: () => this.#closed,
+      emitError: (event) => this.#emitter.emit('error', event),
+      emitRecovered: (payload) => this.#emitter.emit('recovered', payload),
+    });
     this.#encoder = new LineEncoder(config.hasher, config.signer, config.checkpointEvery, config.clock);
     this.#rotationIndex = this.#highestRotation();
     this.#open();
@@ -171,7 +182,7 @@ class Sink implements JsonlAuditSink {
       source.setAuditHealth?.(this.id, true, this.#c.policy);
     };
     this.#sources.set(source, detach);
-    source.setAuditHealth?.(this.id, this.#healthy, this.#c.policy);
+    source.setAuditHealth?.(this.id, this.#health.healthy, this.#c.policy);
     return detach;
   }
 
@@ -179,14 +190,14 @@ class Sink implements JsonlAuditSink {
     if (this.#closed) throw new GeoadmitError(ErrorCode.Closed, `audit sink ${this.path} is closed`, { file: this.path });
     this.#enqueue(event);
     // While failing, writes wait for the retry timer rather than hammering a broken disk per event.
-    if (!this.#healthy) return;
+    if (!this.#health.healthy) return;
     if (this.#queue.length >= this.#batchEvents) this.#drain();
     else this.#schedule();
   }
 
   async flush(): Promise<void> {
     this.#syncFlush();
-    if (!this.#healthy || this.#queue.length > 0 || this.#inflight !== undefined) {
+    if (!this.#health.healthy || this.#queue.length > 0 || this.#inflight !== undefined) {
       throw new GeoadmitError(
         ErrorCode.AuditIo,
         `audit log ${this.path}: ${this.#bufferedEvents} event(s) could not be written: ${this.#stats.lastError ?? 'unknown error'}`,
@@ -205,7 +216,7 @@ class Sink implements JsonlAuditSink {
     const dropped = this.#queue.reduce((n: number, entry) => (entry instanceof GapEntry ? n + entry.dropped : n), 0);
     this.#closed = true;
     clearInterval(this.#tickTimer);
-    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+    this.#health.stop();
     if (this.#immediate !== undefined) clearImmediate(this.#immediate);
     this.#stopExitFlush();
     this.#closeFd();
@@ -236,7 +247,7 @@ class Sink implements JsonlAuditSink {
       failures: this.#stats.failures,
       gaps: this.#stats.gaps,
       rotations: this.#stats.rotations,
-      healthy: this.#healthy,
+      healthy: this.#health.healthy,
       lastSeq: this.#lastSeq,
       syncedSeq: this.#file.syncedSeq,
       signatures: this.#stats.signatures,
@@ -310,15 +321,15 @@ class Sink implements JsonlAuditSink {
 
   #enqueue(event: AuditEvent): void {
     // Full while failing: the disk may be back, so try before dropping anything.
-    if (this.#bufferedEvents >= this.#c.bufferLimit && !this.#healthy) this.#drain();
-    if (this.#healthy || this.#bufferedEvents < this.#c.bufferLimit) {
+    if (this.#bufferedEvents >= this.#c.bufferLimit && !this.#health.healthy) this.#drain();
+    if (this.#health.healthy || this.#bufferedEvents < this.#c.bufferLimit) {
       this.#queue.push(serialiseRecord(recordOf(event)));
       this.#bufferedEvents++;
       return;
     }
     // No room: count it, in a gap entry at the queue's tail so the gap line lands where the events were lost.
     this.#stats.dropped++;
-    this.#droppedInOutage++;
+    this.#health.droppedInOutage++;
     const time = typeof event.time === 'string' ? event.time : new Date(this.#c.clock()).toISOString();
     const tailEntry = this.#queue.at(-1);
     if (tailEntry instanceof GapEntry) {
@@ -335,7 +346,7 @@ class Sink implements JsonlAuditSink {
     if (this.#immediate !== undefined) return;
     this.#immediate = setImmediate(() => {
       this.#immediate = undefined;
-      if (this.#healthy && !this.#closed) this.#drain();
+      if (this.#health.healthy && !this.#closed) this.#drain();
     });
     // The exit handler writes what is left; a pending batch must not keep the process alive.
     this.#immediate.unref();
@@ -367,7 +378,7 @@ class Sink implements JsonlAuditSink {
 
   /** Write everything queued, in order. Returns false when a write failed. */
   #drain(): boolean {
-    if (this.#draining || this.#closed) return this.#healthy;
+    if (this.#draining || this.#closed) return this.#health.healthy;
     this.#draining = true;
     try {
       for (;;) {
@@ -396,7 +407,7 @@ class Sink implements JsonlAuditSink {
       this.#draining = false;
     }
     if (this.#c.fsyncMode === 'always') this.#groupCommit();
-    if (!this.#healthy) this.#recover();
+    if (!this.#health.healthy) this.#health.recover();
     return true;
   }
 
@@ -454,48 +465,7 @@ class Sink implements JsonlAuditSink {
   }
 
   #fail(error: unknown): void {
-    this.#stats.failures++;
-    const message = `audit log ${this.path}: ${errorMessage(error)}`;
-    this.#stats.lastError = message;
-    const wasHealthy = this.#healthy;
-    this.#healthy = false;
-    if (wasHealthy) {
-      this.#droppedInOutage = 0;
-      for (const source of this.#sources.keys()) source.setAuditHealth?.(this.id, false, this.#c.policy);
-    }
-    this.#scheduleRetry();
-    // Every failure is counted; retries of a persisting failure are reported at most once per retry interval.
-    const now = this.#c.clock();
-    if (!wasHealthy && now - this.#lastErrorAt < this.#c.retryMs) return;
-    this.#lastErrorAt = now;
-    const event: ErrorEvent = { type: 'error', time: new Date(now).toISOString(), context: 'audit', message, file: this.path, error };
-    const code = (error as { code?: unknown } | null)?.code;
-    event.code = typeof code === 'string' ? code : ErrorCode.AuditIo;
-    this.#emitter.emit('error', event);
-  }
-
-  #scheduleRetry(): void {
-    if (this.#retryTimer !== undefined || this.#closed) return;
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = undefined;
-      if (!this.#drain()) this.#scheduleRetry();
-    }, this.#c.retryMs);
-    this.#retryTimer.unref();
-  }
-
-  #recover(): void {
-    this.#healthy = true;
-    if (this.#retryTimer !== undefined) {
-      clearTimeout(this.#retryTimer);
-      this.#retryTimer = undefined;
-    }
-    for (const source of this.#sources.keys()) source.setAuditHealth?.(this.id, true, this.#c.policy);
-    this.#emitter.emit('recovered', {
-      time: this.#now(),
-      file: this.path,
-      written: this.#stats.written,
-      dropped: this.#droppedInOutage,
-    });
+    this.#health.fail(error);
   }
 
   // --- durability ----------------------------------------------------------
@@ -507,7 +477,7 @@ class Sink implements JsonlAuditSink {
       this.#checkIdentity();
       if (this.#c.signer !== undefined && this.#encoder.unsignedEvents > 0 && this.#c.clock() - this.#encoder.lastSignAt >= SIGN_INTERVAL_MS) {
         this.#requestSignature();
-        if (this.#healthy && !this.#drain()) return;
+        if (this.#health.healthy && !this.#drain()) return;
       }
       if (this.#file.fd !== undefined && this.#file.dirty) this.#fsyncNow();
       this.#writeCheckpoint();
