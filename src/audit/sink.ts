@@ -5,7 +5,7 @@ import { type AuditEvent, type AuditEventSource, GATE_EVENT_TYPES } from '../eve
 import { guardInput } from '../internal/options.js';
 import type { AuditSinkEventMap, AuditSinkStats, FsyncMode, JsonlAuditSink, JsonlAuditSinkOptions } from './types.js';
 import { type SinkConfig, readSinkOptions } from './internal/config.js';
-import { highestRotation, readChainTail, writeCheckpointFile } from './internal/continue.js';
+import { chainToContinue, highestRotation, writeCheckpointFile } from './internal/continue.js';
 import { type Batch, GapEntry, type LineKind, type QueueEntry, recordOf, SIGN } from './internal/queue.js';
 import { LineEncoder } from './internal/encode.js';
 import { LogFile } from './internal/file.js';
@@ -20,10 +20,6 @@ const BATCH_BYTES = 1 << 16;
 const BATCH_EVENTS = 512;
 /** A signed checkpoint at least this often while events arrive. */
 const SIGN_INTERVAL_MS = 60_000;
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /**
  * Create a JSON Lines audit sink: one event a line, each line carrying a
@@ -264,53 +260,29 @@ class Sink implements JsonlAuditSink {
 
   // --- opening -------------------------------------------------------------
 
-  /** Open the log for appending, continuing an existing chain or starting one. */
+  /** Open the log for appending, continuing an existing chain (internal/continue.ts) or starting one. */
   #open(): void {
-    const { fs } = this.#c;
-    let st: { size: number } | undefined;
     try {
-      st = fs.statSync(this.path);
-      if (st !== undefined && st.size > 0 && this.#startFresh) {
-        throw new GeoadmitError(
-          ErrorCode.AuditIo,
-          `audit log ${this.path}: the file was replaced while the sink had it open; this sink did not write the file now at that path and will not continue or sign its chain (move it aside: a new file then continues the sink's own chain)`,
-          { file: this.path },
-        );
-      }
-      if (st !== undefined && st.size > 0) {
-        this.#continueChain(this.path, st.size);
-      } else if (this.#lastSeq === 0 && this.#rotationIndex > 0) {
-        // A restart between a rotation and the next line: link the new file to the newest rotated one.
-        const previous = `${this.path}.${this.#rotationIndex}`;
-        const pst = fs.statSync(previous);
-        if (pst !== undefined && pst.size > 0) {
-          this.#continueChain(previous, pst.size);
-          this.#previousFile = basename(previous);
-          this.#checkpointSeq = -1;
-        }
+      const found = chainToContinue(this.path, { lastSeq: this.#lastSeq, rotationIndex: this.#rotationIndex, startFresh: this.#startFresh }, this.#c);
+      if (found !== undefined) {
+        const { tail } = found;
+        this.#lastSeq = tail.seq;
+        this.#lastHash = tail.hash;
+        this.#lastKind = tail.signed ? 'sign' : 'event';
+        this.#encoder.unsignedLines = tail.signed ? 0 : 1;
+        this.#checkpointSeq = tail.checkpointed && found.rotated === undefined ? tail.seq : -1;
+        if (found.rotated !== undefined) this.#previousFile = basename(found.rotated);
       }
       this.#file.open();
       this.#startFresh = false;
     } catch (error) {
       if (error instanceof GeoadmitError) throw error;
-      throw new GeoadmitError(ErrorCode.AuditIo, `cannot open audit log ${this.path}: ${errorMessage(error)}`, {
-        file: this.path,
-        cause: error,
-      });
+      const message = error instanceof Error ? error.message : String(error);
+      throw new GeoadmitError(ErrorCode.AuditIo, `cannot open audit log ${this.path}: ${message}`, { file: this.path, cause: error });
     }
     this.#needStart = this.#file.bytes === 0;
     // What is on disk before this process wrote anything counts as synced.
     this.#file.syncedSeq = this.#lastSeq;
-  }
-
-  /** Continue the chain `file` ends with; refuses one that does not verify there (internal/continue.ts). */
-  #continueChain(file: string, size: number): void {
-    const tail = readChainTail(file, size, this.path, this.#c);
-    this.#lastSeq = tail.seq;
-    this.#lastHash = tail.hash;
-    this.#lastKind = tail.signed ? 'sign' : 'event';
-    this.#encoder.unsignedLines = tail.signed ? 0 : 1;
-    this.#checkpointSeq = tail.checkpointed ? tail.seq : -1;
   }
 
   #highestRotation(): number {

@@ -119,6 +119,38 @@ function signsLineBefore(last: AuditLine, signer: CheckpointSigner): boolean {
   );
 }
 
+/** Where the sink stands when it opens its file. */
+export interface OpenState {
+  /** The last line this sink wrote (0 before any). */
+  lastSeq: number;
+  /** The highest rotated file `<path>.n` (0 when none). */
+  rotationIndex: number;
+  /** The open file was removed or replaced: a file now at the path was not written by this sink. */
+  startFresh: boolean;
+}
+
+/**
+ * The chain the sink continues when it opens `path`: the file at the path when it has lines, or,
+ * after a restart between a rotation and the next line, the newest rotated file (`rotated`, to
+ * link the new file to). Refuses a file that replaced the sink's own while it was open.
+ */
+export function chainToContinue(path: string, state: OpenState, config: ContinueConfig): { tail: ChainTail; rotated?: string } | undefined {
+  const st = config.fs.statSync(path);
+  if (st !== undefined && st.size > 0 && state.startFresh) {
+    throw new GeoadmitError(
+      ErrorCode.AuditIo,
+      `audit log ${path}: the file was replaced while the sink had it open; this sink did not write the file now at that path and will not continue or sign its chain (move it aside: a new file then continues the sink's own chain)`,
+      { file: path },
+    );
+  }
+  if (st !== undefined && st.size > 0) return { tail: readChainTail(path, st.size, path, config) };
+  if (state.lastSeq !== 0 || state.rotationIndex === 0) return undefined;
+  const previous = `${path}.${state.rotationIndex}`;
+  const pst = config.fs.statSync(previous);
+  if (pst === undefined || pst.size === 0) return undefined;
+  return { tail: readChainTail(previous, pst.size, path, config), rotated: previous };
+}
+
 /** The highest `n` of the rotated files `<log>.n` next to `path` (0 when there are none). */
 export function highestRotation(fs: AuditFs, path: string): number {
   const base = basename(path);
