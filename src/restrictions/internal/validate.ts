@@ -23,7 +23,7 @@ export interface DocResult {
 }
 
 /**
- * SPEC 12: a document over 1 MiB serialised, or with a list over 100,000
+ * Hostile input: a document over 1 MiB serialised, or with a list over 100,000
  * entries, is refused before schema validation (real orders are a few KB).
  */
 export const DOCUMENT_LIMITS = Object.freeze({ maxBytes: 1024 * 1024, maxListLength: 100_000 });
@@ -186,7 +186,7 @@ function normalize(doc: ParsedRestriction, kind: RestrictionKind): NormalizedRes
       all: scope.all === true,
     }),
     mode: doc.mode ?? 'enforce',
-    // An allow list exists to keep everyone else out: unknown locations are denied unless admitted explicitly (SPEC 4).
+    // An allow list exists to keep everyone else out: unknown locations are denied unless admitted explicitly.
     unknownLocation: doc.unknownLocation ?? (allow === undefined ? 'admit' : 'deny'),
     anonymizers: doc.anonymizers ?? 'admit',
     // The parsed document is already this call's own copy (of the bounded copy of the input): frozen, not copied again.
