@@ -1,18 +1,16 @@
-import { watch as fsWatch } from 'node:fs';
-import type { FSWatcher } from 'node:fs';
-import { basename, dirname, resolve as resolvePath } from 'node:path';
 import EventEmitter from 'eventemitter3';
 import { classify, type IpValue, ipv4NetworkText, ipv6NetworkTextFromWords, nonGlobalRange, parseIPv4, parseIpv6Words, parseLiteral } from '../address/ip.js';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
-import { NotRegularFileError, readRegularFile } from '../internal/files.js';
+import { readRegularFile } from '../internal/files.js';
 import { finiteClock } from '../internal/time.js';
 import { keysOf, optionValues, readList, wrongValue } from '../internal/options.js';
 import type { GeoCapabilities, GeoResolver, GeoResolverEvents, GeoResolverMetadata, Location } from './types.js';
-import { loadDatabase, loadDatabaseAsync } from './internal/load.js';
 import { unknownLocation } from './location.js';
 import type { LoadedDatabase } from './internal/load.js';
 import type { MappedRecord, MaxMindLayout } from './internal/layouts.js';
 import { DirectAnswerMemo, DirectAnswerMemo6 } from './internal/memo.js';
+import { asGeoadmitError, loadFile, loadFileAsync, readDatabase } from './internal/read.js';
+import { DatabaseWatcher } from './internal/watch.js';
 import { resolveParsed } from './parsed.js';
 
 export { MaxMindLayout } from './internal/layouts.js';
@@ -166,31 +164,6 @@ function requireLocationLayer(layers: readonly LoadedDatabase[], culprit: string
   }
 }
 
-async function readDatabase(fs: MaxMindFs, file: string): Promise<Buffer> {
-  try {
-    return await fs.readFile(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException | undefined)?.code;
-    const why =
-      error instanceof NotRegularFileError
-        ? `is not a regular file (${error.kind})`
-        : code === 'ENOENT'
-          ? 'does not exist'
-          : code === 'EISDIR'
-            ? 'is not a regular file (a directory)'
-            : `cannot be read (${code ?? (error as Error)?.message ?? 'unknown error'})`;
-    throw new GeoadmitError(ErrorCode.DatabaseNotFound, `Database file ${file} ${why}`, { file, cause: error });
-  }
-}
-
-function asGeoadmitError(error: unknown, file: string): GeoadmitError {
-  if (error instanceof GeoadmitError) return error;
-  return new GeoadmitError(ErrorCode.DatabaseCorrupt, `Database file ${file} could not be loaded: ${(error as Error)?.message ?? String(error)}`, {
-    file,
-    cause: error,
-  });
-}
-
 // Stat before open: a FIFO would block the read forever and /dev/zero never ends.
 const defaultFs: MaxMindFs = { readFile: (path) => readRegularFile(path) };
 
@@ -251,9 +224,8 @@ export class MaxMindResolver implements GeoResolver {
   readonly #fs: MaxMindFs;
   readonly #clock: () => number;
   readonly #loadOptions: { verify: boolean; cacheSize?: number };
-  readonly #debounceMs: number;
-  readonly #watchers: FSWatcher[] = [];
-  readonly #timers = new Map<string, NodeJS.Timeout>();
+  /** Watches the files for replacement (internal/watch.ts). */
+  readonly #watcher: DatabaseWatcher;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
@@ -272,7 +244,11 @@ export class MaxMindResolver implements GeoResolver {
     this.#fs = options.fs ?? defaultFs;
     this.#clock = finiteClock(options.clock);
     this.#loadOptions = { verify: options.verify ?? true, ...(options.cacheSize === undefined ? {} : { cacheSize: options.cacheSize }) };
-    this.#debounceMs = options.watchDebounceMs ?? 200;
+    this.#watcher = new DatabaseWatcher(
+      options.watchDebounceMs ?? 200,
+      (file) => void this.#enqueue([file]),
+      (dir, error) => this.#emitError(dir, asGeoadmitError(error, dir)),
+    );
   }
 
   /**
@@ -301,7 +277,7 @@ export class MaxMindResolver implements GeoResolver {
     }
     requireLocationLayer(layers, list[list.length - 1] as string);
     const resolver = new MaxMindResolver(CONSTRUCT, layers, list as string[], options);
-    if (options.watch === true) resolver.#startWatching();
+    if (options.watch === true) resolver.#watcher.watch(resolver.#paths);
     return resolver;
   }
 
@@ -550,9 +526,7 @@ export class MaxMindResolver implements GeoResolver {
   /** Stop watching files and cancel pending reloads. Lookups keep working on the databases in memory. */
   async close(): Promise<void> {
     this.#closed = true;
-    for (const w of this.#watchers.splice(0)) w.close();
-    for (const t of this.#timers.values()) clearTimeout(t);
-    this.#timers.clear();
+    this.#watcher.close();
     await this.#queue.catch(() => undefined);
   }
 
@@ -599,49 +573,6 @@ export class MaxMindResolver implements GeoResolver {
   #emitError(file: string | undefined, error: Error): void {
     this.#emitter.emit('error', { source: this.#state.name, ...(file === undefined ? {} : { file }), error, time: this.#clock() });
   }
-
-  #startWatching(): void {
-    // Watch directories, not files: a file watch follows the old inode and misses an atomic rename-replace.
-    const byDir = new Map<string, Map<string, string>>();
-    for (const file of this.#paths) {
-      const dir = dirname(resolvePath(file));
-      let names = byDir.get(dir);
-      if (names === undefined) byDir.set(dir, (names = new Map()));
-      names.set(basename(file), file);
-    }
-    for (const [dir, names] of byDir) {
-      let watcher: FSWatcher;
-      try {
-        watcher = fsWatch(dir, { persistent: false }, (_event, filename) => {
-          const name = filename === null ? null : String(filename);
-          // No name, or Kubernetes' atomic-writer swap of the `..data` symlink (the watched
-          // name itself never changes there): re-check every file watched in this directory.
-          if (name === null || name.startsWith('..')) for (const file of names.values()) this.#schedule(file);
-          else {
-            const file = names.get(name);
-            if (file !== undefined) this.#schedule(file);
-          }
-        });
-      } catch (error) {
-        this.#emitError(dir, asGeoadmitError(error, dir));
-        continue;
-      }
-      watcher.on('error', (error) => this.#emitError(dir, asGeoadmitError(error, dir)));
-      this.#watchers.push(watcher);
-    }
-  }
-
-  #schedule(file: string): void {
-    if (this.#closed) return;
-    const pending = this.#timers.get(file);
-    if (pending !== undefined) clearTimeout(pending);
-    const timer = setTimeout(() => {
-      this.#timers.delete(file);
-      void this.#enqueue([file]);
-    }, this.#debounceMs);
-    timer.unref();
-    this.#timers.set(file, timer);
-  }
 }
 
 /** The frozen location for a record of `db` that answered from `network`. */
@@ -651,28 +582,4 @@ function makeLocation(db: LoadedDatabase, rec: MappedRecord, network: string, an
   else location.unknown = 'no-physical-country';
   if (anonymizer !== undefined) location.anonymizer = anonymizer;
   return Object.freeze(location);
-}
-
-type LoadFileOptions = { verify?: boolean; cacheSize?: number };
-
-const loadOptionsOf = (options: LoadFileOptions): LoadFileOptions => ({
-  ...(options.verify === undefined ? {} : { verify: options.verify }),
-  ...(options.cacheSize === undefined ? {} : { cacheSize: options.cacheSize }),
-});
-
-function loadFile(buffer: Buffer, file: string, options: LoadFileOptions): LoadedDatabase {
-  try {
-    return loadDatabase(buffer, file, loadOptionsOf(options));
-  } catch (error) {
-    throw asGeoadmitError(error, file);
-  }
-}
-
-/** {@link loadFile} yielding to the event loop between slices of the check (open and reload). */
-async function loadFileAsync(buffer: Buffer, file: string, options: LoadFileOptions): Promise<LoadedDatabase> {
-  try {
-    return await loadDatabaseAsync(buffer, file, loadOptionsOf(options));
-  } catch (error) {
-    throw asGeoadmitError(error, file);
-  }
 }
