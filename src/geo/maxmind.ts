@@ -3,13 +3,15 @@ import { classify, type IpValue, ipv4NetworkText, ipv6NetworkTextFromWords, nonG
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import { readRegularFile } from '../internal/files.js';
 import { finiteClock } from '../internal/time.js';
-import { keysOf, optionValues, readList, wrongValue } from '../internal/options.js';
+import { readList, wrongValue } from '../internal/options.js';
 import type { GeoCapabilities, GeoResolver, GeoResolverEvents, GeoResolverMetadata, Location } from './types.js';
 import { unknownLocation } from './location.js';
 import type { LoadedDatabase } from './internal/load.js';
 import type { MappedRecord, MaxMindLayout } from './internal/layouts.js';
-import { DirectAnswerMemo, DirectAnswerMemo6 } from './internal/memo.js';
+import type { DirectAnswerMemo, DirectAnswerMemo6 } from './internal/memo.js';
 import { asGeoadmitError, loadFile, loadFileAsync, readDatabase } from './internal/read.js';
+import { FROM_BUFFERS_OPTION_KEYS, member, OPEN_OPTION_KEYS, readResolverOptions } from './internal/options.js';
+import { buildState, type ResolverState, requireLocationLayer } from './internal/state.js';
 import { DatabaseWatcher } from './internal/watch.js';
 import { resolveParsed } from './parsed.js';
 
@@ -73,37 +75,11 @@ export interface MaxMindReloadResult {
 
 type EmitterEvents = { [E in keyof GeoResolverEvents]: [GeoResolverEvents[E]] };
 
-/** Everything a lookup needs, swapped as one reference so a lookup never sees half a reload. */
-interface ResolverState {
-  readonly layers: readonly LoadedDatabase[];
-  readonly locationLayers: readonly LoadedDatabase[];
-  readonly anonymizerLayers: readonly LoadedDatabase[];
-  readonly name: string;
-  readonly capabilities: GeoCapabilities;
-  readonly databases: readonly MaxMindDatabaseInfo[];
-  /**
-   * IPv4 answers per tree record slot, when one location database is all there
-   * is (with more layers an answer depends on all of them). New per
-   * generation, so a reload never serves an old answer.
-   */
-  readonly answers: DirectAnswerMemo<Location> | undefined;
-  /** The same for IPv6, when that one database holds IPv6. */
-  readonly answers6: DirectAnswerMemo6<Location> | undefined;
-}
-
 const INVALID = unknownLocation('invalid-address');
 const NOT_FOUND = unknownLocation('not-in-database');
 const NOT_FOUND_NOT_ANONYMOUS = unknownLocation('not-in-database', false);
 const LOOKUP_ERROR = unknownLocation('lookup-error');
 const NON_GLOBAL = unknownLocation('non-global');
-
-/**
- * Bound on memoised IPv4 answers per database generation. An answer is one
- * database network; hot addresses stay hot, and memory stays near 3 MB.
- */
-const ANSWER_MEMO_SIZE = 32_768;
-/** The same for IPv6 answers (fewer: most joins are IPv4). */
-const ANSWER_MEMO_SIZE_6 = 8_192;
 
 // Reused by every lookup: resolve() is synchronous, so one buffer is never shared by two calls.
 const words = new Uint32Array(4);
@@ -128,76 +104,8 @@ function bytesToWords(b: Uint8Array): void {
   }
 }
 
-function buildState(layers: readonly LoadedDatabase[]): ResolverState {
-  const locationLayers = layers.filter((l) => l.role === 'location');
-  const anonymizerLayers = layers.filter((l) => l.role === 'anonymizer');
-  return Object.freeze({
-    layers,
-    locationLayers,
-    anonymizerLayers,
-    // Location databases first (they name the source), then the layers that only flag.
-    name: `mmdb:${[...locationLayers, ...anonymizerLayers].map((l) => l.databaseType).join('+')}`,
-    capabilities: Object.freeze({
-      countries: locationLayers.some((l) => l.capabilities.countries),
-      subdivisions: locationLayers.some((l) => l.capabilities.subdivisions),
-      anonymizers: layers.some((l) => l.capabilities.anonymizers),
-    }),
-    databases: Object.freeze(
-      layers.map((l) => Object.freeze({ file: l.file, databaseType: l.databaseType, layout: l.layout, buildDate: l.buildDate, ipVersion: l.ipVersion })),
-    ),
-    answers: layers.length === 1 && locationLayers.length === 1 ? new DirectAnswerMemo<Location>(ANSWER_MEMO_SIZE) : undefined,
-    answers6:
-      layers.length === 1 && locationLayers.length === 1 && locationLayers[0]?.ipVersion === 6
-        ? new DirectAnswerMemo6<Location>(ANSWER_MEMO_SIZE_6)
-        : undefined,
-  });
-}
-
-/** A resolver must have something that locates: an Anonymous-IP database only flags. */
-function requireLocationLayer(layers: readonly LoadedDatabase[], culprit: string): void {
-  if (!layers.some((l) => l.role === 'location')) {
-    throw new GeoadmitError(
-      ErrorCode.DatabaseWrongKind,
-      `Database file ${culprit} is an Anonymous-IP database; it can only be layered with a location database (City, Country, DB-IP, IPinfo or ip-location-db)`,
-      { file: culprit },
-    );
-  }
-}
-
 // Stat before open: a FIFO would block the read forever and /dev/zero never ends.
 const defaultFs: MaxMindFs = { readFile: (path) => readRegularFile(path) };
-
-/** Every key `MaxMindResolver.open` accepts (`fromBuffers` takes the same minus `watch` and `fs`). */
-const OPEN_OPTION_KEYS = keysOf<MaxMindResolverOptions>({ watch: true, watchDebounceMs: true, fs: true, clock: true, cacheSize: true, verify: true });
-
-const FROM_BUFFERS_OPTION_KEYS = OPEN_OPTION_KEYS.filter((k) => k !== 'watch' && k !== 'fs');
-
-/** `value[key]`, or undefined when reading it throws (a hostile Proxy or getter). */
-function member(value: unknown, key: string): unknown {
-  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return undefined;
-  try {
-    return (value as Record<string, unknown>)[key];
-  } catch {
-    return undefined;
-  }
-}
-
-/** The resolver options checked once (every value against its type) and copied: nothing is read from the caller's object again. */
-function readResolverOptions(options: unknown, where: string, known: readonly (keyof MaxMindResolverOptions & string)[]): MaxMindResolverOptions {
-  const o = optionValues<MaxMindResolverOptions>(options, where, known);
-  const fs = o.raw('fs');
-  if (fs !== undefined && typeof member(fs, 'readFile') !== 'function') throw o.wrong('fs', 'an object with readFile(path)');
-  const clock = o.func<() => number>('clock', 'a function returning epoch milliseconds');
-  const out: MaxMindResolverOptions = {
-    watch: o.boolean('watch', false),
-    watchDebounceMs: o.duration('watchDebounceMs', 200),
-    verify: o.boolean('verify', true),
-  };
-  if (fs !== undefined) out.fs = fs as MaxMindFs;
-  if (clock !== undefined) out.clock = clock;
-  if (o.raw('cacheSize') !== undefined) out.cacheSize = o.number('cacheSize', 20_000, { min: 1, max: 10_000_000, integer: true });
-  return out;
-}
 
 /** Held only by this module: what lets `open`/`fromBuffers` call the constructor. */
 const CONSTRUCT: unique symbol = Symbol('MaxMindResolver.construct');
