@@ -8,7 +8,7 @@
 import { existsSync, lstatSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createJsonlAuditSink } from 'geoadmit';
+import { createJsonlAuditSink } from 'geoadmit/audit';
 import { runCli } from '../src/cli/index.js';
 import { appendForgedTail, forgeLog } from './fixtures/audit/forge.js';
 import { scenario } from './fixtures/audit/scenario.js';

@@ -3,9 +3,7 @@ import { lstat, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promise
 import { basename, join, resolve } from 'node:path';
 import { generateAuditSigningKeys } from '../../audit/index.js';
 import type { AuditHead, AuditVerification } from '../../audit/index.js';
-import { linkChain } from '../../audit/internal/chain.js';
-import { parseCheckpoint } from '../../audit/internal/record.js';
-import { publicKeyFingerprint, publicVerifyKey } from '../../audit/internal/signing.js';
+import { linkChain, parseCheckpoint, publicKeyFingerprint, publicVerifyKey } from '../../audit/checks.js';
 import { scanAuditLog } from '../../audit/verify.js';
 import { GeoadmitError } from '../../errors/index.js';
 import { type CliContext, CliExitCode, CliUsageError, count, keyFromEnv } from './context.js';

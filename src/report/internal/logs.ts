@@ -7,9 +7,7 @@
 import type { KeyObject } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { linkChain } from '../../audit/internal/chain.js';
-import { parseCheckpoint } from '../../audit/internal/record.js';
-import { publicKeyFingerprint, publicVerifyKey } from '../../audit/internal/signing.js';
+import { linkChain, parseCheckpoint, publicKeyFingerprint, publicVerifyKey } from '../../audit/checks.js';
 import type { AuditLine, AuditVerification } from '../../audit/types.js';
 import { scanAuditLog } from '../../audit/verify.js';
 import { ErrorCode, GeoadmitError } from '../../errors/index.js';
