@@ -1,4 +1,5 @@
 import type { IpValue } from '../address/ip.js';
+import { member } from '../internal/objects.js';
 import { readList, wrongValue } from '../internal/options.js';
 import { locateParsed, resolveParsed } from './parsed.js';
 import type { GeoCapabilities, GeoResolver, GeoResolverEvents, GeoResolverMetadata, Location } from './types.js';
@@ -107,16 +108,6 @@ export class OverlayResolver implements GeoResolver {
     const results = await Promise.allSettled(this.layers.map(async (l) => l.close?.()));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
-  }
-}
-
-/** `value[key]`, or undefined when reading it throws (a hostile Proxy or getter). */
-function member(value: unknown, key: string): unknown {
-  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return undefined;
-  try {
-    return (value as Record<string, unknown>)[key];
-  } catch {
-    return undefined;
   }
 }
 

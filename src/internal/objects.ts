@@ -207,3 +207,13 @@ export function plainListEntries(value: readonly unknown[], maxListLength: numbe
   }
   return { ok: true, entries };
 }
+
+/** `value[key]` for a value from outside, or undefined when reading it throws (a hostile Proxy or getter). */
+export function member(value: unknown, key: string): unknown {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return undefined;
+  try {
+    return (value as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
+  }
+}

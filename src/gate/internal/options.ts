@@ -5,6 +5,7 @@
 import { compileTrustedProxies, type RedactionMode, type TrustedProxies, type TrustedProxiesInput } from '../../address/index.js';
 import { isGeoadmitError } from '../../errors/index.js';
 import type { GeoResolver } from '../../geo/types.js';
+import { member } from '../../internal/objects.js';
 import { configError, describeValue, isArray, keysOf, type OptionValues, optionValues, wrongValue } from '../../internal/options.js';
 import type { RestrictionStore } from '../../store/types.js';
 import type { Clock } from '../clock.js';
@@ -56,16 +57,6 @@ export interface GateSettings {
 }
 
 const WHERE = 'createGate';
-
-/** `value[key]` for a value from outside, or undefined when reading it throws (a hostile Proxy or getter). */
-function member(value: unknown, key: string): unknown {
-  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return undefined;
-  try {
-    return (value as Record<string, unknown>)[key];
-  } catch {
-    return undefined;
-  }
-}
 
 /** A list of plugin objects (`rules`, `locationSources`), each with a string `name` and the method `method`. */
 function plugins<T>(o: OptionValues<GateOptions>, key: 'rules' | 'locationSources', method: string): readonly T[] {

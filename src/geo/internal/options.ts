@@ -2,6 +2,7 @@
  * The MaxMind resolver's options, checked once (every value against its
  * type) and copied: nothing is read from the caller's object again.
  */
+import { member } from '../../internal/objects.js';
 import { keysOf, optionValues } from '../../internal/options.js';
 import type { MaxMindFs, MaxMindResolverOptions } from '../maxmind.js';
 
@@ -10,16 +11,6 @@ export const OPEN_OPTION_KEYS = keysOf<MaxMindResolverOptions>({ watch: true, wa
 
 /** What `MaxMindResolver.fromBuffers` accepts. */
 export const FROM_BUFFERS_OPTION_KEYS = OPEN_OPTION_KEYS.filter((k) => k !== 'watch' && k !== 'fs');
-
-/** `value[key]`, or undefined when reading it throws (a hostile Proxy or getter). */
-export function member(value: unknown, key: string): unknown {
-  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return undefined;
-  try {
-    return (value as Record<string, unknown>)[key];
-  } catch {
-    return undefined;
-  }
-}
 
 /** The resolver options checked once (every value against its type) and copied: nothing is read from the caller's object again. */
 export function readResolverOptions(options: unknown, where: string, known: readonly (keyof MaxMindResolverOptions & string)[]): MaxMindResolverOptions {
