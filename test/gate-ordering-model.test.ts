@@ -20,7 +20,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Clock, createGate, type GateEventMap, type RestrictionDocument, StaticResolver } from 'geoadmit';
+import { createGate, type GateEventMap, type RestrictionDocument, StaticResolver } from 'geoadmit';
+import { steppingClock } from './helpers/stepping-clock.js';
 
 const T0 = Date.parse('2020-06-04T00:00:00Z');
 const ADDRESS = { CN: '1.2.4.8', HK: '202.181.0.1', US: '8.8.8.8' } as const;
@@ -80,35 +81,6 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   },
 );
 
-/**
- * A clock a test moves both ways; scheduled functions fire when a step reaches
- * them. `eager`: its scheduler calls back at once for a time already passed
- * (a legal scheduler the gate must not recurse into).
- */
-function modelClock(start: number, eager: boolean): Clock & { step(to: number): void } {
-  let now = start;
-  const timers = new Set<{ at: number; fn: () => void }>();
-  const clock = (() => now) as Clock & { step(to: number): void };
-  clock.schedule = (at, fn) => {
-    if (eager && at <= now) {
-      fn();
-      return () => undefined;
-    }
-    const t = { at, fn };
-    timers.add(t);
-    return () => void timers.delete(t);
-  };
-  clock.step = (to) => {
-    now = to;
-    for (const t of [...timers].sort((a, b) => a.at - b.at)) {
-      if (t.at > now || !timers.has(t)) continue;
-      timers.delete(t);
-      t.fn();
-    }
-  };
-  return clock;
-}
-
 const key = (meetingId: string, participantId: string) => `${meetingId}/${participantId}`;
 
 describe('the ordering guarantees under arbitrary interleavings', () => {
@@ -132,7 +104,7 @@ describe('the ordering guarantees under arbitrary interleavings', () => {
         fc.array(fc.constantFrom<Behaviour>('ok', 'ok', 'sync', 'fail', 'throw', 'hang'), { minLength: 1, maxLength: 6 }),
         fc.boolean(),
         async (s, initial, commands, behaviours, eager) => {
-          const clock = modelClock(T0, eager);
+          const clock = steppingClock(T0, { eager });
           const violations: string[] = [];
           let closed = false;
           let removeCalls = 0;
