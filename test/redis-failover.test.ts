@@ -9,7 +9,8 @@ import { afterEach, expect, test } from 'vitest';
 import { createGate, type GateEventMap, type ParticipantRef, StaticResolver } from 'geoadmit';
 import { createRedisRestrictionStore } from 'geoadmit/redis';
 import { STATIC_TABLE } from './helpers/fixtures.js';
-import { type ReplicaPair, startReplicaPair, startSwitchableProxy, type SwitchableProxy } from './helpers/failover.js';
+import { type ReplicaPair, startReplicaPair } from './helpers/failover.js';
+import { startTcpProxy, type TcpProxy } from './helpers/fleet/tcp-proxy.js';
 import { describeWithRedis, takedown, waitFor } from './helpers/redis-server.js';
 
 type Regressed = GateEventMap['store.regressed'];
@@ -42,7 +43,7 @@ describeWithRedis('writes a failover lost', () => {
   async function loseD2(options: { writeBeforeReconnect: boolean }) {
     const pair: ReplicaPair = await startReplicaPair();
     cleanup.push(() => pair.dispose());
-    const proxy: SwitchableProxy = await startSwitchableProxy(pair.primary.port);
+    const proxy: TcpProxy = await startTcpProxy(pair.primary.port);
     cleanup.push(() => proxy.close());
     const a = await node(proxy.url, 'node-a');
     const b = await node(proxy.url, 'node-b');

@@ -1,61 +1,10 @@
 /**
- * Failover for tests: a primary and a replica (real redis-servers), and a
- * TCP relay the nodes connect through that can be pointed at another server,
- * the way a managed Redis moves its endpoint to a promoted replica.
+ * Failover for tests: a primary and a replica (real redis-servers). Nodes
+ * connect through the relay of ./fleet/tcp-proxy.ts, whose `retarget` moves
+ * the endpoint to the promoted replica as a managed Redis does.
  */
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from './redis-server.js';
-
-/** A relay whose target can change; existing connections are dropped when it does. */
-export interface SwitchableProxy {
-  /** `redis://127.0.0.1:<port>`: what the nodes are given. */
-  readonly url: string;
-  /** Drops every relayed connection; new ones go to `port`. */
-  retarget(port: number): void;
-  close(): Promise<void>;
-}
-
-/** Starts a relay on a free 127.0.0.1 port to `127.0.0.1:<targetPort>`. */
-export async function startSwitchableProxy(targetPort: number): Promise<SwitchableProxy> {
-  let target = targetPort;
-  const open = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = createConnection({ host: '127.0.0.1', port: target });
-    open.add(client).add(upstream);
-    const drop = () => {
-      client.destroy();
-      upstream.destroy();
-      open.delete(client);
-      open.delete(upstream);
-    };
-    for (const socket of [client, upstream]) {
-      socket.on('error', drop);
-      socket.on('close', drop);
-    }
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    retarget(next) {
-      target = next;
-      for (const socket of open) socket.destroy();
-      open.clear();
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of open) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 /** A primary with a replica in sync, and admin connections to both. */
 export interface ReplicaPair {

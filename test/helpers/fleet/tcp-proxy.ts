@@ -16,11 +16,14 @@ export interface TcpProxy {
   restore(): void;
   /** Keeps relaying commands to Redis but drops its replies: a command runs, its caller never hears. */
   holdReplies(): void;
+  /** Drops every relayed connection; new ones go to `127.0.0.1:<port>` (an endpoint moved to a promoted replica). */
+  retarget(port: number): void;
   close(): Promise<void>;
 }
 
 /** Starts a relay on a free 127.0.0.1 port to `127.0.0.1:<targetPort>`. */
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
+  let target = targetPort;
   const open = new Set<Socket>();
   let isCut = false;
   let holding = false;
@@ -29,7 +32,7 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
       client.resetAndDestroy();
       return;
     }
-    const upstream = createConnection({ host: '127.0.0.1', port: targetPort });
+    const upstream = createConnection({ host: '127.0.0.1', port: target });
     open.add(client).add(upstream);
     const drop = () => {
       client.destroy();
@@ -66,6 +69,11 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     },
     holdReplies() {
       holding = true;
+    },
+    retarget(next) {
+      target = next;
+      for (const socket of open) socket.destroy();
+      open.clear();
     },
     close() {
       for (const socket of open) socket.destroy();
