@@ -6,7 +6,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { isGeoadmitError, MaxMindResolver, type GeoadmitError } from 'geoadmit';
 import { readerMetadataStart } from '../src/geo/internal/load.js';
 import { makeTempDir, runCliProcess } from './helpers/cli.js';
-import { amplificationMmdb, enc, MARKER, markerConfusionMmdb, soundMmdb } from './helpers/crafted-mmdb.js';
+import { amplificationMmdb, enc, MARKER, markerConfusionMmdb, soundMmdb } from '../bench/lib/crafted-mmdb.mjs';
 
 const require = createRequire(import.meta.url);
 /** The reader's own metadata parser, to pin our reproduction of its marker search. */

@@ -32,7 +32,7 @@ import { janusRemover } from 'geoadmit/janus';
 import { livekitRemover } from 'geoadmit/livekit';
 import { addressIn, createTestGate, testResolver } from 'geoadmit/testing';
 import { makeTempDir } from './helpers/cli.js';
-import { soundMmdb } from './helpers/crafted-mmdb.js';
+import { soundMmdb } from '../bench/lib/crafted-mmdb.mjs';
 
 const SEED = 28;
 const RUNS = 40;

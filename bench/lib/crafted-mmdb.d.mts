@@ -16,3 +16,9 @@ export declare function cycleMmdb(): Buffer;
 export declare function metadataFanOutMmdb(levels?: number): Buffer;
 /** The same shape without the attack: opens and answers CN. */
 export declare function soundMmdb(): Buffer;
+/** The MaxMind DB metadata marker: `\xab\xcd\xef` then `MaxMind.com`. */
+export declare const MARKER: Buffer;
+/** About `targetBytes` of database whose many small records each point at one shared fan-out of 2^(levels+1) - 1 values. */
+export declare function amplificationMmdb(targetBytes: number, levels?: number): Buffer;
+/** A sound database whose real metadata begins with the marker's tail, with a planted marker and fan-out "metadata" earlier in the file. */
+export declare function markerConfusionMmdb(targetBytes?: number, levels?: number): Buffer;
