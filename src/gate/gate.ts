@@ -39,8 +39,6 @@ import { Remover } from './internal/enforce.js';
 import {
   acceptedEvent,
   decisionEvent,
-  exemptionGrantedEvent,
-  exemptionRevokedEvent,
   digestOf,
   iso,
   liftedEvent,
@@ -55,7 +53,7 @@ import { type Registered, RestrictionRegistry } from './internal/registry.js';
 import { Roster, type RosterEntry } from './internal/roster.js';
 import { StoreSync, storeUnavailable } from './internal/sync.js';
 import { ForwardedWarnings, trustAllWarning } from './internal/warnings.js';
-import { checkExemption, exemptionError, type ExemptionCheck, finishExemption, type HeldExemption, holdExemption } from './internal/exemptions.js';
+import { ExemptionDesk } from './internal/exemption-desk.js';
 import { FleetMembership, type FleetQuestion, mergeOverview, mergeRestrict, NodeEmitter, partOf } from './internal/fleet.js';
 import type {
   Decision,
@@ -72,7 +70,6 @@ import type {
   RestrictResult,
   RevokeExemptionResult,
 } from './types.js';
-import type { StoredExemption } from '../store/types.js';
 
 // Where these types were declared before the split: imports from './gate.js' keep working.
 export type { Gate, GateAuditOptions, GateOptions, MeetingOverview, PendingRemoval, RestrictResult } from './types.js';
@@ -114,8 +111,7 @@ class GateImpl implements Gate {
   readonly #fleet: FleetMembership;
   readonly #warnings: ForwardedWarnings;
   readonly #unhealthySinks = new Map<string, 'deny' | 'buffer'>();
-  // Exemption ids this gate is writing to the store right now (a second grant of one is refused).
-  readonly #exemptionsWriting = new Set<string>();
+  readonly #exemptions: ExemptionDesk;
   readonly #cleanups: (() => void)[] = [];
   readonly #ready: Promise<void>;
   #isReady = false;
@@ -149,6 +145,18 @@ class GateImpl implements Gate {
         if (this.#emitter.has('removal')) this.#emitter.emit('removal', removalEvent(this.#clock(), restrictionId, entry, reasons, status, s.ipMode));
       },
       failure: (entry, text, error) => this.#error('onRemove', text, { meetingId: entry.meetingId, participantId: entry.participantId, error }),
+    });
+    this.#exemptions = new ExemptionDesk({
+      registry: this.#registry,
+      remover: this.#remover,
+      emitter: this.#emitter,
+      clock: this.#clock,
+      sync: () => this.#sync,
+      closed: () => this.#closed,
+      assertOpen: () => this.#assertOpen(),
+      ready: () => (this.#isReady ? undefined : this.#ready),
+      enforce: (entry, announce) => this.#enforce(entry, announce),
+      error: (context, text, extra) => this.#error(context, text, extra),
     });
     this.#relayResolverEvents();
     this.#warnings = new ForwardedWarnings(s.trusted.header, this.#redact);
@@ -370,141 +378,15 @@ class GateImpl implements Gate {
   // ---------------------------------------------------------------- exemptions
 
   exemptions(): Exemption[] {
-    return [...this.#registry.exemptions.values()].map((h) => h.exemption).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return this.#exemptions.list();
   }
 
-  async exempt(input: ExemptionDocument): Promise<Exemption> {
-    this.#assertOpen();
-    if (!this.#isReady) await this.#ready;
-    this.#assertOpen();
-    const check = checkExemption(input);
-    const value = check.value;
-    if (value === undefined) throw exemptionError(check, 'exemption');
-    const refuse = (path: string, text: string) => exemptionError({ id: value.id, issues: [{ path, message: text }] }, 'exemption');
-    if (this.#registry.exemptions.has(value.id) || this.#exemptionsWriting.has(value.id)) {
-      throw refuse('$.id', `an exemption with id ${JSON.stringify(value.id)} already exists (revoke it first)`);
-    }
-    if (value.validUntil !== undefined && value.validUntil <= this.#clock()) throw refuse('$.validUntil', 'is not in the future');
-    const entry = this.#registry.get(value.restrictionId);
-    if (entry === undefined) {
-      throw new GeoadmitError(
-        ErrorCode.UnknownRestriction,
-        `$.restrictionId: no restriction with id ${JSON.stringify(value.restrictionId)} is registered [exemption ${JSON.stringify(value.id)}]`,
-        { path: '$.restrictionId', argument: 'exemption', restrictionId: value.restrictionId },
-      );
-    }
-    const store = this.#sync.store;
-    if (typeof store.putExemption !== 'function') {
-      throw new GeoadmitError(ErrorCode.InvalidConfig, `exempt: restriction store '${store.metadata.name}' cannot hold exemptions (it has no putExemption)`, {
-        argument: 'restrictions',
-      });
-    }
-    const exemption = finishExemption(check as ExemptionCheck & { value: typeof value }, entry.digest);
-    let put: Awaited<ReturnType<NonNullable<RestrictionStore['putExemption']>>>;
-    this.#exemptionsWriting.add(value.id);
-    this.#sync.holdExemption(value.id);
-    try {
-      try {
-        put = await store.putExemption({ ...exemption.source, restrictionDigest: entry.digest } as StoredExemption);
-      } catch (error) {
-        throw storeUnavailable(store, 'store an exemption in', value.restrictionId, error);
-      }
-      if (put.conflict) throw refuse('$.id', `an exemption with id ${JSON.stringify(value.id)} already exists in the store (revoke it first)`);
-      this.#sync.noteExemption(value.id, put.version);
-      this.#applyGrant(exemption, put.version);
-    } finally {
-      this.#exemptionsWriting.delete(value.id);
-      // What the feed said about this id meanwhile applies now, against the version noted.
-      this.#sync.releaseExemption(value.id);
-    }
-    return exemption;
+  exempt(input: ExemptionDocument): Promise<Exemption> {
+    return this.#exemptions.exempt(input);
   }
 
-  async revokeExemption(id: string): Promise<RevokeExemptionResult> {
-    this.#assertOpen();
-    if (typeof id !== 'string') throw new GeoadmitError(ErrorCode.UnknownRestriction, 'revokeExemption: id must be a string', { argument: 'id' });
-    const held = this.#registry.exemptions.get(id);
-    const store = this.#sync.store;
-    if (held === undefined || typeof store.deleteExemption !== 'function') {
-      throw new GeoadmitError(ErrorCode.UnknownRestriction, `revokeExemption: no exemption with id ${JSON.stringify(id.slice(0, MAX_ID_LENGTH))} exists`, {
-        argument: 'id',
-      });
-    }
-    let enforced: Promise<RestrictResult> | undefined;
-    this.#sync.holdExemption(id);
-    try {
-      let deleted: { version: string };
-      try {
-        deleted = await store.deleteExemption(id);
-      } catch (error) {
-        throw storeUnavailable(store, 'revoke an exemption in', held.exemption.restrictionId, error);
-      }
-      this.#sync.noteExemption(id, deleted.version);
-      // Revoked meanwhile through the feed's snapshot (a resync): the restriction was enforced then.
-      if (this.#registry.exemptions.get(id) === held) enforced = this.#applyRevoke(id, false);
-    } finally {
-      this.#sync.releaseExemption(id);
-    }
-    const result = enforced === undefined ? undefined : await enforced;
-    return { exemption: held.exemption, removed: result?.removed ?? [], pending: result?.pending ?? [] };
-  }
-
-  /** An exemption the store holds (its snapshot or feed): applied unless the same one is held already. */
-  #grantStored(doc: StoredExemption, version: string): void {
-    const check = checkExemption(doc, true);
-    if (check.value === undefined || check.restrictionDigest === undefined) {
-      const error = exemptionError(check, 'exemption');
-      this.#error('store', `restriction store holds an invalid exemption; not applied: ${error.message}`, { error });
-      return;
-    }
-    const exemption = finishExemption(check as ExemptionCheck & { value: NonNullable<ExemptionCheck['value']> }, check.restrictionDigest);
-    const held = this.#registry.exemptions.get(exemption.id);
-    if (held !== undefined) {
-      const same = held.exemption.restrictionDigest === exemption.restrictionDigest && digestOf(held.exemption.source) === digestOf(exemption.source);
-      if (same) return;
-      void this.#applyRevoke(exemption.id, false);
-    }
-    this.#applyGrant(exemption, version);
-  }
-
-  /** Holds an exemption (a step of the ordered mutation path: joins decided from now on see it). */
-  #applyGrant(exemption: Exemption, version: string): void {
-    const set = this.#registry.exemptions;
-    const held = set.get(exemption.id);
-    if (held !== undefined && held.version === version) return;
-    const h = holdExemption(exemption, version);
-    set.add(h);
-    this.#registry.touch();
-    // Pending removals under that restriction are checked again: an exempted participant is no longer pending.
-    this.#remover.reconsider(exemption.restrictionId);
-    const until = exemption.validUntil;
-    if (until !== undefined && until > this.#clock()) h.cancelExpiry = scheduleAt(this.#clock, until, () => this.#expireExemption(h));
-    this.#emitter.emit('exemption.granted', exemptionGrantedEvent(this.#clock(), exemption, this.#registry.get(exemption.restrictionId)?.restriction));
-  }
-
-  /**
-   * Drops an exemption and enforces its restriction again on who is present:
-   * participants it covers again are removed, as when a restriction starts.
-   */
-  #applyRevoke(id: string, expired: boolean): Promise<RestrictResult> | undefined {
-    const held = this.#registry.exemptions.delete(id);
-    if (held === undefined) return undefined;
-    return this.#reenforce(held, expired);
-  }
-
-  /** `validUntil` reached: it no longer covers anyone (it stays listed until revoked, so a resync does not grant it again). */
-  #expireExemption(held: HeldExemption): void {
-    held.cancelExpiry = undefined;
-    if (this.#closed || this.#registry.exemptions.get(held.exemption.id) !== held) return;
-    void this.#reenforce(held, true);
-  }
-
-  #reenforce(held: HeldExemption, expired: boolean): Promise<RestrictResult> | undefined {
-    this.#registry.touch();
-    const entry = this.#registry.get(held.exemption.restrictionId);
-    this.#emitter.emit('exemption.revoked', exemptionRevokedEvent(this.#clock(), held.exemption, entry?.restriction, expired));
-    if (entry === undefined || entry.expired || entry.digest !== held.exemption.restrictionDigest || this.#closed) return undefined;
-    return this.#enforce(entry, false);
+  revokeExemption(id: string): Promise<RevokeExemptionResult> {
+    return this.#exemptions.revoke(id);
   }
 
   async preview(doc: unknown): Promise<RestrictResult> {
@@ -745,8 +627,8 @@ class GateImpl implements Gate {
       },
       unregister: (id) => this.#applyUnregister(id),
       exemptionIds: () => [...this.#registry.exemptions.values()].map((h) => h.exemption.id),
-      grant: (doc, version) => this.#grantStored(doc, version),
-      revoke: (id) => void this.#applyRevoke(id, false),
+      grant: (doc, version) => this.#exemptions.grantStored(doc, version),
+      revoke: (id) => void this.#exemptions.applyRevoke(id, false),
       error: (context, text, extra) => this.#error(context, text, extra),
       storeEvent: (event, payload) => this.#emitter.emit(event, payload),
       now: () => this.#clock(),
