@@ -8,13 +8,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { type GeoResolver, type Location, MaxMindResolver, OverlayResolver, StaticResolver } from 'geoadmit';
-import { buildGeoIp2Mmdb, geoResolverContract } from 'geoadmit/testing';
-
-/**
- * A table both `StaticResolver` and the test `.mmdb` builder take. (Spelled out rather than
- * `StaticTable`: the builder's `GeoTable` wants mutable `subdivisions` arrays, StaticTable rows are readonly.)
- */
-type Table = Record<string, string | { country: string; subdivisions?: string[]; anonymizer?: boolean }>;
+import { buildGeoIp2Mmdb, type GeoResolverContractTable, type GeoResolverFactory, geoResolverContract } from 'geoadmit/testing';
 
 /** One table, every shape a row can have. */
 const TABLE = {
@@ -23,9 +17,9 @@ const TABLE = {
   '81.2.69.0/24': { country: 'GB', subdivisions: ['GB-ENG'], anonymizer: true },
   '8.8.8.0/24': { country: 'US', subdivisions: ['US-CA'] },
   '175.16.199.0/24': { country: 'CN', subdivisions: ['CN-JL'] },
-} satisfies Table;
+} satisfies GeoResolverContractTable;
 
-type Implementation = { name: string; make: (table: Table) => GeoResolver };
+type Implementation = { name: string; make: GeoResolverFactory };
 
 const IMPLEMENTATIONS: Implementation[] = [
   { name: 'StaticResolver', make: (table) => new StaticResolver(table) },
