@@ -5,7 +5,7 @@
  * admin interface, logging to stdout. Nothing reaches the network.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -184,7 +184,11 @@ export async function startJanus(options: { rooms?: readonly TestRoom[] } = {}):
     url,
     log: () => output,
     kill,
-    pause: () => child?.kill('SIGSTOP'),
+    pause: () => {
+      if (child?.pid === undefined) return;
+      child.kill('SIGSTOP');
+      untilStopped(child.pid);
+    },
     resume: () => child?.kill('SIGCONT'),
     start,
     async listParticipants(room) {
@@ -202,4 +206,35 @@ export async function startJanus(options: { rooms?: readonly TestRoom[] } = {}):
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Waits until every thread of `pid` is stopped. `kill` returns once SIGSTOP is
+ * sent, not once it has taken effect: on a busy machine a request sent right
+ * after could still be answered by a thread that had not stopped yet.
+ */
+function untilStopped(pid: number): void {
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + 2000;
+  const stopped = (stat: string) => /^[tT]$/.test(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3));
+  while (Date.now() < deadline) {
+    let threads: string[];
+    try {
+      threads = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      return; // gone: nothing left to answer
+    }
+    if (
+      threads.every((tid) => {
+        try {
+          return stopped(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+        } catch {
+          return true; // that thread exited
+        }
+      })
+    )
+      return;
+    Atomics.wait(nap, 0, 0, 2);
+  }
+  throw new Error(`janus (pid ${pid}) did not stop within 2 s of SIGSTOP`);
 }
