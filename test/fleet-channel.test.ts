@@ -29,9 +29,27 @@ class LocalFleet implements FleetChannel {
   async leave(nodeId: string): Promise<void> {
     this.#members.delete(nodeId);
   }
+  /** How long a subscription takes to come up (a Redis Cluster connection finding its nodes); nothing is heard before. */
+  listenDelayMs = 0;
   listen(nodeId: string, onMessage: (message: FleetMessage) => void) {
-    this.#listeners.set(nodeId, onMessage);
-    return { ready: Promise.resolve(), stop: () => void this.#listeners.delete(nodeId) };
+    if (this.listenDelayMs === 0) {
+      this.#listeners.set(nodeId, onMessage);
+      return { ready: Promise.resolve(), stop: () => void this.#listeners.delete(nodeId) };
+    }
+    let stopped = false;
+    const ready = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        if (!stopped) this.#listeners.set(nodeId, onMessage);
+        resolve();
+      }, this.listenDelayMs),
+    );
+    return {
+      ready,
+      stop: () => {
+        stopped = true;
+        this.#listeners.delete(nodeId);
+      },
+    };
   }
   async send(message: FleetMessage): Promise<void> {
     // Through JSON, as any transport would carry it.
@@ -64,6 +82,18 @@ describe('the fleet protocol over any store that carries messages', () => {
       return gate;
     });
   }
+
+  test('a member is announced only once it can hear questions: right after ready(), the fleet counts every node', async () => {
+    const store = new FleetMemoryStore();
+    store.fleet.listenDelayMs = 150;
+    const [a, b] = fleetOf(store, ['a', 'b']);
+    await Promise.all([a!.ready(), b!.ready()]);
+    expect((await a!.nodes()).map((n) => n.nodeId)).toEqual(['a', 'b']);
+    await b!.admit({ meetingId: 'm-1', participantId: 'pb', peerAddress: '1.2.4.9' });
+    const result = await a!.restrict(cnTakedown('r-1', ['m-1']));
+    expect(result.coverage).toEqual({ nodes: ['a', 'b'], missing: [], complete: true });
+    expect(result.removed.map((p) => `${p.nodeId}/${p.participantId}`)).toEqual(['b/pb']);
+  });
 
   test('answers that arrive before the live members are read still wait for every live member', async () => {
     const store = new FleetMemoryStore();

@@ -187,12 +187,16 @@ class GateImpl implements Gate {
     } else {
       this.#sync = this.#newSync(given as RestrictionStore);
       const fallback = s.lastKnownRestrictions ? validateAll(s.lastKnownRestrictions, 'lastKnownRestrictions') : undefined;
-      this.#ready = this.#sync.load(fallback).then(() => {
-        this.#isReady = true;
-      });
+      // ready() also waits for this node to be listening and announced, so the fleet can count it from then on.
+      const announced = this.#fleet.start();
+      this.#ready = this.#sync
+        .load(fallback)
+        .then(() => {
+          this.#isReady = true;
+        })
+        .then(() => announced);
       // Callers who never await ready() must not crash the process with an unhandled rejection.
       this.#ready.catch(() => undefined);
-      this.#fleet.start();
     }
   }
 

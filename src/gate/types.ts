@@ -417,7 +417,12 @@ export interface Gate {
   pendingRemovals(): PendingRemoval[];
   /** Call `onRemove` again for every pending removal; resolves to those that now succeeded. */
   retryRemovals(): Promise<ParticipantRef[]>;
-  /** Resolves once the restriction store's snapshot is loaded (immediately for in-memory restrictions). */
+  /**
+   * Resolves once the restriction store's snapshot is loaded and, on a shared
+   * store, this node listens for the fleet's questions and has announced
+   * itself (at most `fleetTimeoutMs` more). Immediately for in-memory
+   * restrictions.
+   */
   ready(): Promise<void>;
   /** Subscribe to a typed event; returns an unsubscribe function. A throwing listener never stops the others. */
   on<E extends keyof GateEventMap>(event: E, listener: (event: GateEventMap[E]) => void): () => void;

@@ -85,20 +85,32 @@ export class FleetMembership {
     return this.#channel !== undefined;
   }
 
-  /** Announces this node and starts answering (nothing to do for a fleet of one). */
-  start(): void {
+  /**
+   * Starts answering, then announces this node. Resolves once the first
+   * announcement was attempted (at most `timeoutMs` after listening was
+   * asked for), so a member listed as live can hear the questions put to it.
+   * Nothing to do for a fleet of one.
+   */
+  start(): Promise<void> {
     const channel = this.#channel;
-    if (channel === undefined || this.#closed) return;
+    if (channel === undefined || this.#closed) return Promise.resolve();
     this.#listen(channel);
-    const beat = (): void => {
-      if (this.#closed) return;
+    const beat = (): Promise<void> => {
+      if (this.#closed) return Promise.resolve();
       // Not listening (the store was unreachable when this node started or tried last): try again.
       if (this.#listening === undefined) this.#listen(channel);
-      channel.announce({ nodeId: this.nodeId, ...this.#host.status() }).catch(() => undefined);
+      return channel.announce({ nodeId: this.nodeId, ...this.#host.status() }).catch(() => undefined);
     };
-    beat();
-    this.#heartbeat = setInterval(beat, Math.max(10, Math.floor(this.#timeoutMs / 3)));
-    this.#heartbeat.unref?.();
+    // Announcing before the subscription is up would list this node as live while questions to it go unheard.
+    const listening = this.#listening?.ready ?? Promise.resolve();
+    return within(listening, this.#timeoutMs)
+      .catch(() => undefined)
+      .then(() => {
+        if (this.#closed) return;
+        this.#heartbeat = setInterval(beat, Math.max(10, Math.floor(this.#timeoutMs / 3)));
+        this.#heartbeat.unref?.();
+        return beat();
+      });
   }
 
   #listen(channel: FleetChannel): void {
