@@ -1,30 +1,29 @@
 /**
  * The gate: an orchestrator over its parts (internal/): options, deciding a
- * join, the registry and roster, enforcement, store sync and events.
+ * join, the registry and roster, the restriction and exemption desks, the
+ * ordered mutation path, fleet membership, store sync and events.
  *
- * Ordering (docs/enforcement.md): every change to the registry or the roster happens
- * synchronously in one of the `#apply…` steps below — registration, lift,
- * window start and end, roster add and removal — so no two interleave. A join
- * that awaited something (the store loading, a rule) re-checks the registry
- * version when it commits to the roster and is re-assessed if anything
- * changed; a removal acts only on the roster entry it decided about.
+ * Ordering (docs/enforcement.md): every change to the registry or the roster
+ * happens synchronously in one step — a join's commit below, or a step of the
+ * mutation path (mutations.ts) or the exemption desk — so no two interleave. A
+ * join that awaited something (the store loading, a rule) re-checks the
+ * registry version when it commits to the roster and is re-assessed if
+ * anything changed; a removal acts only on the roster entry it decided about.
  */
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import type { SafeEmitter } from '../events/emitter.js';
 import type { ErrorEvent, GateEventMap } from '../events/types.js';
 import { type ParsedResolver, parsedResolver } from '../geo/parsed.js';
 import type { GeoResolver } from '../geo/types.js';
-import { isActive, validateRestriction } from '../restrictions/index.js';
 import type { NormalizedRestriction, Reason, Restriction } from '../restrictions/types.js';
 import { InMemoryRestrictionStore } from '../store/memory.js';
 import type { RestrictionStore } from '../store/types.js';
-import { type Clock, scheduleAt } from './clock.js';
+import type { Clock } from './clock.js';
 import {
   assess,
   inScope,
   locate,
   type Located,
-  MAX_ID_LENGTH,
   NO_EXEMPTED,
   NO_IDS,
   NONE,
@@ -34,27 +33,19 @@ import {
   sortReasons,
   type Verdict,
 } from './internal/decide.js';
-import { coverOf, impactOf, ref } from './internal/coverage.js';
+import { coverOf, ref } from './internal/coverage.js';
 import { Remover } from './internal/enforce.js';
-import {
-  acceptedEvent,
-  decisionEvent,
-  digestOf,
-  iso,
-  liftedEvent,
-  message,
-  type Redactor,
-  redactorFor,
-  refusedEvent,
-  removalEvent,
-} from './internal/events.js';
+import { acceptedEvent, decisionEvent, iso, message, type Redactor, redactorFor, relayResolverEvents, removalEvent } from './internal/events.js';
 import { type GateSettings, readOptions, steadyClock } from './internal/options.js';
-import { type Registered, RestrictionRegistry } from './internal/registry.js';
-import { Roster, type RosterEntry } from './internal/roster.js';
-import { StoreSync, storeUnavailable } from './internal/sync.js';
+import { RestrictionRegistry } from './internal/registry.js';
+import { overviewOf, Roster } from './internal/roster.js';
+import { StoreSync } from './internal/sync.js';
 import { ForwardedWarnings, trustAllWarning } from './internal/warnings.js';
 import { ExemptionDesk } from './internal/exemption-desk.js';
-import { FleetMembership, type FleetQuestion, mergeOverview, mergeRestrict, NodeEmitter, partOf } from './internal/fleet.js';
+import { MutationPath } from './internal/mutations.js';
+import { RestrictionDesk, validateAll } from './internal/restriction-desk.js';
+import { FleetMembership, type FleetQuestion, NodeEmitter } from './internal/fleet.js';
+import { mergeOverview } from './internal/fleet-merge.js';
 import type {
   Decision,
   Exemption,
@@ -112,6 +103,8 @@ class GateImpl implements Gate {
   readonly #warnings: ForwardedWarnings;
   readonly #unhealthySinks = new Map<string, 'deny' | 'buffer'>();
   readonly #exemptions: ExemptionDesk;
+  readonly #path: MutationPath;
+  readonly #desk: RestrictionDesk;
   readonly #cleanups: (() => void)[] = [];
   readonly #ready: Promise<void>;
   #isReady = false;
@@ -146,19 +139,38 @@ class GateImpl implements Gate {
       },
       failure: (entry, text, error) => this.#error('onRemove', text, { meetingId: entry.meetingId, participantId: entry.participantId, error }),
     });
+    const closed = () => this.#closed;
+    const ready = () => (this.#isReady ? undefined : this.#ready);
+    const assertOpen = () => this.#assertOpen();
+    this.#path = new MutationPath({ registry: this.#registry, roster, remover: this.#remover, emitter: this.#emitter, clock: this.#clock, geo: s.geo, closed });
+    const sync = () => this.#sync;
+    this.#desk = new RestrictionDesk({
+      registry: this.#registry,
+      roster,
+      emitter: this.#emitter,
+      clock: this.#clock,
+      geo: s.geo,
+      fleet: this.#fleet,
+      path: this.#path,
+      sync,
+      closed,
+      assertOpen,
+      ready,
+    });
     this.#exemptions = new ExemptionDesk({
       registry: this.#registry,
       remover: this.#remover,
       emitter: this.#emitter,
       clock: this.#clock,
-      sync: () => this.#sync,
-      closed: () => this.#closed,
-      assertOpen: () => this.#assertOpen(),
-      ready: () => (this.#isReady ? undefined : this.#ready),
-      enforce: (entry, announce) => this.#enforce(entry, announce),
+      sync,
+      closed,
+      assertOpen,
+      ready,
+      enforce: (entry, announce) => this.#path.enforce(entry, announce),
       error: (context, text, extra) => this.#error(context, text, extra),
     });
-    this.#relayResolverEvents();
+    const relay = relayResolverEvents(s.geo, this.#emitter, (text, error, file) => this.#error('geo', text, { error, ...(file ? { file } : {}) }));
+    if (relay !== undefined) this.#cleanups.push(...relay);
     this.#warnings = new ForwardedWarnings(s.trusted.header, this.#redact);
     if (s.trusted.trustsEverything) {
       // After the caller had a chance to attach listeners, like the initial restrictions' events.
@@ -172,13 +184,13 @@ class GateImpl implements Gate {
       // Validate everything before anything is registered: nothing half-applied.
       const normalized = validateAll(given, 'restrictions');
       this.#sync = this.#newSync(new InMemoryRestrictionStore(normalized.map((r) => r.source as Restriction)));
-      for (const r of normalized) this.#applyRegister(r, '0', false);
+      for (const r of normalized) this.#path.register(r, '0', false);
       // Listeners attached right after createGate (an audit sink) still record what the gate starts with.
       queueMicrotask(() => {
         for (const r of normalized) {
           const entry = this.#registry.get(r.id);
           if (entry !== undefined && !this.#closed)
-            this.#emitter.emit('restriction.accepted', acceptedEvent(this.#clock(), r, entry.digest, this.#impact(entry).result, 0));
+            this.#emitter.emit('restriction.accepted', acceptedEvent(this.#clock(), r, entry.digest, this.#path.impact(entry).result, 0));
         }
       });
       this.#isReady = true;
@@ -287,7 +299,7 @@ class GateImpl implements Gate {
       now,
       version: this.#registry.version,
     };
-    assess(this.#registry, join, located.location, now, this.#armActivation, assessment, client?.ip);
+    assess(this.#registry, join, located.location, now, this.#path.armActivation, assessment, client?.ip);
     return assessment;
   }
 
@@ -301,7 +313,7 @@ class GateImpl implements Gate {
     let now = a.now;
     if (a.version !== this.#registry.version) {
       now = this.#clock();
-      verdict = assess(this.#registry, join, a.location, now, this.#armActivation, undefined, a.client?.ip);
+      verdict = assess(this.#registry, join, a.location, now, this.#path.armActivation, undefined, a.client?.ip);
     }
     let reasons = ruled === undefined || ruled.length === 0 ? verdict.reasons : [...verdict.reasons, ...ruled];
     if (this.#unhealthySinks.size > 0 && this.#auditBlocked()) {
@@ -359,8 +371,7 @@ class GateImpl implements Gate {
   }
 
   overview(meetingId?: string): MeetingOverview[] {
-    const ids = meetingId === undefined ? [...this.#roster.meetingIds()] : this.#roster.hasMeeting(meetingId) ? [meetingId] : [];
-    return ids.map((m) => overviewOf(m, this.#roster.participants(m)));
+    return overviewOf(this.#roster, meetingId);
   }
 
   pendingRemovals(): PendingRemoval[] {
@@ -393,12 +404,16 @@ class GateImpl implements Gate {
     return this.#exemptions.revoke(id);
   }
 
-  async preview(doc: unknown): Promise<RestrictResult> {
-    this.#assertOpen();
-    const r = validateRestriction(doc, { existingIds: (id) => this.#registry.has(id) });
-    const local = impactOf(r, this.#roster, this.#clock(), this.#geo.capabilities, digestOf(r.source)).result;
-    const asked = await this.#fleet.ask({ op: 'preview', doc: r.source }, Promise.resolve(local));
-    return mergeRestrict(this.#fleet.nodeId, asked.local, asked.remote, asked.coverage, this.#fleet.shared);
+  preview(doc: unknown): Promise<RestrictResult> {
+    return this.#desk.preview(doc);
+  }
+
+  restrict(doc: unknown): Promise<RestrictResult> {
+    return this.#desk.restrict(doc);
+  }
+
+  lift(id: string): Promise<NormalizedRestriction> {
+    return this.#desk.lift(id);
   }
 
   async fleetOverview(meetingId?: string): Promise<FleetOverview> {
@@ -417,203 +432,12 @@ class GateImpl implements Gate {
 
   /** Another member's question: this node's part, from its own roster (ids and counts only). */
   async #answerFleet(question: FleetQuestion) {
-    if (question.op === 'overview') return this.overview(question.meetingId);
-    if (question.op === 'preview') {
-      const r = validateRestriction(question.doc, {});
-      return partOf(impactOf(r, this.#roster, this.#clock(), this.#geo.capabilities, digestOf(r.source)).result);
-    }
-    const enforced = await this.#fleet.whenEnforced(question.id, question.digest);
-    if (enforced === undefined) throw new Error(`restriction ${JSON.stringify(question.id)} has not reached this node`);
-    return partOf(await enforced);
-  }
-
-  async restrict(doc: unknown): Promise<RestrictResult> {
-    this.#assertOpen();
-    if (!this.#isReady) await this.#ready;
-    this.#assertOpen();
-    let r: NormalizedRestriction;
-    try {
-      r = validateRestriction(doc, { existingIds: (id) => this.#registry.has(id) || this.#sync.writing(id) });
-    } catch (error) {
-      this.#refused(doc, error);
-      throw error;
-    }
-    this.#sync.hold(r.id);
-    let removals: Promise<RestrictResult>;
-    try {
-      let put: Awaited<ReturnType<RestrictionStore['put']>>;
-      try {
-        put = await this.#sync.store.put(r.source as Restriction);
-      } catch (error) {
-        throw storeUnavailable(this.#sync.store, 'register', r.id, error);
-      }
-      // Closed while the store wrote it: this gate registers and removes nothing any more.
-      if (this.#closed) {
-        throw new GeoadmitError(
-          ErrorCode.Closed,
-          `the gate closed while restriction "${r.id}" was being stored; this gate does not enforce it (the store may hold it)`,
-          { restrictionId: r.id },
-        );
-      }
-      if (put.conflict) {
-        const error = new GeoadmitError(ErrorCode.InvalidRestriction, `$.id: a restriction with id "${r.id}" is already registered`, {
-          path: '$.id',
-          restrictionId: r.id,
-        });
-        this.#refused(doc, error);
-        throw error;
-      }
-      this.#sync.noteApplied(r.id, put.version);
-      removals = this.#applyRegister(r, put.version, true);
-    } finally {
-      // Registered (or refused): what the feed said about this id meanwhile applies now, against the version noted.
-      this.#sync.release(r.id);
-    }
-    // Every other node enforces it from the store's feed; each is asked for its part.
-    const asked = await this.#fleet.ask({ op: 'restrict', id: r.id, digest: digestOf(r.source) }, removals);
-    return mergeRestrict(this.#fleet.nodeId, asked.local, asked.remote, asked.coverage, this.#fleet.shared);
-  }
-
-  async lift(id: string): Promise<NormalizedRestriction> {
-    this.#assertOpen();
-    if (typeof id !== 'string') throw new GeoadmitError(ErrorCode.UnknownRestriction, 'lift: id must be a string', { argument: 'id' });
-    const entry = this.#registry.get(id);
-    if (entry === undefined) {
-      throw new GeoadmitError(ErrorCode.UnknownRestriction, `lift: no restriction with id ${JSON.stringify(id.slice(0, MAX_ID_LENGTH))} is registered`, {
-        argument: 'id',
-        restrictionId: id.slice(0, MAX_ID_LENGTH),
-      });
-    }
-    let deleted: { version: string };
-    try {
-      deleted = await this.#sync.store.delete(id, { always: true });
-    } catch (error) {
-      throw storeUnavailable(this.#sync.store, 'lift', id, error);
-    }
-    this.#sync.noteApplied(id, deleted.version);
-    // The feed may have applied the delete already; then this registration is gone and there is nothing to do.
-    if (this.#registry.get(id) === entry) this.#applyUnregister(id);
-    return entry.restriction;
-  }
-
-  // ------------------------------------------------- the ordered mutation path
-
-  /**
-   * Registers a validated restriction, schedules its window, and enforces it
-   * on present participants — synchronously, so no join commits in between.
-   * Resolves when the removals it started have settled (or timed out).
-   */
-  #applyRegister(r: NormalizedRestriction, version: string, announce: boolean): Promise<RestrictResult> {
-    const now = this.#clock();
-    const over = r.validUntil !== undefined && now >= r.validUntil;
-    const entry: Registered = {
-      restriction: r,
-      version,
-      digest: digestOf(r.source),
-      indexed: false,
-      expired: over,
-      cancelExpiry: undefined,
-      cancelActivation: undefined,
-    };
-    this.#registry.add(entry);
-    // A restriction already over stays listed (and can be lifted) but is never enforced.
-    if (!over) {
-      this.#registry.index(entry);
-      if (r.validFrom !== undefined && now < r.validFrom) this.#armActivation(entry);
-      if (r.validUntil !== undefined) entry.cancelExpiry = scheduleAt(this.#clock, r.validUntil, () => this.#applyExpiry(entry));
-    }
-    return this.#enforce(entry, announce);
-  }
-
-  /** Lifts: out of the registry and its timers cancelled; its pending removals pass to another covering restriction or are dropped. */
-  #applyUnregister(id: string): void {
-    const entry = this.#registry.delete(id);
-    if (entry === undefined) return;
-    this.#remover.reconsider(id);
-    this.#emitter.emit('restriction.lifted', liftedEvent(this.#clock(), entry.restriction, entry.digest, false));
-  }
-
-  /** The window ended: stop enforcing, keep it listed so it can still be lifted, and record it. */
-  #applyExpiry(entry: Registered): void {
-    entry.cancelExpiry = undefined;
-    if (this.#registry.get(entry.restriction.id) !== entry || entry.expired) return;
-    entry.expired = true;
-    entry.cancelActivation?.();
-    entry.cancelActivation = undefined;
-    this.#registry.unindex(entry);
-    this.#remover.reconsider(entry.restriction.id);
-    this.#emitter.emit('restriction.lifted', liftedEvent(this.#clock(), entry.restriction, entry.digest, true));
-  }
-
-  /** The window started (again): every start enforces on who is present. */
-  #applyActivation(entry: Registered): void {
-    entry.cancelActivation = undefined;
-    if (this.#closed || this.#registry.get(entry.restriction.id) !== entry || entry.expired) return;
-    const { validUntil } = entry.restriction;
-    if (validUntil !== undefined && this.#clock() >= validUntil) {
-      // Fired after the window already ended (a stalled event loop): it ends now, nothing starts.
-      entry.cancelExpiry?.();
-      this.#applyExpiry(entry);
-      return;
-    }
-    if (!isActive(entry.restriction, this.#clock())) {
-      // Fired early by this clock's reading (it stepped back meanwhile): wait for the start again.
-      this.#armActivation(entry);
-      return;
-    }
-    this.#registry.touch();
-    void this.#enforce(entry, false);
+    return question.op === 'overview' ? this.overview(question.meetingId) : this.#desk.answer(question);
   }
 
   readonly #restrictionById = (id: string): NormalizedRestriction | undefined => this.#registry.get(id)?.restriction;
 
   readonly #sourceProblem = (text: string, error?: unknown): void => this.#error('geo', text, error === undefined ? {} : { error });
-
-  /** Makes sure the start of `entry`'s window will be enforced (called for every dormant restriction a join meets). */
-  readonly #armActivation = (entry: Registered): void => {
-    const from = entry.restriction.validFrom;
-    if (entry.cancelActivation !== undefined || entry.expired || from === undefined || this.#closed) return;
-    entry.cancelActivation = scheduleAt(this.#clock, from, () => this.#applyActivation(entry));
-  };
-
-  #impact(entry: Registered): ReturnType<typeof impactOf> {
-    const impact = impactOf(entry.restriction, this.#roster, this.#clock(), this.#geo.capabilities, entry.digest);
-    return this.#registry.exemptions.forRestriction(entry.restriction.id).length === 0 ? impact : this.#spareExempt(entry, impact);
-  }
-
-  /** The impact without the participants an exemption of `entry`'s restriction covers: nobody exempted is removed. */
-  #spareExempt(entry: Registered, impact: ReturnType<typeof impactOf>): ReturnType<typeof impactOf> {
-    const set = this.#registry.exemptions;
-    const now = this.#clock();
-    const keep: number[] = [];
-    impact.entries.forEach((e, i) => {
-      if (set.covering(entry.restriction.id, entry.digest, e, set.addressOf(e), now) === undefined) keep.push(i);
-    });
-    if (keep.length === impact.entries.length) return impact;
-    const entries = keep.map((i) => impact.entries[i]!);
-    const matched = keep.map((i) => impact.result.matched[i]!);
-    const hit = new Set(entries.map((e) => e.meetingId));
-    const meetingsUndisturbed = impact.result.meetingsReached.filter((m) => !hit.has(m));
-    return { entries, result: { ...impact.result, matched, meetingsUndisturbed } };
-  }
-
-  async #enforce(entry: Registered, announce: boolean): Promise<RestrictResult> {
-    const r = entry.restriction;
-    const impact = this.#impact(entry);
-    const toRemove = impact.result.active && r.mode === 'enforce' && !this.#closed ? impact.entries : [];
-    // onRemove is called (synchronously) for each before anything else can change the roster; the acceptance
-    // is recorded before the removal events it causes, even those of a synchronous onRemove.
-    const run = this.#remover.remove(r, this.#registry.version, toRemove, impact.result.matched, (started) => {
-      if (announce) this.#emitter.emit('restriction.accepted', acceptedEvent(this.#clock(), r, entry.digest, impact.result, started));
-    });
-    if (run.tracked === 0) return impact.result;
-    const { removed, pending } = await run.done;
-    return { ...impact.result, removed, pending };
-  }
-
-  #refused(doc: unknown, error: unknown): void {
-    this.#emitter.emit('restriction.refused', refusedEvent(this.#clock(), doc, error));
-  }
 
   // ---------------------------------------------------------------- wiring
 
@@ -624,12 +448,12 @@ class GateImpl implements Gate {
       ids: () => [...this.#registry.values()].map((e) => e.restriction.id),
       source: (id) => this.#registry.get(id)?.restriction.source,
       register: (r, version) => {
-        const enforcing = this.#applyRegister(r, version, true);
+        const enforcing = this.#path.register(r, version, true);
         // Kept for the node that made it, which asks for this node's part (the digest as registered, not computed
         // again); not for the snapshot loaded at start, which answers nobody's question.
         if (this.#isReady) this.#fleet.enforced(r.id, this.#registry.get(r.id)?.digest ?? '', enforcing);
       },
-      unregister: (id) => this.#applyUnregister(id),
+      unregister: (id) => this.#path.unregister(id),
       exemptionIds: () => [...this.#registry.exemptions.values()].map((h) => h.exemption.id),
       grant: (doc, version) => this.#exemptions.grantStored(doc, version),
       revoke: (id) => void this.#exemptions.applyRevoke(id, false),
@@ -637,23 +461,6 @@ class GateImpl implements Gate {
       storeEvent: (event, payload) => this.#emitter.emit(event, payload),
       now: () => this.#clock(),
     });
-  }
-
-  #relayResolverEvents(): void {
-    const geo = this.#geo;
-    if (!geo.on) return;
-    this.#cleanups.push(
-      geo.on('geo.reloaded', (e) =>
-        this.#emitter.emit('geo.reloaded', {
-          type: 'geo.reloaded',
-          time: iso(e.time),
-          source: e.source,
-          file: e.file,
-          ...(e.databaseBuilt ? { databaseBuilt: e.databaseBuilt } : {}),
-        }),
-      ),
-      geo.on('error', (e) => this.#error('geo', e.error.message, { error: e.error, ...(e.file ? { file: e.file } : {}) })),
-    );
   }
 
   async close(): Promise<void> {
@@ -676,45 +483,4 @@ class GateImpl implements Gate {
     if (e instanceof GeoadmitError) event.code = e.code;
     this.#emitter.emit('error', event);
   }
-}
-
-/** Validates every document before anything is registered; errors name `argument[i]`. */
-function validateAll(docs: readonly unknown[], argument: string): NormalizedRestriction[] {
-  const ids = new Set<string>();
-  return docs.map((doc, i) => {
-    try {
-      const r = validateRestriction(doc, { existingIds: ids });
-      ids.add(r.id);
-      return r;
-    } catch (error) {
-      if (error instanceof GeoadmitError) {
-        const path = error.path?.replace(/^\$/, `$[${i}]`);
-        throw new GeoadmitError(error.code, `${argument}[${i}]: ${error.message}`, {
-          ...(path !== undefined ? { path } : {}),
-          ...(error.restrictionId !== undefined ? { restrictionId: error.restrictionId } : {}),
-          argument: `${argument}[${i}]`,
-          cause: error,
-        });
-      }
-      throw error;
-    }
-  });
-}
-
-/** One meeting counted by country and subdivision: never an address or an id. */
-function overviewOf(meetingId: string, entries: readonly RosterEntry[]): MeetingOverview {
-  const countries: Record<string, number> = {};
-  const subdivisions: Record<string, number> = {};
-  const count = (into: Record<string, number>, k: string) => {
-    // Own-property reads: a country code never collides with Object.prototype, but be plain about it.
-    into[k] = (Object.hasOwn(into, k) ? (into[k] as number) : 0) + 1;
-  };
-  const hosts = new Set<string>();
-  for (const e of entries) {
-    if (e.hostAccountId !== undefined) hosts.add(e.hostAccountId);
-    count(countries, e.location.country ?? 'unknown');
-    const sub = e.location.subdivisions[e.location.subdivisions.length - 1];
-    if (sub !== undefined) count(subdivisions, sub);
-  }
-  return { meetingId, hostAccountIds: [...hosts].sort(), participants: entries.length, countries, subdivisions };
 }

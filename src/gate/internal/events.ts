@@ -18,7 +18,9 @@ import type {
   RestrictionLiftedEvent,
   RestrictionRefusedEvent,
 } from '../../events/types.js';
-import type { Location } from '../../geo/types.js';
+import type { SafeEmitter } from '../../events/emitter.js';
+import type { GateEventMap } from '../../events/types.js';
+import type { GeoResolver, Location } from '../../geo/types.js';
 import { isPlainObject } from '../../internal/objects.js';
 import type { NormalizedRestriction, Reason } from '../../restrictions/types.js';
 import type { Decision, Exemption, Join, RestrictResult } from '../types.js';
@@ -320,4 +322,28 @@ function safe<T>(read: () => T): T | undefined {
 
 function shortString(value: unknown, max = MAX_TEXT): string | undefined {
   return typeof value === 'string' ? value.slice(0, max) : undefined;
+}
+
+/**
+ * Passes a resolver's `geo.reloaded` events on as the gate's, and its errors
+ * to `error`; returns what stops that (undefined when the resolver has no events).
+ */
+export function relayResolverEvents(
+  geo: GeoResolver,
+  emitter: SafeEmitter<GateEventMap>,
+  error: (text: string, cause: Error, file: string | undefined) => void,
+): (() => void)[] | undefined {
+  if (!geo.on) return undefined;
+  return [
+    geo.on('geo.reloaded', (e) =>
+      emitter.emit('geo.reloaded', {
+        type: 'geo.reloaded',
+        time: iso(e.time),
+        source: e.source,
+        file: e.file,
+        ...(e.databaseBuilt ? { databaseBuilt: e.databaseBuilt } : {}),
+      }),
+    ),
+    geo.on('error', (e) => error(e.error.message, e.error, e.file)),
+  ];
 }

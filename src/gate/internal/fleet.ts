@@ -13,20 +13,12 @@ import { hostname } from 'node:os';
 import { ErrorCode, GeoadmitError } from '../../errors/index.js';
 import { SafeEmitter } from '../../events/emitter.js';
 import type { FleetChannel, FleetMessage } from '../../store/types.js';
-import type { FleetCoverage, FleetMeetingOverview, FleetNode, FleetOverview, RestrictResult, MeetingOverview, ParticipantRef } from '../types.js';
+import type { FleetCoverage, FleetNode, MeetingOverview, RestrictResult } from '../types.js';
 import { message } from './events.js';
+import { compare, isId, type RestrictPart } from './fleet-merge.js';
 
 /** What one member is asked: its part of a preview, of a restriction just made, or of the overview. */
 export type FleetQuestion = { op: 'preview'; doc: unknown } | { op: 'restrict'; id: string; digest: string } | { op: 'overview'; meetingId?: string };
-
-/** One member's part of a preview or restriction. */
-export interface RestrictPart {
-  removed: ParticipantRef[];
-  pending: ParticipantRef[];
-  matched: ParticipantRef[];
-  meetingsReached: string[];
-  meetingsUndisturbed: string[];
-}
 
 /** What the gate provides to its membership. */
 export interface FleetHost {
@@ -49,9 +41,6 @@ function defaultNodeId(): string {
   defaultsInUse.add(id);
   return id;
 }
-
-const MAX_ID = 256;
-const MAX_LIST = 5_000_000;
 
 /**
  * One gate's membership: heartbeats, answering questions, asking the fleet.
@@ -286,197 +275,6 @@ function readQuestion(body: unknown): FleetQuestion | undefined {
   if (q.op === 'restrict' && isId(q.id) && typeof q.digest === 'string' && q.digest.length <= 64) return { op: 'restrict', id: q.id, digest: q.digest };
   if (q.op === 'overview') return q.meetingId === undefined ? { op: 'overview' } : isId(q.meetingId) ? { op: 'overview', meetingId: q.meetingId } : undefined;
   return undefined;
-}
-
-/** This node's part of a preview or restriction: participant ids and meeting ids only. */
-export function partOf(result: RestrictResult): RestrictPart {
-  const strip = (refs: readonly ParticipantRef[]) => refs.map(plainRef);
-  return {
-    removed: strip(result.removed),
-    pending: strip(result.pending),
-    matched: strip(result.matched),
-    meetingsReached: [...result.meetingsReached],
-    meetingsUndisturbed: [...result.meetingsUndisturbed],
-  };
-}
-
-function plainRef(r: ParticipantRef): ParticipantRef {
-  return r.hostAccountId === undefined
-    ? { meetingId: r.meetingId, participantId: r.participantId }
-    : { meetingId: r.meetingId, participantId: r.participantId, hostAccountId: r.hostAccountId };
-}
-
-/**
- * The fleet's result from this node's and the others' parts. A meeting is
- * reached when any node has participants of it in scope, and undisturbed
- * only when no node has anyone in it the restriction covers. In a fleet of
- * one (`shared` false) the references stay as they are: there is no other
- * node to tell them from.
- */
-export function mergeRestrict(nodeId: string, local: RestrictResult, remote: Map<string, unknown>, coverage: FleetCoverage, shared = true): RestrictResult {
-  if (!shared && remote.size === 0) return { ...local, coverage };
-  const tag = tagRefs;
-  const removed = tag(local.removed, nodeId);
-  const pending = tag(local.pending, nodeId);
-  const matched = tag(local.matched, nodeId);
-  const reached = new Set(local.meetingsReached);
-  const undisturbedSet = new Set(local.meetingsUndisturbed);
-  const disturbed = new Set(local.meetingsReached.filter((m) => !undisturbedSet.has(m)));
-  const answered = new Set(coverage.nodes);
-  for (const [node, raw] of remote) {
-    const part = readPart(raw);
-    if (part === undefined) {
-      // Not a part this version understands: count the node as missing rather than guess.
-      answered.delete(node);
-      continue;
-    }
-    removed.push(...tag(part.removed, node));
-    pending.push(...tag(part.pending, node));
-    matched.push(...tag(part.matched, node));
-    const quiet = new Set(part.meetingsUndisturbed);
-    for (const m of part.meetingsReached) {
-      reached.add(m);
-      if (!quiet.has(m)) disturbed.add(m);
-    }
-  }
-  const nodes = [...answered].sort(compare);
-  const missing = [...new Set([...coverage.missing, ...coverage.nodes.filter((n) => !answered.has(n))])].sort(compare);
-  return {
-    ...local,
-    removed,
-    pending,
-    matched,
-    meetingsReached: [...reached],
-    meetingsUndisturbed: [...reached].filter((m) => !disturbed.has(m)),
-    coverage: { nodes, missing, complete: coverage.complete && missing.length === 0 },
-  };
-}
-
-/**
- * `refs` with `nodeId`, one plain object each built in one step: a
- * restriction can remove tens of thousands, and a spread of a copy cost
- * twice the objects and a slow clone per participant.
- */
-function tagRefs(refs: readonly ParticipantRef[], node: string): ParticipantRef[] {
-  const out: ParticipantRef[] = [];
-  for (const r of refs) {
-    out.push(
-      r.hostAccountId === undefined
-        ? { meetingId: r.meetingId, participantId: r.participantId, nodeId: node }
-        : { meetingId: r.meetingId, participantId: r.participantId, hostAccountId: r.hostAccountId, nodeId: node },
-    );
-  }
-  return out;
-}
-
-/** The fleet's overview: each meeting's counts summed over the nodes that answered. */
-export function mergeOverview(nodeId: string, local: MeetingOverview[], remote: Map<string, unknown>, coverage: FleetCoverage): FleetOverview {
-  const meetings = new Map<string, { o: FleetMeetingOverview; hosts: Set<string> }>();
-  const add = (node: string, o: MeetingOverview) => {
-    let m = meetings.get(o.meetingId);
-    if (m === undefined) {
-      m = { o: { meetingId: o.meetingId, hostAccountIds: [], participants: 0, countries: {}, subdivisions: {}, nodes: [] }, hosts: new Set() };
-      meetings.set(o.meetingId, m);
-    }
-    for (const h of o.hostAccountIds) m.hosts.add(h);
-    m.o.participants += o.participants;
-    sum(m.o.countries, o.countries);
-    sum(m.o.subdivisions, o.subdivisions);
-    if (!m.o.nodes.includes(node)) m.o.nodes.push(node);
-  };
-  for (const o of local) add(nodeId, o);
-  const answered = new Set(coverage.nodes);
-  for (const [node, raw] of remote) {
-    const list = readOverview(raw);
-    if (list === undefined) {
-      answered.delete(node);
-      continue;
-    }
-    for (const o of list) add(node, o);
-  }
-  const out: FleetMeetingOverview[] = [];
-  let participants = 0;
-  for (const { o, hosts } of meetings.values()) {
-    o.hostAccountIds = [...hosts].sort(compare);
-    o.nodes.sort(compare);
-    participants += o.participants;
-    out.push(o);
-  }
-  out.sort((a, b) => compare(a.meetingId, b.meetingId));
-  const missing = [...new Set([...coverage.missing, ...coverage.nodes.filter((n) => !answered.has(n))])].sort(compare);
-  return { meetings: out, participants, coverage: { nodes: [...answered].sort(compare), missing, complete: coverage.complete && missing.length === 0 } };
-}
-
-function sum(into: Record<string, number>, from: Record<string, number>): void {
-  for (const [k, v] of Object.entries(from)) into[k] = (Object.hasOwn(into, k) ? (into[k] as number) : 0) + v;
-}
-
-// ---- reading other nodes' answers: anything in the store may be hostile
-
-function isId(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= MAX_ID;
-}
-
-function readRefs(value: unknown): ParticipantRef[] | undefined {
-  if (!Array.isArray(value) || value.length > MAX_LIST) return undefined;
-  const out: ParticipantRef[] = [];
-  for (const item of value) {
-    if (item === null || typeof item !== 'object') return undefined;
-    const r = item as Record<string, unknown>;
-    if (!isId(r.meetingId) || !isId(r.participantId)) return undefined;
-    if (r.hostAccountId !== undefined && !isId(r.hostAccountId)) return undefined;
-    out.push(plainRef(r as unknown as ParticipantRef));
-  }
-  return out;
-}
-
-function readIds(value: unknown): string[] | undefined {
-  if (!Array.isArray(value) || value.length > MAX_LIST || !value.every(isId)) return undefined;
-  return value as string[];
-}
-
-function readPart(raw: unknown): RestrictPart | undefined {
-  if (raw === null || typeof raw !== 'object') return undefined;
-  const p = raw as Record<string, unknown>;
-  const removed = readRefs(p.removed);
-  const pending = readRefs(p.pending);
-  const matched = readRefs(p.matched);
-  const meetingsReached = readIds(p.meetingsReached);
-  const meetingsUndisturbed = readIds(p.meetingsUndisturbed);
-  if (!removed || !pending || !matched || !meetingsReached || !meetingsUndisturbed) return undefined;
-  return { removed, pending, matched, meetingsReached, meetingsUndisturbed };
-}
-
-const COUNT_KEY = /^[A-Za-z0-9-]{1,16}$/;
-
-function readCounts(value: unknown): Record<string, number> | undefined {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(value)) {
-    if (!COUNT_KEY.test(k) || !Number.isSafeInteger(v) || (v as number) < 0) return undefined;
-    out[k] = v as number;
-  }
-  return out;
-}
-
-function readOverview(raw: unknown): MeetingOverview[] | undefined {
-  if (!Array.isArray(raw) || raw.length > MAX_LIST) return undefined;
-  const out: MeetingOverview[] = [];
-  for (const item of raw) {
-    if (item === null || typeof item !== 'object') return undefined;
-    const o = item as Record<string, unknown>;
-    const hostAccountIds = readIds(o.hostAccountIds ?? []);
-    const countries = readCounts(o.countries);
-    const subdivisions = readCounts(o.subdivisions);
-    if (!isId(o.meetingId) || !Number.isSafeInteger(o.participants) || (o.participants as number) < 0) return undefined;
-    if (!hostAccountIds || !countries || !subdivisions) return undefined;
-    out.push({ meetingId: o.meetingId, hostAccountIds, participants: o.participants as number, countries, subdivisions });
-  }
-  return out;
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function within(promise: Promise<void>, ms: number): Promise<void> {

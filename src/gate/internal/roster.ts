@@ -1,5 +1,6 @@
 import type { Location } from '../../geo/types.js';
 import { effectiveCountry } from '../../restrictions/regions.js';
+import type { MeetingOverview } from '../types.js';
 
 /** One present participant, with the location that admitted them. */
 export interface RosterEntry {
@@ -306,4 +307,27 @@ export class Roster {
       host.zeros = 0;
     }
   }
+}
+
+/** The meetings present (or just `meetingId`), each counted by country and subdivision: never an address or an id. */
+export function overviewOf(roster: Roster, meetingId?: string): MeetingOverview[] {
+  const ids = meetingId === undefined ? [...roster.meetingIds()] : roster.hasMeeting(meetingId) ? [meetingId] : [];
+  return ids.map((m) => meetingOverview(m, roster.participants(m)));
+}
+
+function meetingOverview(meetingId: string, entries: readonly RosterEntry[]): MeetingOverview {
+  const countries: Record<string, number> = {};
+  const subdivisions: Record<string, number> = {};
+  const count = (into: Record<string, number>, k: string) => {
+    // Own-property reads: a country code never collides with Object.prototype, but be plain about it.
+    into[k] = (Object.hasOwn(into, k) ? (into[k] as number) : 0) + 1;
+  };
+  const hosts = new Set<string>();
+  for (const e of entries) {
+    if (e.hostAccountId !== undefined) hosts.add(e.hostAccountId);
+    count(countries, e.location.country ?? 'unknown');
+    const sub = e.location.subdivisions[e.location.subdivisions.length - 1];
+    if (sub !== undefined) count(subdivisions, sub);
+  }
+  return { meetingId, hostAccountIds: [...hosts].sort(), participants: entries.length, countries, subdivisions };
 }
