@@ -6,10 +6,9 @@
  * so; a node stopped with SIGSTOP is named in a warning the operator cannot
  * miss. Screenshots go to test-output/console/ (git-ignored).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGate, type Gate, type ParticipantRef, StaticResolver } from 'geoadmit';
@@ -21,6 +20,7 @@ import { chromiumAvailable, launchChromium } from './helpers/chromium.js';
 import { STATIC_TABLE } from './helpers/fixtures.js';
 import { type FleetNode, join, startNode } from './helpers/fleet/cluster.js';
 import { hasRedis, startRedis, type TestRedis } from './helpers/redis-server.js';
+import { makeTempDir } from './helpers/temp-dir.js';
 
 const available = chromiumAvailable('console-fleet');
 if (!hasRedis && process.env.GEOADMIT_REQUIRE_REDIS === '1') throw new Error('GEOADMIT_REQUIRE_REDIS=1 but redis-server is missing');
@@ -42,6 +42,7 @@ describe.skipIf(!available || !hasRedis)('operator console on a fleet of two nod
   let browser: BrowserContext;
   let page: Page;
   let profile: string;
+  let profileDir: ReturnType<typeof makeTempDir> | undefined;
   let stopped = false;
   const removedOnA: ParticipantRef[] = [];
 
@@ -77,7 +78,8 @@ describe.skipIf(!available || !hasRedis)('operator console on a fleet of two nod
     server = createServer((req, res) => handler(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${handler.basePath}`;
-    profile = mkdtempSync(joinPath(tmpdir(), 'geoadmit-chromium-'));
+    profileDir = makeTempDir('geoadmit-chromium-');
+    profile = profileDir.dir;
     browser = await launchChromium(profile, { width: 1280, height: 900 });
     page = await browser.newPage();
   }, 60_000);
@@ -92,7 +94,7 @@ describe.skipIf(!available || !hasRedis)('operator console on a fleet of two nod
     await gate?.close();
     await store?.close();
     await redis?.dispose();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    profileDir?.cleanup();
   }, 30_000);
 
   it('shows the meetings across 2 nodes, counted on 2 of 2', async () => {

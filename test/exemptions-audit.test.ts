@@ -1,21 +1,21 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join as joinPath } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGate, StaticResolver } from 'geoadmit';
 import { createJsonlAuditSink, verifyAuditLog } from 'geoadmit/audit';
 import { buildTransparencyReport } from 'geoadmit/report';
 import { join, STATIC_TABLE, takedown } from './helpers/fixtures.js';
+import { makeTempDir } from './helpers/temp-dir.js';
 
-const dirs: string[] = [];
+const cleanups: (() => void)[] = [];
 afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  for (const cleanup of cleanups.splice(0)) cleanup();
 });
 
 describe('the audit log records exemptions and notices', () => {
   it('exemption.granted / exemption.revoked, the exemption a decision used and the notice it gave, in a log that verifies', async () => {
-    const dir = mkdtempSync(joinPath(tmpdir(), 'geoadmit-exempt-'));
-    dirs.push(dir);
+    const { dir, cleanup } = makeTempDir('geoadmit-exempt-');
+    cleanups.push(cleanup);
     const log = joinPath(dir, 'audit.jsonl');
     const gate = createGate({
       geo: new StaticResolver(STATIC_TABLE as never),

@@ -4,8 +4,7 @@
  * was a sum of nodes: 3 here, where only one meeting (m-3) went undisturbed,
  * contradicting the report's own scoped figure.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { createGate, StaticResolver } from 'geoadmit';
@@ -14,6 +13,7 @@ import { buildTransparencyReport } from 'geoadmit/report';
 import { createRedisRestrictionStore } from 'geoadmit/redis';
 import { STATIC_TABLE } from './helpers/fixtures.js';
 import { describeWithRedis, startRedis } from './helpers/redis-server.js';
+import { makeTempDir } from './helpers/temp-dir.js';
 
 describeWithRedis('a report merged from a fleet’s logs', () => {
   const cleanup: (() => Promise<void> | void)[] = [];
@@ -24,8 +24,9 @@ describeWithRedis('a report merged from a fleet’s logs', () => {
   test('counts meetings undisturbed once for the fleet, and every event names its node', async () => {
     const redis = await startRedis();
     cleanup.push(() => redis.dispose());
-    const dir = mkdtempSync(join(tmpdir(), 'geoadmit-fleet-report-'));
-    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const temp = makeTempDir('geoadmit-fleet-report-');
+    const dir = temp.dir;
+    cleanup.push(async () => temp.cleanup());
 
     const node = async (nodeId: string) => {
       const store = createRedisRestrictionStore({ url: redis.url, connectTimeoutMs: 400, blockMs: 200 });
