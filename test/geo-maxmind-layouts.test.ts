@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { detectLayout, LayoutEvidence, mapperFor } from '../src/geo/internal/layouts.js';
+import { detectLayout, LayoutEvidence, mapperFor } from '../src/geo/internal/layouts/index.js';
 import type { MaxMindLayout } from 'geoadmit';
 import { canonicalSubdivision } from '../src/regions/index.js';
 import { iso31662 } from 'iso-3166';

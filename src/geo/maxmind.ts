@@ -7,7 +7,7 @@ import { readList, wrongValue } from '../internal/options.js';
 import type { GeoCapabilities, GeoResolver, GeoResolverEvents, GeoResolverMetadata, Location } from './types.js';
 import { unknownLocation } from './location.js';
 import type { LoadedDatabase } from './internal/load.js';
-import type { MappedRecord, MaxMindLayout } from './internal/layouts.js';
+import type { MappedRecord, MaxMindLayout } from './internal/layouts/index.js';
 import type { DirectAnswerMemo, DirectAnswerMemo6 } from './internal/memo.js';
 import { asGeoadmitError, loadFile, loadFileAsync, readDatabase } from './internal/read.js';
 import { member } from '../internal/objects.js';
@@ -16,7 +16,7 @@ import { buildState, type ResolverState, requireLocationLayer } from './internal
 import { DatabaseWatcher } from './internal/watch.js';
 import { resolveParsed } from './parsed.js';
 
-export { MaxMindLayout } from './internal/layouts.js';
+export { MaxMindLayout } from './internal/layouts/index.js';
 
 /**
  * The file-system seam the resolver reads through (tests stub it). The

@@ -1,8 +1,8 @@
 import { Reader } from 'maxmind';
 import { ErrorCode, GeoadmitError } from '../../errors/index.js';
 import type { GeoCapabilities } from '../types.js';
-import { detectLayout, guessFromTypeName, LayoutEvidence, mapperFor } from './layouts.js';
-import type { MappedRecord, MaxMindLayout } from './layouts.js';
+import { detectLayout, guessFromTypeName, LayoutEvidence, mapperFor, roleOf } from './layouts/index.js';
+import type { MappedRecord, MaxMindLayout } from './layouts/index.js';
 import { TwoGenerationMemo } from './memo.js';
 import { SearchTree } from './tree.js';
 import { BoundedData, UnboundedDataError } from './bounded.js';
@@ -340,7 +340,7 @@ function* loadSteps(buffer: Buffer, file: string, options: LoadOptions): Generat
     reader,
     databaseType,
     layout: detection.layout,
-    role: detection.layout === 'geoip2-anonymous-ip' ? 'anonymizer' : 'location',
+    role: roleOf(detection.layout),
     ipVersion,
     buildDate: md.buildEpoch.toISOString(),
     source: `mmdb:${databaseType}`,
