@@ -1,7 +1,5 @@
 import { compileCidr, type ParsedCidr } from './internal/cidr.js';
 
-export type { ParsedCidr } from './internal/cidr.js';
-
 /**
  * Parse a CIDR (`1.2.4.0/24`, `2001:db8::/32`) or a bare address (a /32 or
  * /128). The address part must be strictly spelled (same rules as client

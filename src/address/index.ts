@@ -10,12 +10,9 @@ export {
   compileTrustedProxies,
   type CdnOption,
   type ForwardedHeader,
-  type TrustedCdn,
   type TrustedProxies,
   type TrustedProxiesInput,
-  type TrustedProxyName,
-  type TrustedProxyOptions,
 } from './trusted-proxies.js';
 export { resolveClientAddress, type ClientAddressInput, type ClientAddressResult, type ClientAddressVia } from './proxy.js';
-export { parseCidr, type ParsedCidr } from './cidr.js';
+export { parseCidr } from './cidr.js';
 export { redactAddress, type RedactionMode } from './redact.js';

@@ -10,11 +10,11 @@
  * @internal
  * @module
  */
-export { cidrResult, compileCidr, type CidrResult, type CompiledCidr } from './internal/cidr.js';
+export { cidrResult, compileCidr, type CompiledCidr } from './internal/cidr.js';
 export { ipv4NetworkText, parseIPv4 } from './internal/ipv4.js';
 export { ipv6NetworkTextFromWords, parseIpv6Words } from './internal/ipv6-text.js';
-export { echo, parseLiteral, type LiteralResult } from './internal/literal.js';
-export { classify, nonGlobalRange, type Classified } from './internal/non-global.js';
+export { echo, parseLiteral } from './internal/literal.js';
+export { classify, nonGlobalRange } from './internal/non-global.js';
 export { PrefixTable } from './internal/prefix-table.js';
 export type { IpValue } from './internal/types.js';
 export { resolveClient, type ClientResolution } from './proxy.js';

@@ -12,7 +12,7 @@ export type AddressResult =
   | { ok: false; cause: 'invalid-address'; detail: string };
 
 /** Convert the internal result to the public shape. */
-export function toAddressResult(n: Normalized): AddressResult {
+function toAddressResult(n: Normalized): AddressResult {
   if (!n.ok) return { ok: false, cause: 'invalid-address', detail: n.detail };
   if (n.global) return { ok: true, address: n.address, family: n.ip.family, global: true };
   return { ok: true, address: n.address, family: n.ip.family, global: false, cause: 'non-global' };

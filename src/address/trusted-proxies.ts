@@ -29,7 +29,7 @@ export type ForwardedHeader = 'x-forwarded-for' | 'forwarded';
 export type TrustedProxiesInput = string | readonly string[] | ((address: string, hop: number) => boolean);
 
 /** The names a trusted-proxy list may use for well-known ranges (as `proxy-addr`). */
-export type TrustedProxyName = 'loopback' | 'linklocal' | 'uniquelocal';
+type TrustedProxyName = 'loopback' | 'linklocal' | 'uniquelocal';
 
 const NAMED_RANGES: Readonly<Record<TrustedProxyName, readonly string[]>> = Object.freeze({
   loopback: ['127.0.0.0/8', '::1/128'],
@@ -90,7 +90,7 @@ export interface TrustedProxyOptions {
 }
 
 /** A compiled CDN: its client header (lower case) and canonical ranges. */
-export interface TrustedCdn {
+interface TrustedCdn {
   readonly header: string;
   readonly ranges: readonly string[];
 }

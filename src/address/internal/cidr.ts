@@ -23,7 +23,7 @@ export interface CompiledCidr extends ParsedCidr {
 }
 
 /** A CIDR, or why the text is not one (a sentence that quotes the input, bounded). */
-export type CidrResult = { readonly ok: true; readonly cidr: CompiledCidr } | { readonly ok: false; readonly problem: string };
+type CidrResult = { readonly ok: true; readonly cidr: CompiledCidr } | { readonly ok: false; readonly problem: string };
 
 // Prefix lengths are plain decimal: no sign, no leading zero, no spaces.
 const LENGTH = /^(?:0|[1-9][0-9]{0,2})$/;

@@ -1,10 +1,10 @@
 /** Longest forwarded-header value considered, in characters. */
-export const MAX_HEADER_LENGTH = 8192;
+const MAX_HEADER_LENGTH = 8192;
 /** Most hops (from the right) considered in a forwarded chain. */
 export const MAX_HOPS = 32;
 
 /** One hop of a forwarded chain: the node text, or why it has none. */
-export type Hop = { value: string; problem?: undefined } | { value?: undefined; problem: string };
+type Hop = { value: string; problem?: undefined } | { value?: undefined; problem: string };
 
 /** The hops to walk, rightmost first, and whether more existed than were kept. */
 export interface HopList {

@@ -4,7 +4,7 @@ import { explainIPv4, parseIPv4 } from './ipv4.js';
 import type { IpValue } from './types.js';
 
 /** Longest input accepted as one address (with brackets, zone and port). */
-export const MAX_ADDRESS_LENGTH = 100;
+const MAX_ADDRESS_LENGTH = 100;
 /** Most characters of hostile input ever echoed into an error detail. */
 const MAX_ECHO = 64;
 

@@ -70,7 +70,7 @@ export function nonGlobalRange(ip: IpValue): string | undefined {
 }
 
 /** Result of {@link classify}. */
-export interface Classified {
+interface Classified {
   /** The address to geolocate: the embedded IPv4 address where there is one. */
   readonly ip: IpValue;
   readonly global: boolean;
