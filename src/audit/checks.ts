@@ -5,6 +5,6 @@
  * of the public API (the package's entries do not export it); other folders
  * import it here instead of reaching into this folder's internal/ files.
  */
-export { type ChainFile, type ChainLinks, linkChain } from './internal/chain.js';
+export { linkChain } from './internal/chain.js';
 export { parseCheckpoint } from './internal/record.js';
 export { publicKeyFingerprint, publicVerifyKey } from './internal/signing.js';

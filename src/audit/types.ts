@@ -234,7 +234,7 @@ export interface AuditCheckpointRecord {
 }
 
 /** A record the log writes about itself. */
-export type AuditMetaRecord = AuditStartRecord | AuditGapRecord | AuditCheckpointRecord;
+type AuditMetaRecord = AuditStartRecord | AuditGapRecord | AuditCheckpointRecord;
 
 /** One line of the log: `{"event":{...},"hash":"<hex>","prev":"<hex>","seq":12}` (canonical JSON). */
 export interface AuditLine {

@@ -139,7 +139,7 @@ export async function scanAuditLog(
 }
 
 /** How {@link scanAuditLog} hands lines on. @internal */
-export interface ScanOptions {
+interface ScanOptions {
   /** `signed`: with a public key, only lines a verified signature covers reach `onLine`. */
   release?: 'all' | 'signed';
   /** Bytes read so far, per chunk (progress). */

@@ -2,7 +2,7 @@ import { basename, dirname } from 'node:path';
 import type { AuditHead } from '../types.js';
 
 /** What linking needs of one file: where it begins, what it continues, where it ends. */
-export interface ChainFile {
+interface ChainFile {
   /** The file as given (its directory decides which files can be its neighbours). */
   path: string;
   /** The file's `audit.start` link to the file before it, when it has one. */
@@ -12,7 +12,7 @@ export interface ChainFile {
 }
 
 /** The result of linking a set of files. */
-export interface ChainLinks {
+interface ChainLinks {
   /** Indices of the files in chain order: each chain's parts oldest first, chains in the order given. */
   order: number[];
   /** Index → the gap found at that file (a missing, misplaced or foreign file before it). */

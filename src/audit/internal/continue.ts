@@ -15,7 +15,7 @@ import { type CheckpointSigner, checkpointMac, sameText, verifyCheckpointSignatu
 const MAX_TAIL_BYTES = 1 << 20;
 
 /** What continuing a chain needs to know of the sink. */
-export interface ContinueConfig {
+interface ContinueConfig {
   fs: AuditFs;
   hasher: LineHasher;
   checkpoint: boolean;
@@ -24,7 +24,7 @@ export interface ContinueConfig {
 }
 
 /** The head a continued chain goes on from. */
-export interface ChainTail {
+interface ChainTail {
   seq: number;
   hash: string;
   /** The last line is a signature record (nothing after the last signature). */
@@ -37,7 +37,7 @@ export interface ChainTail {
  * Read the last line of `file` (of `size` bytes); refuse to extend a chain that does not verify
  * there. `target` is the log the sink records to (named in the refusal).
  */
-export function readChainTail(file: string, size: number, target: string, config: ContinueConfig): ChainTail {
+function readChainTail(file: string, size: number, target: string, config: ContinueConfig): ChainTail {
   const { fs } = config;
   const refuse = (why: string): never => {
     throw new GeoadmitError(
@@ -120,7 +120,7 @@ function signsLineBefore(last: AuditLine, signer: CheckpointSigner): boolean {
 }
 
 /** Where the sink stands when it opens its file. */
-export interface OpenState {
+interface OpenState {
   /** The last line this sink wrote (0 before any). */
   lastSeq: number;
   /** The highest rotated file `<path>.n` (0 when none). */

@@ -11,7 +11,7 @@ import { encodeLine, encodeSerialised, type LineHasher } from './record.js';
 import type { CheckpointSigner } from './signing.js';
 
 /** The last line written: what the next batch is chained from. */
-export interface ChainHead {
+interface ChainHead {
   seq: number;
   hash: string;
   kind: LineKind;

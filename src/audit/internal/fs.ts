@@ -16,7 +16,7 @@ function readTextOrUndefined(path: string): string | undefined {
 }
 
 /** The real file system behind {@link AuditFs}. */
-export const nodeAuditFs: AuditFs = {
+const nodeAuditFs: AuditFs = {
   openSync: (path, flags) => nodeFs.openSync(path, flags, 0o640),
   writeSync: (fd, data) => nodeFs.writeSync(fd, data),
   fsyncSync: (fd) => nodeFs.fsyncSync(fd),

@@ -8,7 +8,7 @@ import { ErrorCode } from '../../errors/index.js';
 import type { AuditEventSource, AuditWhenUnwritable, ErrorEvent } from '../../events/types.js';
 
 /** What the health keeper needs of its sink. */
-export interface HealthHost {
+interface HealthHost {
   readonly id: string;
   readonly path: string;
   readonly policy: AuditWhenUnwritable;

@@ -20,7 +20,7 @@ export function lineHasher(key: string | Uint8Array | undefined): LineHasher {
 }
 
 /** An encoded line: its text (with newline) and hash. */
-export interface EncodedLine {
+interface EncodedLine {
   seq: number;
   hash: string;
   text: string;

@@ -7,7 +7,7 @@ import { ErrorCode, GeoadmitError } from '../../errors/index.js';
  * the whole log up to it. The prefix keeps these bytes from ever meaning
  * anything else (a line body always starts with `{`).
  */
-export function checkpointMessage(seq: number, hash: string): Buffer {
+function checkpointMessage(seq: number, hash: string): Buffer {
   return Buffer.from(`geoadmit-audit-checkpoint/1 ${seq} ${hash}`, 'utf8');
 }
 
