@@ -7,7 +7,7 @@ import { GeoadmitError } from '../errors/index.js';
 import { CliContext, CliExitCode, type CliIo, CliUsageError, describeError } from './internal/context.js';
 import { buildProgram, commanderExit } from './internal/program.js';
 
-export { CliExitCode, type CliIo, type CliOutput } from './internal/context.js';
+export { CliExitCode, type CliIo } from './internal/context.js';
 
 /**
  * Run the `geoadmit` command line with `argv` (the arguments after the

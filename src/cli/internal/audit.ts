@@ -11,7 +11,7 @@ import { readTextDocument, requireFile } from './files.js';
 import { byteProgress } from './progress.js';
 
 /** Options of `geoadmit audit verify`. */
-export interface AuditVerifyOptions {
+interface AuditVerifyOptions {
   /** Environment variable holding the HMAC key the sink was given (never a command-line argument: those show in `ps`). */
   keyEnv?: string;
   /** `--public-key FILE` or `LOG=FILE` (repeatable): SPKI PEM files of the keys that signed the logs. */
@@ -25,14 +25,14 @@ export interface AuditVerifyOptions {
 }
 
 /** Options of `geoadmit audit keygen`. */
-export interface AuditKeygenOptions {
+interface AuditKeygenOptions {
   out: string;
   json?: boolean;
 }
 
 /** File names `audit keygen` writes. */
-export const PRIVATE_KEY_FILE = 'audit-signing.key';
-export const PUBLIC_KEY_FILE = 'audit-signing.pub';
+const PRIVATE_KEY_FILE = 'audit-signing.key';
+const PUBLIC_KEY_FILE = 'audit-signing.pub';
 
 const KEY_HINT = 'was this log written with a key? pass --key-env <VAR> naming the environment variable that holds it';
 const NOT_A_LOG = 'this is not a geoadmit audit log (its first line is not a record the audit sink writes)';
@@ -42,7 +42,7 @@ const UNCHECKED =
   'the log is signed, but its signatures were NOT checked: without --public-key nothing shows who wrote it (anyone can leave old signatures in place and re-chain the hashes); pass --public-key FILE';
 
 /** A public key from a file, and the file's base name (what a report tells its readers to use). */
-export interface KeyFile {
+interface KeyFile {
   pem: string;
   file: string;
 }
@@ -101,7 +101,7 @@ export async function keyForLog(keys: { byLog: Map<string, KeyFile>; plain: KeyF
 }
 
 /** Parse `--expect-head SEQ:HASH`. */
-export function parseHead(text: string): AuditHead {
+function parseHead(text: string): AuditHead {
   const match = /^([1-9][0-9]{0,15}):([0-9a-fA-F]{64})$/.exec(text.trim());
   const seq = match === null ? Number.NaN : Number(match[1]);
   if (match === null || !Number.isSafeInteger(seq)) {

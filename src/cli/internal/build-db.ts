@@ -7,7 +7,7 @@ import { splitCsvLine } from './csv.js';
 import { outputPath, readTextDocument } from './files.js';
 
 /** Options of `geoadmit build-db`. */
-export interface BuildDbOptions {
+interface BuildDbOptions {
   output: string;
   mostSpecificWins?: boolean;
   json?: boolean;
@@ -21,7 +21,7 @@ const PROBLEMS_LISTED = 1000;
 const HEADER = /^(prefix|cidr|network|ip_prefix|ip[-_ ]?range)$/i;
 
 /** One bad row: its 1-based line number and what is wrong with it. */
-export interface RowProblem {
+interface RowProblem {
   line: number;
   message: string;
 }

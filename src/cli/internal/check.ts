@@ -7,7 +7,7 @@ import { restrictionInScope } from '../../restrictions/index.js';
 import { capabilityWarnings, formatReason, inactiveNotes, parseAt, setupGate } from './gate-setup.js';
 
 /** Options of `geoadmit check`. */
-export interface CheckOptions {
+interface CheckOptions {
   restrictions: string;
   meeting: string;
   host?: string;

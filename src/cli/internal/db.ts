@@ -7,10 +7,10 @@ import type { Location } from '../../geo/index.js';
 import { DEFAULT_DB_PACKAGE, GEOLITE2_ATTRIBUTION, findDefaultDatabase } from '../../geo/default.js';
 import { CliUsageError } from './context.js';
 
-export { DEFAULT_DB_PACKAGE, GEOLITE2_ATTRIBUTION, findDefaultDatabase };
+export { findDefaultDatabase };
 
 /** The resolver a command uses, and what to say about its data. */
-export interface OpenedDatabases {
+interface OpenedDatabases {
   resolver: MaxMindResolver;
   /** MaxMind's attribution when any database holds GeoLite2 data. */
   attribution?: string;

@@ -8,7 +8,7 @@ import type { NormalizedRestriction, RestrictionProblem } from '../../restrictio
 import { CliUsageError } from './context.js';
 
 /** Largest document the CLI reads whole (restrictions files, CSV inputs). Joins logs are streamed instead. */
-export const MAX_DOCUMENT_BYTES = 32 * 1024 * 1024;
+const MAX_DOCUMENT_BYTES = 32 * 1024 * 1024;
 
 /** Why a path cannot be read, in words. */
 function fsReason(error: unknown): string {
@@ -92,7 +92,7 @@ export async function loadRestrictions(cwd: string, path: string): Promise<Norma
 }
 
 /** One line of a streamed file. */
-export interface StreamedLine {
+interface StreamedLine {
   /** 1-based line number. */
   n: number;
   /** The line without its line break; `undefined` when it was longer than the limit (its content is dropped). */

@@ -5,13 +5,13 @@ import { type CliContext, CliExitCode } from './context.js';
 import { answeringDatabase, openDatabases } from './db.js';
 
 /** Options of `geoadmit lookup`. */
-export interface LookupOptions {
+interface LookupOptions {
   db: string[];
   json?: boolean;
 }
 
 /** One address's answer, as printed by `--json`. */
-export interface LookupResult {
+interface LookupResult {
   input: string;
   /** Canonical address looked up (absent when the spelling was refused). */
   address?: string;

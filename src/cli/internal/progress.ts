@@ -2,7 +2,7 @@ import cliProgress from 'cli-progress';
 import type { CliContext } from './context.js';
 
 /** A progress bar over bytes, or nothing. */
-export interface ByteProgress {
+interface ByteProgress {
   /** Bytes done so far. */
   update(done: number): void;
   /** Remove the bar (it leaves no trace in the terminal). */

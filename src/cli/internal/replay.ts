@@ -9,7 +9,7 @@ import { type AtomicOutput, loadRestrictions, openAtomicOutput, openInput, outpu
 import { capabilityWarnings, parseAt, setupGate } from './gate-setup.js';
 
 /** Options of `geoadmit replay`. */
-export interface ReplayOptions {
+interface ReplayOptions {
   restrictions: string;
   decisions?: string;
   at?: string;
@@ -26,7 +26,7 @@ export interface ReplayOptions {
 const MALFORMED_LISTED = 20;
 
 /** Impact of one restriction over the replayed log. */
-export interface RestrictionImpact {
+interface RestrictionImpact {
   id: string;
   kind: string;
   mode: 'enforce' | 'dry-run';
@@ -49,7 +49,7 @@ export interface RestrictionImpact {
 }
 
 /** The summary `replay` prints. */
-export interface ReplaySummary {
+interface ReplaySummary {
   input: string;
   /** The instant restrictions were evaluated at. */
   at: string;

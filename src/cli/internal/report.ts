@@ -8,7 +8,7 @@ import { outputPath, requireFile, writeOutputFile } from './files.js';
 import { byteProgress } from './progress.js';
 
 /** Options of `geoadmit report`. */
-export interface ReportOptions {
+interface ReportOptions {
   format: 'md' | 'json' | 'html';
   from?: string;
   to?: string;

@@ -5,7 +5,7 @@ import { formatProblem, readJsonDocument } from './files.js';
 import { capabilityWarnings, inactiveNotes, parseAt } from './gate-setup.js';
 
 /** Options of `geoadmit validate`. */
-export interface ValidateOptions {
+interface ValidateOptions {
   db: string[];
   /** Instant the windows are described at (default now). */
   at?: string;
