@@ -6,7 +6,7 @@
  * type-checked without them.
  */
 
-export interface ClientEvent {
+interface ClientEvent {
   preventDefault(): void;
   readonly target: unknown;
 }
@@ -36,7 +36,7 @@ export interface ClientElement {
   remove(): void;
 }
 
-export interface ClientDocument {
+interface ClientDocument {
   readonly body: ClientElement;
   getElementById(id: string): ClientElement | null;
   createElement(tag: string): ClientElement;
@@ -50,13 +50,13 @@ export interface ClientResponse {
   text(): Promise<string>;
 }
 
-export interface ClientStorage {
+interface ClientStorage {
   getItem(key: string): string | null;
   setItem(key: string, value: string): void;
   removeItem(key: string): void;
 }
 
-export interface ClientAbortController {
+interface ClientAbortController {
   readonly signal: unknown;
   abort(): void;
 }

@@ -16,7 +16,7 @@ const FORWARDED = GATE_EVENT_TYPES.filter((type): type is Forwarded => !(OPERATO
 const WITHHELD = new Set(['address', 'peer', 'error']);
 
 /** An event as sent to the page: the audit event without any address field. */
-export function forOperator(event: object): Record<string, unknown> {
+function forOperator(event: object): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(event)) if (!WITHHELD.has(key)) out[key] = value;
   return out;

@@ -2,7 +2,7 @@ import { ErrorCode, isGeoadmitError } from '../../errors/index.js';
 import type { Gate } from '../../gate/index.js';
 
 /** Which nodes a figure counts: as the gate's fleet answers say. */
-export interface Coverage {
+interface Coverage {
   nodes: string[];
   missing: string[];
   complete: boolean;

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** The body of every refusal: a stable code, a sentence, and the JSON path at fault when there is one. */
-export interface ApiError {
+interface ApiError {
   error: string;
   message: string;
   path?: string;

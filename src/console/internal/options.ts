@@ -31,7 +31,7 @@ const KNOWN_OPTIONS = keysOf<ConsoleOptions>({
 });
 
 /** What a console runs with. */
-export interface Config {
+interface Config {
   token: string | undefined;
   basePath: string;
   auditLogPath: string | undefined;

@@ -5,7 +5,7 @@ import { consoleClient } from './client.js';
 import { BASE_HEADERS } from './http.js';
 
 /** The page's one script: the compiled client function, called with `window`. */
-export const CLIENT_SCRIPT = `"use strict";(${consoleClient.toString()})(window);`;
+const CLIENT_SCRIPT = `"use strict";(${consoleClient.toString()})(window);`;
 
 const STYLE = `
 :root{color-scheme:light dark;--fg:#1b1f24;--mute:#57606a;--bg:#fff;--panel:#f6f8fa;--line:#d0d7de;--accent:#0b5cad;--ok:#1a7f37;--bad:#b42318;--warn:#8a5a00;--on-accent:#fff;font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
