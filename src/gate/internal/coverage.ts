@@ -24,7 +24,7 @@ export function participantKey(meetingId: string, participantId: string): string
 }
 
 /** Who a restriction covers right now, and the entries to remove. */
-export interface Impact {
+interface Impact {
   result: RestrictResult;
   /** The roster entries matched (same order as `result.matched`). */
   entries: RosterEntry[];

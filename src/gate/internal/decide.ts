@@ -91,7 +91,7 @@ export interface Located {
 }
 
 /** Reports a location source that failed or answered nonsense. */
-export type SourceProblem = (message: string, error?: unknown) => void;
+type SourceProblem = (message: string, error?: unknown) => void;
 
 /**
  * Locates a join: the client address (through trusted proxies), the resolver,
@@ -343,7 +343,7 @@ export function inScope(registry: RestrictionRegistry, join: Join, now: number):
 }
 
 /** How rules are run. */
-export interface RuleSettings {
+interface RuleSettings {
   rules: readonly Rule[];
   onRuleError: 'deny' | 'admit';
   ruleTimeoutMs: number;

@@ -15,10 +15,10 @@ import { message } from './events.js';
 import type { Roster, RosterEntry } from './roster.js';
 
 /** How one removal ended, as far as the caller waiting on it is concerned. */
-export type RemovalOutcome = 'removed' | 'pending' | 'gone';
+type RemovalOutcome = 'removed' | 'pending' | 'gone';
 
 /** What the removal queue needs from the gate. */
-export interface RemoverHost {
+interface RemoverHost {
   readonly roster: Roster;
   readonly onRemove: ((participant: ParticipantRef, decision: Decision) => void | Promise<void>) | undefined;
   readonly removalTimeoutMs: number;
@@ -51,7 +51,7 @@ interface Flight {
 }
 
 /** Retries calling `onRemove` at once, at most: a media server is not flooded by a large backlog. */
-export const RETRY_CONCURRENCY = 16;
+const RETRY_CONCURRENCY = 16;
 
 /**
  * Runs removals. Each is tied to the roster entry it decided about: if the

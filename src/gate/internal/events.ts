@@ -85,7 +85,7 @@ export function redactorFor(mode: RedactionMode, hmacKey: string | Uint8Array | 
 }
 
 /** The location as audit events carry it: the {@link Location} fields only, the prefix no finer than `mode` allows. */
-export function auditLocation(l: Location, mode: RedactionMode): Location {
+function auditLocation(l: Location, mode: RedactionMode): Location {
   const out: Location = { subdivisions: l.subdivisions, source: l.source };
   if (l.country !== undefined) out.country = l.country;
   if (l.anonymizer !== undefined) out.anonymizer = l.anonymizer;
@@ -137,7 +137,7 @@ const MAX_CACHED_NETWORKS = 65_536;
 const truncatedNetworks = new Map<string, string>();
 
 /** Everything a decision event carries besides the decision itself. */
-export interface DecisionFacts {
+interface DecisionFacts {
   now: number;
   join: Join;
   decision: Decision;

@@ -18,7 +18,7 @@ import type { Registered, RestrictionRegistry } from './registry.js';
 import { type StoreSync, storeUnavailable } from './sync.js';
 
 /** What the desk needs of the gate. */
-export interface ExemptionDeskHost {
+interface ExemptionDeskHost {
   readonly registry: RestrictionRegistry;
   readonly remover: Remover;
   readonly emitter: SafeEmitter<GateEventMap>;

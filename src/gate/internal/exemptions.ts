@@ -23,7 +23,7 @@ const DIGEST = /^[0-9a-f]{16}$/;
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /** One problem with an exemption document. */
-export interface ExemptionIssue {
+interface ExemptionIssue {
   /** JSON path, e.g. `$.networks[0]`. */
   path: string;
   /** What is wrong there. */
@@ -218,7 +218,7 @@ function bitAt(ip: IpValue, i: number): number {
 }
 
 /** Whether `ip` lies inside `cidr` (same family; IPv4-mapped addresses arrive as IPv4). */
-export function cidrContains(cidr: CompiledCidr, ip: IpValue): boolean {
+function cidrContains(cidr: CompiledCidr, ip: IpValue): boolean {
   if (cidr.ip.family !== ip.family) return false;
   if (ip.family === 4 && cidr.ip.family === 4) {
     if (cidr.prefixLength === 0) return true;
@@ -230,7 +230,7 @@ export function cidrContains(cidr: CompiledCidr, ip: IpValue): boolean {
 }
 
 /** Who is asking whether an exemption covers them: a join, or a present participant. */
-export interface ExemptionSubject {
+interface ExemptionSubject {
   readonly participantId: string;
   readonly hostAccountId?: string | undefined;
 }

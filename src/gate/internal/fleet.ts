@@ -21,7 +21,7 @@ import { compare, isId, type RestrictPart } from './fleet-merge.js';
 export type FleetQuestion = { op: 'preview'; doc: unknown } | { op: 'restrict'; id: string; digest: string } | { op: 'overview'; meetingId?: string };
 
 /** What the gate provides to its membership. */
-export interface FleetHost {
+interface FleetHost {
   /** Participants present and the store version applied, for the announcement. */
   status(): { participants: number; version: string };
   /** This node's part for another member's question (rejects when it has none). */

@@ -18,7 +18,7 @@ import type { Registered, RestrictionRegistry } from './registry.js';
 import type { Roster } from './roster.js';
 
 /** What the mutation path needs of the gate. */
-export interface MutationPathHost {
+interface MutationPathHost {
   readonly registry: RestrictionRegistry;
   readonly roster: Roster;
   readonly remover: Remover;

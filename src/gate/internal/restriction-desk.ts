@@ -24,7 +24,7 @@ import type { Roster } from './roster.js';
 import { type StoreSync, storeUnavailable } from './sync.js';
 
 /** What the desk needs of the gate. */
-export interface RestrictionDeskHost {
+interface RestrictionDeskHost {
   readonly registry: RestrictionRegistry;
   readonly roster: Roster;
   readonly emitter: SafeEmitter<GateEventMap>;
