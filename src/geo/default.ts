@@ -14,7 +14,7 @@ import { MaxMindResolver, type MaxMindResolverOptions } from './maxmind.js';
 export const DEFAULT_DB_PACKAGE = '@ip-location-db/geolite2-country-mmdb';
 
 /** The database file inside {@link DEFAULT_DB_PACKAGE}. */
-export const DEFAULT_DB_FILE = 'geolite2-country.mmdb';
+const DEFAULT_DB_FILE = 'geolite2-country.mmdb';
 
 /**
  * MaxMind's required attribution for products using GeoLite2 data (exactly as

@@ -22,7 +22,7 @@ export function isPlainRecord(value: unknown): value is Record<string, unknown> 
 }
 
 /** Bounds for {@link plainDataSnapshot}. */
-export interface SnapshotLimits {
+interface SnapshotLimits {
   /** Most bytes the value may take serialised as JSON (counted while walking, never by serialising). */
   readonly maxBytes: number;
   /** Most entries in any one array, and most keys in any one object. */
@@ -32,7 +32,7 @@ export interface SnapshotLimits {
 }
 
 /** Why a value is not plain data, and where (path segments from the root). */
-export interface SnapshotRefusal {
+interface SnapshotRefusal {
   readonly ok: false;
   readonly path: readonly (string | number)[];
   /** `too-large`, `too-long`, `too-deep`, `cyclic`, `proxy`, `accessor`, `not-plain`, `unreadable`. */
@@ -42,7 +42,7 @@ export interface SnapshotRefusal {
 }
 
 /** A copy of plain data, and its size serialised (JSON.stringify's length, with strings counted unescaped). */
-export interface SnapshotCopy {
+interface SnapshotCopy {
   readonly ok: true;
   readonly value: unknown;
   readonly bytes: number;

@@ -154,7 +154,7 @@ export function guardInput<T>(where: string, argument: string, fn: () => T, code
 }
 
 /** An error's message for another message, safely (anything can be thrown). */
-export function describeThrown(error: unknown): string {
+function describeThrown(error: unknown): string {
   try {
     if (error instanceof Error) {
       const message = Object.getOwnPropertyDescriptor(error, 'message')?.value;
@@ -346,7 +346,7 @@ export function optionValues<T extends object>(options: unknown, where: string, 
  * is near enough to be a plausible typo: at most a third of the longer name's
  * length, or a prefix relation (`trustedProxy` → `trustedProxies`).
  */
-export function closestName(name: string, candidates: readonly string[]): string | undefined {
+function closestName(name: string, candidates: readonly string[]): string | undefined {
   const lower = name.toLowerCase();
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;

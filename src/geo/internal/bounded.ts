@@ -13,7 +13,7 @@
  */
 
 /** Nesting deeper than this is refused (libmaxminddb's own limit). */
-export const MAX_DEPTH = 512;
+const MAX_DEPTH = 512;
 
 /**
  * Decoded nodes one value (a record, or the metadata map) may expand to. A
@@ -22,7 +22,7 @@ export const MAX_DEPTH = 512;
  * twenty times that. A lookup decodes at most one record, so this is also
  * the most decoding a lookup that misses the memo can do.
  */
-export const MAX_VALUE_NODES = 8_192;
+const MAX_VALUE_NODES = 8_192;
 
 /** Why a value was refused; the loader wraps it in `E_DB_CORRUPT`. */
 export class UnboundedDataError extends Error {

@@ -37,7 +37,7 @@ export interface LoadedDatabase {
 }
 
 /** Options for {@link loadDatabase}. */
-export interface LoadOptions {
+interface LoadOptions {
   /** Walk the whole search tree and decode every record before use (default true). */
   verify?: boolean;
   /** Mapped records memoised per database (bounded; default 20 000). */

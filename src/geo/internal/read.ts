@@ -35,7 +35,7 @@ export function asGeoadmitError(error: unknown, file: string): GeoadmitError {
 }
 
 /** How a database file is checked and cached when loaded. */
-export type LoadFileOptions = { verify?: boolean; cacheSize?: number };
+type LoadFileOptions = { verify?: boolean; cacheSize?: number };
 
 const loadOptionsOf = (options: LoadFileOptions): LoadFileOptions => ({
   ...(options.verify === undefined ? {} : { verify: options.verify }),

@@ -10,7 +10,7 @@ import { denialResponse } from '../deny.js';
 import type { JoinIds } from '../join.js';
 
 /** The outcome of one request's admission. */
-export type AdmissionOutcome =
+type AdmissionOutcome =
   | { readonly admitted: true; readonly decision: Decision }
   | {
       readonly admitted: false;

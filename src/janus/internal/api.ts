@@ -25,7 +25,7 @@ export interface JanusConnection {
 }
 
 /** The fields of a Janus answer the remover reads. */
-export interface JanusAnswer {
+interface JanusAnswer {
   janus?: string;
   error?: { code?: number; reason?: string };
   data?: { id?: unknown };

@@ -2,7 +2,7 @@ import { cidrResult } from '../../address/ip.js';
 import { ErrorCode, GeoadmitError } from '../../errors/index.js';
 
 /** A validated network: its address bytes (4 or 16) and prefix length. */
-export interface ParsedNetwork {
+interface ParsedNetwork {
   family: 4 | 6;
   /** Network address, big-endian; 4 bytes for IPv4, 16 for IPv6. */
   bytes: Uint8Array;

@@ -8,7 +8,7 @@ const dataRecord = (entry: number): number => -(entry + 2);
 const entryOf = (record: number): number => -record - 2;
 
 /** How a tree reports the networks involved in a conflict. */
-export interface EntryLabels {
+interface EntryLabels {
   /** e.g. `entries[3] (1.2.4.0/24)` */
   label(entry: number): string;
   /** JSON path of the entry's network, for `GeoadmitError.path`. */

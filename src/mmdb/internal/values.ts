@@ -32,7 +32,7 @@ export const DataType = {
 } as const;
 
 /** Largest payload size (or map/array length) a control byte can express. */
-export const MAX_FIELD_SIZE = 65_821 + 0xff_ffff;
+const MAX_FIELD_SIZE = 65_821 + 0xff_ffff;
 // Real records nest a handful of levels; a hostile or cyclic-looking document
 // must not be able to exhaust the stack.
 const MAX_DEPTH = 64;

@@ -11,7 +11,7 @@ import type { Client, ScriptedRedis } from './connection.js';
 import { whenReady } from './connection.js';
 
 /** What the channel needs from its store. */
-export interface FleetContext {
+interface FleetContext {
   /** The members hash key and the channel names' prefix. */
   prefix: string;
   /** How long an announcement is kept after the member went quiet. */

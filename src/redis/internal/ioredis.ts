@@ -3,7 +3,7 @@ import type * as IORedis from 'ioredis';
 import { ErrorCode, GeoadmitError } from '../../errors/index.js';
 
 /** How `ioredis` is loaded; a parameter so a test can stand in for a machine without it. */
-export type ModuleLoader = (id: string) => unknown;
+type ModuleLoader = (id: string) => unknown;
 
 let loaded: typeof IORedis | undefined;
 

@@ -62,7 +62,7 @@ end
  * (nothing written) or `{'ok', version, epoch}`. The stream entry is appended before the hash is written:
  * if appending fails, the script stops with nothing changed.
  */
-export const PUT = `${PRELUDE}
+const PUT = `${PRELUDE}
 if redis.call('HEXISTS', KEYS[1], ARGV[3]) == 1 then return {'conflict', last_version(KEYS[2]), current_epoch()} end
 local version = append('put', ARGV[3], ARGV[4])
 redis.call('HSET', KEYS[1], ARGV[3], ARGV[4])
@@ -75,7 +75,7 @@ return {'ok', version, current_epoch()}
  * appended as a delete (answered `{'missing', version, epoch}`): followers that
  * hold it from before the store lost it drop it too.
  */
-export const DELETE = `${PRELUDE}
+const DELETE = `${PRELUDE}
 if redis.call('HEXISTS', KEYS[1], ARGV[3]) == 0 then
   if ARGV[4] == '1' then return {'missing', append('delete', ARGV[3], ''), current_epoch()} end
   return {'missing', last_version(KEYS[2]), current_epoch()}
@@ -89,7 +89,7 @@ return {'ok', version, current_epoch()}
  * ARGV: maxlen, epoch, then id/doc pairs. Writes back every document whose id
  * is absent (all in one step). Returns `{version, epoch, written...}`.
  */
-export const RESEED = `${PRELUDE}
+const RESEED = `${PRELUDE}
 local written = {}
 local version = nil
 for i = 3, #ARGV, 2 do
@@ -106,7 +106,7 @@ return written
 `;
 
 /** Returns `{version, epoch, hgetall...}`: the whole set and the version it corresponds to. */
-export const SNAPSHOT = `${PRELUDE}
+const SNAPSHOT = `${PRELUDE}
 local result = redis.call('HGETALL', KEYS[1])
 table.insert(result, 1, current_epoch())
 table.insert(result, 1, last_version(KEYS[2]))
@@ -122,7 +122,7 @@ return result
  * must resync (entries after its version were trimmed) or the store went
  * backwards. `entriesAdded` is -1 on Redis versions that do not report it.
  */
-export const STATE = `${PRELUDE}
+const STATE = `${PRELUDE}
 redis.call('HSETNX', KEYS[3], 'epoch', ARGV[2])
 local epoch = current_epoch()
 local trimmed = redis.call('HGET', KEYS[3], 'trimmed') or '0-0'
@@ -143,7 +143,7 @@ return {field(info, 'last-generated-id'), field(info, 'length'), added, first_ve
  * step. ARGV: maxlen, epoch, id, doc. Returns `{'conflict', currentVersion,
  * epoch}` (nothing written) or `{'ok', version, epoch}`.
  */
-export const PUT_EXEMPTION = `${PRELUDE}
+const PUT_EXEMPTION = `${PRELUDE}
 if redis.call('HEXISTS', KEYS[1], ARGV[3]) == 1 then return {'conflict', last_version(KEYS[2]), current_epoch()} end
 local version = append('exempt', ARGV[3], ARGV[4])
 redis.call('HSET', KEYS[1], ARGV[3], ARGV[4])
@@ -151,7 +151,7 @@ return {'ok', version, current_epoch()}
 `;
 
 /** ARGV: maxlen, epoch, id. Returns `{'missing', currentVersion, epoch}` or `{'ok', version, epoch}`. */
-export const DELETE_EXEMPTION = `${PRELUDE}
+const DELETE_EXEMPTION = `${PRELUDE}
 if redis.call('HEXISTS', KEYS[1], ARGV[3]) == 0 then return {'missing', last_version(KEYS[2]), current_epoch()} end
 local version = append('revoke', ARGV[3], '')
 redis.call('HDEL', KEYS[1], ARGV[3])
@@ -163,7 +163,7 @@ return {'ok', version, current_epoch()}
  * epoch, restrictionFieldCount, hgetall(restrictions)..., hgetall(exemptions)...}`:
  * both sets at one version, in one consistent round trip.
  */
-export const SNAPSHOT_ALL = `${PRELUDE}
+const SNAPSHOT_ALL = `${PRELUDE}
 local result = redis.call('HGETALL', KEYS[1])
 local count = #result
 local exemptions = redis.call('HGETALL', KEYS[4])

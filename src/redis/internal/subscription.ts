@@ -38,7 +38,7 @@ export function observe(observed: Observed, epoch: string, version: string): voi
 }
 
 /** What a subscription needs from its store. */
-export interface SubscriptionContext {
+interface SubscriptionContext {
   name: string;
   keys: StoreKeys;
   blockMs: number;

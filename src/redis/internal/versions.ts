@@ -10,7 +10,7 @@ const STREAM_ID = /^(\d{1,20})(?:-(\d{1,20}))?$/;
 const U64_MAX = (1n << 64n) - 1n;
 
 /** Splits a stream id `ms-seq` (or `ms`) into numbers, or throws `E_INVALID_CONFIG` naming `argument`. */
-export function parseVersion(version: unknown, argument: string): [bigint, bigint] {
+function parseVersion(version: unknown, argument: string): [bigint, bigint] {
   const match = typeof version === 'string' ? STREAM_ID.exec(version) : null;
   const ms = match ? BigInt(match[1] as string) : -1n;
   const seq = match ? BigInt(match[2] ?? '0') : -1n;

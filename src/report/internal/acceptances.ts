@@ -19,7 +19,7 @@ export interface Acceptance {
 }
 
 /** A restriction cited by a log that does not hold its acceptance: attributed by id alone, at the end. */
-export interface CitedId {
+interface CitedId {
   readonly kind: 'cited-id';
   readonly n: number;
   readonly restrictionId: string;

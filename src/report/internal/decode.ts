@@ -15,7 +15,7 @@ export interface Owner {
 }
 
 /** The three promises, each counted from events that would record the action. */
-export type PromiseFigure = 'meetingsEndedBySdk' | 'hostAccountsSuspended' | 'userDataDisclosures';
+type PromiseFigure = 'meetingsEndedBySdk' | 'hostAccountsSuspended' | 'userDataDisclosures';
 
 interface Timed {
   /** Milliseconds since the epoch; NaN when the event has no valid time. */

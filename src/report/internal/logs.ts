@@ -15,7 +15,7 @@ import type { AuditEvent } from '../../events/types.js';
 import type { ReportInput, ReportLog, ReportPublicKey, ReportSource, TransparencyReportOptions } from '../types.js';
 
 /** What reading the logs hands the events to: the report's counting. */
-export interface LogReader {
+interface LogReader {
   /** A new log starts (not a rotated part of the one before). */
   startSource(): void;
   /** One record of the log (an event or the log's own bookkeeping, which counting skips). */

@@ -2,7 +2,7 @@ import type { Ref } from './acceptances.js';
 import { DistinctCounter } from './distinct.js';
 
 /** Denials and removals citing one set of restrictions, in one period (or the whole window). */
-export interface Tally {
+interface Tally {
   joinsDenied: number;
   joinsDeniedDryRun: number;
   removed: number;
@@ -17,7 +17,7 @@ export const WINDOW = Symbol('window');
 export type Period = string | typeof WINDOW;
 
 /** The restrictions one denial or removal cites, with its tallies per period. */
-export interface RefSet {
+interface RefSet {
   readonly refs: readonly Ref[];
   readonly periods: Map<Period, Tally>;
 }

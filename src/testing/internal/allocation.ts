@@ -29,7 +29,7 @@ const V6_BASE = '2a00';
 export const MAX_INDEX = 253;
 
 /** One region of the synthetic table. */
-export interface SyntheticRegion {
+interface SyntheticRegion {
   /** Canonical region code (`CN`, `CN-XZ`, `GB-LND`). */
   readonly code: string;
   /** The country whose block holds it. */
@@ -43,7 +43,7 @@ export interface SyntheticRegion {
 }
 
 /** The synthetic plan: every region it covers, by canonical code. */
-export interface SyntheticPlan {
+interface SyntheticPlan {
   readonly regions: ReadonlyMap<string, SyntheticRegion>;
 }
 
@@ -104,7 +104,7 @@ function v6Prefix({ k, slot }: SyntheticRegion): string {
 }
 
 /** The region's IPv4 /24 and IPv6 /48, as table keys. */
-export function regionNetworks(region: SyntheticRegion): [v4: string, v6: string] {
+function regionNetworks(region: SyntheticRegion): [v4: string, v6: string] {
   return [`${v4Prefix(region)}0/24`, `${v6Prefix(region)}/48`];
 }
 

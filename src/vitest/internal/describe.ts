@@ -39,7 +39,7 @@ export function describeWrongInput(value: unknown, wanted: string): string {
 }
 
 /** `CN (CN-BJ), source synthetic, network 20.65.1.0/24` — or `unknown (non-global), source unknown`. */
-export function describeLocation(location: Location): string {
+function describeLocation(location: Location): string {
   const parts: string[] = [];
   if (location.country === undefined) parts.push(`unknown (${location.unknown ?? 'no cause given'})`);
   else parts.push(location.subdivisions.length > 0 ? `${location.country} (${location.subdivisions.join(', ')})` : location.country);
@@ -50,7 +50,7 @@ export function describeLocation(location: Location): string {
 }
 
 /** `region-restricted: restriction "req-1", region CN` / `rule: rule "vpn-check" — message`. */
-export function describeReason(reason: Reason): string {
+function describeReason(reason: Reason): string {
   const details: string[] = [];
   if (reason.restrictionId !== undefined) details.push(`restriction ${JSON.stringify(reason.restrictionId)}`);
   if (reason.region !== undefined) details.push(`region ${reason.region}`);

@@ -31,7 +31,7 @@ export interface Connection<S extends SocketLike> {
 }
 
 /** What the connections need from the admission: closing a socket, and where failures go. */
-export interface ConnectionHost<S extends SocketLike> {
+interface ConnectionHost<S extends SocketLike> {
   /** Close a removed participant's socket (tell them, then close with the removal code). */
   closeRemoved(connection: Connection<S>, socket: S, decision: Decision): void;
   /** Close a connection a later one of the same participant replaced. */
