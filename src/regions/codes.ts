@@ -123,14 +123,6 @@ export function canonicalRegion(code: unknown): string | undefined {
   return CANONICAL.get(upper) ?? canonicalUpper(upper);
 }
 
-/**
- * True when `code` is an ISO 3166-1 alpha-2 country code (or `XK`) or an
- * ISO 3166-2 subdivision code, in any letter case (see {@link canonicalRegion}).
- */
-export function isRegion(code: unknown): code is string {
-  return canonicalRegion(code) !== undefined;
-}
-
 /** True when canonical `code` is a country (not a subdivision). @internal */
 export function isCountryRegion(code: string): boolean {
   return COUNTRIES.has(code);

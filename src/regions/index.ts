@@ -16,13 +16,12 @@ export {
   countryOfRegion,
   countryOfSubdivision,
   isCountryRegion,
-  isRegion,
   parentOfRegion,
   regionContains,
   subdivisionsWithSuffix,
   territoryAliases,
   territoryParents,
 } from './codes.js';
-export { isCountryCode, looksLikeAlpha2, normaliseName, stripAdministrative, subdivisionByName, subdivisionCode, subdivisionExonyms } from './names.js';
+export { isCountryCode, looksLikeAlpha2, subdivisionByName, subdivisionCode, subdivisionExonyms } from './names.js';
 export { canonicalSubdivision, replacedSubdivisionCodes } from './replaced.js';
 export { regionSuggestion } from './suggestions.js';

@@ -42,7 +42,7 @@ export function subdivisionCode(country: string, suffix: unknown): string | unde
  * apostrophes removed ("oblast'"), other punctuation as spaces
  * ("Sankt-Peterburg", "Puducherry (Pondicherry)").
  */
-export function normaliseName(name: string): string {
+function normaliseName(name: string): string {
   return name
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')
@@ -109,7 +109,7 @@ const LEADING_PHRASES = [
 ];
 
 /** `name` (already {@link normaliseName}d) without administrative words; may be empty. */
-export function stripAdministrative(name: string): string {
+function stripAdministrative(name: string): string {
   let s = name;
   for (const phrase of LEADING_PHRASES) if (s.startsWith(phrase)) s = s.slice(phrase.length);
   // Inverted ISO names ("madrid comunidad de" from "Madrid, Comunidad de") are handled by
