@@ -1,12 +1,14 @@
 import { ErrorCode, GeoadmitError, type GeoadmitErrorContext } from '../errors/index.js';
 import { plainListEntries } from '../internal/objects.js';
 import { isArray } from '../internal/options.js';
-import { checkDocument, DOCUMENT_LIMITS, formatPath, type DocIssue } from './internal/validate.js';
+import { checkDocument, DOCUMENT_LIMITS, type DocIssue, type DocResult, formatPath } from './internal/validate.js';
+import { takeParsedJson } from './parsed-json.js';
 import type { NormalizedRestriction, RestrictionProblem, RestrictionsValidation, ValidateRestrictionOptions } from './types.js';
 
 export type * from './types.js';
 export { locationMatchesRegion } from './regions.js';
 export { matchRestriction, restrictionInScope, isActive, describeCapabilityGaps } from './match.js';
+export { markParsedJson } from './parsed-json.js';
 
 /** Most issues listed on one error or for one document: a hostile document cannot make reports unbounded. */
 const MAX_ISSUES = 100;
@@ -39,7 +41,20 @@ const MAX_ISSUES = 100;
  * r.kind; // 'takedown'
  */
 export function validateRestriction(doc: unknown, options: ValidateRestrictionOptions = {}): NormalizedRestriction {
-  const result = checkDocument(doc, options);
+  return validated(checkDocument(doc, options));
+}
+
+/**
+ * {@link validateRestriction} for a document read back from a store: the same
+ * rules, bounds, result and errors. A document the store marked as its own
+ * `JSON.parse` result (see parsed-json.ts) is read without the defensive copy
+ * first; any other is handled exactly as `validateRestriction` handles it.
+ */
+export function validateStoredRestriction(doc: unknown, options: ValidateRestrictionOptions = {}): NormalizedRestriction {
+  return validated(checkDocument(doc, options, takeParsedJson(doc)));
+}
+
+function validated(result: DocResult): NormalizedRestriction {
   if (result.restriction !== undefined) return result.restriction;
   const issues = result.issues.slice(0, MAX_ISSUES).map((issue) => toIssue('$', issue));
   const first = issues[0] ?? { path: '$', message: 'invalid restriction', code: ErrorCode.InvalidRestriction };

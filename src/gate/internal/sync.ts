@@ -9,7 +9,7 @@ import { ErrorCode, GeoadmitError } from '../../errors/index.js';
 import type { ErrorEvent, GateEventMap, StoreEvent } from '../../events/types.js';
 import { canonicalJson } from '../../internal/canonical-json.js';
 import { isPlainObject } from '../../internal/objects.js';
-import { validateRestriction } from '../../restrictions/index.js';
+import { validateStoredRestriction } from '../../restrictions/index.js';
 import type { NormalizedRestriction, Restriction } from '../../restrictions/types.js';
 import type { RestrictionChange, RestrictionSnapshot, RestrictionStore, StoredExemption } from '../../store/types.js';
 import { iso, message } from './events.js';
@@ -267,7 +267,7 @@ export class StoreSync {
     let r: NormalizedRestriction;
     try {
       // What a shared store holds is validated again: it may have been written by anything.
-      r = validateRestriction(doc, { existingIds: (id) => this.#host.has(id) });
+      r = validateStoredRestriction(doc, { existingIds: (id) => this.#host.has(id) });
     } catch (error) {
       this.#host.error('store', `restriction store holds an invalid restriction; not enforced: ${message(error)}`, { error });
       return;

@@ -1,4 +1,5 @@
 import { ErrorCode, GeoadmitError } from '../../errors/index.js';
+import { markParsedJson } from '../../restrictions/index.js';
 import type { Restriction } from '../../restrictions/types.js';
 import type { StoredExemption } from '../../store/types.js';
 
@@ -21,7 +22,9 @@ export function parseStoredRestriction(id: string, raw: string, where: string): 
   if ((value as { id?: unknown }).id !== id) {
     return malformed(id, where, `has an "id" other than the ${JSON.stringify(id)} it is stored under`);
   }
-  // The gate validates documents before they are stored; shape beyond this is its contract.
+  // The gate validates documents before they are stored, and again when it reads them back (shape beyond
+  // this is its contract); marked as this parse's own result, the gate reads it without copying it first.
+  markParsedJson(value);
   return value as Restriction;
 }
 

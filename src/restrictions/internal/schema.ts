@@ -206,11 +206,14 @@ function fastObject(value: unknown, allowed: ReadonlySet<string>): value is Reco
 const fastText = (value: unknown, max: number): value is string => typeof value === 'string' && value.length >= 1 && value.length <= max;
 const fastRegion = (value: unknown): value is string => typeof value === 'string' && regionCodeProblem(value) === undefined;
 
+/** A copy of `value` (frozen) when it is a list of `min`..`max` entries that all pass `item`. */
 function fastList(value: unknown, max: number, item: (v: unknown) => boolean): string[] | undefined {
   if (!Array.isArray(value) || value.length < 1 || value.length > max) return undefined;
-  for (const v of value) if (!item(v)) return undefined;
-  return [...(value as string[])];
+  for (let i = 0; i < value.length; i++) if (!item(value[i])) return undefined;
+  return Object.freeze([...(value as string[])]) as string[];
 }
+
+const fastId = (v: unknown): boolean => fastText(v, LIMITS.string);
 
 function fastPublicText(value: unknown): { text?: string; url?: string } | undefined {
   if (!fastObject(value, TEXT_KEYS)) return undefined;
@@ -223,13 +226,14 @@ function fastPublicText(value: unknown): { text?: string; url?: string } | undef
     if (typeof value.url !== 'string' || value.url.length > LIMITS.url || publicUrlProblem(value.url) !== undefined) return undefined;
     out.url = value.url;
   }
-  return out;
+  return Object.freeze(out);
 }
 
 /**
  * The same field rules as {@link restrictionSchema}, written out for the
  * common case of a document that passes them all: returns what the schema
- * would return (the same fields in the same order), or `undefined` at the
+ * would return (the same fields in the same order; deep-frozen, lists
+ * copied), or `undefined` at the
  * first doubt, and the caller then runs the schema, which names every
  * problem. Documents read back from a store at start arrive by the
  * thousand; running the general schema on each was most of a node's start.
@@ -245,7 +249,7 @@ export function parseValidRestriction(raw: Record<string, unknown>): ParsedRestr
   }
   if (authority !== undefined) {
     if (!fastObject(authority, AUTHORITY_KEYS) || !fastText(authority.name, LIMITS.string) || !fastRegion(authority.jurisdiction)) return undefined;
-    out.authority = { name: authority.name, jurisdiction: authority.jurisdiction };
+    out.authority = Object.freeze({ name: authority.name, jurisdiction: authority.jurisdiction });
   }
   if (regions !== undefined) {
     const list = fastList(regions, LIMITS.regions, fastRegion);
@@ -259,49 +263,55 @@ export function parseValidRestriction(raw: Record<string, unknown>): ParsedRestr
   }
   if (!fastObject(scope, SCOPE_KEYS)) return undefined;
   const outScope: Record<string, unknown> = {};
-  for (const key of ['meetings', 'hostAccounts'] as const) {
-    if (scope[key] === undefined) continue;
-    const list = fastList(scope[key], LIMITS.scopeIds, (v) => fastText(v, LIMITS.string));
+  if (scope.meetings !== undefined) {
+    const list = fastList(scope.meetings, LIMITS.scopeIds, fastId);
     if (list === undefined) return undefined;
-    outScope[key] = list;
+    outScope.meetings = list;
+  }
+  if (scope.hostAccounts !== undefined) {
+    const list = fastList(scope.hostAccounts, LIMITS.scopeIds, fastId);
+    if (list === undefined) return undefined;
+    outScope.hostAccounts = list;
   }
   if (scope.all !== undefined) {
     if (scope.all !== true) return undefined;
     outScope.all = true;
   }
-  out.scope = outScope;
+  out.scope = Object.freeze(outScope);
   if (mode !== undefined) {
     if (typeof mode !== 'string' || !MODES.has(mode)) return undefined;
     out.mode = mode;
   }
-  for (const [key, value] of [
-    ['validFrom', validFrom],
-    ['validUntil', validUntil],
-  ] as const) {
-    if (value === undefined) continue;
-    if (typeof value !== 'string' || parseInstant(value) === undefined) return undefined;
-    out[key] = value;
+  if (validFrom !== undefined) {
+    if (typeof validFrom !== 'string' || parseInstant(validFrom) === undefined) return undefined;
+    out.validFrom = validFrom;
   }
-  for (const [key, value] of [
-    ['unknownLocation', unknownLocation],
-    ['anonymizers', anonymizers],
-  ] as const) {
-    if (value === undefined) continue;
-    if (typeof value !== 'string' || !ADMIT_DENY.has(value)) return undefined;
-    out[key] = value;
+  if (validUntil !== undefined) {
+    if (typeof validUntil !== 'string' || parseInstant(validUntil) === undefined) return undefined;
+    out.validUntil = validUntil;
+  }
+  if (unknownLocation !== undefined) {
+    if (typeof unknownLocation !== 'string' || !ADMIT_DENY.has(unknownLocation)) return undefined;
+    out.unknownLocation = unknownLocation;
+  }
+  if (anonymizers !== undefined) {
+    if (typeof anonymizers !== 'string' || !ADMIT_DENY.has(anonymizers)) return undefined;
+    out.anonymizers = anonymizers;
   }
   if (reference !== undefined) {
     if (typeof reference !== 'string' || reference.length > LIMITS.reference) return undefined;
     out.reference = reference;
   }
-  for (const [key, value] of [
-    ['notice', notice],
-    ['appeal', appeal],
-  ] as const) {
-    if (value === undefined) continue;
-    const text = fastPublicText(value);
+  if (notice !== undefined) {
+    const text = fastPublicText(notice);
     if (text === undefined) return undefined;
-    out[key] = text;
+    out.notice = text;
   }
-  return out as ParsedRestriction;
+  if (appeal !== undefined) {
+    const text = fastPublicText(appeal);
+    if (text === undefined) return undefined;
+    out.appeal = text;
+  }
+  // Frozen as built: the caller keeps it as the restriction's source without copying or walking it again.
+  return Object.freeze(out) as ParsedRestriction;
 }

@@ -3,7 +3,7 @@ import type { core } from 'zod';
 import { ErrorCode } from '../../errors/index.js';
 import { isPlainObject, plainDataSnapshot } from '../../internal/objects.js';
 import { parseInstant } from '../../internal/time.js';
-import { canonicalRegion, regionContains } from '../../regions/index.js';
+import { canonicalRegion, containsCanonical } from '../../regions/index.js';
 import type { NormalizedRestriction, PublicText, Restriction, RestrictionKind, ValidateRestrictionOptions } from '../types.js';
 import { LIMITS, type ParsedRestriction, parseValidRestriction, restrictionSchema, show } from './schema.js';
 
@@ -81,13 +81,16 @@ function fromZod(issue: core.$ZodIssue): DocIssue[] {
 }
 
 function canonicalList(list: readonly string[]): readonly string[] {
+  // One region is the common case: no set needed to deduplicate it.
+  if (list.length === 1) return Object.freeze([canonicalRegion(list[0]) as string]);
   const out = new Set<string>();
   for (const code of list) out.add(canonicalRegion(code) as string); // validated by the schema
   return Object.freeze([...out]);
 }
 
 function uniqueList(list: readonly string[] | undefined): readonly string[] {
-  return Object.freeze(list === undefined ? [] : [...new Set(list)]);
+  if (list === undefined || list.length <= 1) return Object.freeze(list === undefined ? [] : [...list]);
+  return Object.freeze([...new Set(list)]);
 }
 
 function deepFreeze<T>(value: T): T {
@@ -159,9 +162,10 @@ function containmentIssues(doc: ParsedRestriction, kind: RestrictionKind): DocIs
   const written = doc.authority.jurisdiction;
   const jurisdiction = canonicalRegion(written) as string;
   const issues: DocIssue[] = [];
-  doc.regions.forEach((code, i) => {
+  for (let i = 0; i < doc.regions.length; i++) {
+    const code = doc.regions[i] as string;
     const region = canonicalRegion(code) as string;
-    if (regionContains(jurisdiction, region)) return;
+    if (containsCanonical(jurisdiction, region)) continue;
     const shown = region === code ? show(code) : `${show(code)} (${region})`;
     const shownJ = jurisdiction === written ? show(written) : `${show(written)} (${jurisdiction})`;
     issues.push({
@@ -169,11 +173,12 @@ function containmentIssues(doc: ParsedRestriction, kind: RestrictionKind): DocIs
       message: `region ${shown} is outside the authority's jurisdiction ${shownJ}`,
       code: ErrorCode.OutOfJurisdiction,
     });
-  });
+  }
   return issues;
 }
 
-function normalize(doc: ParsedRestriction, kind: RestrictionKind): NormalizedRestriction {
+/** `frozen`: `doc` is already deep-frozen (the field-by-field check's result); the schema's result is frozen here. */
+function normalize(doc: ParsedRestriction, kind: RestrictionKind, frozen: boolean): NormalizedRestriction {
   const allow = doc.allowRegions;
   const scope = doc.scope;
   const out: { -readonly [K in keyof NormalizedRestriction]: NormalizedRestriction[K] } = {
@@ -189,8 +194,8 @@ function normalize(doc: ParsedRestriction, kind: RestrictionKind): NormalizedRes
     // An allow list exists to keep everyone else out: unknown locations are denied unless admitted explicitly.
     unknownLocation: doc.unknownLocation ?? (allow === undefined ? 'admit' : 'deny'),
     anonymizers: doc.anonymizers ?? 'admit',
-    // The parsed document is already this call's own copy (of the bounded copy of the input): frozen, not copied again.
-    source: deepFreeze(doc as Restriction),
+    // The parsed document is already this call's own copy (of the input, or of its bounded copy): frozen, not copied again.
+    source: frozen ? (doc as Restriction) : deepFreeze(doc as Restriction),
   };
   if (doc.authority !== undefined) {
     out.authority = Object.freeze({
@@ -228,10 +233,67 @@ function readableId(raw: unknown): string | undefined {
 }
 
 /**
- * Check one document completely: schema, cross-field rules, duplicate id,
- * then (only when all of that passed) jurisdictional containment.
+ * Whether JSON data (as `JSON.parse` makes it) is within the bounded copy's
+ * limits: at most `maxBytes` counted as the copy counts them, no list or
+ * object longer than `DOCUMENT_LIMITS.maxListLength`, no nesting past 64, only
+ * finite numbers. False at the first doubt, never an error: the caller then
+ * takes the copying path, which says precisely what is wrong.
  */
-export function checkDocument(raw: unknown, options: ValidateRestrictionOptions = {}): DocResult {
+function withinLimits(value: unknown, maxBytes: number): boolean {
+  let bytes = 0;
+  const walk = (v: unknown, depth: number): boolean => {
+    switch (typeof v) {
+      case 'string':
+        bytes += v.length + 2;
+        return bytes <= maxBytes;
+      case 'boolean':
+        bytes += v ? 4 : 5;
+        return bytes <= maxBytes;
+      case 'number':
+        if (!Number.isFinite(v)) return false;
+        bytes += String(v).length;
+        return bytes <= maxBytes;
+      case 'object':
+        break;
+      default:
+        return false;
+    }
+    if (v === null) {
+      bytes += 4;
+      return bytes <= maxBytes;
+    }
+    if (depth >= 64) return false;
+    if (Array.isArray(v)) {
+      if (v.length > DOCUMENT_LIMITS.maxListLength) return false;
+      bytes += 2 + Math.max(0, v.length - 1);
+      for (const item of v) if (!walk(item, depth + 1)) return false;
+      return bytes <= maxBytes;
+    }
+    const keys = Object.keys(v);
+    if (keys.length > DOCUMENT_LIMITS.maxListLength) return false;
+    bytes += 2 + Math.max(0, keys.length - 1);
+    for (const key of keys) {
+      bytes += key.length + 3;
+      if (!walk((v as Record<string, unknown>)[key], depth + 1)) return false;
+    }
+    return bytes <= maxBytes;
+  };
+  return walk(value, 0);
+}
+
+/**
+ * Check one document completely: schema, cross-field rules, duplicate id,
+ * then (only when all of that passed) jurisdictional containment. `fromJson`:
+ * the document is known to be the fresh result of `JSON.parse` (plain data).
+ */
+export function checkDocument(raw: unknown, options: ValidateRestrictionOptions = {}, fromJson = false): DocResult {
+  if (fromJson && isPlainObject(raw)) {
+    // Plain data by construction (see parsed-json.ts): no copy needed before reading it. A document that passes
+    // every field rule and every bound is checked on as it is; any other takes the full path below, so its
+    // refusal is word for word the one a copy would have given.
+    const valid = parseValidRestriction(raw);
+    if (valid !== undefined && withinLimits(raw, DOCUMENT_LIMITS.maxBytes)) return checkParsed(raw, valid, options);
+  }
   // Bounded copy first: a 10 MB document, a Proxy, a throwing getter or a cycle is refused here,
   // in milliseconds, before the schema reads anything; the schema then sees only the plain copy.
   const snapshot = plainDataSnapshot(raw, DOCUMENT_LIMITS);
@@ -250,6 +312,18 @@ export function checkDocument(raw: unknown, options: ValidateRestrictionOptions 
   return checkObject(doc, options);
 }
 
+/** {@link checkObject} for a document that has passed every field rule (`doc`: what the schema would return). */
+function checkParsed(raw: Record<string, unknown>, doc: ParsedRestriction, options: ValidateRestrictionOptions): DocResult {
+  const rawId = own(raw, 'id');
+  const kind: RestrictionKind = doc.kind ?? 'takedown';
+  const cross = crossFieldIssues(raw, options);
+  const issues = cross.length > 0 ? cross : containmentIssues(doc, kind);
+  const result: DocResult = { issues };
+  if (typeof rawId === 'string' && rawId.length > 0 && rawId.length <= LIMITS.string) result.id = rawId;
+  if (issues.length === 0) result.restriction = normalize(doc, kind, true);
+  return result;
+}
+
 function checkObject(raw: Record<string, unknown>, options: ValidateRestrictionOptions): DocResult {
   const rawId = own(raw, 'id');
   const id = typeof rawId === 'string' && rawId.length > 0 && rawId.length <= LIMITS.string ? rawId : undefined;
@@ -265,6 +339,6 @@ function checkObject(raw: Record<string, unknown>, options: ValidateRestrictionO
   const doc = parsed.data;
   const kind: RestrictionKind = doc.kind ?? 'takedown';
   issues.push(...containmentIssues(doc, kind));
-  if (issues.length === 0) result.restriction = normalize(doc, kind);
+  if (issues.length === 0) result.restriction = normalize(doc, kind, valid !== undefined);
   return result;
 }
