@@ -8,7 +8,7 @@ import { ANON_FLAGS, isObject } from './record.js';
  * answer subdivisions. Below it, enough places stay unknown that a gate
  * should warn about subdivision restrictions rather than trust the database.
  */
-export const NAME_COVERAGE_THRESHOLD = 0.95;
+const NAME_COVERAGE_THRESHOLD = 0.95;
 
 /** Distinct names remembered for the coverage figure; beyond this, new names are not counted. */
 const MAX_NAMES_TRACKED = 100_000;

@@ -12,9 +12,8 @@ import { ipInfoLite } from './ipinfo-lite.js';
 import type { LayoutDescriptor, LayoutRole, MaxMindLayout } from './layout.js';
 import type { MappedRecord } from './record.js';
 
-export { LayoutEvidence, NAME_COVERAGE_THRESHOLD } from './evidence.js';
+export { LayoutEvidence } from './evidence.js';
 export { MaxMindLayout } from './layout.js';
-export type { LayoutDescriptor, LayoutRole } from './layout.js';
 export type { MappedRecord } from './record.js';
 
 /**

@@ -7,7 +7,7 @@ export interface MappedRecord {
 }
 
 /** A decoded `.mmdb` map. */
-export type Rec = Record<string, unknown>;
+type Rec = Record<string, unknown>;
 
 /** A decoded map (not an array, not a scalar). */
 export function isObject(value: unknown): value is Rec {
