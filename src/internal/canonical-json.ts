@@ -47,7 +47,7 @@ function write(value: unknown, stack: object[]): string | undefined {
     // Object.keys: own enumerable string keys only, so `__proto__` read from
     // JSON is an ordinary key and nothing inherited leaks in. The default sort
     // compares UTF-16 code units, as RFC 8785 asks.
-    for (const key of Object.keys(obj).sort()) {
+    for (const key of sortedKeys(obj)) {
       const text = write((obj as Record<string, unknown>)[key], stack);
       if (text === undefined) continue;
       out += `${first ? '' : ','}${JSON.stringify(key)}:${text}`;
@@ -57,4 +57,22 @@ function write(value: unknown, stack: object[]): string | undefined {
   }
   stack.pop();
   return out;
+}
+
+/**
+ * `Object.keys(obj).sort()`, sorting a few keys in place: the default sort
+ * copies its array into a work area, and digests of thousands of documents
+ * (a node starting on a large store) made that most of their garbage.
+ */
+function sortedKeys(obj: object): string[] {
+  const keys = Object.keys(obj);
+  if (keys.length > 16) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i] as string;
+    let j = i - 1;
+    // Strings compare by UTF-16 code units, as the default sort does; keys are distinct, so order is total.
+    for (; j >= 0 && (keys[j] as string) > key; j--) keys[j + 1] = keys[j] as string;
+    keys[j + 1] = key;
+  }
+  return keys;
 }

@@ -124,6 +124,11 @@ export class Remover {
     refs: readonly ParticipantRef[] | undefined,
     announce: (started: number) => void,
   ): { tracked: number; done: Promise<{ removed: ParticipantRef[]; pending: ParticipantRef[] }> } {
+    if (entries.length === 0) {
+      // Nobody to remove (each of the thousands of restrictions a node starts on): the acceptance alone.
+      announce(0);
+      return { tracked: 0, done: Promise.resolve({ removed: [], pending: [] }) };
+    }
     const known: KnownCover = { restriction: r, version };
     const tracked: ParticipantRef[] = [];
     const outcomes: RemovalOutcome[] = [];

@@ -54,6 +54,8 @@ export class StoreSync {
   readonly #cleanups: (() => void)[] = [];
   #version = '0';
   #retry: (() => void) | undefined;
+  // One options object for every document validated (thousands at start).
+  readonly #validation = { existingIds: (id: string) => this.#host.has(id) };
 
   constructor(store: RestrictionStore, host: SyncHost) {
     this.store = store;
@@ -244,10 +246,11 @@ export class StoreSync {
       });
       this.#host.error('store', text, {});
     }
-    for (const [id, doc] of wanted) {
-      this.noteApplied(id, snapshot.version);
-      if (!this.#host.has(id)) this.#register(doc, snapshot.version);
-    }
+    const version = snapshot.version;
+    wanted.forEach((doc, id) => {
+      this.noteApplied(id, version);
+      if (!this.#host.has(id)) this.#register(doc, version);
+    });
     // Exemptions after restrictions: each one names a restriction the snapshot has just registered.
     const exemptions = new Map<string, StoredExemption>();
     for (const doc of snapshot.exemptions ?? []) if (isPlainObject(doc) && typeof doc.id === 'string') exemptions.set(doc.id, doc as StoredExemption);
@@ -267,7 +270,7 @@ export class StoreSync {
     let r: NormalizedRestriction;
     try {
       // What a shared store holds is validated again: it may have been written by anything.
-      r = validateStoredRestriction(doc, { existingIds: (id) => this.#host.has(id) });
+      r = validateStoredRestriction(doc, this.#validation);
     } catch (error) {
       this.#host.error('store', `restriction store holds an invalid restriction; not enforced: ${message(error)}`, { error });
       return;

@@ -80,17 +80,33 @@ function fromZod(issue: core.$ZodIssue): DocIssue[] {
   }
 }
 
+// The lists and the authority of a normalised restriction are its source's own (frozen) ones wherever
+// normalising changes nothing: a node holding thousands of restrictions keeps one copy of each, not two.
+
 function canonicalList(list: readonly string[]): readonly string[] {
   // One region is the common case: no set needed to deduplicate it.
-  if (list.length === 1) return Object.freeze([canonicalRegion(list[0]) as string]);
+  if (list.length === 1) {
+    const code = canonicalRegion(list[0]) as string; // validated by the schema
+    return code === list[0] ? list : Object.freeze([code]);
+  }
   const out = new Set<string>();
-  for (const code of list) out.add(canonicalRegion(code) as string); // validated by the schema
-  return Object.freeze([...out]);
+  let same = true;
+  for (const code of list) {
+    const canonical = canonicalRegion(code) as string;
+    if (canonical !== code) same = false;
+    out.add(canonical);
+  }
+  return same && out.size === list.length ? list : Object.freeze([...out]);
 }
 
+/** Shared by every normalised restriction without a list (frozen, so sharing it is safe). */
+const NONE: readonly string[] = Object.freeze([]);
+
 function uniqueList(list: readonly string[] | undefined): readonly string[] {
-  if (list === undefined || list.length <= 1) return Object.freeze(list === undefined ? [] : [...list]);
-  return Object.freeze([...new Set(list)]);
+  if (list === undefined || list.length === 0) return NONE;
+  if (list.length === 1) return list;
+  const unique = new Set(list);
+  return unique.size === list.length ? list : Object.freeze([...unique]);
 }
 
 function deepFreeze<T>(value: T): T {
@@ -105,6 +121,8 @@ function isDuplicate(id: string, existing: ValidateRestrictionOptions['existingI
   if (existing === undefined) return false;
   return typeof existing === 'function' ? existing(id) === true : existing.has(id);
 }
+
+const WORDINGS = ['notice', 'appeal'] as const;
 
 /** Rules that relate several fields; reads the raw document defensively (it may be invalid). */
 function crossFieldIssues(raw: Record<string, unknown>, options: ValidateRestrictionOptions): DocIssue[] {
@@ -142,7 +160,7 @@ function crossFieldIssues(raw: Record<string, unknown>, options: ValidateRestric
     if (Number.isFinite(a) && Number.isFinite(b) && b <= a) add(['validUntil'], `must be after validFrom (${show(from)})`);
   }
 
-  for (const key of ['notice', 'appeal']) {
+  for (const key of WORDINGS) {
     const wording = own(raw, key);
     if (isPlainObject(wording) && own(wording, 'text') === undefined && own(wording, 'url') === undefined) {
       add([key], 'give text, url or both (omit it otherwise)');
@@ -179,12 +197,14 @@ function containmentIssues(doc: ParsedRestriction, kind: RestrictionKind): DocIs
 
 /** `frozen`: `doc` is already deep-frozen (the field-by-field check's result); the schema's result is frozen here. */
 function normalize(doc: ParsedRestriction, kind: RestrictionKind, frozen: boolean): NormalizedRestriction {
+  // The parsed document is already this call's own copy (of the input, or of its bounded copy): frozen, not copied again.
+  const source = frozen ? (doc as Restriction) : deepFreeze(doc as Restriction);
   const allow = doc.allowRegions;
   const scope = doc.scope;
   const out: { -readonly [K in keyof NormalizedRestriction]: NormalizedRestriction[K] } = {
     id: doc.id,
     kind,
-    regions: doc.regions === undefined ? Object.freeze([]) : canonicalList(doc.regions),
+    regions: doc.regions === undefined ? NONE : canonicalList(doc.regions),
     scope: Object.freeze({
       meetings: uniqueList(scope.meetings),
       hostAccounts: uniqueList(scope.hostAccounts),
@@ -194,14 +214,13 @@ function normalize(doc: ParsedRestriction, kind: RestrictionKind, frozen: boolea
     // An allow list exists to keep everyone else out: unknown locations are denied unless admitted explicitly.
     unknownLocation: doc.unknownLocation ?? (allow === undefined ? 'admit' : 'deny'),
     anonymizers: doc.anonymizers ?? 'admit',
-    // The parsed document is already this call's own copy (of the input, or of its bounded copy): frozen, not copied again.
-    source: frozen ? (doc as Restriction) : deepFreeze(doc as Restriction),
+    source,
   };
-  if (doc.authority !== undefined) {
-    out.authority = Object.freeze({
-      name: doc.authority.name,
-      jurisdiction: canonicalRegion(doc.authority.jurisdiction) as string,
-    });
+  const authority = doc.authority;
+  if (authority !== undefined) {
+    const jurisdiction = canonicalRegion(authority.jurisdiction) as string;
+    // The parsed authority has exactly these two fields, in this order.
+    out.authority = jurisdiction === authority.jurisdiction ? authority : Object.freeze({ name: authority.name, jurisdiction });
   }
   if (allow !== undefined) out.allowRegions = canonicalList(allow);
   if (doc.validFrom !== undefined) out.validFrom = parseInstant(doc.validFrom) as number; // checked by the schema
@@ -269,13 +288,15 @@ function withinLimits(value: unknown, maxBytes: number): boolean {
       for (const item of v) if (!walk(item, depth + 1)) return false;
       return bytes <= maxBytes;
     }
-    const keys = Object.keys(v);
-    if (keys.length > DOCUMENT_LIMITS.maxListLength) return false;
-    bytes += 2 + Math.max(0, keys.length - 1);
-    for (const key of keys) {
+    // Own keys as Object.keys lists them, without building that list for every object of every document.
+    let count = 0;
+    for (const key in v) {
+      if (!Object.hasOwn(v, key)) continue;
+      if (++count > DOCUMENT_LIMITS.maxListLength) return false;
       bytes += key.length + 3;
       if (!walk((v as Record<string, unknown>)[key], depth + 1)) return false;
     }
+    bytes += 2 + Math.max(0, count - 1);
     return bytes <= maxBytes;
   };
   return walk(value, 0);
