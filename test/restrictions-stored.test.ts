@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { createGate, type ErrorEvent, GeoadmitError, StaticResolver } from 'geoadmit';
+import { createGate, type ErrorEvent, GeoadmitError, InMemoryRestrictionStore, type Restriction, StaticResolver } from 'geoadmit';
 import { createRedisRestrictionStore } from 'geoadmit/redis';
 import { markParsedJson, validateRestriction, validateStoredRestriction } from '../src/restrictions/index.js';
 import { takeParsedJson } from '../src/restrictions/parsed-json.js';
@@ -130,6 +130,38 @@ describe('validating documents read back from a store', () => {
     expect(verdict(() => validateStoredRestriction(hostile))).toEqual(verdict(() => validateRestriction(hostile)));
     expect(verdict(() => validateStoredRestriction(hostile))).toMatchObject({ code: 'E_INVALID_RESTRICTION', message: expect.stringContaining('accessor') });
     expect(reads).toBe(0);
+  });
+});
+
+describe('a gate starting on its store’s snapshot', () => {
+  /** An in-memory store whose snapshot is given as it is (a store other than ours may repeat an id). */
+  function storeWith(restrictions: unknown[]): InMemoryRestrictionStore {
+    const store = new InMemoryRestrictionStore();
+    store.snapshot = async () => ({ version: '0', restrictions: restrictions as Restriction[] });
+    return store;
+  }
+
+  test('registers in the snapshot’s order; an id written twice is its last document, at its first place', async () => {
+    const docs = [takedown('b', 'm-b'), takedown('a', 'm-a1'), 'not an object', { id: 5 }, takedown('c'), takedown('a', 'm-a2')];
+    const gate = createGate({ geo: new StaticResolver({ '1.2.4.0/24': 'CN' }), restrictions: storeWith(docs) });
+    await gate.ready();
+    expect(gate.restrictions().map((r) => [r.id, r.scope.meetings[0]])).toEqual([
+      ['b', 'm-b'],
+      ['a', 'm-a2'],
+      ['c', 'm-1'],
+    ]);
+    await gate.close();
+  });
+
+  test('registers every document in order when no id repeats, refusing the invalid ones', async () => {
+    const errors: string[] = [];
+    const docs = [takedown('z'), { ...takedown('bad'), regions: ['XX'] }, takedown('y'), takedown('x')];
+    const gate = createGate({ geo: new StaticResolver({ '1.2.4.0/24': 'CN' }), restrictions: storeWith(docs) });
+    gate.on('error', (e) => errors.push(e.message));
+    await gate.ready();
+    expect(gate.restrictions().map((r) => r.id)).toEqual(['z', 'y', 'x']);
+    expect(errors).toEqual([expect.stringContaining('restriction store holds an invalid restriction; not enforced: $.regions[0]')]);
+    await gate.close();
   });
 });
 

@@ -56,7 +56,8 @@ export function impactOf(r: NormalizedRestriction, roster: Roster, now: number, 
       reached.push(m);
       if (!hit.has(m)) undisturbed.push(m);
     }
-  } else {
+  } else if (roster.size > 0) {
+    // (With nobody present, as for each of the thousands of restrictions a node starts on, nobody is covered.)
     const seen = new Set<string>();
     const visit = (meetingId: string, hostFilter: string | undefined): void => {
       let hit = false;

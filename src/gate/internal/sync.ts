@@ -220,6 +220,50 @@ export class StoreSync {
    * gone — unless `keepMissing`, when what is gone is kept, enforced and reported as a possible loss.
    */
   #applySnapshot(snapshot: RestrictionSnapshot, keepMissing: boolean): void {
+    if (!this.#startFresh(snapshot)) this.#applyRestrictions(snapshot, keepMissing);
+    // Exemptions after restrictions: each one names a restriction the snapshot has just registered.
+    const exemptions = new Map<string, StoredExemption>();
+    for (const doc of snapshot.exemptions ?? []) if (isPlainObject(doc) && typeof doc.id === 'string') exemptions.set(doc.id, doc as StoredExemption);
+    for (const id of this.#host.exemptionIds()) {
+      if (exemptions.has(id) || keepMissing) continue;
+      this.noteExemption(id, snapshot.version);
+      this.#host.revoke(id);
+    }
+    for (const [id, doc] of exemptions) {
+      this.noteExemption(id, snapshot.version);
+      this.#host.grant(doc, snapshot.version);
+    }
+    if (this.store.compareVersions(snapshot.version, this.#version) > 0) this.#version = snapshot.version;
+  }
+
+  /**
+   * The first snapshot of a gate that holds nothing yet (the start): every id in it is new, so each is noted
+   * and registered in the snapshot's order without first collecting the wanted set (thousands of entries).
+   * An id written twice in the snapshot sends it down the general path instead (false: nothing registered).
+   */
+  #startFresh(snapshot: RestrictionSnapshot): boolean {
+    if (this.#applied.size > 0 || this.#kept.size > 0 || this.#host.ids().length > 0) return false;
+    const version = snapshot.version;
+    const docs = snapshot.restrictions;
+    // Each document's id is read once (a store other than ours may hand over anything).
+    const ids: (string | undefined)[] = new Array(docs.length);
+    for (let i = 0; i < docs.length; i++) {
+      const doc = docs[i];
+      const id = isPlainObject(doc) && typeof doc.id === 'string' ? doc.id : undefined;
+      if (id === undefined) continue;
+      if (this.#applied.has(id)) return false; // noted so far: the same version the general path notes
+      this.#applied.set(id, version);
+      ids[i] = id;
+    }
+    for (let i = 0; i < docs.length; i++) {
+      const id = ids[i];
+      if (id !== undefined && !this.#host.has(id)) this.#register(docs[i] as Restriction, version);
+    }
+    return true;
+  }
+
+  /** Makes the registered restrictions equal the snapshot's (see {@link #applySnapshot}). */
+  #applyRestrictions(snapshot: RestrictionSnapshot, keepMissing: boolean): void {
     const wanted = new Map<string, Restriction>();
     for (const doc of snapshot.restrictions) if (isPlainObject(doc) && typeof doc.id === 'string') wanted.set(doc.id, doc as Restriction);
     const missing: string[] = [];
@@ -251,19 +295,6 @@ export class StoreSync {
       this.noteApplied(id, version);
       if (!this.#host.has(id)) this.#register(doc, version);
     });
-    // Exemptions after restrictions: each one names a restriction the snapshot has just registered.
-    const exemptions = new Map<string, StoredExemption>();
-    for (const doc of snapshot.exemptions ?? []) if (isPlainObject(doc) && typeof doc.id === 'string') exemptions.set(doc.id, doc as StoredExemption);
-    for (const id of this.#host.exemptionIds()) {
-      if (exemptions.has(id) || keepMissing) continue;
-      this.noteExemption(id, snapshot.version);
-      this.#host.revoke(id);
-    }
-    for (const [id, doc] of exemptions) {
-      this.noteExemption(id, snapshot.version);
-      this.#host.grant(doc, snapshot.version);
-    }
-    if (this.store.compareVersions(snapshot.version, this.#version) > 0) this.#version = snapshot.version;
   }
 
   #register(doc: Restriction, version: string): void {

@@ -18,12 +18,29 @@ export function show(value: string): string {
   return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
 }
 
+// Documents repeat a few region codes thousands of times (a node starting on a large store): each written
+// form is worked out once. Only codes that are regions are kept, and at most MAX_REMEMBERED of them.
+const MAX_REMEMBERED = 4096;
+const remembered = new Map<string, string>();
+
+/** `canonicalRegion` for a string, remembered. */
+export function canonicalCode(code: string): string | undefined {
+  const known = remembered.get(code);
+  if (known !== undefined) return known;
+  const canonical = canonicalRegion(code);
+  if (canonical !== undefined) {
+    if (remembered.size >= MAX_REMEMBERED) remembered.clear();
+    remembered.set(code, canonical);
+  }
+  return canonical;
+}
+
 /**
  * Why `code` is not a region, or `undefined` when it is one. Distinguishes a
  * subdivision written without its country (`XZ`, `-CA`) from a plain unknown code.
  */
 export function regionCodeProblem(code: string): string | undefined {
-  if (canonicalRegion(code) !== undefined) return undefined;
+  if (canonicalCode(code) !== undefined) return undefined;
   // A code people commonly mean something by (UK, EL, ...) before any guess at a bare subdivision suffix.
   const meant = regionSuggestion(code);
   if (meant.length > 0) {
@@ -242,7 +259,9 @@ export function parseValidRestriction(raw: Record<string, unknown>): ParsedRestr
   if (!fastObject(raw, RESTRICTION_KEYS)) return undefined;
   const { id, kind, authority, regions, allowRegions, scope, mode, validFrom, validUntil, unknownLocation, anonymizers, reference, notice, appeal } = raw;
   if (!fastText(id, LIMITS.string)) return undefined;
-  const out: Record<string, unknown> = { id };
+  // Started empty: V8 keeps the first four fields of an empty literal inside the object (no separate property store).
+  const out: Record<string, unknown> = {};
+  out.id = id;
   if (kind !== undefined) {
     if (typeof kind !== 'string' || !KINDS.has(kind)) return undefined;
     out.kind = kind;

@@ -3,9 +3,9 @@ import type { core } from 'zod';
 import { ErrorCode } from '../../errors/index.js';
 import { isPlainObject, plainDataSnapshot } from '../../internal/objects.js';
 import { parseInstant } from '../../internal/time.js';
-import { canonicalRegion, containsCanonical } from '../../regions/index.js';
+import { containsCanonical } from '../../regions/index.js';
 import type { NormalizedRestriction, PublicText, Restriction, RestrictionKind, ValidateRestrictionOptions } from '../types.js';
-import { LIMITS, type ParsedRestriction, parseValidRestriction, restrictionSchema, show } from './schema.js';
+import { canonicalCode, LIMITS, type ParsedRestriction, parseValidRestriction, restrictionSchema, show } from './schema.js';
 
 /** One problem with one document; `path` segments are relative to the document. */
 export interface DocIssue {
@@ -86,13 +86,13 @@ function fromZod(issue: core.$ZodIssue): DocIssue[] {
 function canonicalList(list: readonly string[]): readonly string[] {
   // One region is the common case: no set needed to deduplicate it.
   if (list.length === 1) {
-    const code = canonicalRegion(list[0]) as string; // validated by the schema
+    const code = canonicalCode(list[0] as string) as string; // validated by the schema
     return code === list[0] ? list : Object.freeze([code]);
   }
   const out = new Set<string>();
   let same = true;
   for (const code of list) {
-    const canonical = canonicalRegion(code) as string;
+    const canonical = canonicalCode(code) as string;
     if (canonical !== code) same = false;
     out.add(canonical);
   }
@@ -178,11 +178,11 @@ function crossFieldIssues(raw: Record<string, unknown>, options: ValidateRestric
 function containmentIssues(doc: ParsedRestriction, kind: RestrictionKind): DocIssue[] {
   if (kind !== 'takedown' || doc.authority === undefined || doc.regions === undefined) return [];
   const written = doc.authority.jurisdiction;
-  const jurisdiction = canonicalRegion(written) as string;
+  const jurisdiction = canonicalCode(written) as string;
   const issues: DocIssue[] = [];
   for (let i = 0; i < doc.regions.length; i++) {
     const code = doc.regions[i] as string;
-    const region = canonicalRegion(code) as string;
+    const region = canonicalCode(code) as string;
     if (containsCanonical(jurisdiction, region)) continue;
     const shown = region === code ? show(code) : `${show(code)} (${region})`;
     const shownJ = jurisdiction === written ? show(written) : `${show(written)} (${jurisdiction})`;
@@ -201,26 +201,27 @@ function normalize(doc: ParsedRestriction, kind: RestrictionKind, frozen: boolea
   const source = frozen ? (doc as Restriction) : deepFreeze(doc as Restriction);
   const allow = doc.allowRegions;
   const scope = doc.scope;
-  const out: { -readonly [K in keyof NormalizedRestriction]: NormalizedRestriction[K] } = {
-    id: doc.id,
-    kind,
-    regions: doc.regions === undefined ? NONE : canonicalList(doc.regions),
-    scope: Object.freeze({
-      meetings: uniqueList(scope.meetings),
-      hostAccounts: uniqueList(scope.hostAccounts),
-      all: scope.all === true,
-    }),
-    mode: doc.mode ?? 'enforce',
-    // An allow list exists to keep everyone else out: unknown locations are denied unless admitted explicitly.
-    unknownLocation: doc.unknownLocation ?? (allow === undefined ? 'admit' : 'deny'),
-    anonymizers: doc.anonymizers ?? 'admit',
-    source,
-  };
-  const authority = doc.authority;
-  if (authority !== undefined) {
-    const jurisdiction = canonicalRegion(authority.jurisdiction) as string;
-    // The parsed authority has exactly these two fields, in this order.
-    out.authority = jurisdiction === authority.jurisdiction ? authority : Object.freeze({ name: authority.name, jurisdiction });
+  const id = doc.id;
+  const regions = doc.regions === undefined ? NONE : canonicalList(doc.regions);
+  const normalScope = Object.freeze({
+    meetings: uniqueList(scope.meetings),
+    hostAccounts: uniqueList(scope.hostAccounts),
+    all: scope.all === true,
+  });
+  const mode = doc.mode ?? 'enforce';
+  // An allow list exists to keep everyone else out: unknown locations are denied unless admitted explicitly.
+  const unknownLocation = doc.unknownLocation ?? (allow === undefined ? 'admit' : 'deny');
+  const anonymizers = doc.anonymizers ?? 'admit';
+  const written = doc.authority;
+  type Out = { -readonly [K in keyof NormalizedRestriction]: NormalizedRestriction[K] };
+  let out: Out;
+  if (written === undefined) out = { id, kind, regions, scope: normalScope, mode, unknownLocation, anonymizers, source };
+  else {
+    const jurisdiction = canonicalCode(written.jurisdiction) as string;
+    // The parsed authority has exactly these two fields, in this order. Written in the literal (not added
+    // afterwards) so the object keeps every field inside itself.
+    const authority = jurisdiction === written.jurisdiction ? written : Object.freeze({ name: written.name, jurisdiction });
+    out = { id, kind, regions, scope: normalScope, mode, unknownLocation, anonymizers, source, authority };
   }
   if (allow !== undefined) out.allowRegions = canonicalList(allow);
   if (doc.validFrom !== undefined) out.validFrom = parseInstant(doc.validFrom) as number; // checked by the schema
