@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { createGate, type ErrorEvent, GeoadmitError, InMemoryRestrictionStore, type Restriction, StaticResolver } from 'geoadmit';
+import { createGate, GeoadmitError, InMemoryRestrictionStore, type Restriction, StaticResolver } from 'geoadmit';
 import { createRedisRestrictionStore } from 'geoadmit/redis';
+import type { ErrorEvent } from '../src/events/types.js';
 import { markParsedJson, validateRestriction, validateStoredRestriction } from '../src/restrictions/index.js';
 import { takeParsedJson } from '../src/restrictions/parsed-json.js';
 import { describeWithRedis, startRedis, takedown } from './helpers/redis-server.js';
