@@ -13,6 +13,7 @@ import { SinkHealth } from './internal/health.js';
 import { flushOnExit } from './internal/exit.js';
 import { checkpointPath, ZERO_HASH } from './internal/record.js';
 import { serialiseRecord } from './internal/serialise.js';
+import { errorText } from '../internal/objects.js';
 
 /** A batch is written once it holds this many bytes (or at the end of the event-loop turn). */
 const BATCH_BYTES = 1 << 16;
@@ -277,7 +278,7 @@ class Sink implements JsonlAuditSink {
       this.#startFresh = false;
     } catch (error) {
       if (error instanceof GeoadmitError) throw error;
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorText(error);
       throw new GeoadmitError(ErrorCode.AuditIo, `cannot open audit log ${this.path}: ${message}`, { file: this.path, cause: error });
     }
     this.#needStart = this.#file.bytes === 0;

@@ -35,7 +35,7 @@ import {
 } from './internal/decide.js';
 import { coverOf, ref } from './internal/coverage.js';
 import { Remover } from './internal/enforce.js';
-import { acceptedEvent, decisionEvent, iso, message, type Redactor, redactorFor, relayResolverEvents, removalEvent } from './internal/events.js';
+import { acceptedEvent, decisionEvent, iso, type Redactor, redactorFor, relayResolverEvents, removalEvent } from './internal/events.js';
 import { type GateSettings, readOptions, steadyClock } from './internal/options.js';
 import { RestrictionRegistry } from './internal/registry.js';
 import { overviewOf, Roster } from './internal/roster.js';
@@ -61,6 +61,7 @@ import type {
   RestrictResult,
   RevokeExemptionResult,
 } from './types.js';
+import { errorText } from '../internal/objects.js';
 
 // Where these types were declared before the split: imports from './gate.js' keep working.
 export type { Gate, GateAuditOptions, GateOptions, MeetingOverview, PendingRemoval, RestrictResult } from './types.js';
@@ -125,7 +126,7 @@ class GateImpl implements Gate {
     });
     this.#emitter = new NodeEmitter<GateEventMap>(this.#fleet.nodeId, (error, event) => {
       // A listener that throws is reported, unless it was an error listener (no loops).
-      if (event !== 'error') this.#error('listener', `a '${String(event)}' listener threw: ${message(error)}`, { error });
+      if (event !== 'error') this.#error('listener', `a '${String(event)}' listener threw: ${errorText(error)}`, { error });
     });
     const roster = this.#roster;
     this.#remover = new Remover({
@@ -275,7 +276,7 @@ class GateImpl implements Gate {
       rules: s.rules,
       onRuleError: s.onRuleError,
       ruleTimeoutMs: s.ruleTimeoutMs,
-      failed: (rule: { name: string }, error: unknown) => this.#error('rule', `rule '${rule.name}' failed: ${message(error)}`, { rule: rule.name, error }),
+      failed: (rule: { name: string }, error: unknown) => this.#error('rule', `rule '${rule.name}' failed: ${errorText(error)}`, { rule: rule.name, error }),
     };
   }
 

@@ -4,6 +4,23 @@
  */
 import { types } from 'node:util';
 
+/**
+ * The text of whatever was thrown, for another message: an `Error`'s
+ * message, otherwise the value as a string. Never throws itself (a thrown
+ * Proxy, a throwing `message` getter or an object without `toString`).
+ */
+export function errorText(error: unknown): string {
+  try {
+    if (error instanceof Error) {
+      const text: unknown = error.message;
+      if (typeof text === 'string') return text;
+    }
+    return String(error);
+  } catch {
+    return 'a value that cannot be shown as text';
+  }
+}
+
 /** A non-null, non-array object. Says nothing about its prototype or accessors. */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object') return false;
@@ -128,7 +145,7 @@ export function plainDataSnapshot(value: unknown, limits: SnapshotLimits): Snaps
     try {
       d = Object.getOwnPropertyDescriptor(o, key);
     } catch (error) {
-      return refuse('unreadable', `could not be read (${error instanceof Error ? error.message : String(error)})`);
+      return refuse('unreadable', `could not be read (${errorText(error)})`);
     }
     if (d === undefined) return undefined; // an array hole
     if (d.get !== undefined || d.set !== undefined) return refuse('accessor', 'an accessor property (getter or setter) is not plain data');
@@ -178,7 +195,7 @@ export function plainDataSnapshot(value: unknown, limits: SnapshotLimits): Snaps
   } catch (error) {
     if (error instanceof Refused) return { ok: false, path: error.at, reason: error.reason, message: error.detail };
     // A stack overflow or a host object's own throw: unreadable, never a bare error to the caller.
-    return { ok: false, path: [...path], reason: 'unreadable', message: `could not be read (${error instanceof Error ? error.message : String(error)})` };
+    return { ok: false, path: [...path], reason: 'unreadable', message: `could not be read (${errorText(error)})` };
   }
 }
 

@@ -2,6 +2,7 @@ import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import { describeValue, keysOf, optionValues } from '../internal/options.js';
 import type { Decision, ParticipantRef } from '../gate/index.js';
 import { createdId, type JanusId, JanusReply, janusPost, removalError, type JanusConnection } from './internal/api.js';
+import { errorText } from '../internal/objects.js';
 
 export type { JanusId };
 
@@ -124,7 +125,7 @@ async function mapped(call: string, map: () => JanusId | Promise<JanusId>): Prom
   try {
     return await map();
   } catch (error) {
-    throw removalError(`janus: ${call} failed: ${error instanceof Error ? error.message : String(error)}`, error);
+    throw removalError(`janus: ${call} failed: ${errorText(error)}`, error);
   }
 }
 

@@ -1,6 +1,7 @@
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import { keysOf, optionValues } from '../internal/options.js';
 import type { Decision, ParticipantRef } from '../gate/index.js';
+import { errorText } from '../internal/objects.js';
 
 /**
  * The one call geoadmit needs from LiveKit's room service, structurally:
@@ -46,7 +47,7 @@ function mapped(call: string, map: () => string): string {
   try {
     return map();
   } catch (error) {
-    throw new GeoadmitError(ErrorCode.RemovalFailed, `livekit: ${call} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new GeoadmitError(ErrorCode.RemovalFailed, `livekit: ${call} failed: ${errorText(error)}`, { cause: error });
   }
 }
 
@@ -96,7 +97,7 @@ export function livekitRemover(roomService: LiveKitRoomService, options: LiveKit
       if (absent === 'removed' && isNotFound(error)) return;
       throw new GeoadmitError(
         ErrorCode.RemovalFailed,
-        `livekit: removing ${JSON.stringify(identity)} from room ${JSON.stringify(room)} failed: ${(error as Error)?.message ?? String(error)}`,
+        `livekit: removing ${JSON.stringify(identity)} from room ${JSON.stringify(room)} failed: ${errorText(error)}`,
         { cause: error },
       );
     }

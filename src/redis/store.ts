@@ -12,6 +12,7 @@ import { ioredis } from './internal/ioredis.js';
 import type { LoadedSnapshot, Observed, StoreKeys } from './internal/subscription.js';
 import { observe, Subscription } from './internal/subscription.js';
 import { canonicalVersion, compareVersions } from './internal/versions.js';
+import { errorText } from '../internal/objects.js';
 
 /** Options of {@link createRedisRestrictionStore}. */
 export interface RedisRestrictionStoreOptions {
@@ -313,7 +314,7 @@ class RedisStore implements RedisRestrictionStore {
       // Redis answered with an error: the script did not run.
       if (cause instanceof ioredis().ReplyError) throw unavailable(what, cause);
       // The connection went before the reply: the script ran completely or not at all, but which is unknown.
-      const detail = cause instanceof Error ? cause.message : String(cause);
+      const detail = errorText(cause);
       throw unavailable(what, new Error(`the connection was lost before the reply; the outcome is unknown (${detail})`, { cause }));
     }
   }

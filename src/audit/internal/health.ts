@@ -6,6 +6,7 @@
  */
 import { ErrorCode } from '../../errors/index.js';
 import type { AuditEventSource, AuditWhenUnwritable, ErrorEvent } from '../../events/types.js';
+import { errorText } from '../../internal/objects.js';
 
 /** What the health keeper needs of its sink. */
 interface HealthHost {
@@ -42,7 +43,7 @@ export class SinkHealth {
   fail(error: unknown): void {
     const host = this.#host;
     host.stats.failures++;
-    const message = `audit log ${host.path}: ${error instanceof Error ? error.message : String(error)}`;
+    const message = `audit log ${host.path}: ${errorText(error)}`;
     host.stats.lastError = message;
     const wasHealthy = this.healthy;
     this.healthy = false;

@@ -1,5 +1,5 @@
 import { createColors } from 'picocolors';
-import { GeoadmitError } from '../../errors/index.js';
+import { errorText } from '../../internal/objects.js';
 
 /** A writable the CLI prints to (a process stream, or a collector in tests and benchmarks). */
 export interface CliOutput {
@@ -125,9 +125,7 @@ export function writeBounded(stream: CliOutput, text: string): Promise<void> | u
 
 /** One line for any error: a GeoadmitError's message already says what and where. */
 export function describeError(error: unknown): string {
-  if (error instanceof GeoadmitError || error instanceof CliUsageError) return error.message;
-  if (error instanceof Error) return error.message;
-  return String(error);
+  return errorText(error);
 }
 
 /** `1234567` → `1,234,567` (fixed locale so output does not depend on the machine). */

@@ -6,6 +6,7 @@ import { notRegularKind } from '../../internal/files.js';
 import { validateRestrictions } from '../../restrictions/index.js';
 import type { NormalizedRestriction, RestrictionProblem } from '../../restrictions/index.js';
 import { CliUsageError } from './context.js';
+import { errorText } from '../../internal/objects.js';
 
 /** Largest document the CLI reads whole (restrictions files, CSV inputs). Joins logs are streamed instead. */
 const MAX_DOCUMENT_BYTES = 32 * 1024 * 1024;
@@ -16,7 +17,7 @@ function fsReason(error: unknown): string {
   if (code === 'ENOENT') return 'no such file';
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   if (code === 'EISDIR') return 'is a directory';
-  return code ?? (error instanceof Error ? error.message : String(error));
+  return code ?? errorText(error);
 }
 
 /**

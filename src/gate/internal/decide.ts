@@ -16,9 +16,9 @@ import { isActive, matchRestriction } from '../../restrictions/index.js';
 import { effectiveCountry } from '../../restrictions/regions.js';
 import type { Notice, NormalizedRestriction, Reason } from '../../restrictions/types.js';
 import type { ExemptedReason, Join, LocationSource, Rule, RuleVerdict } from '../types.js';
-import { message } from './events.js';
 import type { ExemptionSet } from './exemptions.js';
 import type { Registered, RestrictionRegistry } from './registry.js';
+import { errorText } from '../../internal/objects.js';
 
 /** Longest identifier a join may carry. */
 export const MAX_ID_LENGTH = 256;
@@ -58,7 +58,7 @@ export function readJoin(join: unknown): Join {
       context: j.context as Join['context'],
     };
   } catch (error) {
-    throw new GeoadmitError(ErrorCode.InvalidJoin, `admit: join could not be read: ${message(error)}`, {
+    throw new GeoadmitError(ErrorCode.InvalidJoin, `admit: join could not be read: ${errorText(error)}`, {
       argument: 'join',
       cause: error,
     });
@@ -134,7 +134,7 @@ export function locate(
     try {
       evidence = source.locate(join, location);
     } catch (error) {
-      problem(`location source '${source.name}' threw: ${message(error)}`, error);
+      problem(`location source '${source.name}' threw: ${errorText(error)}`, error);
       continue;
     }
     if (evidence === undefined || evidence === null) continue;
@@ -362,7 +362,7 @@ export async function runRules(settings: RuleSettings, join: Join, location: Loc
         verdict = await bounded(rule, () => rule.evaluate(ctx), settings.ruleTimeoutMs);
       } catch (error) {
         settings.failed(rule, error);
-        if (settings.onRuleError === 'deny') reasons.push({ code: 'rule', rule: rule.name, message: `rule failed: ${message(error)}` });
+        if (settings.onRuleError === 'deny') reasons.push({ code: 'rule', rule: rule.name, message: `rule failed: ${errorText(error)}` });
         return;
       }
       if (verdict && verdict.deny === true) {

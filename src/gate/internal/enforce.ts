@@ -11,8 +11,8 @@ import type { NormalizedRestriction, Reason } from '../../restrictions/types.js'
 import type { Decision, ParticipantRef, PendingRemoval } from '../types.js';
 import { type Cover, type KnownCover, participantKey, ref } from './coverage.js';
 import { noticeOf } from './decide.js';
-import { message } from './events.js';
 import type { Roster, RosterEntry } from './roster.js';
+import { errorText } from '../../internal/objects.js';
 
 /** How one removal ended, as far as the caller waiting on it is concerned. */
 type RemovalOutcome = 'removed' | 'pending' | 'gone';
@@ -311,7 +311,7 @@ export class Remover {
    * any. `cover`: what was found to cover them just now (a synchronous failure).
    */
   #failed(entry: RosterEntry, preferred: string, participant: ParticipantRef, error: unknown, cover?: Cover): RemovalOutcome {
-    const text = message(error);
+    const text = errorText(error);
     const who = `removing participant '${participant.participantId}' from meeting '${participant.meetingId}'`;
     if (!this.#host.roster.isCurrent(entry)) {
       // Left or re-joined meanwhile: there is nobody to keep pending.

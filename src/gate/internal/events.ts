@@ -21,7 +21,7 @@ import type {
 import type { SafeEmitter } from '../../events/emitter.js';
 import type { GateEventMap } from '../../events/types.js';
 import type { GeoResolver, Location } from '../../geo/types.js';
-import { isPlainObject } from '../../internal/objects.js';
+import { errorText, isPlainObject } from '../../internal/objects.js';
 import type { NormalizedRestriction, Reason } from '../../restrictions/types.js';
 import type { Decision, Exemption, Join, RestrictResult } from '../types.js';
 import type { RosterEntry } from './roster.js';
@@ -46,11 +46,6 @@ const hashOnce = (crypto as { hash?: typeof crypto.hash }).hash;
 export function digestOf(doc: unknown): string {
   const text = canonicalJson(doc);
   return (hashOnce === undefined ? crypto.createHash('sha256').update(text).digest('hex') : hashOnce('sha256', text, 'hex')).slice(0, 16);
-}
-
-/** The error's message, whatever was thrown. */
-export function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -283,7 +278,7 @@ export function refusedEvent(now: number, doc: unknown, error: unknown): Restric
     type: 'restriction.refused',
     time: iso(now),
     code: e?.code ?? ErrorCode.InvalidRestriction,
-    reason: safe(() => message(error)) ?? 'invalid restriction',
+    reason: safe(() => errorText(error)) ?? 'invalid restriction',
   };
   if (e?.path !== undefined) event.path = e.path;
   // Identifies the document, so the same refused document submitted again counts once.

@@ -14,8 +14,8 @@ import { ErrorCode, GeoadmitError } from '../../errors/index.js';
 import { SafeEmitter } from '../../events/emitter.js';
 import type { FleetChannel, FleetMessage } from '../../store/types.js';
 import type { FleetCoverage, FleetNode, MeetingOverview, RestrictResult } from '../types.js';
-import { message } from './events.js';
 import { compare, isId, type RestrictPart } from './fleet-merge.js';
+import { errorText } from '../../internal/objects.js';
 
 /** What one member is asked: its part of a preview, of a restriction just made, or of the overview. */
 export type FleetQuestion = { op: 'preview'; doc: unknown } | { op: 'restrict'; id: string; digest: string } | { op: 'overview'; meetingId?: string };
@@ -131,7 +131,7 @@ export class FleetMembership {
     try {
       read = await this.#channel.members();
     } catch (error) {
-      throw new GeoadmitError(ErrorCode.StoreUnavailable, `nodes: the fleet's members could not be read from the store: ${message(error)}`, { cause: error });
+      throw new GeoadmitError(ErrorCode.StoreUnavailable, `nodes: the fleet's members could not be read from the store: ${errorText(error)}`, { cause: error });
     }
     const out: FleetNode[] = [];
     for (const m of read.members) {
@@ -262,7 +262,7 @@ export class FleetMembership {
     };
     this.#host.answer(question).then(
       (part) => reply({ ok: true, part }),
-      (error: unknown) => reply({ ok: false, error: message(error).slice(0, 500) }),
+      (error: unknown) => reply({ ok: false, error: errorText(error).slice(0, 500) }),
     );
   }
 }

@@ -8,11 +8,11 @@
 import { ErrorCode, GeoadmitError } from '../../errors/index.js';
 import type { ErrorEvent, GateEventMap, StoreEvent } from '../../events/types.js';
 import { canonicalJson } from '../../internal/canonical-json.js';
-import { isPlainObject } from '../../internal/objects.js';
+import { errorText, isPlainObject } from '../../internal/objects.js';
 import { validateStoredRestriction } from '../../restrictions/index.js';
 import type { NormalizedRestriction, Restriction } from '../../restrictions/types.js';
 import type { RestrictionChange, RestrictionSnapshot, RestrictionStore, StoredExemption } from '../../store/types.js';
-import { iso, message } from './events.js';
+import { iso } from './events.js';
 
 /** What store sync changes in the gate: each call is one step of the gate's ordered mutation path. */
 export interface SyncHost {
@@ -119,7 +119,7 @@ export class StoreSync {
       for (const r of fallback) if (!this.#host.has(r.id)) this.#host.register(r, '0');
       this.#host.error(
         'store',
-        `restriction store '${this.store.metadata.name}' unreachable at start; enforcing ${fallback.length} last-known restrictions: ${message(error)}`,
+        `restriction store '${this.store.metadata.name}' unreachable at start; enforcing ${fallback.length} last-known restrictions: ${errorText(error)}`,
         { error },
       );
       this.#retryLoad(500);
@@ -303,7 +303,7 @@ export class StoreSync {
       // What a shared store holds is validated again: it may have been written by anything.
       r = validateStoredRestriction(doc, this.#validation);
     } catch (error) {
-      this.#host.error('store', `restriction store holds an invalid restriction; not enforced: ${message(error)}`, { error });
+      this.#host.error('store', `restriction store holds an invalid restriction; not enforced: ${errorText(error)}`, { error });
       return;
     }
     this.#host.register(r, version);
@@ -386,7 +386,7 @@ export function storeUnavailable(store: RestrictionStore, action: string, id: st
   if (cause instanceof GeoadmitError && (cause.code === ErrorCode.StoreUnavailable || cause.code === ErrorCode.InvalidConfig)) return cause;
   return new GeoadmitError(
     ErrorCode.StoreUnavailable,
-    `could not ${action} restriction store '${store.metadata.name}'${id !== undefined ? ` for restriction "${id}"` : ''}: ${message(cause)}; nothing was changed`,
+    `could not ${action} restriction store '${store.metadata.name}'${id !== undefined ? ` for restriction "${id}"` : ''}: ${errorText(cause)}; nothing was changed`,
     { ...(id !== undefined ? { restrictionId: id } : {}), cause },
   );
 }

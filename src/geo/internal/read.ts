@@ -6,6 +6,7 @@
 import { ErrorCode, GeoadmitError } from '../../errors/index.js';
 import { NotRegularFileError } from '../../internal/files.js';
 import { type LoadedDatabase, loadDatabase, loadDatabaseAsync } from './load.js';
+import { errorText } from '../../internal/objects.js';
 
 /** The file's bytes, or `E_DB_NOT_FOUND` saying why not. */
 export async function readDatabase(fs: { readFile(path: string): Promise<Buffer> }, file: string): Promise<Buffer> {
@@ -28,7 +29,7 @@ export async function readDatabase(fs: { readFile(path: string): Promise<Buffer>
 /** Any failure to load `file` as a `GeoadmitError` (`E_DB_CORRUPT` unless it already is one). */
 export function asGeoadmitError(error: unknown, file: string): GeoadmitError {
   if (error instanceof GeoadmitError) return error;
-  return new GeoadmitError(ErrorCode.DatabaseCorrupt, `Database file ${file} could not be loaded: ${(error as Error)?.message ?? String(error)}`, {
+  return new GeoadmitError(ErrorCode.DatabaseCorrupt, `Database file ${file} could not be loaded: ${errorText(error)}`, {
     file,
     cause: error,
   });

@@ -4,6 +4,7 @@ import type { Client, ScriptedRedis, StreamState } from './connection.js';
 import { backoff, whenReady, withScripts } from './connection.js';
 import { parseStoredExemption, parseStoredRestriction } from './documents.js';
 import { EMPTY_VERSION, compareVersions, versionTime } from './versions.js';
+import { errorText } from '../../internal/objects.js';
 
 /** Redis keys of one store. */
 export interface StoreKeys {
@@ -141,7 +142,7 @@ export class Subscription {
           // The server answered with an error (e.g. the key holds another type): not an outage.
           this.#report(error);
         } else {
-          this.#lost(error instanceof Error ? error.message : String(error));
+          this.#lost(errorText(error));
         }
         await sleep(backoff(failures), this.#abort.signal);
       }
