@@ -318,7 +318,7 @@ describe('signing: when checkpoints are written', () => {
       [{ signingKey: rsa.privateKey }, /Ed25519 private key, got a rsa private key/],
       [{ signingKey: 42 }, /got number/],
       [{ checkpointEvery: 10 }, /checkpointEvery needs signingKey/],
-      [{ signingKey: SIGNING.privateKey, checkpointEvery: 0 }, /checkpointEvery must be an integer >= 1/],
+      [{ signingKey: SIGNING.privateKey, checkpointEvery: 0 }, /checkpointEvery must be an integer from 1, not 0/],
     ];
     for (const [options, message] of bad) {
       expect(() => createJsonlAuditSink(log, options as never), JSON.stringify(options)).toThrowError(message);

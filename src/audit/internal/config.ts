@@ -45,16 +45,6 @@ export interface SinkConfig {
   clock: () => number;
 }
 
-function positiveInt(value: number | undefined, fallback: number, argument: string, min = 1): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new GeoadmitError(ErrorCode.InvalidConfig, `${argument} must be an integer >= ${min}, got ${String(value)}`, {
-      argument,
-    });
-  }
-  return value;
-}
-
 /** The sink's settings from its options, each checked; unknown options refused by name. */
 export function readSinkOptions(path: string, options: JsonlAuditSinkOptions): SinkConfig {
   if (typeof path !== 'string' || path.length === 0) {
@@ -74,14 +64,9 @@ export function readSinkOptions(path: string, options: JsonlAuditSinkOptions): S
   o.func('clock', 'a function returning epoch milliseconds');
   o.boolean('checkpoint', true);
   o.string('id', { maxLength: 1024 });
-  const fsyncMode: FsyncMode = options.fsync ?? 'interval';
-  if (fsyncMode !== 'always' && fsyncMode !== 'interval' && fsyncMode !== 'never') {
-    throw new GeoadmitError(ErrorCode.InvalidConfig, `fsync must be 'always', 'interval' or 'never'`, { argument: 'fsync' });
-  }
-  const policy: AuditWhenUnwritable = options.whenUnwritable ?? 'buffer';
-  if (policy !== 'deny' && policy !== 'buffer') {
-    throw new GeoadmitError(ErrorCode.InvalidConfig, `whenUnwritable must be 'deny' or 'buffer'`, { argument: 'whenUnwritable' });
-  }
+  const fsyncMode = o.oneOf<FsyncMode>('fsync', ['always', 'interval', 'never'], 'interval');
+  const policy = o.oneOf<AuditWhenUnwritable>('whenUnwritable', ['deny', 'buffer'], 'buffer');
+  const count = (key: 'bufferLimit' | 'maxBytes' | 'checkpointEvery', fallback: number, min = 1) => o.number(key, fallback, { min, integer: true });
   const signer = options.signingKey === undefined ? undefined : checkpointSigner(privateSigningKey(options.signingKey));
   if (options.checkpointEvery !== undefined && signer === undefined) {
     throw new GeoadmitError(ErrorCode.InvalidConfig, 'checkpointEvery needs signingKey: checkpoint records are signed', {
@@ -92,15 +77,15 @@ export function readSinkOptions(path: string, options: JsonlAuditSinkOptions): S
     fs: resolveFs(options.fs),
     fsyncMode,
     policy,
-    tickMs: positiveInt(options.fsyncIntervalMs, 1000, 'fsyncIntervalMs'),
-    retryMs: positiveInt(options.retryIntervalMs, 1000, 'retryIntervalMs'),
-    bufferLimit: positiveInt(options.bufferLimit, 10_000, 'bufferLimit', 0),
-    maxBytes: options.maxBytes === undefined ? undefined : positiveInt(options.maxBytes, 0, 'maxBytes'),
+    tickMs: o.duration('fsyncIntervalMs', 1000),
+    retryMs: o.duration('retryIntervalMs', 1000),
+    bufferLimit: count('bufferLimit', 10_000, 0),
+    maxBytes: options.maxBytes === undefined ? undefined : count('maxBytes', 0),
     checkpoint: options.checkpoint ?? true,
     hasher: lineHasher(options.key),
     key: options.key,
     signer,
-    checkpointEvery: positiveInt(options.checkpointEvery, 10_000, 'checkpointEvery'),
+    checkpointEvery: count('checkpointEvery', 10_000),
     id: options.id ?? `jsonl:${path}`,
     // Every reading finite: a NaN time would throw from toISOString() inside a write.
     clock: finiteClock(options.clock),

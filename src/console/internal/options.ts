@@ -6,7 +6,7 @@ import { KeyObject } from 'node:crypto';
 import type { verifyAuditLog } from '../../audit/index.js';
 import { ErrorCode, GeoadmitError } from '../../errors/index.js';
 import type { Gate } from '../../gate/index.js';
-import { assertKnownKeys, keysOf } from '../../internal/options.js';
+import { assertKnownKeys, keysOf, optionValues } from '../../internal/options.js';
 import { isPlainObject } from '../../internal/objects.js';
 import type { buildTransparencyReport } from '../../report/index.js';
 import type { ReportLog } from '../../report/types.js';
@@ -54,7 +54,7 @@ function invalid(argument: string, message: string): GeoadmitError {
 export function checkOptions(gate: Gate, options: ConsoleOptions): Config {
   if (gate === null || typeof gate !== 'object' || typeof gate.preview !== 'function') throw invalid('gate', 'the first argument must be a gate (createGate)');
   if (!isPlainObject(options as unknown)) throw invalid('options', 'options must be an object with token or authorize');
-  assertKnownKeys(options, KNOWN_OPTIONS, 'createConsole');
+  const o = optionValues<ConsoleOptions>(options, 'createConsole', KNOWN_OPTIONS);
   const { token, authorize } = options;
   if ((token === undefined) === (authorize === undefined)) {
     throw invalid(token === undefined ? 'token' : 'authorize', 'give exactly one of token and authorize (the API is never left open)');
@@ -122,18 +122,12 @@ export function checkOptions(gate: Gate, options: ConsoleOptions): Config {
     reportOptions,
     reportLog,
     cors,
-    maxBodyBytes: positive(options.maxBodyBytes, 1024 * 1024, 'maxBodyBytes'),
-    heartbeatMs: positive(options.heartbeatMs, 15_000, 'heartbeatMs'),
-    overviewIntervalMs: positive(options.overviewIntervalMs, 2_000, 'overviewIntervalMs'),
+    maxBodyBytes: o.number('maxBodyBytes', 1024 * 1024, { min: 1, integer: true }),
+    heartbeatMs: o.duration('heartbeatMs', 15_000),
+    overviewIntervalMs: o.duration('overviewIntervalMs', 2_000),
   };
 }
 
 function isKeyObject(value: unknown): value is KeyObject {
   return value instanceof KeyObject && value.type === 'public';
-}
-
-function positive(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value <= 0) throw invalid(name, `${name} must be a positive integer`);
-  return value;
 }
