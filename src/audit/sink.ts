@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
-import { SafeEmitter } from '../events/emitter.js';
+import { SafeEmitter } from '../internal/emitter.js';
 import { type AuditEvent, type AuditEventSource, GATE_EVENT_TYPES } from '../events/types.js';
 import { guardInput } from '../internal/options.js';
 import type { AuditSinkEventMap, AuditSinkStats, FsyncMode, JsonlAuditSink, JsonlAuditSinkOptions } from './types.js';

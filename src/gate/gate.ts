@@ -11,7 +11,7 @@
  * anything changed; a removal acts only on the roster entry it decided about.
  */
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
-import type { SafeEmitter } from '../events/emitter.js';
+import type { SafeEmitter } from '../internal/emitter.js';
 import type { ErrorEvent, GateEventMap } from '../events/types.js';
 import { type ParsedResolver, parsedResolver } from '../geo/parsed.js';
 import type { GeoResolver } from '../geo/types.js';

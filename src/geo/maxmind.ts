@@ -1,4 +1,3 @@
-import EventEmitter from 'eventemitter3';
 import { classify, type IpValue, ipv4NetworkText, ipv6NetworkTextFromWords, nonGlobalRange, parseIPv4, parseIpv6Words, parseLiteral } from '../address/ip.js';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import { readRegularFile } from '../internal/files.js';
@@ -10,7 +9,8 @@ import type { LoadedDatabase } from './internal/load.js';
 import type { MappedRecord, MaxMindLayout } from './internal/layouts/index.js';
 import type { DirectAnswerMemo, DirectAnswerMemo6 } from './internal/memo.js';
 import { asGeoadmitError, loadFile, loadFileAsync, readDatabase } from './internal/read.js';
-import { member } from '../internal/objects.js';
+import { errorText, member } from '../internal/objects.js';
+import { SafeEmitter } from '../internal/emitter.js';
 import { FROM_BUFFERS_OPTION_KEYS, OPEN_OPTION_KEYS, readResolverOptions } from './internal/options.js';
 import { buildState, type ResolverState, requireLocationLayer } from './internal/state.js';
 import { DatabaseWatcher } from './internal/watch.js';
@@ -74,8 +74,6 @@ export interface MaxMindReloadResult {
   readonly failed: readonly { readonly file: string; readonly error: GeoadmitError }[];
 }
 
-type EmitterEvents = { [E in keyof GeoResolverEvents]: [GeoResolverEvents[E]] };
-
 const INVALID = unknownLocation('invalid-address');
 const NOT_FOUND = unknownLocation('not-in-database');
 const NOT_FOUND_NOT_ANONYMOUS = unknownLocation('not-in-database', false);
@@ -128,7 +126,10 @@ const CONSTRUCT: unique symbol = Symbol('MaxMindResolver.construct');
  */
 export class MaxMindResolver implements GeoResolver {
   #state: ResolverState;
-  readonly #emitter = new EventEmitter<EmitterEvents>();
+  // A listener that throws is reported as an `error` event (not from an `error` listener: no loops).
+  readonly #emitter = new SafeEmitter<GeoResolverEvents>((error, event) => {
+    if (event !== 'error') this.#emitError(undefined, error instanceof Error ? error : new Error(errorText(error)));
+  });
   readonly #paths: readonly string[];
   readonly #fs: MaxMindFs;
   readonly #clock: () => number;
@@ -417,19 +418,7 @@ export class MaxMindResolver implements GeoResolver {
    * as an `error` event, except from an `error` listener, where it is dropped).
    */
   on<E extends keyof GeoResolverEvents>(event: E, listener: (payload: GeoResolverEvents[E]) => void): () => void {
-    const wrapped = (payload: GeoResolverEvents[E]): void => {
-      try {
-        listener(payload);
-      } catch (error) {
-        if (event !== 'error') this.#emitError(undefined, error instanceof Error ? error : new Error(String(error)));
-      }
-    };
-    // eventemitter3's typings cannot relate a generic E to its tuple; the map above is the contract.
-    const emitter = this.#emitter as unknown as EventEmitter<Record<string, [GeoResolverEvents[E]]>>;
-    emitter.on(event, wrapped);
-    return () => {
-      emitter.off(event, wrapped);
-    };
+    return this.#emitter.on(event, listener);
   }
 
   /** Stop watching files and cancel pending reloads. Lookups keep working on the databases in memory. */

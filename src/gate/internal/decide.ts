@@ -9,6 +9,7 @@ import type { IpValue } from '../../address/ip.js';
 import { type ClientResolution, resolveClient } from '../../address/ip.js';
 import { type ParsedResolver, resolveParsed } from '../../geo/parsed.js';
 import { ErrorCode, GeoadmitError } from '../../errors/index.js';
+import { unknownLocation } from '../../geo/location.js';
 import type { GeoResolver, Location } from '../../geo/types.js';
 import { isPlainObject } from '../../internal/objects.js';
 import { canonicalRegion } from '../../regions/index.js';
@@ -26,10 +27,6 @@ export const MAX_ID_LENGTH = 256;
 const UNKNOWN_INVALID: Location = unknownLocation('invalid-address');
 const UNKNOWN_NON_GLOBAL: Location = unknownLocation('non-global');
 const UNKNOWN_LOOKUP_ERROR: Location = unknownLocation('lookup-error');
-
-function unknownLocation(unknown: 'invalid-address' | 'non-global' | 'lookup-error'): Location {
-  return Object.freeze({ subdivisions: Object.freeze([]) as readonly string[], source: 'unknown', unknown });
-}
 
 /**
  * Refuses a join the gate cannot read: missing or oversized ids, no peer

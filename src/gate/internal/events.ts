@@ -18,7 +18,7 @@ import type {
   RestrictionLiftedEvent,
   RestrictionRefusedEvent,
 } from '../../events/types.js';
-import type { SafeEmitter } from '../../events/emitter.js';
+import type { SafeEmitter } from '../../internal/emitter.js';
 import type { GateEventMap } from '../../events/types.js';
 import type { GeoResolver, Location } from '../../geo/types.js';
 import { errorText, isPlainObject } from '../../internal/objects.js';

@@ -5,7 +5,7 @@
  * change to what is held is a step of the gate's ordered mutation path.
  */
 import { ErrorCode, GeoadmitError } from '../../errors/index.js';
-import type { SafeEmitter } from '../../events/emitter.js';
+import type { SafeEmitter } from '../../internal/emitter.js';
 import type { ErrorEvent, GateEventMap } from '../../events/types.js';
 import type { RestrictionStore, StoredExemption } from '../../store/types.js';
 import { type Clock, scheduleAt } from '../clock.js';

@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ErrorCode, GeoadmitError } from '../../errors/index.js';
-import { SafeEmitter } from '../../events/emitter.js';
+import { SafeEmitter } from '../../internal/emitter.js';
 import type { FleetChannel, FleetMessage } from '../../store/types.js';
 import type { FleetCoverage, FleetNode, MeetingOverview, RestrictResult } from '../types.js';
 import { compare, isId, type RestrictPart } from './fleet-merge.js';

@@ -4,7 +4,7 @@
  * and then enforces on who is present, so no join commits in between (see
  * docs/enforcement.md). Exemptions take their steps in exemption-desk.ts.
  */
-import type { SafeEmitter } from '../../events/emitter.js';
+import type { SafeEmitter } from '../../internal/emitter.js';
 import type { GateEventMap } from '../../events/types.js';
 import type { GeoResolver } from '../../geo/types.js';
 import { isActive } from '../../restrictions/index.js';

@@ -5,7 +5,7 @@
  * lifting (deleted from the store, then unregistered). Refusals are recorded.
  */
 import { ErrorCode, GeoadmitError } from '../../errors/index.js';
-import type { SafeEmitter } from '../../events/emitter.js';
+import type { SafeEmitter } from '../../internal/emitter.js';
 import type { GateEventMap } from '../../events/types.js';
 import type { GeoResolver } from '../../geo/types.js';
 import { validateRestriction } from '../../restrictions/index.js';
