@@ -95,6 +95,25 @@ describe('the fleet protocol over any store that carries messages', () => {
     expect(result.removed.map((p) => `${p.nodeId}/${p.participantId}`)).toEqual(['b/pb']);
   });
 
+  test('a store unreachable at start: ready() resolves on the last-known restrictions without waiting for the fleet', async () => {
+    const store = new FleetMemoryStore();
+    store.snapshot = () => Promise.reject(new Error('connection refused'));
+    // Its subscription would never come up.
+    store.fleet.listenDelayMs = 600_000;
+    const gate = createGate({
+      geo: new StaticResolver(STATIC_TABLE as never),
+      restrictions: store,
+      nodeId: 'cold',
+      fleetTimeoutMs: 600_000,
+      lastKnownRestrictions: [cnTakedown('known', ['m-1'])],
+    });
+    gate.on('error', () => undefined);
+    cleanup.push(() => gate.close());
+    const outcome = await Promise.race([gate.ready().then(() => 'ready'), new Promise((r) => setTimeout(() => r('still waiting'), 5_000))]);
+    expect(outcome).toBe('ready');
+    expect(gate.restrictions().map((r) => r.id)).toEqual(['known']);
+  });
+
   test('answers that arrive before the live members are read still wait for every live member', async () => {
     const store = new FleetMemoryStore();
     const [a, b, c] = fleetOf(store, ['a', 'b', 'c']);

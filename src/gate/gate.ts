@@ -200,14 +200,13 @@ class GateImpl implements Gate {
     } else {
       this.#sync = this.#newSync(given as RestrictionStore);
       const fallback = s.lastKnownRestrictions ? validateAll(s.lastKnownRestrictions, 'lastKnownRestrictions') : undefined;
-      // ready() also waits for this node to be listening and announced, so the fleet can count it from then on.
+      // ready() also waits for this node to be listening and announced, so the fleet can count it from then on;
+      // not when the store is unreachable and the gate starts from its last-known restrictions.
       const announced = this.#fleet.start();
-      this.#ready = this.#sync
-        .load(fallback)
-        .then(() => {
-          this.#isReady = true;
-        })
-        .then(() => announced);
+      this.#ready = this.#sync.load(fallback).then((reached) => {
+        this.#isReady = true;
+        return reached ? announced : undefined;
+      });
       // Callers who never await ready() must not crash the process with an unhandled rejection.
       this.#ready.catch(() => undefined);
     }

@@ -108,8 +108,12 @@ export class StoreSync {
     for (const change of held) this.#apply(change);
   }
 
-  /** Loads the snapshot (or the fallback) and follows the feed. Rejects with `E_STORE_UNAVAILABLE` when neither is there. */
-  async load(fallback: NormalizedRestriction[] | undefined): Promise<void> {
+  /**
+   * Loads the snapshot (or the fallback) and follows the feed. Resolves to
+   * whether the store answered (false: started from the fallback); rejects
+   * with `E_STORE_UNAVAILABLE` when neither is there.
+   */
+  async load(fallback: NormalizedRestriction[] | undefined): Promise<boolean> {
     let snapshot: RestrictionSnapshot;
     try {
       snapshot = await this.store.snapshot();
@@ -123,10 +127,11 @@ export class StoreSync {
         { error },
       );
       this.#retryLoad(500);
-      return;
+      return false;
     }
     this.#applySnapshot(snapshot, false);
     this.follow(snapshot.version);
+    return true;
   }
 
   /** Subscribes to the feed from `fromVersion`. */
