@@ -260,10 +260,9 @@ export class StoreSync {
       this.#applied.set(id, version);
       ids[i] = id;
     }
-    for (let i = 0; i < docs.length; i++) {
-      const id = ids[i];
-      if (id !== undefined && !this.#host.has(id)) this.#register(docs[i] as Restriction, version);
-    }
+    // Nothing was held and no id repeats, so none is registered yet when its turn comes (the validator's
+    // duplicate-id rule still stands guard, should a document's id read differently the second time).
+    for (let i = 0; i < docs.length; i++) if (ids[i] !== undefined) this.#register(docs[i] as Restriction, version);
     return true;
   }
 
