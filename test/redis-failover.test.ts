@@ -39,14 +39,20 @@ describeWithRedis('writes a failover lost', () => {
     return { gate, store, removed, regressed, accepted, lifted };
   }
 
-  /** Two nodes through a relay to the primary; d1 replicated, d2 written after the replica was cut off; then the endpoint moves. */
-  async function loseD2(options: { writeBeforeReconnect: boolean }) {
+  /** A primary with a replica, and two nodes reaching the primary through a relay that can be moved to the replica. */
+  async function twoNodes() {
     const pair: ReplicaPair = await startReplicaPair();
     cleanup.push(() => pair.dispose());
     const proxy: TcpProxy = await startTcpProxy(pair.primary.port);
     cleanup.push(() => proxy.close());
     const a = await node(proxy.url, 'node-a');
     const b = await node(proxy.url, 'node-b');
+    return { pair, proxy, a, b };
+  }
+
+  /** Two nodes through a relay to the primary; d1 replicated, d2 written after the replica was cut off; then the endpoint moves. */
+  async function loseD2(options: { writeBeforeReconnect: boolean }) {
+    const { pair, proxy, a, b } = await twoNodes();
     await a.gate.restrict(takedown('d1', 'm-1'));
     await pair.synced();
     await pair.promote();
@@ -106,5 +112,63 @@ describeWithRedis('writes a failover lost', () => {
     await waitFor(() => !a.gate.restrictions().some((r) => r.id === 'd2'), 'the lift of d2 to reach node-a');
     expect(a.lifted).toEqual(['d2']);
     expect((await a.gate.admit({ meetingId: 'm-2', participantId: 'a-cn', peerAddress: '1.2.4.11' })).admitted).toBe(true);
+  });
+
+  test('an exemption the failover lost: named, still held where it was (nobody it spared is removed), and reseed writes it back', async () => {
+    const { pair, proxy, a, b } = await twoNodes();
+    const revoked: string[] = [];
+    b.gate.on('exemption.revoked', (e) => void revoked.push(e.exemptionId));
+    await a.gate.restrict(takedown('d1', 'm-1'));
+    await pair.synced();
+    await pair.promote();
+    // Granted after the replica was cut off: the promoted replica never receives it.
+    await a.gate.exempt({ id: 'e1', restrictionId: 'd1', participants: ['traveller'], reason: 'appeal 12: misplaced' });
+    await waitFor(() => b.gate.exemptions().length === 1, 'node-b to hold e1');
+    expect((await b.gate.admit({ meetingId: 'm-1', participantId: 'traveller', peerAddress: '1.2.4.8' })).admitted).toBe(true);
+    await pair.primary.kill();
+    const direct = createRedisRestrictionStore({ url: pair.replica.url, connectTimeoutMs: 400 });
+    await direct.put(takedown('d3', 'm-3'));
+    await direct.close();
+    proxy.retarget(pair.replica.port);
+
+    for (const n of [a, b]) {
+      await waitFor(() => n.regressed.some((e) => e.missingExemptions !== undefined), `${n.gate.nodeId} to report the lost exemption`);
+      const event = n.regressed.find((e) => e.missingExemptions !== undefined);
+      expect(event?.missingExemptions).toEqual(['e1']);
+      expect(event?.message).toContain('e1');
+      expect(n.gate.exemptions().map((x) => x.id)).toEqual(['e1']);
+    }
+    expect(b.gate.participants('m-1').map((p) => p.participantId)).toEqual(['traveller']);
+    expect(b.removed).toEqual([]);
+
+    // A node started after the failover does not know the exemption until the store is re-seeded.
+    const c = await node(pair.replica.url, 'node-c');
+    expect((await c.gate.admit({ meetingId: 'm-1', participantId: 'traveller', peerAddress: '1.2.4.9' })).admitted).toBe(false);
+    const reseeded = await a.store.reseed(
+      a.gate.restrictions().map((r) => r.source as never),
+      a.gate.exemptions(),
+    );
+    expect(reseeded).toMatchObject({ written: [], exemptionsWritten: ['e1'] });
+    await waitFor(() => c.gate.exemptions().length === 1, 'node-c to hold the re-seeded e1');
+    expect((await c.gate.admit({ meetingId: 'm-1', participantId: 'traveller', peerAddress: '1.2.4.10' })).admitted).toBe(true);
+    // Where it was kept, the echo of the re-seed changes nothing: no revocation, nobody removed.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(revoked).toEqual([]);
+    expect(b.removed).toEqual([]);
+    expect(b.gate.participants('m-1').map((p) => p.participantId)).toEqual(['traveller']);
+  });
+
+  test('reseed refuses an exemption it cannot store, naming the entry, and writes nothing', async () => {
+    const pair: ReplicaPair = await startReplicaPair();
+    cleanup.push(() => pair.dispose());
+    const store = createRedisRestrictionStore({ url: pair.primary.url, connectTimeoutMs: 400 });
+    cleanup.push(() => store.close());
+    const error = await store.reseed([takedown('d9', 'm-9')], [{ id: 'e9', restrictionId: 'd9', participants: ['p'], reason: 'x' } as never]).then(
+      () => undefined,
+      (e: { code?: string; message: string }) => e,
+    );
+    expect(error?.code).toBe('E_INVALID_RESTRICTION');
+    expect(error?.message).toContain('exemptions[0]');
+    expect((await store.snapshot()).restrictions).toEqual([]);
   });
 });

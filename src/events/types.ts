@@ -263,6 +263,8 @@ export interface StoreEvent extends EventBase {
   version?: string;
   /** For `store.regressed`: the restrictions this node enforces that the store no longer holds (kept in force; `reseed` writes them back). */
   missing?: string[];
+  /** For `store.regressed`: the exemptions this node holds that the store no longer holds (still held here; `reseed` writes them back). */
+  missingExemptions?: string[];
 }
 
 /** Why a gate warns: configuration that quietly weakens enforcement. */

@@ -6,5 +6,5 @@
  * @module
  */
 export { createRedisRestrictionStore } from './store.js';
-export type { RedisRestrictionStore, RedisRestrictionStoreOptions, ReseedResult } from './store.js';
+export type { RedisRestrictionStore, RedisRestrictionStoreOptions, ReseedExemption, ReseedResult } from './store.js';
 export type { FleetCoverage, FleetMeetingOverview, FleetNode, FleetOverview } from '../gate/types.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { ErrorCode, GeoadmitError } from '../errors/index.js';
 import { guardInput, keysOf, optionValues } from '../internal/options.js';
-import type { Restriction } from '../restrictions/types.js';
+import type { ExemptionDocument, Restriction } from '../restrictions/types.js';
 import type { FleetChannel, RestrictionSnapshot, RestrictionStore, RestrictionSubscriber, StoredExemption } from '../store/types.js';
 import type { ScriptedRedis } from './internal/connection.js';
 import { clusterMisconfigured, connectionOptions, duplicateFor, isCluster, unavailable, whenReady, within, withScripts } from './internal/connection.js';
@@ -64,20 +64,30 @@ export interface ReseedResult {
   written: string[];
   /** Ids left alone (already present: the store's copy wins). */
   existing: string[];
+  /** Exemption ids written back (they were missing). */
+  exemptionsWritten: string[];
 }
+
+/**
+ * An exemption to write back: as the store holds it, or as `gate.exemptions()`
+ * lists it (the document it was granted with and the digest it is bound to).
+ */
+export type ReseedExemption = StoredExemption | { readonly source: ExemptionDocument; readonly restrictionDigest: string };
 
 /** A {@link RestrictionStore} kept in Redis, shared by every node of a fleet. */
 export interface RedisRestrictionStore extends RestrictionStore {
   /** Always named `redis`; `prefix` is the key prefix the store's hash and stream use. */
   readonly metadata: { readonly name: 'redis'; readonly prefix: string };
   /**
-   * Writes back every given restriction whose id is missing from the store,
-   * in one atomic step; subscribers receive them as `put` changes. This is how
-   * an operator recovers after `store.regressed` (Redis restarted without its
-   * data): take the restrictions a gate still enforces and re-seed, e.g.
-   * `await store.reseed(gate.restrictions().map((r) => r.source))`.
+   * Writes back every given restriction, and every given exemption, whose id
+   * is missing from the store, in one atomic step (restrictions first);
+   * subscribers receive them as `put` and `exempt` changes. This is how an
+   * operator recovers after `store.regressed` (Redis restarted without its
+   * data, or a failover to a replica that missed writes): take what a gate
+   * still enforces and holds and re-seed, e.g.
+   * `await store.reseed(gate.restrictions().map((r) => r.source), gate.exemptions())`.
    */
-  reseed(restrictions: readonly Restriction[]): Promise<ReseedResult>;
+  reseed(restrictions: readonly Restriction[], exemptions?: readonly ReseedExemption[]): Promise<ReseedResult>;
   /**
    * Fleet membership and the question/answer channel between the gates
    * sharing this store (heartbeats in `<prefix>nodes`, messages over
@@ -244,18 +254,24 @@ class RedisStore implements RedisRestrictionStore {
     return { version, existed: status === 'ok' };
   }
 
-  async reseed(restrictions: readonly Restriction[]): Promise<ReseedResult> {
-    const args: string[] = [];
+  async reseed(restrictions: readonly Restriction[], exemptions: readonly ReseedExemption[] = []): Promise<ReseedResult> {
+    const args: string[] = [String(restrictions.length)];
     restrictions.forEach((restriction, i) => {
       args.push(restrictionId(restriction, `$[${i}].id`), JSON.stringify(restriction));
     });
-    const [version = '0-0', epoch = '', ...written] = await this.#command('reseed', (conn) =>
-      conn.geoadmitReseed(this.#keys.hash, this.#keys.stream, this.#keys.meta, this.#maxlen, randomUUID(), ...args),
+    exemptions.forEach((exemption, i) => {
+      const stored = storedExemption(exemption, `exemptions[${i}]`);
+      args.push(stored.id, JSON.stringify(stored));
+    });
+    const [version = '0-0', epoch = '', count = '0', ...written] = await this.#command('reseed', (conn) =>
+      conn.geoadmitReseed(this.#keys.hash, this.#keys.stream, this.#keys.meta, this.#keys.exemptions, this.#maxlen, randomUUID(), ...args),
     );
     observe(this.#observed, epoch, version);
-    const wrote = new Set(written);
+    const restrictionsWritten = written.slice(0, Number(count));
+    const wrote = new Set(restrictionsWritten);
     const existing = restrictions.map((r) => r.id).filter((id) => !wrote.has(id));
-    return { version, written, existing: [...new Set(existing)] };
+    const exemptionsWritten = written.slice(Number(count));
+    return { version, written: restrictionsWritten, existing: [...new Set(existing)], exemptionsWritten };
   }
 
   subscribe(fromVersion: string, subscriber: RestrictionSubscriber): () => void {
@@ -360,6 +376,22 @@ function positive(value: number | undefined, fallback: number, argument: string,
 }
 
 // The gate validates documents; this only guards the key the store files them under.
+/** The exemption as the store holds it, from either shape `reseed` takes; `E_INVALID_RESTRICTION` naming the entry otherwise. */
+function storedExemption(exemption: ReseedExemption, argument: string): StoredExemption {
+  const given = exemption as { source?: unknown; restrictionDigest?: unknown; id?: unknown } | null;
+  const digest = given?.restrictionDigest;
+  const doc = given !== null && typeof given === 'object' && given.source !== null && typeof given.source === 'object' ? given.source : given;
+  const id = (doc as { id?: unknown } | null)?.id;
+  if (typeof digest !== 'string' || digest === '' || typeof id !== 'string' || id === '') {
+    throw new GeoadmitError(
+      ErrorCode.InvalidRestriction,
+      `${argument}: an exemption to re-seed needs a non-empty string id and restrictionDigest (pass gate.exemptions() as it is)`,
+      { argument },
+    );
+  }
+  return { ...(doc as ExemptionDocument), restrictionDigest: digest };
+}
+
 function restrictionId(restriction: Restriction, path: string): string {
   const id: unknown = (restriction as { id?: unknown } | null)?.id;
   if (typeof id !== 'string' || id === '') {

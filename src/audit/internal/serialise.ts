@@ -189,7 +189,16 @@ const authority = objectOf(shape({ name: scalar, jurisdiction: scalar }));
 const scope = objectOf(shape({ meetings: strings, hostAccounts: strings, all: scalar }));
 const previous = objectOf(shape({ file: scalar, seq: scalar, hash: scalar }));
 
-const store = shape({ type: scalar, time: scalar, node: scalar, store: scalar, message: scalar, version: scalar, missing: strings });
+const store = shape({
+  type: scalar,
+  time: scalar,
+  node: scalar,
+  store: scalar,
+  message: scalar,
+  version: scalar,
+  missing: strings,
+  missingExemptions: strings,
+});
 
 /** Every event type the gate emits and every record the log writes about itself. */
 const SHAPES: ReadonlyMap<string, Shape> = new Map<string, Shape>([

@@ -44,6 +44,8 @@ export class StoreSync {
   readonly #applied = new Map<string, string>();
   // Ids enforced here that the store lost: kept in force until it holds them again or they are lifted.
   readonly #kept = new Set<string>();
+  // Exemptions the store lost (reported then): held here until the store has them again or they are revoked.
+  readonly #keptExemptions = new Set<string>();
   // Exemption id -> the last store version applied for it (exemption ids are their own namespace).
   readonly #appliedExemptions = new Map<string, string>();
   // Exemption ids this gate is writing, and the feed's changes for them held until the write settles.
@@ -160,34 +162,45 @@ export class StoreSync {
   }
 
   /**
-   * The store lost history. Which of the restrictions enforced here does it
-   * no longer hold? Those are named, kept in force (a later snapshot does
-   * not lift them) until the store has them again or they are lifted.
+   * The store lost history. Which of the restrictions enforced here, and of
+   * the exemptions held here, does it no longer hold? Those are named and
+   * kept (a later snapshot neither lifts nor revokes them) until the store
+   * has them again or they are lifted or revoked. An exemption is kept too:
+   * dropping it would remove the very participants an appeal spared.
    */
   async #regressed(e: StoreEvent): Promise<void> {
     let missing: string[] | undefined;
+    let missingExemptions: string[] | undefined;
     try {
       const snapshot = await this.store.snapshot();
       const held = new Set<unknown>(snapshot.restrictions.map((r) => (isPlainObject(r) ? r.id : undefined)));
       missing = this.#host.ids().filter((id) => !held.has(id));
+      const granted = new Set<unknown>((snapshot.exemptions ?? []).map((x) => (isPlainObject(x) ? x.id : undefined)));
+      missingExemptions = this.#host.exemptionIds().filter((id) => !granted.has(id));
     } catch {
       // Unreachable again: every restriction enforced here may be one it lost.
     }
     if (this.#host.closed()) return;
     const name = this.store.metadata.name;
     for (const id of missing ?? this.#host.ids()) this.#kept.add(id);
-    const named =
+    for (const id of missingExemptions ?? this.#host.exemptionIds()) this.#keptExemptions.add(id);
+    const list = (ids: string[]) => `${ids.slice(0, 20).join(', ')}${ids.length > 20 ? ', …' : ''}`;
+    let named =
       missing === undefined
         ? `which of the ${this.#host.ids().length} restrictions enforced here it lost could not be read`
         : missing.length === 0
           ? 'it still holds every restriction enforced here'
-          : `it no longer holds ${missing.length} enforced here: ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ', …' : ''}`;
+          : `it no longer holds ${missing.length} enforced here: ${list(missing)}`;
+    if (missingExemptions !== undefined && missingExemptions.length > 0) {
+      named += `, nor ${missingExemptions.length} exemption(s) held here: ${list(missingExemptions)}`;
+    }
     const event: StoreEvent = { ...e, message: `${e.message ?? 'The store lost history.'} ${named[0]?.toUpperCase()}${named.slice(1)}.` };
     if (missing !== undefined) event.missing = missing;
+    if (missingExemptions !== undefined && missingExemptions.length > 0) event.missingExemptions = missingExemptions;
     this.#host.storeEvent('store.regressed', event as never);
     this.#host.error(
       'store',
-      `restriction store '${name}' lost its history (${e.message ?? 'version went backwards'}); ${named}; still enforcing them here — re-seed the store`,
+      `restriction store '${name}' lost its history (${e.message ?? 'version went backwards'}); ${named}; still enforcing and holding them here — re-seed the store`,
       {},
     );
   }
@@ -230,7 +243,9 @@ export class StoreSync {
     const exemptions = new Map<string, StoredExemption>();
     for (const doc of snapshot.exemptions ?? []) if (isPlainObject(doc) && typeof doc.id === 'string') exemptions.set(doc.id, doc as StoredExemption);
     for (const id of this.#host.exemptionIds()) {
-      if (exemptions.has(id) || keepMissing) continue;
+      if (exemptions.has(id)) this.#keptExemptions.delete(id);
+      // Kept after the store lost it (reported then): a snapshot without it is no revocation.
+      if (exemptions.has(id) || keepMissing || this.#keptExemptions.has(id)) continue;
       this.noteExemption(id, snapshot.version);
       this.#host.revoke(id);
     }
@@ -375,8 +390,12 @@ export class StoreSync {
     // Already applied, or older than what was (this gate's own write's echo, a replay, a grant from before a revocation).
     if (known !== undefined && this.store.compareVersions(change.version, known) <= 0) return;
     this.#appliedExemptions.set(change.id, change.version);
+    const kept = this.#keptExemptions.delete(change.id);
     if (change.op === 'revoke') this.#host.revoke(change.id);
-    else {
+    else if (kept) {
+      // The store has an exemption it had lost back (re-seeded): the same one stays held as it is.
+      this.#host.grant(change.exemption, change.version);
+    } else {
       // A newer grant under a held id means it was revoked and granted again meanwhile.
       this.#host.revoke(change.id);
       this.#host.grant(change.exemption, change.version);

@@ -15,7 +15,7 @@ export function isCluster(conn: Client): conn is Cluster {
 interface ScriptMethods {
   geoadmitPut(hash: string, stream: string, meta: string, ...args: string[]): Promise<string[]>;
   geoadmitDelete(hash: string, stream: string, meta: string, ...args: string[]): Promise<string[]>;
-  geoadmitReseed(hash: string, stream: string, meta: string, ...args: string[]): Promise<string[]>;
+  geoadmitReseed(hash: string, stream: string, meta: string, exemptions: string, ...args: string[]): Promise<string[]>;
   geoadmitSnapshot(hash: string, stream: string, meta: string): Promise<string[]>;
   geoadmitSnapshotAll(hash: string, stream: string, meta: string, exemptions: string): Promise<string[]>;
   geoadmitPutExemption(exemptions: string, stream: string, meta: string, ...args: string[]): Promise<string[]>;

@@ -89,17 +89,31 @@ return {'ok', version, current_epoch()}
  * ARGV: maxlen, epoch, then id/doc pairs. Writes back every document whose id
  * is absent (all in one step). Returns `{version, epoch, written...}`.
  */
+/**
+ * Keys: restrictions hash, stream, meta, exemptions hash. ARGV: maxlen,
+ * epoch, the number of restriction (id, doc) pairs, those pairs, then
+ * exemption (id, doc) pairs. Writes back every one whose id is missing, in
+ * one atomic step, restrictions first (an exemption names one). Returns
+ * `{version, epoch, restrictionsWritten, ids written...}`.
+ */
 const RESEED = `${PRELUDE}
 local written = {}
 local version = nil
-for i = 3, #ARGV, 2 do
-  if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 0 then
-    version = append('put', ARGV[i], ARGV[i + 1])
-    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
-    written[#written + 1] = ARGV[i]
+local function write_missing(hash, op, from, to)
+  for i = from, to, 2 do
+    if redis.call('HEXISTS', hash, ARGV[i]) == 0 then
+      version = append(op, ARGV[i], ARGV[i + 1])
+      redis.call('HSET', hash, ARGV[i], ARGV[i + 1])
+      written[#written + 1] = ARGV[i]
+    end
   end
 end
+local last = 3 + 2 * tonumber(ARGV[3])
+write_missing(KEYS[1], 'put', 4, last)
+local restrictions = #written
+write_missing(KEYS[4], 'exempt', last + 1, #ARGV)
 if not version then version = last_version(KEYS[2]) end
+table.insert(written, 1, tostring(restrictions))
 table.insert(written, 1, current_epoch())
 table.insert(written, 1, version)
 return written
@@ -178,7 +192,6 @@ return result
 export const SCRIPTS = {
   geoadmitPut: PUT,
   geoadmitDelete: DELETE,
-  geoadmitReseed: RESEED,
   geoadmitSnapshot: SNAPSHOT,
   geoadmitState: STATE,
   geoadmitPutExemption: PUT_EXEMPTION,
@@ -186,4 +199,4 @@ export const SCRIPTS = {
 } as const;
 
 /** Scripts over four keys (the three above and the exemptions hash). */
-export const SCRIPTS_4 = { geoadmitSnapshotAll: SNAPSHOT_ALL } as const;
+export const SCRIPTS_4 = { geoadmitSnapshotAll: SNAPSHOT_ALL, geoadmitReseed: RESEED } as const;
