@@ -64,7 +64,12 @@ describe('errorText', () => {
     });
     gate.on('error', (e) => errors.push(e.message));
     await gate.admit({ meetingId: 'm-1', participantId: 'p-1', peerAddress: '1.2.4.8' });
-    const result = await gate.restrict({ id: 'r-1', authority: { name: 'Example Authority', jurisdiction: 'CN' }, regions: ['CN'], scope: { meetings: ['m-1'] } });
+    const result = await gate.restrict({
+      id: 'r-1',
+      authority: { name: 'Example Authority', jurisdiction: 'CN' },
+      regions: ['CN'],
+      scope: { meetings: ['m-1'] },
+    });
     expect(result.pending.map((p) => p.participantId)).toEqual(['p-1']);
     expect(errors.some((m) => m.includes('a value that cannot be shown as text'))).toBe(true);
     await gate.close();
