@@ -8,16 +8,8 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { type GeoResolver, type Location, MaxMindResolver, OverlayResolver, StaticResolver } from 'geoadmit';
-import { buildGeoIp2Mmdb, type GeoResolverContractTable, type GeoResolverFactory, geoResolverContract } from 'geoadmit/testing';
-
-/** One table, every shape a row can have. */
-const TABLE = {
-  '1.2.4.0/24': { country: 'CN', subdivisions: ['CN-BJ'] },
-  '2001:da8::/32': { country: 'CN', subdivisions: ['CN-BJ'] },
-  '81.2.69.0/24': { country: 'GB', subdivisions: ['GB-ENG'], anonymizer: true },
-  '8.8.8.0/24': { country: 'US', subdivisions: ['US-CA'] },
-  '175.16.199.0/24': { country: 'CN', subdivisions: ['CN-JL'] },
-} satisfies GeoResolverContractTable;
+import { buildGeoIp2Mmdb, type GeoResolverFactory, geoResolverContract } from 'geoadmit/testing';
+import { TABLE } from '../src/testing/contracts/geo-resolver.js';
 
 type Implementation = { name: string; make: GeoResolverFactory };
 

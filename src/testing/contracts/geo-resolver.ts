@@ -18,8 +18,8 @@ export type GeoResolverContractTable = Record<string, string | { country: string
 /** Builds the resolver under test over `table`: the same networks and rows, in its own format. */
 export type GeoResolverFactory = (table: GeoResolverContractTable) => GeoResolver;
 
-/** One table, every shape a row can have. */
-const TABLE = {
+/** One table, every shape a row can have (the implementations' own tests reuse it). */
+export const TABLE = {
   '1.2.4.0/24': { country: 'CN', subdivisions: ['CN-BJ'] },
   '2001:da8::/32': { country: 'CN', subdivisions: ['CN-BJ'] },
   '81.2.69.0/24': { country: 'GB', subdivisions: ['GB-ENG'], anonymizer: true },
