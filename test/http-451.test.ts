@@ -3,7 +3,7 @@
  * `451` with the notice and `Link: <url>; rel="blocked-by"`; a host policy or
  * a rule stays `403`; `onDenied` lets the application answer itself.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import express from 'express';
 import Fastify from 'fastify';
 import { createGate, type Decision, type Gate, StaticResolver } from 'geoadmit';
@@ -11,7 +11,7 @@ import { admissionMiddleware, denialResponse, fastifyAdmission, honoAdmission } 
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { STATIC_TABLE, takedown } from './helpers/fixtures.js';
-import { ADDR, baseUrl, call, expectNoLocationOrAddress, expectNoParticipantFacts, PROXY } from './helpers/http.js';
+import { ADDR, baseUrl, call, expectNoLocationOrAddress, expectNoParticipantFacts, PROXY, serveFetchApp, stopServer } from './helpers/http.js';
 
 const NOTICE = { text: 'Unavailable in your region by order of Example Authority.', url: 'https://transparency.example.org/orders/req-1' };
 const APPEAL = { url: 'https://example.org/appeal' };
@@ -45,8 +45,7 @@ function dueProcessGate(): Gate {
 type Adapter = (gate: Gate, onDenied?: (decision: Decision) => { status: number; body: object }) => Promise<string>;
 
 async function close(server: Server, gate: Gate): Promise<void> {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await stopServer(server);
   await gate.close();
 }
 
@@ -118,19 +117,7 @@ const ADAPTERS: Record<string, Adapter> = {
       }),
       (c) => c.json({ ok: true }),
     );
-    // Served as @hono/node-server does: a Fetch Request, and { incoming } as the env (the peer's socket).
-    const server = createServer(async (incoming: IncomingMessage, outgoing: ServerResponse) => {
-      const headers = new Headers();
-      for (let i = 0; i < incoming.rawHeaders.length; i += 2) headers.append(incoming.rawHeaders[i] as string, incoming.rawHeaders[i + 1] as string);
-      for await (const _ of incoming) void _;
-      const response = await app.fetch(new Request(`http://127.0.0.1${incoming.url ?? '/'}`, { method: incoming.method ?? 'GET', headers }), {
-        incoming,
-        outgoing,
-      });
-      outgoing.writeHead(response.status, Object.fromEntries(response.headers));
-      outgoing.end(Buffer.from(await response.arrayBuffer()));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const server = await serveFetchApp(app);
     cleanup.push(() => close(server, gate));
     return baseUrl(server);
   },

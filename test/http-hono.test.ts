@@ -1,9 +1,9 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Gate } from 'geoadmit';
 import { type GeoadmitVariables, honoAdmission, type HonoAdmissionOptions } from 'geoadmit/http';
 import { type Context, Hono } from 'hono';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ADDR, baseUrl, call, expectNoParticipantFacts, scenarioGate, TAKEDOWN_451, UNTRUSTED } from './helpers/http.js';
+import { ADDR, baseUrl, call, expectNoParticipantFacts, scenarioGate, serveFetchApp, stopServer, TAKEDOWN_451, UNTRUSTED } from './helpers/http.js';
 
 let cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -11,31 +11,10 @@ afterEach(async () => {
   cleanup = [];
 });
 
-/**
- * Serves a Hono app on node:http the way `@hono/node-server` does (which is
- * not installed here): a Fetch `Request` per request, and `{ incoming,
- * outgoing }` as the app's env, where `getConnInfo` finds the socket.
- */
 async function serve(app: { fetch(request: Request, env: unknown): Response | Promise<Response> }, gate: Gate): Promise<string> {
-  const server: Server = createServer(async (incoming: IncomingMessage, outgoing: ServerResponse) => {
-    const headers = new Headers();
-    for (let i = 0; i < incoming.rawHeaders.length; i += 2) headers.append(incoming.rawHeaders[i] as string, incoming.rawHeaders[i + 1] as string);
-    const chunks: Buffer[] = [];
-    for await (const chunk of incoming) chunks.push(chunk as Buffer);
-    const method = incoming.method ?? 'GET';
-    const request = new Request(`http://127.0.0.1${incoming.url ?? '/'}`, {
-      method,
-      headers,
-      ...(method === 'GET' || method === 'HEAD' ? {} : { body: Buffer.concat(chunks) }),
-    });
-    const response = await app.fetch(request, { incoming, outgoing });
-    outgoing.writeHead(response.status, Object.fromEntries(response.headers));
-    outgoing.end(Buffer.from(await response.arrayBuffer()));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const server = await serveFetchApp(app);
   cleanup.push(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await stopServer(server);
     await gate.close();
   });
   return baseUrl(server);

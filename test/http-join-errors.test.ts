@@ -3,14 +3,14 @@
  * `req.user.id` throws) must be heard: it goes to `onError` — or to the log
  * when there is no `onError` — before the `400` answer. Each real framework.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import express from 'express';
 import Fastify from 'fastify';
 import type { Gate } from 'geoadmit';
 import { admissionMiddleware, fastifyAdmission, honoAdmission } from 'geoadmit/http';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ADDR, baseUrl, call, scenarioGate } from './helpers/http.js';
+import { ADDR, baseUrl, call, scenarioGate, serveFetchApp, stopServer } from './helpers/http.js';
 
 let cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -31,8 +31,7 @@ async function rejectingJoin(): Promise<never> {
 type OnError = ((error: unknown, req: unknown) => void) | undefined;
 
 async function closeServer(server: Server, gate: Gate): Promise<void> {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await stopServer(server);
   await gate.close();
 }
 
@@ -65,18 +64,7 @@ async function honoApp(join: (req: never) => unknown, onError: OnError): Promise
   const gate = await scenarioGate();
   const app = new Hono();
   app.post('/join', honoAdmission(gate, { join: join as never, ...(onError ? { onError } : {}) }), (c) => c.json({ ok: true }));
-  const server = createServer(async (incoming: IncomingMessage, outgoing: ServerResponse) => {
-    const headers = new Headers();
-    for (let i = 0; i < incoming.rawHeaders.length; i += 2) headers.append(incoming.rawHeaders[i]!, incoming.rawHeaders[i + 1]!);
-    for await (const _ of incoming);
-    const response = await app.fetch(new Request(`http://127.0.0.1${incoming.url ?? '/'}`, { method: incoming.method ?? 'GET', headers }), {
-      incoming,
-      outgoing,
-    });
-    outgoing.writeHead(response.status, Object.fromEntries(response.headers));
-    outgoing.end(Buffer.from(await response.arrayBuffer()));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const server = await serveFetchApp(app);
   cleanup.push(() => closeServer(server, gate));
   return `${baseUrl(server)}/join`;
 }

@@ -4,7 +4,7 @@
  * (127.0.0.2) and an untrusted loopback peer (127.0.0.3), and an HTTP client
  * that chooses its source address so both peers exist on one machine.
  */
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGate, type Gate, StaticResolver } from 'geoadmit';
 import { ADDR, STATIC_TABLE, takedown } from './fixtures.js';
@@ -82,4 +82,36 @@ export function expectNoLocationOrAddress(text: string, address: string): void {
   for (const leak of [address, 'CN', 'country', 'location', 'address', 'mmdb', 'static', 'req-1']) {
     if (text.includes(leak)) throw new Error(`the answer leaks ${JSON.stringify(leak)}: ${text}`);
   }
+}
+
+/** Stops a node:http server, its open (keep-alive) connections included. */
+export async function stopServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/**
+ * Serves a Fetch-style app (Hono) on node:http the way `@hono/node-server`
+ * does (it is not installed here): a Fetch `Request` per request, with the
+ * body, and `{ incoming, outgoing }` as the app's env, where `getConnInfo`
+ * finds the peer's socket. Resolves to the server, listening on loopback.
+ */
+export async function serveFetchApp(app: { fetch(request: Request, env: unknown): Response | Promise<Response> }): Promise<Server> {
+  const server = createServer(async (incoming, outgoing) => {
+    const headers = new Headers();
+    for (let i = 0; i < incoming.rawHeaders.length; i += 2) headers.append(incoming.rawHeaders[i] as string, incoming.rawHeaders[i + 1] as string);
+    const chunks: Buffer[] = [];
+    for await (const chunk of incoming) chunks.push(chunk as Buffer);
+    const method = incoming.method ?? 'GET';
+    const request = new Request(`http://127.0.0.1${incoming.url ?? '/'}`, {
+      method,
+      headers,
+      ...(method === 'GET' || method === 'HEAD' ? {} : { body: Buffer.concat(chunks) }),
+    });
+    const response = await app.fetch(request, { incoming, outgoing });
+    outgoing.writeHead(response.status, Object.fromEntries(response.headers));
+    outgoing.end(Buffer.from(await response.arrayBuffer()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
 }
