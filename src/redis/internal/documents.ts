@@ -10,48 +10,32 @@ import type { StoredExemption } from '../../store/types.js';
  * error for the caller to report), never thrown.
  */
 export function parseStoredRestriction(id: string, raw: string, where: string): Restriction | GeoadmitError {
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch (cause) {
-    return malformed(id, where, 'is not valid JSON', cause);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return malformed(id, where, 'is not a JSON object');
-  }
-  if ((value as { id?: unknown }).id !== id) {
-    return malformed(id, where, `has an "id" other than the ${JSON.stringify(id)} it is stored under`);
-  }
+  const value = parseStored('restriction', id, raw, where);
   // The gate validates documents before they are stored, and again when it reads them back (shape beyond
   // this is its contract); marked as this parse's own result, the gate reads it without copying it first.
-  markParsedJson(value);
-  return value as Restriction;
+  if (!(value instanceof GeoadmitError)) markParsedJson(value);
+  return value as Restriction | GeoadmitError;
 }
 
 /** Parses an exemption read back from Redis: a JSON object carrying the id it is stored under (the gate validates the rest). */
 export function parseStoredExemption(id: string, raw: string, where: string): StoredExemption | GeoadmitError {
+  return parseStored('exemption', id, raw, where) as StoredExemption | GeoadmitError;
+}
+
+function parseStored(what: 'restriction' | 'exemption', id: string, raw: string, where: string): object | GeoadmitError {
+  const malformed = (problem: string, cause?: unknown) =>
+    new GeoadmitError(ErrorCode.InvalidRestriction, `Skipped ${what} ${JSON.stringify(id)} read from Redis (${where}): the stored document ${problem}`, {
+      ...(what === 'restriction' ? { restrictionId: id } : {}),
+      path: '$',
+      cause,
+    });
   let value: unknown;
   try {
     value = JSON.parse(raw);
   } catch (cause) {
-    return malformedExemption(id, where, 'is not valid JSON', cause);
+    return malformed('is not valid JSON', cause);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return malformedExemption(id, where, 'is not a JSON object');
-  if ((value as { id?: unknown }).id !== id) return malformedExemption(id, where, `has an "id" other than the ${JSON.stringify(id)} it is stored under`);
-  return value as StoredExemption;
-}
-
-function malformedExemption(id: string, where: string, problem: string, cause?: unknown): GeoadmitError {
-  return new GeoadmitError(ErrorCode.InvalidRestriction, `Skipped exemption ${JSON.stringify(id)} read from Redis (${where}): the stored document ${problem}`, {
-    path: '$',
-    cause,
-  });
-}
-
-function malformed(id: string, where: string, problem: string, cause?: unknown): GeoadmitError {
-  return new GeoadmitError(
-    ErrorCode.InvalidRestriction,
-    `Skipped restriction ${JSON.stringify(id)} read from Redis (${where}): the stored document ${problem}`,
-    { restrictionId: id, path: '$', cause },
-  );
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return malformed('is not a JSON object');
+  if ((value as { id?: unknown }).id !== id) return malformed(`has an "id" other than the ${JSON.stringify(id)} it is stored under`);
+  return value;
 }
